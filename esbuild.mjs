@@ -1,0 +1,50 @@
+// One bundler for everything that ships: the VS Code client, the language server and the CLI.
+//   node esbuild.mjs            build once (minified, with linked source maps that are not packaged)
+//   node esbuild.mjs --watch    rebuild on change
+// dockerode is bundled. Two of its run-time needs are handled here: it loads .proto files from `__dirname/proto`
+// (BuildKit sessions and status decoding), so they are copied beside the server bundle; ssh2 tries an optional
+// native addon inside a try/catch, so `*.node` stays external and ssh2 falls back to pure JS.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  external: ['*.node'],
+};
+
+const builds = [
+  { entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode', '*.node'] },
+  { entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/cli.ts'], outfile: 'server/out/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+
+function copyProtos() {
+  const from = join(dirname(require.resolve('dockerode/package.json')), 'lib', 'proto');
+  const to = 'server/out/proto';
+  rmSync(to, { recursive: true, force: true });
+  mkdirSync(to, { recursive: true });
+  cpSync(from, to, { recursive: true });
+}
+
+copyProtos();
+if (watch) {
+  for (const b of builds) await (await esbuild.context({ ...common, ...b })).watch();
+} else {
+  const results = await Promise.all(builds.map((b) => esbuild.build({ ...common, ...b, metafile: true })));
+  for (const r of results) {
+    for (const [file, meta] of Object.entries(r.metafile.outputs)) {
+      if (file.endsWith('.js')) console.log(`${file.padEnd(28)} ${(meta.bytes / 1024).toFixed(0).padStart(6)} KiB`);
+    }
+  }
+}

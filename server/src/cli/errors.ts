@@ -1,0 +1,23 @@
+// Exit codes of every dfsize command (DESIGN.md): 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable.
+// 4 is ours: an internal error (a bug), reported in one line like everything else.
+import { ArchiveFormatError } from '../engine/archive';
+import { EngineError } from '../engine/source';
+
+export const EXIT = { ok: 0, gateFailed: 1, badInput: 2, engineUnreachable: 3, internal: 4 } as const;
+
+/** Bad input the user can fix: the message says what and how. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function exitCodeOf(e: unknown): number {
+  if (e instanceof UsageError || e instanceof ArchiveFormatError) return EXIT.badInput;
+  if (e instanceof EngineError) return e.kind === 'unreachable' || e.kind === 'timeout' ? EXIT.engineUnreachable : EXIT.badInput;
+  return EXIT.internal;
+}
+
+export function messageOf(e: unknown): string {
+  if (e instanceof UsageError || e instanceof EngineError) return e.message;
+  if (e instanceof ArchiveFormatError) return e.message;
+  return `internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the command you ran)`;
+}

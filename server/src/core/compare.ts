@@ -1,0 +1,144 @@
+// Is a history step the same instruction as a line of the Dockerfile, or was the line edited since the build?
+// Each builder records arguments its own way (see core/history); this compares what survives in every form.
+import { keyValues, splitWords, unquote, type Instruction } from './dockerfile';
+import { collapse, parseStrings, stripShell, type Step } from './history';
+import { expandVars } from './vars';
+
+/** Same keyword assumed; true when `step` records exactly this instruction's arguments. */
+export function sameInstruction(inst: Instruction, step: Step, escape: string, shells: readonly string[]): boolean {
+  const exp = (s: string) => expandVars(s, inst.scope, escape);
+  const either = (a: string, b: string) => a === b || collapse(exp(a)) === collapse(b);
+  switch (inst.keyword) {
+    case 'RUN':
+      return sameRun(inst, step, shells);
+    case 'COPY':
+    case 'ADD':
+      return sameCopy(inst, step, escape);
+    case 'WORKDIR':
+      // legacy and BuildKit record the resolved path, Podman the path as written
+      return either(inst.args, step.args) || collapse(resolved(inst, escape)) === collapse(step.args);
+    case 'ENV':
+    case 'LABEL':
+      return samePairs(keyValues(inst.args, inst.keyword === 'ENV'), keyValues(step.args, inst.keyword === 'ENV'));
+    case 'ARG':
+      return sameArg(inst, step);
+    case 'EXPOSE':
+      return samePorts(exp(inst.args), step.args);
+    case 'CMD':
+    case 'ENTRYPOINT':
+      return sameCommand(inst, step);
+    case 'VOLUME':
+    case 'SHELL': {
+      const mine = inst.json ?? splitWords(exp(inst.args)).map(unquote);
+      const theirs = parseStrings(step.args) ?? splitWords(step.args).map(unquote);
+      return mine.join('\0') === theirs.join('\0');
+    }
+    case 'HEALTHCHECK':
+      return sameHealthcheck(inst, step);
+    default:
+      return either(inst.args, step.args);
+  }
+}
+
+function resolved(inst: Instruction, escape: string): string {
+  const next = expandVars(inst.args, inst.scope, escape);
+  if (next.startsWith('/')) return next;
+  return `${inst.workdir.replace(/\/+$/, '')}/${next}`;
+}
+
+function runText(inst: Instruction, shells: readonly string[]): string {
+  if (inst.heredoc) return inst.args;
+  return collapse(inst.json ? stripShell(inst.json.join(' '), shells) : inst.args);
+}
+
+function sameRun(inst: Instruction, step: Step, shells: readonly string[]): boolean {
+  const mine = runText(inst, shells);
+  const theirs = collapse(step.args);
+  if (mine === theirs) return true;
+  if (inst.heredoc) {
+    // Heredoc bodies are recorded inline (`<<EOF\n…\nEOF`) or lost (`/dev/pipes/EOF`): compare what is left.
+    if (collapse(inst.args) === theirs) return true;
+    const first = inst.args.split('\n')[0] ?? '';
+    const name = /<<-?["']?(\w+)/.exec(first)?.[1];
+    return name !== undefined && theirs.includes(`/dev/pipes/${name}`) && collapse(first.replace(/<<-?["']?\w+["']?/, '')) === collapse(theirs.replace(/\S*\/dev\/pipes\/\S+/, ''));
+  }
+  return false;
+}
+
+function copyParts(inst: Instruction, escape: string, expand: boolean): { sources: string[]; dest: string } {
+  const words = inst.json ?? splitWords(inst.args).map(unquote);
+  const e = (s: string) => (expand ? expandVars(s, inst.scope, escape) : s);
+  return { sources: words.slice(0, -1).map(e), dest: e(words.at(-1) ?? '') };
+}
+
+function sameCopy(inst: Instruction, step: Step, escape: string): boolean {
+  if (inst.heredoc) return collapse(inst.args) === collapse(step.args) || step.args.includes('<<');
+  for (const expand of [true, false]) {
+    const mine = copyParts(inst, escape, expand);
+    if (step.sourcesLost) {
+      if (mine.dest === step.args) return true;
+      continue;
+    }
+    const theirs = splitWords(step.args.replace(/^(--\S+\s+)+/, '')).map(unquote);
+    if (theirs.at(-1) === mine.dest && theirs.slice(0, -1).join('\0') === mine.sources.join('\0')) return true;
+  }
+  return false;
+}
+
+function samePairs(a: Array<[string, string | null]>, b: Array<[string, string | null]>): boolean {
+  return a.length === b.length && a.every(([k, v], i) => b[i]![0] === k && (b[i]![1] ?? '') === (v ?? ''));
+}
+
+function sameArg(inst: Instruction, step: Step): boolean {
+  const mine = keyValues(inst.args, false);
+  const theirs = keyValues(step.args, false);
+  // Podman records only names, and all names declared so far in the stage: `ARG NAME SIZE`.
+  if (theirs.every(([, v]) => v === null)) return mine.every(([k]) => theirs.some(([n]) => n === k));
+  return samePairs(mine, theirs);
+}
+
+function ports(text: string): string[] {
+  const t = text.trim();
+  const words = t.startsWith('map[') ? [...t.matchAll(/([^\s[\]:{}]+):\{\}/g)].map((m) => m[1]!) : t.split(/\s+/).filter(Boolean);
+  return words.map((p) => (p.includes('/') ? p.toLowerCase() : `${p}/tcp`)).sort();
+}
+
+function samePorts(mine: string, theirs: string): boolean {
+  return ports(mine).join(' ') === ports(theirs).join(' ');
+}
+
+function sameCommand(inst: Instruction, step: Step): boolean {
+  const theirs = parseStrings(step.args);
+  if (!theirs) return collapse(inst.args) === collapse(step.args);
+  const mine = inst.json ?? [...inst.shell, inst.args];
+  return mine.join('\0') === theirs.join('\0') || (inst.json === null && collapse(theirs.at(-1) ?? '') === collapse(inst.args));
+}
+
+/** Go's time.Duration text (`1m30s`, `500ms`) or a HEALTHCHECK flag value → milliseconds. */
+function durationMs(text: string): number {
+  let ms = 0;
+  for (const m of text.matchAll(/([\d.]+)(ns|us|µs|ms|s|m|h)/g)) {
+    const n = Number(m[1]);
+    ms += n * ({ ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 } as Record<string, number>)[m[2]!]!;
+  }
+  return ms;
+}
+
+function sameHealthcheck(inst: Instruction, step: Step): boolean {
+  // legacy and BuildKit: `&{["CMD-SHELL" "true"] "30s" "0s" "0s" '\x00'}` (Go's %v of the config)
+  const go = /^&\{(\[.*\])\s+"([^"]*)"\s+"([^"]*)"\s+"([^"]*)"(?:\s+"([^"]*)")?\s+'?(\\x[0-9a-f]{2}|\d+|.)'?\}$/s.exec(step.args.trim());
+  if (!go) return collapse(inst.args) === collapse(step.args.replace(/^(--\S+\s+)*/, '')) || collapse(flagsAndArgs(inst)) === collapse(step.args);
+  const words = splitWords(inst.args);
+  const sub = (words[0] ?? '').toUpperCase();
+  const rest = inst.args.slice(inst.args.indexOf(words[0] ?? '') + (words[0]?.length ?? 0)).trim();
+  const test = sub === 'NONE' ? ['NONE'] : parseStrings(rest) ? ['CMD', ...parseStrings(rest)!] : ['CMD-SHELL', rest];
+  const flag = (n: string) => durationMs(inst.flags.find((f) => f.name === n)?.value ?? '0s');
+  const recorded = parseStrings(go[1]!) ?? [];
+  if (recorded.join('\0') !== test.join('\0')) return false;
+  if (sub === 'NONE') return true;
+  return durationMs(go[2]!) === flag('interval') && durationMs(go[3]!) === flag('timeout') && durationMs(go[4]!) === flag('start-period');
+}
+
+function flagsAndArgs(inst: Instruction): string {
+  return [...inst.flags.map((f) => `--${f.name}${f.value === null ? '' : `=${f.value}`}`), inst.args].join(' ');
+}

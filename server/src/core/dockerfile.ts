@@ -1,0 +1,308 @@
+// The Dockerfile model every feature works on: stages, instructions with exact ranges, the text each instruction
+// has once continuations are joined the way Docker joins them, and the context (variables, SHELL, WORKDIR) that the
+// builders apply when they write history. Built over dockerfile-ast; total: it never throws and every range it
+// returns lies inside the text it was given.
+import { DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction, Onbuild } from 'dockerfile-ast';
+import type { Range } from 'vscode-languageserver-types';
+import { expandVars, VarScope } from './vars';
+
+export interface Flag {
+  readonly name: string; // without the dashes: 'from', 'chown', 'mount'
+  readonly value: string | null;
+  readonly range: Range;
+}
+
+export interface Instruction {
+  /** Position in file order. */
+  readonly index: number;
+  /** Upper-case keyword (`run` in the file is 'RUN'). */
+  readonly keyword: string;
+  /** Index of the stage it belongs to; -1 for ARGs before the first FROM. */
+  readonly stage: number;
+  /** From the keyword to the end of its last line (continuations and heredoc bodies included). */
+  readonly range: Range;
+  readonly keywordRange: Range;
+  readonly flags: readonly Flag[];
+  /**
+   * The arguments after the flags as the builder sees them: continuation lines joined (escape and trailing blanks
+   * removed, the next line appended as is), comment and empty lines inside the continuation dropped. Heredoc
+   * instructions keep their lines.
+   */
+  readonly args: string;
+  /** Exec (JSON) form arguments, when the arguments are a JSON array of strings. */
+  readonly json: readonly string[] | null;
+  readonly heredoc: boolean;
+  /** Variables visible to this instruction (global ARGs, stage ARGs with defaults, ENV), as far as the file says. */
+  readonly scope: VarScope;
+  /** The SHELL in effect, for RUN and shell-form CMD/ENTRYPOINT. */
+  readonly shell: readonly string[];
+  /** The working directory before this instruction, resolved as far as variables allow. */
+  readonly workdir: string;
+}
+
+export type StageBase =
+  | { readonly kind: 'image'; readonly ref: string }
+  | { readonly kind: 'stage'; readonly stage: number }
+  | { readonly kind: 'scratch' };
+
+export interface Stage {
+  readonly index: number;
+  /** As written after AS; stage names are compared case-insensitively. */
+  readonly name: string | null;
+  readonly from: Instruction;
+  readonly base: StageBase;
+  /** The instructions after FROM, in order. */
+  readonly instructions: readonly Instruction[];
+}
+
+export interface DockerfileModel {
+  readonly text: string;
+  readonly escape: string;
+  readonly instructions: readonly Instruction[];
+  readonly stages: readonly Stage[];
+}
+
+export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
+const LAYER_KEYWORDS = new Set(['RUN', 'COPY', 'ADD']);
+
+/** RUN, COPY and ADD always write a filesystem layer; WORKDIR does for some builders (see core/match). */
+export function makesLayer(keyword: string): boolean {
+  return LAYER_KEYWORDS.has(keyword);
+}
+
+/** The stages `stage` is built from, root first, ending with `stage` itself (FROM <stage> chains). */
+export function stageChain(model: DockerfileModel, stage: number): number[] {
+  const chain: number[] = [];
+  for (let s: Stage | undefined = model.stages[stage]; s && !chain.includes(s.index); ) {
+    chain.unshift(s.index);
+    s = s.base.kind === 'stage' ? model.stages[s.base.stage] : undefined;
+  }
+  return chain;
+}
+
+/** The instruction whose range covers `line` (0-based), if any. */
+export function instructionAtLine(model: DockerfileModel, line: number): Instruction | undefined {
+  let lo = 0;
+  let hi = model.instructions.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const r = model.instructions[mid]!.range;
+    if (line < r.start.line) hi = mid - 1;
+    else if (line > r.end.line) lo = mid + 1;
+    else return model.instructions[mid];
+  }
+  return undefined;
+}
+
+/** Joins continuation lines as Docker's parser does (see `Instruction.args`). */
+export function joinContinuations(raw: string, escape: string): string {
+  const lines = raw.split(/\r\n|\n|\r/);
+  const cont = new RegExp(`${escape === '`' ? '`' : '\\\\'}[ \\t]*$`);
+  let out = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (i > 0) {
+      const t = line.trimStart();
+      if (t.startsWith('#') || t === '') continue;
+    }
+    const m = cont.exec(line);
+    if (!m) return (out + line).trim();
+    out += line.slice(0, m.index);
+  }
+  return out.trim();
+}
+
+/** The strings of a JSON array of strings, or null (Docker then treats the text as shell form). */
+export function parseJsonArray(text: string): string[] | null {
+  const t = text.trim();
+  if (!t.startsWith('[')) return null;
+  try {
+    const v: unknown = JSON.parse(t);
+    return Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Parses `text`; never throws. */
+export function parseDockerfile(text: string): DockerfileModel {
+  try {
+    return build(text);
+  } catch {
+    // dockerfile-ast has no known throwing input, but the model must be total: an unparseable text has no instructions.
+    return { text, escape: '\\', instructions: [], stages: [] };
+  }
+}
+
+interface Offsets { offsetAt(line: number, character: number): number }
+
+function lineOffsets(text: string): Offsets {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) starts.push(i + 1);
+  }
+  return {
+    offsetAt: (line, character) => {
+      const s = starts[Math.min(line, starts.length - 1)]!;
+      return Math.min(s + character, text.length);
+    },
+  };
+}
+
+function build(text: string): DockerfileModel {
+  const ast = DockerfileParser.parse(text);
+  const escape = ast.getEscapeCharacter();
+  const offsets = lineOffsets(text);
+  const slice = (r: Range) => text.slice(offsets.offsetAt(r.start.line, r.start.character), offsets.offsetAt(r.end.line, r.end.character));
+
+  const instructions: Instruction[] = [];
+  const stages: Array<Stage & { instructions: Instruction[] }> = [];
+  let globals = VarScope.empty;
+  let scope = VarScope.empty;
+  let shell = DEFAULT_SHELL;
+  let workdir = '/';
+
+  for (const node of ast.getInstructions()) {
+    const keyword = node.getKeyword().toUpperCase();
+    const flags = flagsOf(node);
+    const argsStart = firstArgumentStart(node);
+    const raw = argsStart ? slice({ start: argsStart, end: node.getRange().end }) : '';
+    const heredoc = 'getHeredocs' in node && (node as unknown as { getHeredocs(): unknown[] }).getHeredocs().length > 0;
+    const args = heredoc ? raw.trim() : joinContinuations(raw, escape);
+    const stage = keyword === 'FROM' ? stages.length : stages.length - 1;
+
+    if (keyword === 'FROM') {
+      scope = globals;
+      shell = DEFAULT_SHELL;
+      workdir = '/';
+    }
+    const inst: Instruction = {
+      index: instructions.length, keyword, stage, range: node.getRange(), keywordRange: node.getInstructionRange(),
+      flags, args, json: node instanceof JSONInstruction ? parseJsonArray(args) : null, heredoc, scope, shell, workdir,
+    };
+    instructions.push(inst);
+
+    switch (keyword) {
+      case 'FROM': {
+        const words = args.split(/\s+/).filter(Boolean);
+        const name = words.length >= 3 && words[1]!.toUpperCase() === 'AS' ? words[2]! : null;
+        const ref = expandVars(words[0] ?? '', globals, escape);
+        const parent = stages.findIndex((s) => s.name !== null && s.name.toLowerCase() === ref.toLowerCase());
+        const base: StageBase = parent >= 0 ? { kind: 'stage', stage: parent }
+          : ref.toLowerCase() === 'scratch' ? { kind: 'scratch' } : { kind: 'image', ref };
+        stages.push({ index: stages.length, name, from: inst, base, instructions: [] });
+        if (parent >= 0) {
+          // FROM <stage> inherits the parent's ENV, SHELL and WORKDIR (ARGs do not carry over).
+          const p = stages[parent]!;
+          const last = p.instructions.at(-1);
+          const after = last ? afterInstruction(last, escape, globals) : { scope: globals, shell: DEFAULT_SHELL, workdir: '/' };
+          ({ scope, shell, workdir } = after);
+        }
+        break;
+      }
+      case 'ARG':
+      case 'ENV':
+      case 'SHELL':
+      case 'WORKDIR':
+        if (stage < 0) globals = declare(inst, globals, escape, globals);
+        else ({ scope, shell, workdir } = afterInstruction(inst, escape, globals));
+        break;
+    }
+    if (stage >= 0 && keyword !== 'FROM') stages[stage]!.instructions.push(inst);
+  }
+  return { text, escape, instructions, stages };
+}
+
+/** The context after `inst`: what ARG, ENV, SHELL and WORKDIR change for the instructions that follow. */
+function afterInstruction(inst: Instruction, escape: string, globals: VarScope): { scope: VarScope; shell: readonly string[]; workdir: string } {
+  let { scope, shell, workdir } = inst;
+  if (inst.keyword === 'ARG' || inst.keyword === 'ENV') scope = declare(inst, scope, escape, globals);
+  else if (inst.keyword === 'SHELL') shell = inst.json && inst.json.length ? inst.json : shell;
+  else if (inst.keyword === 'WORKDIR') workdir = resolveWorkdir(workdir, expandVars(inst.args, scope, escape));
+  return { scope, shell, workdir };
+}
+
+function declare(inst: Instruction, scope: VarScope, escape: string, globals: VarScope): VarScope {
+  const pairs = keyValues(inst.args, inst.keyword === 'ENV');
+  return scope.with(pairs.map(([k, v]) => {
+    // `ARG X` inside a stage takes the global default of X, if any.
+    if (v === null) return [k, inst.keyword === 'ARG' && inst.stage >= 0 ? globals.get(k) ?? null : null];
+    return [k, expandVars(v, scope, escape)];
+  }));
+}
+
+/** `A=1 B="two words"` (and the legacy `ENV A value` form) → pairs with quotes removed. */
+export function keyValues(args: string, legacySpaceForm: boolean): Array<[string, string | null]> {
+  const words = splitWords(args);
+  if (legacySpaceForm && words.length >= 1 && !words[0]!.includes('=')) {
+    const m = /^\s*(\S+)\s+([\s\S]*)$/.exec(args);
+    return m ? [[m[1]!, unquote(m[2]!.trim())]] : [[words[0]!, '']];
+  }
+  return words.map((w) => {
+    const eq = w.indexOf('=');
+    return eq < 0 ? [w, null] : [w.slice(0, eq), unquote(w.slice(eq + 1))];
+  });
+}
+
+/** Splits on blanks outside quotes, keeping quotes (so `k="a b"` stays one word). */
+export function splitWords(text: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let quote: string | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      cur += c;
+      if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
+      else if (c === quote) quote = null;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      cur += c;
+    } else if (/\s/.test(c)) {
+      if (cur) words.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (cur) words.push(cur);
+  return words;
+}
+
+/** Removes the quotes of a Dockerfile value: `"a b"` → `a b`, `'x'` → `x`, `a\ b` → `a b`. */
+export function unquote(value: string): string {
+  let out = '';
+  let quote: string | null = null;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (quote) {
+      if (c === quote) quote = null;
+      else if (c === '\\' && quote === '"' && i + 1 < value.length) out += value[++i];
+      else out += c;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '\\' && i + 1 < value.length) out += value[++i];
+    else out += c;
+  }
+  return out;
+}
+
+export function resolveWorkdir(current: string, next: string): string {
+  if (!next) return current;
+  const joined = next.startsWith('/') || /^[A-Za-z]:[\\/]/.test(next) ? next : `${current.replace(/\/+$/, '')}/${next}`;
+  const parts: string[] = [];
+  for (const p of joined.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') parts.pop();
+    else parts.push(p);
+  }
+  return /^[A-Za-z]:/.test(joined) ? joined : `/${parts.join('/')}`;
+}
+
+function flagsOf(node: AstInstruction): Flag[] {
+  if (!(node instanceof ModifiableInstruction)) return [];
+  return node.getFlags().map((f) => ({ name: f.getName(), value: f.getValue(), range: f.getRange() }));
+}
+
+function firstArgumentStart(node: AstInstruction) {
+  if (node instanceof Onbuild || !(node instanceof ModifiableInstruction)) return node.getArgumentsRange()?.start ?? null;
+  return node.getArguments()[0]?.getRange().start ?? null;
+}

@@ -1,0 +1,82 @@
+// The report of one Dockerfile against one image: the JSON contract of `dfsize report --json` (DESIGN.md), built
+// from the model and the match. Lines are 1-based here, as in all CLI output.
+import type { DockerfileModel } from './dockerfile';
+import type { BuilderKind, ImageInfo } from './history';
+import type { MatchResult, Status } from './match';
+
+export interface ReportImage {
+  readonly ref: string;
+  readonly id: string;
+  readonly sizeBytes: number;
+  readonly builder: BuilderKind;
+  readonly source: 'engine' | 'archive';
+}
+
+export interface ReportInstruction {
+  readonly line: number;
+  readonly endLine: number;
+  readonly keyword: string;
+  /** 0-based stage index; -1 for ARGs before the first FROM. */
+  readonly stage: number;
+  readonly stageName: string | null;
+  readonly layerBytes: number | null;
+  readonly status: Status;
+  readonly rebuilds: boolean;
+}
+
+export interface ReportFinding {
+  readonly code: string;
+  readonly line: number;
+  readonly endLine: number;
+  readonly severity: 'error' | 'warning' | 'info' | 'hint';
+  readonly message: string;
+  readonly savingsBytes: number | null;
+  readonly fixable: boolean;
+}
+
+export interface ReportAnalysis {
+  readonly efficiencyScore: number;
+  readonly inefficientBytes: number;
+  readonly userWastedPercent: number;
+  readonly removableBytes: number;
+}
+
+export interface Report {
+  readonly dockerfile: string;
+  readonly image: ReportImage | null;
+  readonly base: { readonly line: number; readonly layers: number; readonly sizeBytes: number } | null;
+  readonly instructions: readonly ReportInstruction[];
+  readonly analysis: ReportAnalysis | null;
+  readonly findings: readonly ReportFinding[];
+}
+
+export interface ReportInput {
+  readonly dockerfile: string;
+  readonly model: DockerfileModel;
+  readonly image: { readonly info: ImageInfo; readonly ref: string; readonly source: 'engine' | 'archive' } | null;
+  readonly match: MatchResult | null;
+  readonly findings?: readonly ReportFinding[];
+  readonly analysis?: ReportAnalysis | null;
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { model, match } = input;
+  const instructions = model.instructions.map((inst, k): ReportInstruction => {
+    const m = match?.instructions[k];
+    return {
+      line: inst.range.start.line + 1, endLine: inst.range.end.line + 1, keyword: inst.keyword, stage: inst.stage,
+      stageName: model.stages[inst.stage]?.name ?? null,
+      layerBytes: m?.layerBytes ?? null, status: m?.status ?? (inst.stage < 0 ? 'metadata' : 'not-built'), rebuilds: m?.rebuilds ?? false,
+    };
+  });
+  const base = match?.base && input.image
+    ? { line: model.instructions[match.base.instruction]!.range.start.line + 1, layers: match.base.layers, sizeBytes: match.base.sizeBytes }
+    : null;
+  return {
+    dockerfile: input.dockerfile,
+    image: input.image && match
+      ? { ref: input.image.ref, id: input.image.info.id, sizeBytes: input.image.info.sizeBytes, builder: match.builder, source: input.image.source }
+      : null,
+    base, instructions, analysis: input.analysis ?? null, findings: input.findings ?? [],
+  };
+}
