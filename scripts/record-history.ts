@@ -1,5 +1,5 @@
 // Records what real engines say about images built from test/fixtures/builds, for the unit tests to replay.
-//   npm run record-history [-- --builders legacy,buildkit,podman] [--cases forms,...]
+//   npm run record-history [-- --builders legacy,buildkit,podman] [--cases forms,...] [--loaded]
 // Needs dockerd on /var/run/docker.sock (../shared/recipes/start-engine.sh, base-images.sh) and, for podman, the
 // Podman service (../shared/recipes/podman.sh serve; `podman pull docker-daemon:local/busybox:latest`).
 // Writes test/fixtures/history/<builder>/<case>.json: the Dockerfile text, build args, `GET /images/{id}/json`,
@@ -67,11 +67,24 @@ async function record(builder: Builder, c: Case): Promise<void> {
   console.log(`${builder.padEnd(8)} ${c.name.padEnd(18)} ${id.slice(7, 19)} ${history.length} rows`);
 }
 
+/** dive's fixture images as dockerd reports them after `docker load` (../shared/recipes/base-images.sh dive). */
+const LOADED = [{ name: 'dive-test-latest', ref: 'dive-test:latest' }, { name: 'dive-test-kaniko', ref: 'dive-test:kaniko-latest' }];
+
+async function recordLoaded(name: string, ref: string): Promise<void> {
+  const image = dockerFor('legacy').getImage(ref);
+  const [inspect, history] = await Promise.all([image.inspect(), image.history()]);
+  const dir = join(HISTORY_DIR, 'loaded');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.json`), JSON.stringify({ recordedWith: 'scripts/record-history.ts', ref, inspect, history }, null, 1) + '\n');
+  console.log(`loaded   ${name.padEnd(18)} ${history.length} rows`);
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { builders: { type: 'string' }, cases: { type: 'string' } } });
+  const { values } = parseArgs({ options: { builders: { type: 'string' }, cases: { type: 'string' }, loaded: { type: 'boolean' } } });
   const builders = values.builders ? (values.builders.split(',') as Builder[]) : ALL;
   const cases = values.cases ? CASES.filter((c) => values.cases!.split(',').includes(c.name)) : CASES;
   for (const c of cases) for (const b of builders) if (c.builders.includes(b)) await record(b, c);
+  if (values.loaded || !values.cases) for (const l of LOADED) await recordLoaded(l.name, l.ref);
 }
 
 main().catch((e: unknown) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });

@@ -14,9 +14,13 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
+  if (!command) {
+    io.stderr(`dfsize: say what to do\n${USAGE}\n`);
+    return EXIT.badInput;
+  }
+  if (command === '--help' || command === '-h' || command === 'help') {
     io.stdout(USAGE + '\n');
-    return command ? EXIT.ok : EXIT.badInput;
+    return EXIT.ok;
   }
   const run = COMMANDS[command];
   try {

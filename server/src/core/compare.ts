@@ -47,22 +47,18 @@ function resolved(inst: Instruction, escape: string): string {
 }
 
 function runText(inst: Instruction, shells: readonly string[]): string {
-  if (inst.heredoc) return inst.args;
   return collapse(inst.json ? stripShell(inst.json.join(' '), shells) : inst.args);
 }
 
 function sameRun(inst: Instruction, step: Step, shells: readonly string[]): boolean {
-  const mine = runText(inst, shells);
   const theirs = collapse(step.args);
-  if (mine === theirs) return true;
-  if (inst.heredoc) {
-    // Heredoc bodies are recorded inline (`<<EOF\n…\nEOF`) or lost (`/dev/pipes/EOF`): compare what is left.
-    if (collapse(inst.args) === theirs) return true;
-    const first = inst.args.split('\n')[0] ?? '';
-    const name = /<<-?["']?(\w+)/.exec(first)?.[1];
-    return name !== undefined && theirs.includes(`/dev/pipes/${name}`) && collapse(first.replace(/<<-?["']?\w+["']?/, '')) === collapse(theirs.replace(/\S*\/dev\/pipes\/\S+/, ''));
-  }
-  return false;
+  if (!inst.heredoc) return runText(inst, shells) === theirs;
+  // BuildKit records `RUN <<EOF` as its body run by the shell, a body starting with #! as `/dev/pipes/EOF`, and a
+  // command with heredocs (`cat <<EOF > f`) as the command, the bodies and their delimiters.
+  const lines = inst.args.split('\n');
+  const name = /<<-?(["']?)([A-Za-z_][\w-]*)\1/.exec(lines[0] ?? '')?.[2];
+  const body = lines.slice(1, -1).join('\n');
+  return collapse(inst.args) === theirs || collapse(body) === theirs || (name !== undefined && theirs === `/dev/pipes/${name}`);
 }
 
 function copyParts(inst: Instruction, escape: string, expand: boolean): { sources: string[]; dest: string } {
@@ -72,7 +68,8 @@ function copyParts(inst: Instruction, escape: string, expand: boolean): { source
 }
 
 function sameCopy(inst: Instruction, step: Step, escape: string): boolean {
-  if (inst.heredoc) return collapse(inst.args) === collapse(step.args) || step.args.includes('<<');
+  // `COPY <<EOF /dst`: BuildKit records the first line; the body is not in the history.
+  if (inst.heredoc) return collapse(inst.args.split('\n')[0] ?? '') === collapse(step.args.replace(/^(--\S+\s+)+/, ''));
   for (const expand of [true, false]) {
     const mine = copyParts(inst, escape, expand);
     if (step.sourcesLost) {

@@ -61,6 +61,8 @@ const CHANGED = 1;
 const MISSING_ROW = -2;
 const EXTRA_ROW = -2;
 const TRIGGER_ROW = -0.5;
+/** Rows after the last line: lines not typed yet, or removed from the end. Cheap, so that a file being typed still anchors. */
+const TRAILING_ROW = -0.25;
 
 /** Whether this builder writes a history row for the keyword (kaniko writes none for metadata, BuildKit none for ONBUILD). */
 function expectsRow(keyword: string, builder: BuilderKind): boolean {
@@ -85,7 +87,10 @@ export function matchHistory(model: DockerfileModel, image: Image, opts: MatchOp
   const knownBase = opts.baseRows !== undefined && opts.baseRows >= 0 && opts.baseRows <= rows.length;
   const start = knownBase ? opts.baseRows! : 0;
 
-  const pairs = align(model, seq, steps, start, knownBase, builder, shells);
+  let pairs = align(model, seq, steps, start, knownBase, builder, shells);
+  // With the base unknown and not one unchanged line, nothing shows that this file built the image: pairs of changed
+  // lines would only be guesses (a base's own `CMD` is not an edited `CMD` of this file).
+  if (!knownBase && !pairs.some((p) => p.same)) pairs = seq.map((_, k) => ({ inst: k, row: -1, same: false }));
 
   // The base: known rows, or the rows before the first paired one.
   const firstPaired = pairs.reduce((min, p) => (p.row >= 0 && p.row < min ? p.row : min), rows.length);
@@ -163,7 +168,7 @@ function align(model: DockerfileModel, seq: Instruction[], steps: Step[], start:
       const step = steps[start + j - 1]!;
       let best = score[row0 - W + j]! + skipInst[i - 1]!;
       let mv = 3;
-      const viaRow = score[row0 + j - 1]! + EXTRA_ROW;
+      const viaRow = score[row0 + j - 1]! + (i === n ? TRAILING_ROW : EXTRA_ROW);
       if (viaRow > best) { best = viaRow; mv = 4; }
       if (step.keyword === inst.keyword) {
         const same = sameInstruction(inst, step, model.escape, shells);

@@ -2,17 +2,9 @@
 // Every call has a deadline; failures become EngineErrors that say what to do.
 import Docker from 'dockerode';
 import type { HistoryRow } from '../core/history';
+import { detailsFromApi, historyFromApi, summaryFromApi, type ApiHistory, type ApiInspect, type ApiSummary } from './apiJson';
 import type { Endpoint } from './endpoint';
 import { EngineError, isImageReference, type EngineVersion, type ImageDetails, type ImageSource, type ImageSummary } from './source';
-
-interface RawHistory { Id: string; Created: number; CreatedBy: string; Size: number; Comment?: string }
-interface RawInspect {
-  Id: string; RepoTags?: string[] | null; Created?: string; Size?: number; Os?: string; Architecture?: string;
-  RootFS?: { Layers?: string[] };
-  Config?: { Labels?: Record<string, string> | null; Entrypoint?: string[] | string | null; Cmd?: string[] | string | null;
-    ExposedPorts?: Record<string, unknown> | null; WorkingDir?: string; User?: string; OnBuild?: string[] | null } | null;
-}
-interface RawSummary { Id: string; RepoTags?: string[] | null; Created: number; Size: number; Labels?: Record<string, string> | null }
 
 export function dockerodeFor(endpoint: Endpoint): Docker {
   if (endpoint.kind === 'socket') return new Docker({ socketPath: endpoint.socketPath });
@@ -34,32 +26,15 @@ export class DockerodeSource implements ImageSource {
   }
 
   async list(): Promise<ImageSummary[]> {
-    const raw = await this.call<RawSummary[]>('/images/json', 'image list');
-    return raw.map((i) => ({
-      id: i.Id, refs: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), created: i.Created, sizeBytes: i.Size, labels: i.Labels ?? {},
-    }));
+    return (await this.call<ApiSummary[]>('/images/json', 'image list')).map(summaryFromApi);
   }
 
   async inspect(ref: string): Promise<ImageDetails> {
-    const i = await this.call<RawInspect>(`/images/${this.checked(ref)}/json`, `image ${ref}`);
-    const c = i.Config ?? {};
-    const list = (v: string[] | string | null | undefined) => (v == null ? null : Array.isArray(v) ? v : [v]);
-    return {
-      id: i.Id, refs: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), sizeBytes: i.Size ?? 0, created: i.Created ?? null,
-      os: i.Os ?? null, architecture: i.Architecture ?? null, labels: c.Labels ?? {}, layers: i.RootFS?.Layers ?? [],
-      config: {
-        entrypoint: list(c.Entrypoint), cmd: list(c.Cmd), exposedPorts: Object.keys(c.ExposedPorts ?? {}),
-        workingDir: c.WorkingDir || null, user: c.User || null, onBuild: c.OnBuild ?? [],
-      },
-    };
+    return detailsFromApi(await this.call<ApiInspect>(`/images/${this.checked(ref)}/json`, `image ${ref}`));
   }
 
   async history(ref: string): Promise<HistoryRow[]> {
-    const raw = await this.call<RawHistory[]>(`/images/${this.checked(ref)}/history`, `history of ${ref}`);
-    return raw.reverse().map((h) => ({
-      createdBy: h.CreatedBy ?? '', sizeBytes: h.Size ?? 0, created: h.Created > 0 ? new Date(h.Created * 1000).toISOString() : null,
-      comment: h.Comment ?? '', id: h.Id && h.Id !== '<missing>' ? h.Id : null, emptyLayer: null,
-    }));
+    return historyFromApi(await this.call<ApiHistory[]>(`/images/${this.checked(ref)}/history`, `history of ${ref}`));
   }
 
   async export(ref: string): Promise<NodeJS.ReadableStream> {

@@ -33,7 +33,7 @@ export function resolveEndpoint(inputs: EndpointInputs): Endpoint {
 }
 
 export function parseHost(host: string, env: Readonly<Record<string, string | undefined>>): Endpoint {
-  const m = /^([a-z]+):\/\/(.*)$/.exec(host);
+  const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(host);
   if (!m) throw new EngineError('bad-endpoint', `engine address "${host}" is not understood: use unix:///path/to/docker.sock or tcp://host:port`);
   const [, scheme, rest] = m as unknown as [string, string, string];
   if (scheme === 'unix' || scheme === 'npipe') {

@@ -4,7 +4,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { stageChain, type DockerfileModel } from '../core/dockerfile';
 import type { HistoryRow, ImageInfo } from '../core/history';
 import { matchHistory, type MatchOptions } from '../core/match';
-import { imageInfoOf, readArchiveFile } from '../engine/archive';
+import { ArchiveFormatError, imageInfoOf, readArchiveFile } from '../engine/archive';
 import { EngineError, isImageReference, loadImage, type ImageSource } from '../engine/source';
 
 export const LABEL_DOCKERFILE = 'dev.dfsize.dockerfile';
@@ -59,7 +59,12 @@ export async function imageFromEngine(source: ImageSource, ref: string, model: D
 }
 
 export async function imageFromArchive(path: string, model: DockerfileModel): Promise<ResolvedImage> {
-  const archive = await readArchiveFile(path);
+  const archive = await readArchiveFile(path).catch((e: unknown) => {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new ArchiveFormatError(`${path}: no such file: name an archive written by docker save`);
+    if (code === 'EISDIR') throw new ArchiveFormatError(`${path} is a folder: name an archive written by docker save`);
+    throw new ArchiveFormatError(`${path}: ${(e as Error).message}`);
+  });
   const info = imageInfoOf(archive);
   const stage = targetStage(model, info);
   return { info, ref: archive.refs[0] ?? path, source: 'archive', matchOptions: { stage }, reason: `archive ${path}` };

@@ -1,0 +1,47 @@
+// The base image the engine suites build on, made here so a fresh machine needs no registry: a busybox rootfs
+// imported from Debian's busybox-static binary as `local/busybox:latest` (the name ../shared/recipes/base-images.sh
+// also uses), then copied into Podman over its API. Idempotent.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { pack } from 'tar-stream';
+import { dockerFor } from './builds';
+
+export const BUSYBOX = 'local/busybox:latest';
+const BUSYBOX_BIN = '/bin/busybox';
+
+async function exists(kind: 'legacy' | 'podman', ref: string): Promise<boolean> {
+  return dockerFor(kind).getImage(ref).inspect().then(() => true, () => false);
+}
+
+function rootfs(): NodeJS.ReadableStream {
+  if (!existsSync(BUSYBOX_BIN)) throw new Error(`${BUSYBOX_BIN} is missing: apt-get install busybox-static (the engine suites import it as ${BUSYBOX})`);
+  const p = pack();
+  const dir = (name: string, mode = 0o755) => p.entry({ name, type: 'directory', mode, mtime: new Date(0) });
+  for (const d of ['bin', 'sbin', 'etc', 'root', 'proc', 'sys', 'dev', 'var', 'usr', 'usr/bin', 'usr/sbin']) dir(d);
+  dir('tmp', 0o1777);
+  p.entry({ name: 'bin/busybox', mode: 0o755, mtime: new Date(0) }, readFileSync(BUSYBOX_BIN));
+  const applets = execFileSync(BUSYBOX_BIN, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  for (const a of applets) p.entry({ name: `bin/${a}`, type: 'symlink', linkname: 'busybox', mtime: new Date(0) });
+  p.entry({ name: 'etc/passwd', mtime: new Date(0) }, 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  p.entry({ name: 'etc/group', mtime: new Date(0) }, 'root:x:0:\nnogroup:x:65534:\n');
+  p.finalize();
+  return p as unknown as NodeJS.ReadableStream;
+}
+
+async function follow(kind: 'legacy' | 'podman', stream: NodeJS.ReadableStream): Promise<void> {
+  const docker = dockerFor(kind);
+  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+}
+
+/** Makes sure BUSYBOX exists on dockerd, and on Podman when `podman` is true. */
+export async function ensureBusybox(podman = false): Promise<void> {
+  if (!(await exists('legacy', BUSYBOX))) {
+    const [repo, tag] = BUSYBOX.split(':') as [string, string];
+    const stream = await (dockerFor('legacy').importImage(rootfs() as never, { repo, tag, changes: ['CMD ["sh"]'] } as never) as unknown as Promise<NodeJS.ReadableStream>);
+    await follow('legacy', stream);
+  }
+  if (podman && !(await exists('podman', BUSYBOX))) {
+    const archive = await dockerFor('legacy').getImage(BUSYBOX).get();
+    await follow('podman', await dockerFor('podman').loadImage(archive as never));
+  }
+}

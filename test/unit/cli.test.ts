@@ -1,0 +1,98 @@
+// `dfsize report` as a user runs it (the bundled CLI, a real process): the JSON contract on an archive, and every
+// kind of bad input ending in the right exit code and one line that says what to do — never a stack trace.
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DIVE } from './archive.test';
+
+export const CLI = join(__dirname, '..', '..', 'server', 'out', 'cli.js');
+const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+
+export function dfsize(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertOneLineError(stderr: string, re: RegExp): void {
+  const lines = stderr.trim().split('\n');
+  assert.match(lines[0]!, /^dfsize: /);
+  assert.match(stderr, re);
+  assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
+}
+
+describe('cli: dfsize report', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dfsize-cli-'));
+  const write = (name: string, body: string | Buffer) => {
+    const p = join(dir, name);
+    writeFileSync(p, body);
+    return p;
+  };
+
+  it('--archive --json follows the contract: dive\'s kaniko image against its Dockerfile', () => {
+    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-kaniko-image.tar'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(Object.keys(report), ['dockerfile', 'image', 'base', 'instructions', 'analysis', 'findings']);
+    assert.deepEqual(Object.keys(report.image), ['ref', 'id', 'sizeBytes', 'builder', 'source']);
+    assert.equal(report.image.builder, 'kaniko');
+    assert.equal(report.image.source, 'archive');
+    assert.equal(report.image.ref, 'dive-test:kaniko-latest');
+    assert.deepEqual(report.base, { line: 1, layers: 1, sizeBytes: 1231733 });
+    const add = report.instructions[1];
+    assert.deepEqual(add, { line: 2, endLine: 2, keyword: 'ADD', stage: 0, stageName: null, layerBytes: 9249, status: 'matched', rebuilds: false });
+    assert.ok(report.instructions.slice(1).every((i: { status: string }) => i.status === 'matched'));
+    assert.deepEqual(report.findings, []);
+  });
+
+  it('human output puts each size at the end of its line', () => {
+    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-docker-image.tar')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^ 1 │ FROM busybox:latest +base 1\.15 MB · 1 layer$/m);
+    assert.match(r.stdout, /^ 2 │ ADD README\.md \/somefile\.txt +6\.41 kB$/m);
+    assert.match(r.stdout, /^ 4 │ RUN cp \/somefile\.txt \/root\/example\/somefile1\.txt +6\.41 kB$/m);
+  });
+
+  it('a half-typed Dockerfile still reports', () => {
+    const r = dfsize(['report', write('half.Dockerfile', 'FROM busybox:latest\nADD README.md /somefile.txt\nRU'), '--archive', join(DIVE, 'test-docker-image.tar'), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.instructions[1].status, 'matched');
+    assert.equal(report.instructions.length, 3);
+  });
+
+  const bad: Array<[string, () => string[], Record<string, string>, number, RegExp]> = [
+    ['no arguments', () => [], {}, 2, /usage/],
+    ['an unknown command', () => ['frobnicate'], {}, 2, /unknown command "frobnicate"/],
+    ['an unknown flag', () => ['report', 'x', '--bogus'], {}, 2, /Unknown option '--bogus'/],
+    ['a missing Dockerfile', () => ['report', join(dir, 'nope')], {}, 2, /no such file/],
+    ['a folder', () => ['report', dir], {}, 2, /is a folder/],
+    ['binary garbage', () => ['report', write('garbage.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0xff]))], {}, 2, /binary file/],
+    ['a file that is not a Dockerfile', () => ['report', write('package.json', '{ "name": "x" }\n')], {}, 2, /no FROM instruction/],
+    ['an empty file', () => ['report', write('empty', '')], {}, 2, /does not look like a Dockerfile/],
+    ['--image and --archive together', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'a', '--archive', 'b'], {}, 2, /give one/],
+    ['a missing archive', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(dir, 'none.tar')], {}, 2, /none\.tar: no such file/],
+    ['a corrupt archive', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--archive', write('bad.tar', 'x'.repeat(2000))], {}, 2, /bad\.tar: not a tar archive/],
+    ['--image with no engine', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'dive-test:latest'], NO_ENGINE, 3, /no engine answers at unix:\/\/\/nonexistent\/docker\.sock .*start Docker/],
+    ['an unsupported DOCKER_HOST', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'x'], { DOCKER_HOST: 'carrier-pigeon://x' }, 2, /not supported/],
+    ['a malformed image reference', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'Not An Image?'], NO_ENGINE, 2, /not an image reference/],
+  ];
+  for (const [what, args, env, code, re] of bad) {
+    it(`${what}: exit ${code} and one line`, () => {
+      const r = dfsize(args(), env);
+      assert.equal(r.code, code, `stderr: ${r.stderr}`);
+      assertOneLineError(r.stderr, re);
+    });
+  }
+
+  it('no engine and no --image: the report without sizes, exit 0, and why on stderr', () => {
+    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--json'], NO_ENGINE);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.image, null);
+    assert.equal(report.base, null);
+    assert.ok(report.instructions.every((i: { layerBytes: unknown; status: string }) => i.layerBytes === null && i.status === 'not-built'));
+    assert.match(r.stderr, /^dfsize: no image: no engine answers/);
+  });
+});
