@@ -1,7 +1,7 @@
 // Real engines for the engine suites. A suite calls `needEngine(this, 'docker' | 'podman')` in its `before`: with no
 // engine answering it is skipped and says so plainly, unless DFSIZE_REQUIRE_ENGINE=1 (CI), where it fails instead.
 import type { Context } from 'mocha';
-import { dockerFor, type Builder } from './builds';
+import { dockerFor } from './builds';
 
 export const REQUIRE_ENGINE = process.env.DFSIZE_REQUIRE_ENGINE === '1';
 export const PODMAN_SOCKET = process.env.DFSIZE_PODMAN_SOCKET ?? '/tmp/podman.sock';
@@ -27,6 +27,3 @@ export async function needEngine(ctx: Context, kind: 'docker' | 'podman'): Promi
   ctx.skip();
 }
 
-export function engineOf(builder: Builder): 'docker' | 'podman' {
-  return builder === 'podman' ? 'podman' : 'docker';
-}

@@ -6,9 +6,8 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { matchHistory } from '../../server/src/core/match';
 import { ArchiveFormatError, imageInfoOf, readArchive, readArchiveFile } from '../../server/src/engine/archive';
+import { DIVE } from '../support/cli';
 import { loadLoaded } from '../support/recorded';
-
-export const DIVE = join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'dive');
 
 async function* chunks(buf: Buffer, size = 65536): AsyncIterable<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);

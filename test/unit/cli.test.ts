@@ -1,19 +1,12 @@
 // `dfsize report` as a user runs it (the bundled CLI, a real process): the JSON contract on an archive, and every
 // kind of bad input ending in the right exit code and one line that says what to do — never a stack trace.
 import { strict as assert } from 'node:assert';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DIVE } from './archive.test';
+import { dfsize, DIVE } from '../support/cli';
 
-export const CLI = join(__dirname, '..', '..', 'server', 'out', 'cli.js');
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
-
-export function dfsize(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
 
 function assertOneLineError(stderr: string, re: RegExp): void {
   const lines = stderr.trim().split('\n');

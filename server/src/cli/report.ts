@@ -48,9 +48,9 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
       }
     }
   }
+  if (image && values.image === undefined && values.archive === undefined) io.stderr(`dfsize: using ${image.ref}: ${image.reason}\n`);
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
   const report: Report = buildReport({ dockerfile: path, model, image: image && { info: image.info, ref: image.ref, source: image.source }, match });
-  if (image && values.image === undefined && values.archive === undefined) io.stderr(`dfsize: using ${image.ref}: ${image.reason}\n`);
   io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report, text, io.isTty && !io.env.NO_COLOR ? ansi : plain));
   return 0;
 }

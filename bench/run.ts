@@ -1,0 +1,36 @@
+// `npm run bench` (never in CI): DESIGN's figures, written to bench/results.json with the machine they ran on.
+// Each timed figure is the median of ≥ 3 runs; a ratio alternates the measured command with its baseline and keeps
+// the raw timings beside it.  Usage: npm run bench [-- --only key,key]
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem, platform, release } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { bundleBytes } from './measures/bundle';
+import type { Figure, Measure } from './measures/types';
+
+const MEASURES: Record<string, Measure> = {
+  bundle_bytes: bundleBytes,
+};
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { only: { type: 'string' } } });
+  const keys = values.only ? values.only.split(',') : Object.keys(MEASURES);
+  const machine = {
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`, node: process.version,
+  };
+  const figures: Record<string, Figure> = {};
+  for (const key of keys) {
+    const m = MEASURES[key];
+    if (!m) throw new Error(`unknown bench key ${key}: ${Object.keys(MEASURES).join(', ')}`);
+    process.stdout.write(`${key} … `);
+    figures[key] = await m();
+    const f = figures[key]!;
+    console.log(`${f.value} ${f.unit}${f.target !== undefined ? ` (target ${f.target})` : ''}`);
+  }
+  const out = join(__dirname, 'results.json');
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2) + '\n');
+  console.log(`wrote ${out}`);
+}
+
+main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });

@@ -1,0 +1,31 @@
+// `npm run demo`: builds examples/hello on the local engine (BuildKit, through the Engine API, labelled so the
+// report finds it without being told) and prints `dfsize report` for it.
+import { spawnSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { resolveEndpoint } from '../server/src/engine/endpoint';
+import { DockerodeSource } from '../server/src/engine/dockerode';
+import { LABEL_DOCKERFILE } from '../server/src/images/resolve';
+import { ensureBusybox } from '../test/support/baseImage';
+import { build } from '../test/support/builds';
+
+const ROOT = join(__dirname, '..');
+const EXAMPLE = join(ROOT, 'examples', 'hello');
+
+async function main(): Promise<number> {
+  const endpoint = resolveEndpoint({ env: process.env });
+  try {
+    const v = await DockerodeSource.connect(endpoint, 5000).version();
+    console.log(`engine: ${v.product} ${v.version} at ${endpoint.url}`);
+  } catch (e) {
+    console.error(`demo: ${(e as Error).message}\n(on a fresh machine of this project's kind: bash ../shared/recipes/start-engine.sh)`);
+    return 3;
+  }
+  await ensureBusybox();
+  const dockerfile = resolve(EXAMPLE, 'Dockerfile');
+  console.log('building examples/hello with BuildKit…');
+  await build('buildkit', EXAMPLE, 'dfsize-example/hello:latest', { labels: { [LABEL_DOCKERFILE]: dockerfile } });
+  const r = spawnSync(process.execPath, [join(ROOT, 'server', 'out', 'cli.js'), 'report', 'examples/hello/Dockerfile'], { cwd: ROOT, stdio: 'inherit' });
+  return r.status ?? 4;
+}
+
+main().then((code) => { process.exitCode = code; }, (e: unknown) => { console.error(`demo: ${(e as Error).message}`); process.exitCode = 4; });

@@ -1,0 +1,39 @@
+// The rules of the house that code can check: core stays pure (dockerfile-ast and the LSP types only — no vscode,
+// no transport, no engine, no file system), and only engine/ talks to an engine.
+import { strict as assert } from 'node:assert';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../support/cli';
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? sources(p) : p.endsWith('.ts') ? [p] : [];
+  });
+}
+
+function imports(file: string): string[] {
+  return [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+}
+
+describe('house rules', () => {
+  it('server/src/core imports only dockerfile-ast, the LSP types and itself', () => {
+    const allowed = /^(\.\/|\.\.\/core\/|dockerfile-ast$|vscode-languageserver-types$|vscode-languageserver-textdocument$)/;
+    for (const f of sources(join(ROOT, 'server', 'src', 'core'))) {
+      for (const i of imports(f)) assert.match(i, allowed, `${f.slice(ROOT.length + 1)} imports ${i}`);
+    }
+  });
+
+  it('only server/src/engine imports dockerode', () => {
+    for (const f of sources(join(ROOT, 'server', 'src'))) {
+      if (f.includes(`${join('src', 'engine')}`)) continue;
+      assert.ok(!imports(f).includes('dockerode'), `${f.slice(ROOT.length + 1)} imports dockerode`);
+    }
+  });
+
+  it('the client imports no server code but the protocol', () => {
+    for (const f of sources(join(ROOT, 'client', 'src'))) {
+      for (const i of imports(f).filter((x) => x.includes('server/'))) assert.match(i, /server\/src\/protocol$/, `${f} imports ${i}`);
+    }
+  });
+});
