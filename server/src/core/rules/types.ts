@@ -1,0 +1,53 @@
+// The contract of a size rule: pure (the model, the match and what was measured go in; findings with their fixes as
+// text edits come out), one rule per file, a stable string code per rule.
+import type { Range, TextEdit } from 'vscode-languageserver-types';
+import type { LayerContents } from '../analysis';
+import type { DockerfileModel } from '../dockerfile';
+import type { BuilderKind } from '../history';
+import type { MatchResult } from '../match';
+
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
+
+export interface Fix {
+  readonly title: string;
+  /** Never overlapping (the LSP requires it). */
+  readonly edits: readonly TextEdit[];
+  /** The one fix that is clearly right (`isPreferred`), the one fix-all applies. */
+  readonly preferred: boolean;
+}
+
+export interface Finding {
+  readonly code: string;
+  readonly range: Range;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Measured on the image when the analysis knows; null otherwise. */
+  readonly savingsBytes: number | null;
+  readonly fixes: readonly Fix[];
+}
+
+/** A file in the build context, for the .dockerignore rule (gathered outside core). */
+export interface ContextFile { readonly path: string; readonly bytes: number }
+
+export interface RuleContext {
+  readonly model: DockerfileModel;
+  /** The match against the last build, when there is one (which stages reach the image, sizes per line). */
+  readonly match: MatchResult | null;
+  /** Which builder the fixes must suit: null when unknown (then only what both builders accept). */
+  readonly builder: BuilderKind | null;
+  /** Measured contents per layer, when the image was analysed. */
+  readonly contents: LayerContents | null;
+  /** Layer index of each instruction (by model index), from the match; null where unknown. */
+  readonly layerOf: (instruction: number) => number | null;
+  /** The build context and its .dockerignore, when the caller could read them. */
+  readonly buildContext: { readonly files: readonly ContextFile[]; readonly dockerignore: string | null } | null;
+  /** Known sizes of image references (engine or registry), for large-base-image. */
+  readonly imageSizes: ReadonlyMap<string, number>;
+  /** Findings below this many measured bytes are hints, not warnings. */
+  readonly minBytes: number;
+}
+
+export interface SizeRule {
+  readonly code: string;
+  evaluate(ctx: RuleContext): Finding[];
+}
