@@ -1,7 +1,7 @@
 // The contract of a size rule: pure (the model, the match and what was measured go in; findings with their fixes as
 // text edits come out), one rule per file, a stable string code per rule.
 import type { Range, TextEdit } from 'vscode-languageserver-types';
-import type { LayerContents } from '../analysis';
+import type { ImageAnalysis, LayerContents } from '../analysis';
 import type { DockerfileModel } from '../dockerfile';
 import type { BuilderKind } from '../history';
 import type { MatchResult } from '../match';
@@ -35,6 +35,8 @@ export interface RuleContext {
   readonly match: MatchResult | null;
   /** Which builder the fixes must suit: null when unknown (then only what both builders accept). */
   readonly builder: BuilderKind | null;
+  /** The image's analysis (waste and its attribution by layer), when it was analysed. */
+  readonly analysis: ImageAnalysis | null;
   /** Measured contents per layer, when the image was analysed. */
   readonly contents: LayerContents | null;
   /** Layer index of each instruction (by model index), from the match; null where unknown. */
