@@ -1,15 +1,23 @@
 // `dfsize`: the command line over the same core as the language server. Every outcome is an exit code and, on
-// failure, one line on stderr that says what to do (cli/errors.ts).
+// failure, one line on stderr that says what to do (cli/errors.ts). A command's code is loaded when it runs (esbuild
+// keeps it in the one bundle, evaluated on first import): `--help` and usage errors load none of it, and the engine
+// client (dockerode: gRPC, protobufjs, ssh2), the costliest part, is loaded by the commands only when they talk to an
+// engine.
 import { EXIT, exitCodeOf, messageOf, UsageError } from './cli/errors';
-import { REPORT_USAGE, reportCommand, type CliIo } from './cli/report';
+import type { CliIo } from './cli/report';
+import { ANALYZE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
 
 const USAGE = `usage:
   ${REPORT_USAGE}
+  ${FIX_USAGE}
+  ${ANALYZE_USAGE}
 
 exit codes: 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable`;
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
-  report: reportCommand,
+  report: async (argv, io) => (await import('./cli/report')).reportCommand(argv, io),
+  fix: async (argv, io) => (await import('./cli/fix')).fixCommand(argv, io),
+  analyze: async (argv, io) => (await import('./cli/analyze')).analyzeCommand(argv, io),
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -22,7 +30,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout(USAGE + '\n');
     return EXIT.ok;
   }
-  const run = COMMANDS[command];
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
     if (!run) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     return await run(rest, io);

@@ -1,6 +1,6 @@
 // Exit codes of every dfsize command (DESIGN.md): 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable.
 // 4 is ours: an internal error (a bug), reported in one line like everything else.
-import { ArchiveFormatError } from '../engine/archive';
+import { ArchiveFormatError } from '../engine/archiveError';
 import { EngineError } from '../engine/source';
 
 export const EXIT = { ok: 0, gateFailed: 1, badInput: 2, engineUnreachable: 3, internal: 4 } as const;

@@ -2,178 +2,226 @@
 // files — legacy docker-archive (manifest.json, <id>/layer.tar), Docker ≥ 25 / containerd saves (OCI layout with a
 // compatibility manifest.json) and pure OCI layouts (index.json → nested index → manifest → config + layers). The
 // tar is read once, in whatever order its entries come: small JSON documents are kept, layer blobs are scanned as
-// they stream by (layerScan), and the manifest decides afterwards which blob is which layer.
-import { createReadStream } from 'node:fs';
-import { Readable } from 'node:stream';
-import { extract } from 'tar-stream';
+// they stream by (layerScan), and the manifest decides afterwards which blob is which layer (archiveIndex).
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { HistoryRow, ImageInfo } from '../core/history';
-import { ArchiveFormatError, compressionOf, DEFAULT_LIMITS, decompressed, peek, scanLayer, type LayerEntry, type LayerStats, type ScanLimits } from './layerScan';
+import { fileChunks } from './fileChunks';
+import { resolveImage, type ArchiveDocs, type ArchiveImage } from './archiveIndex';
+import {
+  ArchiveFormatError, cleanPath, compressionOf, DEFAULT_LIMITS, decompressed, LayerScanner, peek,
+  type LayerEntry, type LayerStats, type ScanBudget, type ScanLimits,
+} from './layerScan';
+import { TarError, TarReader, type TarBody, type TarHeader } from './tarStream';
 
-export { ArchiveFormatError };
-
-export interface ArchiveLayer {
-  readonly diffId: string | null;
-  /** Where the blob sits in the archive: `<id>/layer.tar`, `blobs/sha256/<hex>`. */
-  readonly blob: string;
-  readonly stats: LayerStats;
-}
-
-export interface ArchiveImage {
-  readonly format: 'docker-archive' | 'oci-layout';
-  readonly refs: readonly string[];
-  readonly configDigest: string;
-  readonly config: RawConfig;
-  readonly layers: readonly ArchiveLayer[];
-  /** `os/arch[/variant]` of the chosen image, and every platform the archive offered. */
-  readonly platform: string | null;
-  readonly platforms: readonly string[];
-}
-
-export interface RawConfig {
-  architecture?: string; os?: string; variant?: string; created?: string;
-  config?: { Labels?: Record<string, string> | null; Entrypoint?: string[] | null; Cmd?: string[] | null;
-    ExposedPorts?: Record<string, unknown> | null; WorkingDir?: string; User?: string; OnBuild?: string[] | null } | null;
-  rootfs?: { diff_ids?: string[] };
-  history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
-}
+export { ArchiveFormatError } from './layerScan';
+export { hostPlatform } from './archiveIndex';
+export type { ArchiveImage, ArchiveLayer, RawConfig } from './archiveIndex';
 
 export interface ReadOptions {
   /** `os/arch[/variant]` to pick from a multi-platform index (default: this machine's, else the only one). */
   readonly platform?: string;
-  /** Which image of a multi-image docker-archive (a RepoTag); default the first. */
+  /** Which image of a multi-image archive (a RepoTag or ref name); default the first. */
   readonly ref?: string;
   /** Called for every entry of every layer blob, keyed by the blob's path in the archive. */
   readonly onEntry?: (blob: string, entry: LayerEntry) => void;
+  /** Called when a blob that looked like a layer was read (ok) or turned out unreadable (its entries are void). */
+  readonly onBlobEnd?: (blob: string, ok: boolean) => void;
   readonly limits?: ScanLimits;
+  /** The input's size when known (a file): an entry claiming more than what is left is a truncation, seen at once. */
+  readonly totalBytes?: number;
+  /** Check every layer against its diffID (sha256 of the uncompressed tar): exact, and costs a hash of every byte. */
+  readonly verifyLayers?: boolean;
+  readonly signal?: AbortSignal;
+  /** Bytes of the input consumed so far; called once per chunk. */
+  readonly onBytes?: (bytes: number) => void;
+}
+
+/** Thrown when the read was cancelled through ReadOptions.signal. */
+export class AbortedError extends Error {
+  override name = 'AbortError';
+  constructor() {
+    super('cancelled');
+  }
 }
 
 const MAX_JSON = 16 * 1024 * 1024;
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+/** All JSON documents kept together (configs, manifests, v1 `json` files): a bound on what small files can cost. */
+const MAX_JSON_TOTAL = 64 * 1024 * 1024;
+const DIGEST_NAME = /^(?:blobs\/sha256\/([a-f0-9]{64})|([a-f0-9]{64})\.json)$/;
 
-interface Descriptor { mediaType?: string; digest?: string; platform?: { os?: string; architecture?: string; variant?: string } }
-
-function blobPath(digest: string): string {
-  const [alg, hex] = digest.split(':');
-  return `blobs/${alg}/${hex}`;
+class Collected implements ArchiveDocs {
+  readonly json = new Map<string, unknown>();
+  readonly digests = new Map<string, string>();
+  readonly blobs = new Map<string, LayerStats>();
+  readonly failed = new Map<string, string>();
+  readonly aliases = new Map<string, string>();
+  readonly sizes = new Map<string, number>();
+  jsonBytes = 0;
+  readonly budget: ScanBudget;
+  constructor(readonly opts: ReadOptions, readonly limits: ScanLimits) {
+    this.budget = { entries: limits.maxTotalEntries, bytes: limits.maxTotalBytes };
+  }
 }
 
-function platformOf(p: { os?: string; architecture?: string; variant?: string } | undefined): string | null {
-  return p?.os && p.architecture ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : null;
+/** One file of the archive: sniffed from its first bytes, then kept (JSON), scanned (a layer) or skipped. */
+class BlobSink implements TarBody {
+  private head: Buffer[] = [];
+  private headLen = 0;
+  private mode: 'sniff' | 'json' | 'layer' | 'skip' = 'sniff';
+  private json: Buffer[] = [];
+  private scanner: LayerScanner | null = null;
+
+  constructor(private readonly c: Collected, private readonly name: string, private readonly size: number) {}
+
+  private decide(): void | Promise<void> {
+    const head = Buffer.concat(this.head, this.headLen);
+    this.head = [];
+    const kind = compressionOf(head);
+    if (kind === 'json') {
+      if (this.size > MAX_JSON || this.c.jsonBytes + this.size > MAX_JSON_TOTAL) {
+        this.c.failed.set(this.name, 'is too large for an image document');
+        this.mode = 'skip';
+        return;
+      }
+      this.c.jsonBytes += this.size;
+      this.mode = 'json';
+      this.json.push(head);
+      return;
+    }
+    const zeros = head.length >= 512 && head.every((b) => b === 0);
+    if (kind !== 'gzip' && kind !== 'zstd' && kind !== 'tar' && !zeros) {
+      this.mode = 'skip'; // VERSION, oci-layout's siblings, anything else
+      return;
+    }
+    const onEntry = this.c.opts.onEntry;
+    const name = this.name;
+    this.scanner = new LayerScanner(kind === 'gzip' || kind === 'zstd' ? kind : 'none', (e) => onEntry?.(name, e),
+      this.c.limits, this.c.budget, !!this.c.opts.verifyLayers);
+    this.mode = 'layer';
+    return this.feed(head);
+  }
+
+  /** A layer's bytes; a blob that cannot be read as a layer only matters if the manifest names it. */
+  private feed(chunk: Buffer): void | Promise<void> {
+    const onError = (e: unknown) => {
+      if (e instanceof ArchiveFormatError) throw e;
+      this.c.failed.set(this.name, `is not a readable layer (${(e as Error).message})`);
+      this.c.opts.onBlobEnd?.(this.name, false);
+      this.mode = 'skip';
+    };
+    try {
+      const r = this.scanner!.data(chunk);
+      return r ? r.catch(onError) : undefined;
+    } catch (e) {
+      return onError(e);
+    }
+  }
+
+  data(chunk: Buffer): void | Promise<void> {
+    switch (this.mode) {
+      case 'sniff':
+        this.head.push(Buffer.from(chunk));
+        this.headLen += chunk.length;
+        if (this.headLen >= Math.min(512, this.size)) return this.decide();
+        return;
+      case 'json':
+        this.json.push(Buffer.from(chunk));
+        return;
+      case 'layer':
+        return this.feed(chunk);
+      default:
+        return;
+    }
+  }
+
+  async end(): Promise<void> {
+    if (this.mode === 'sniff') await this.decide();
+    if (this.mode === 'json') return this.keepJson();
+    if (this.mode !== 'layer') return;
+    try {
+      await this.scanner!.end();
+      this.c.blobs.set(this.name, this.scanner!.stats);
+      this.c.opts.onBlobEnd?.(this.name, true);
+    } catch (e) {
+      if (e instanceof ArchiveFormatError) throw e;
+      this.c.failed.set(this.name, `is not a readable layer (${(e as Error).message})`);
+      this.c.opts.onBlobEnd?.(this.name, false);
+    }
+  }
+
+  private keepJson(): void {
+    const buf = Buffer.concat(this.json);
+    this.json = [];
+    const digest = `sha256:${createHash('sha256').update(buf).digest('hex')}`;
+    const named = DIGEST_NAME.exec(this.name);
+    if (named && `sha256:${named[1] ?? named[2]}` !== digest) {
+      this.c.failed.set(this.name, 'does not match its digest (the archive is corrupt or was altered)');
+      return;
+    }
+    try {
+      this.c.json.set(this.name, JSON.parse(buf.toString('utf8')));
+      this.c.digests.set(this.name, digest);
+    } catch {
+      this.c.failed.set(this.name, 'is not valid JSON');
+    }
+  }
 }
 
-export function hostPlatform(): string {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
-  return `linux/${arch}`;
+function entryName(h: TarHeader): string {
+  return cleanPath(h.name).slice(1);
 }
 
 /** Reads an archive stream into its canonical form. Throws ArchiveFormatError with a one-line reason. */
 export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOptions = {}): Promise<ArchiveImage> {
-  const json = new Map<string, unknown>();
-  const blobs = new Map<string, LayerStats>();
-  const failed = new Map<string, string>();
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const c = new Collected(opts, limits);
   const { head, stream } = await peek(input, 512);
   if (head.length === 0) throw new ArchiveFormatError('the archive is empty');
   const kind = compressionOf(head);
   if (kind !== 'tar' && kind !== 'gzip' && kind !== 'zstd') throw new ArchiveFormatError('not a tar archive (docker save or an OCI image layout)');
-  const outer = kind === 'tar' ? { stream } : await decompressed(stream);
+  const outer = kind === 'tar' ? stream : (await decompressed(stream)).stream;
+  // Only an uncompressed file's size says how many bytes are left for an entry.
+  const total = kind === 'tar' ? opts.totalBytes : undefined;
 
-  const ex = extract();
-  const src = Readable.from(outer.stream);
-  src.on('error', (e) => ex.destroy(e));
-  src.pipe(ex);
+  const reader = new TarReader((h) => {
+    const name = entryName(h);
+    // Refused from the header, before a byte of the body is read.
+    if (h.type !== 'dir' && h.size > limits.maxBytes) throw new ArchiveFormatError(`the entry ${name} claims ${h.size} bytes (more than ${limits.maxBytes}): a bomb or a corrupt archive`);
+    if (total !== undefined && h.type === 'file' && h.size > total - h.offset) {
+      throw new ArchiveFormatError(`the archive is truncated (${name} claims ${h.size} bytes, ${Math.max(0, total - h.offset)} are left)`);
+    }
+    if (h.type === 'symlink' || h.type === 'hardlink') {
+      // docker save links a layer.tar it already wrote to the first copy instead of writing it twice.
+      const target = h.type === 'symlink' ? posix.normalize(posix.join(posix.dirname(name), h.linkname)) : entryName({ ...h, name: h.linkname });
+      c.aliases.set(name, target);
+      return null;
+    }
+    if (h.type !== 'file') return null;
+    c.sizes.set(name, h.size);
+    return new BlobSink(c, name, h.size);
+  });
+
+  let read = 0;
   try {
-    for await (const entry of ex) {
-      const h = entry.header;
-      const name = h.name.replace(/^\.\//, '');
-      if (h.type !== 'file' && h.type !== 'contiguous-file') { entry.resume(); continue; }
-      const body = await peek(entry as AsyncIterable<Buffer>, 512);
-      const what = compressionOf(body.head);
-      if (what === 'json' && (h.size ?? 0) <= MAX_JSON) {
-        const chunks: Buffer[] = [];
-        for await (const c of body.stream) chunks.push(c);
-        try {
-          json.set(name, JSON.parse(Buffer.concat(chunks).toString('utf8')));
-        } catch {
-          failed.set(name, 'is not valid JSON');
-        }
-      } else if (what === 'gzip' || what === 'zstd' || what === 'tar' || (what === 'unknown' && body.head.length >= 512 && body.head.every((b) => b === 0))) {
-        try {
-          blobs.set(name, await scanLayer(body.stream, (e) => opts.onEntry?.(name, e), opts.limits ?? DEFAULT_LIMITS));
-        } catch (e) {
-          if (e instanceof ArchiveFormatError) throw e;
-          failed.set(name, `is not a readable layer (${(e as Error).message})`);
-          for await (const _ of body.stream) { /* drain what is left */ }
-        }
-      } else {
-        for await (const _ of body.stream) { /* VERSION, oci-layout, repositories */ }
-      }
+    for await (const chunk of outer) {
+      if (opts.signal?.aborted) throw new AbortedError();
+      read += chunk.length;
+      opts.onBytes?.(read);
+      const r = reader.write(chunk);
+      if (r) await r;
     }
+    if (opts.signal?.aborted) throw new AbortedError();
+    await reader.end();
   } catch (e) {
-    if (e instanceof ArchiveFormatError) throw e;
-    throw new ArchiveFormatError(/unexpected end|premature|truncated/i.test(String((e as Error).message)) ? 'the archive is truncated' : `the archive is corrupt (${(e as Error).message})`);
+    if (opts.signal?.aborted) throw new AbortedError();
+    if (e instanceof ArchiveFormatError || e instanceof AbortedError) throw e;
+    if (e instanceof TarError) throw new ArchiveFormatError(e.kind === 'truncated' ? 'the archive is truncated' : e.kind === 'bomb' ? e.message : `the archive is corrupt (${e.message})`);
+    const msg = String((e as Error).message);
+    throw new ArchiveFormatError(/unexpected end|premature|truncated|aborted|ECONNRESET|socket hang up/i.test(msg) ? `the archive is truncated (${msg})` : `the archive is corrupt (${msg})`);
   }
-  return resolve(json, blobs, failed, opts);
-}
-
-function resolve(json: Map<string, unknown>, blobs: Map<string, LayerStats>, failed: Map<string, string>, opts: ReadOptions): ArchiveImage {
-  const need = <T>(path: string, what: string): T => {
-    if (json.has(path)) return json.get(path) as T;
-    throw new ArchiveFormatError(failed.has(path) ? `${what} ${path} ${failed.get(path)}` : `${what} ${path} is missing from the archive`);
-  };
-  const layerAt = (path: string, diffId: string | null): ArchiveLayer => {
-    const stats = blobs.get(path);
-    if (!stats) throw new ArchiveFormatError(failed.has(path) ? `layer ${path} ${failed.get(path)}` : `layer ${path} is missing from the archive`);
-    return { diffId, blob: path, stats };
-  };
-
-  const manifest = json.get('manifest.json') as Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }> | undefined;
-  if (Array.isArray(manifest) && manifest.length) {
-    const entry = (opts.ref ? manifest.find((m) => m.RepoTags?.includes(opts.ref!)) : undefined) ?? manifest[0]!;
-    if (!entry.Config || !Array.isArray(entry.Layers)) throw new ArchiveFormatError('manifest.json has no Config or Layers');
-    const config = need<RawConfig>(entry.Config, 'image config');
-    const diffIds = config.rootfs?.diff_ids ?? [];
-    const digest = entry.Config.startsWith('blobs/') ? entry.Config.split('/').slice(1).join(':') : `sha256:${entry.Config.replace(/\.json$/, '')}`;
-    const platform = platformOf(config);
-    return {
-      format: json.has('index.json') ? 'oci-layout' : 'docker-archive', refs: entry.RepoTags ?? [], configDigest: digest, config,
-      layers: entry.Layers.map((p, i) => layerAt(p, diffIds[i] ?? null)), platform, platforms: platform ? [platform] : [],
-    };
-  }
-
-  const index = json.get('index.json') as { manifests?: Descriptor[] } | undefined;
-  if (!index) throw new ArchiveFormatError(failed.has('manifest.json') ? `manifest.json ${failed.get('manifest.json')}` : 'neither manifest.json nor index.json: not a docker save archive or an OCI image layout');
-  const candidates: Array<{ desc: Descriptor; platform: string | null; ref: string | null }> = [];
-  const walk = (descs: Descriptor[] | undefined, depth: number, ref: string | null) => {
-    if (depth > 8) throw new ArchiveFormatError('index.json nests indexes more than 8 deep');
-    for (const d of descs ?? []) {
-      if (!d.digest) continue;
-      const r = ref ?? ((d as { annotations?: Record<string, string> }).annotations?.['io.containerd.image.name'] ?? (d as { annotations?: Record<string, string> }).annotations?.['org.opencontainers.image.ref.name'] ?? null);
-      if (INDEX_TYPES.has(d.mediaType ?? '')) walk(need<{ manifests?: Descriptor[] }>(blobPath(d.digest), 'index').manifests, depth + 1, r);
-      else candidates.push({ desc: d, platform: platformOf(d.platform), ref: r });
-    }
-  };
-  walk(index.manifests, 0, null);
-  // Attestation manifests (buildx provenance) have platform unknown/unknown: not images.
-  const images = candidates.filter((c) => c.platform !== 'unknown/unknown');
-  if (!images.length) throw new ArchiveFormatError('index.json lists no image manifest');
-  const platforms = [...new Set(images.map((c) => c.platform).filter((p): p is string => p !== null))];
-  let chosen = images[0]!;
-  if (opts.platform) {
-    const hit = images.find((c) => c.platform === opts.platform || c.platform?.startsWith(`${opts.platform}/`));
-    if (!hit) throw new ArchiveFormatError(`no image for platform ${opts.platform} in the archive (it has ${platforms.join(', ') || 'no platform information'})`);
-    chosen = hit;
-  } else if (images.length > 1) {
-    chosen = images.find((c) => c.platform === hostPlatform()) ?? images[0]!;
-  }
-  const m = need<{ config?: Descriptor; layers?: Descriptor[] }>(blobPath(chosen.desc.digest!), 'image manifest');
-  if (!m.config?.digest || !Array.isArray(m.layers)) throw new ArchiveFormatError(`manifest ${chosen.desc.digest} has no config or layers`);
-  const config = need<RawConfig>(blobPath(m.config.digest), 'image config');
-  const diffIds = config.rootfs?.diff_ids ?? [];
-  const platform = chosen.platform ?? platformOf(config);
-  return {
-    format: 'oci-layout', refs: chosen.ref ? [chosen.ref] : [], configDigest: m.config.digest, config,
-    layers: m.layers.map((l, i) => layerAt(blobPath(l.digest ?? ''), diffIds[i] ?? null)), platform, platforms: platforms.length ? platforms : platform ? [platform] : [],
-  };
+  return resolveImage(c, opts);
 }
 
 /** The history of an archive image with each row's size (rows are paired with layers through empty_layer). */
@@ -200,5 +248,19 @@ export function imageInfoOf(a: ArchiveImage): ImageInfo {
 }
 
 export async function readArchiveFile(path: string, opts: ReadOptions = {}): Promise<ArchiveImage> {
-  return readArchive(createReadStream(path, { highWaterMark: 1 << 20 }), opts);
+  // Opened first, so that a missing file is an ENOENT for the caller to word, not a format problem.
+  const fh = await open(path, 'r');
+  const st = await fh.stat();
+  if (st.isDirectory()) {
+    await fh.close();
+    throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+  }
+  const chunks = fileChunks(fh, st.size);
+  try {
+    return await readArchive(chunks, { totalBytes: st.size, ...opts });
+  } finally {
+    // Waits for the reads still under way when the read stopped early, then closes.
+    await chunks.return(undefined);
+    await fh.close().catch(() => undefined);
+  }
 }

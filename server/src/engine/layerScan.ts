@@ -1,12 +1,15 @@
-// Reads one layer blob as a stream: finds its compression from its first bytes (never from its name), decompresses
-// (gzip — estargz is gzip too —, zstd, or none) and walks its tar entries. Entry bodies are drained, never kept and
-// never written anywhere; only each entry's header becomes a LayerEntry.
+// Reads one layer blob as it streams by: its compression comes from its first bytes (never from its name), it is
+// decompressed on the fly (gzip — estargz is gzip too —, zstd, or none) and its tar entries are walked (tar-stream,
+// through tarStream.ts). Entry bodies are drained, never kept and never written anywhere; only each entry's header
+// becomes a LayerEntry. Memory is the decompressor's window and the tar reader's few chunks, whatever the layer's size.
+import { createHash, type Hash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import * as zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
-import { extract } from 'tar-stream';
+import { ArchiveFormatError } from './archiveError';
+import { inflater, type Compression, type Inflater } from './inflate';
+import { TarError, TarReader, type TarHeader } from './tarStream';
 
+export type { Compression };
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other' | 'whiteout' | 'opaque';
 
 export interface LayerEntry {
@@ -15,32 +18,50 @@ export interface LayerEntry {
   readonly type: EntryType;
   /** Bytes as Docker counts them: file size, symlink target length, 0 for directories, hard links and whiteouts. */
   readonly size: number;
+  /** The tar header's size field, which is what dive adds up (0 for a symlink, where Docker counts its target). */
+  readonly tarSize: number;
   readonly mode: number;
+  /** A symlink's target as written; a hard link's target as a normalised absolute path. */
   readonly linkTarget: string | null;
 }
-
-export type Compression = 'gzip' | 'zstd' | 'none';
 
 export interface ScanLimits {
   /** Entries in one layer before it counts as a bomb. */
   readonly maxEntries: number;
-  /** Uncompressed bytes of one layer before it counts as a bomb. */
+  /** Uncompressed bytes of one layer (and the size one entry may claim) before it counts as a bomb. */
   readonly maxBytes: number;
+  /** Entries in the whole archive: what the analysis keeps in memory is proportional to this. */
+  readonly maxTotalEntries: number;
+  /** Uncompressed bytes of the whole archive. */
+  readonly maxTotalBytes: number;
 }
 
-export const DEFAULT_LIMITS: ScanLimits = { maxEntries: 2_000_000, maxBytes: 512 * 1024 ** 3 };
+export const DEFAULT_LIMITS: ScanLimits = {
+  maxEntries: 2_000_000, maxBytes: 64 * 1024 ** 3, maxTotalEntries: 4_000_000, maxTotalBytes: 256 * 1024 ** 3,
+};
+
+/** Linux's PATH_MAX: no file system Docker unpacks into holds a longer path. */
+export const MAX_PATH_BYTES = 4096;
 
 export interface LayerStats {
   readonly compression: Compression;
   readonly entries: number;
   /** Σ entry sizes: what `docker history` shows for this layer. */
   readonly sizeBytes: number;
+  /** Σ tar header sizes of every entry, duplicates included: dive's layer size. */
+  readonly diveBytes: number;
   /** Bytes of the uncompressed tar. */
   readonly tarBytes: number;
+  /** sha256 of the uncompressed tar (the layer's diffID), when asked for. */
+  readonly digest: string | null;
 }
 
-export class ArchiveFormatError extends Error {
-  override name = 'ArchiveFormatError';
+export { ArchiveFormatError };
+
+/** What is left of the archive-wide budget; shared by every layer of one archive. */
+export interface ScanBudget {
+  entries: number;
+  bytes: number;
 }
 
 export function compressionOf(head: Uint8Array): Compression | 'tar' | 'json' | 'unknown' {
@@ -52,32 +73,159 @@ export function compressionOf(head: Uint8Array): Compression | 'tar' | 'json' | 
   return 'unknown';
 }
 
-/** Normalises a tar entry name to an absolute path; `..` cannot climb above the root. Null for unusable names. */
-export function cleanPath(name: string): string | null {
-  if (name.includes('\0')) return null;
+/**
+ * Plain relative names (`usr/bin/env`, `etc/`) need no splitting: the common case, kept cheap. Plain means no NUL,
+ * no leading or doubled `/`, no `.` or `..` component. (A regular expression said this before, but its `.` stops at a
+ * newline, so `a\n/../..` passed as plain and was never resolved; this loop also costs a third of its time.)
+ */
+function isPlain(name: string): boolean {
+  let start = 0;
+  for (let i = 0; i <= name.length; i++) {
+    const c = i < name.length ? name.charCodeAt(i) : 0x2f;
+    if (c === 0) return false;
+    if (c !== 0x2f) continue;
+    const len = i - start;
+    if (len === 0 && i < name.length) return false;
+    if (len === 1 && name.charCodeAt(start) === 0x2e) return false;
+    if (len === 2 && name.charCodeAt(start) === 0x2e && name.charCodeAt(start + 1) === 0x2e) return false;
+    start = i + 1;
+  }
+  return true;
+}
+
+/**
+ * A tar entry name as an absolute path. Absolute names are rooted at the image root, as Docker unpacks them; a name
+ * that climbs above the root with `..`, holds a NUL byte or is longer than PATH_MAX is refused, as Docker refuses it.
+ * Returns '/' for the root itself.
+ */
+export function cleanPath(name: string): string {
+  if (name.length > MAX_PATH_BYTES && Buffer.byteLength(name) > MAX_PATH_BYTES) {
+    throw new ArchiveFormatError(`an entry name is ${Buffer.byteLength(name)} bytes long (more than ${MAX_PATH_BYTES}): the archive is corrupt or hostile`);
+  }
+  if (isPlain(name)) return `/${name.endsWith('/') ? name.slice(0, -1) : name}`;
+  if (name.includes('\0')) throw new ArchiveFormatError(`an entry name contains a NUL byte (${JSON.stringify(name.slice(0, 80))}): the archive is corrupt or hostile`);
   const parts: string[] = [];
   for (const p of name.split('/')) {
     if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
+    if (p !== '..') parts.push(p);
+    else if (!parts.pop()) throw new ArchiveFormatError(`the entry ${JSON.stringify(name.slice(0, 200))} climbs out of the image root with ".."`);
   }
   return `/${parts.join('/')}`;
 }
 
-function zstdStream(source: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  // Node ≥ 22.15 has zstd in zlib; Node 20 (the CLI's floor) does not: fzstd is the pure-JS fallback.
-  const native = (zlib as unknown as { createZstdDecompress?: () => NodeJS.ReadWriteStream }).createZstdDecompress;
-  if (native) return Readable.from(source).pipe(native()) as unknown as AsyncIterable<Buffer>;
-  return (async function* () {
-    const out: Buffer[] = [];
-    const d = new Decompress((chunk) => { out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)); });
-    for await (const chunk of source) {
-      d.push(chunk);
-      while (out.length) yield out.shift()!;
+/** The entry as the image sees it, or null for what is not part of the image's file system. */
+export function entryOf(h: TarHeader, compression: Compression): LayerEntry | null {
+  const path = cleanPath(h.name);
+  if (path === '/') return null;
+  const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
+  const mode = h.mode;
+  const tarSize = h.size;
+  if (base.startsWith('.wh.')) {
+    const dir = path.slice(0, slash);
+    if (base === '.wh..wh..opq') return { path: dir || '/', type: 'opaque', size: 0, tarSize, mode, linkTarget: null };
+    // Other `.wh..wh.` names are aufs bookkeeping (.wh..wh.plnk, .wh..wh.aufs): Docker skips them when unpacking.
+    if (base.startsWith('.wh..wh.')) return null;
+    return { path: `${dir}/${base.slice(4)}`, type: 'whiteout', size: 0, tarSize, mode, linkTarget: null };
+  }
+  // estargz's table of contents travels inside the layer but is not a file of the image.
+  if (compression === 'gzip' && path === '/stargz.index.json') return null;
+  switch (h.type) {
+    case 'file':
+      return { path, type: 'file', size: h.size, tarSize, mode, linkTarget: null };
+    case 'dir':
+      return { path, type: 'dir', size: 0, tarSize, mode, linkTarget: null };
+    case 'symlink':
+      return { path, type: 'symlink', size: Buffer.byteLength(h.linkname), tarSize, mode, linkTarget: h.linkname };
+    case 'hardlink':
+      return { path, type: 'hardlink', size: 0, tarSize, mode, linkTarget: cleanPath(h.linkname) };
+    default:
+      return { path, type: 'other', size: 0, tarSize, mode, linkTarget: null };
+  }
+}
+
+/** A layer's tar failed to read: a bomb ends the whole read; anything else makes this one blob unreadable. */
+function layerError(e: unknown): Error {
+  if (!(e instanceof TarError)) return e as Error;
+  if (e.kind === 'bomb') return new ArchiveFormatError(e.message);
+  return new Error(e.kind === 'truncated' ? 'the layer is truncated' : e.message);
+}
+
+/**
+ * One layer blob, pushed through as it arrives (a TarBody of the archive's reader): `data` with its bytes as they
+ * come, `end` when it is complete. The compression must be known (the archive reader sniffs it from the first bytes).
+ */
+export class LayerScanner {
+  private readonly tar: TarReader;
+  private readonly inflate: Inflater | null;
+  private readonly hash: Hash | null;
+  private entries = 0;
+  private sizeBytes = 0;
+  private diveBytes = 0;
+  private tarBytes = 0;
+  private result: LayerStats | null = null;
+
+  constructor(private readonly compression: Compression, onEntry: (e: LayerEntry) => void,
+    private readonly limits: ScanLimits = DEFAULT_LIMITS, private readonly budget: ScanBudget = { entries: limits.maxTotalEntries, bytes: limits.maxTotalBytes },
+    digest = false) {
+    this.hash = digest ? createHash('sha256') : null;
+    this.tar = new TarReader((h) => {
+      // Refused from the header, before a byte of the body is read.
+      if (h.type !== 'dir' && h.size > limits.maxBytes) throw new ArchiveFormatError(`the entry ${h.name} claims ${h.size} bytes (more than ${limits.maxBytes}): a bomb or a corrupt archive`);
+      const e = entryOf(h, compression);
+      if (!e) return null;
+      if (++this.entries > limits.maxEntries) throw new ArchiveFormatError(`a layer holds more than ${limits.maxEntries} entries (a tar bomb?)`);
+      if (--this.budget.entries < 0) throw new ArchiveFormatError(`the image holds more than ${limits.maxTotalEntries} entries (a tar bomb?)`);
+      this.sizeBytes += e.size;
+      this.diveBytes += e.tarSize;
+      onEntry(e);
+      return null;
+    });
+    this.inflate = compression === 'none' ? null : inflater(compression, { write: (c) => this.tarData(c), drained: () => this.tar.drained() });
+  }
+
+  /** Uncompressed tar bytes; false when the tar reader wants to catch up first. */
+  private tarData(chunk: Buffer): boolean {
+    this.tarBytes += chunk.length;
+    this.budget.bytes -= chunk.length;
+    if (this.tarBytes > this.limits.maxBytes) throw new ArchiveFormatError(`a layer expands past ${this.limits.maxBytes} bytes (a decompression bomb?)`);
+    if (this.budget.bytes < 0) throw new ArchiveFormatError(`the image expands past ${this.limits.maxTotalBytes} bytes (a decompression bomb?)`);
+    this.hash?.update(chunk);
+    try {
+      return this.tar.push(chunk);
+    } catch (e) {
+      throw layerError(e);
     }
-    d.push(new Uint8Array(0), true);
-    while (out.length) yield out.shift()!;
-  })();
+  }
+
+  data(chunk: Buffer): void | Promise<void> {
+    let wait: void | Promise<void> = undefined;
+    try {
+      if (this.inflate) wait = this.inflate.write(chunk);
+      else if (!this.tarData(chunk)) wait = this.tar.drained();
+    } catch (e) {
+      throw layerError(e);
+    }
+    return wait?.catch((e: unknown) => { throw layerError(e); });
+  }
+
+  async end(): Promise<void> {
+    try {
+      if (this.inflate) await this.inflate.end();
+      await this.tar.end();
+    } catch (e) {
+      throw layerError(e);
+    }
+    this.result = {
+      compression: this.compression, entries: this.entries, sizeBytes: this.sizeBytes, diveBytes: this.diveBytes,
+      tarBytes: this.tarBytes, digest: this.hash ? `sha256:${this.hash.digest('hex')}` : null,
+    };
+  }
+
+  get stats(): LayerStats {
+    if (!this.result) throw new Error('the layer was not read to its end');
+    return this.result;
+  }
 }
 
 /** Splits the first bytes off an async byte stream so they can be looked at, and gives back the whole stream. */
@@ -101,71 +249,36 @@ export async function peek(source: AsyncIterable<Buffer>, want = 512): Promise<{
   return { head, stream };
 }
 
-/** Decompressed bytes of a layer blob, and which compression it had. */
+/** A whole compressed archive (`docker save | gzip`) as its decompressed bytes; layers use LayerScanner instead. */
 export async function decompressed(source: AsyncIterable<Buffer>): Promise<{ compression: Compression; stream: AsyncIterable<Buffer> }> {
   const { head, stream } = await peek(source, 512);
   const kind = compressionOf(head);
   if (kind === 'gzip') return { compression: 'gzip', stream: Readable.from(stream).pipe(createGunzip()) };
-  if (kind === 'zstd') return { compression: 'zstd', stream: zstdStream(stream) };
+  if (kind === 'zstd') {
+    // Decompressed chunks wait here until the reader asks for them (the outer tar reader holds back in turn).
+    const out: Buffer[] = [];
+    const z = inflater('zstd', { write: (c) => out.push(c) > 0, drained: () => Promise.resolve() });
+    return {
+      compression: 'zstd',
+      stream: (async function* () {
+        for await (const chunk of stream) {
+          await z.write(chunk);
+          while (out.length) yield out.shift()!;
+        }
+        await z.end();
+        while (out.length) yield out.shift()!;
+      })(),
+    };
+  }
   return { compression: 'none', stream };
 }
 
-function entryOf(h: { name: string; type?: string | null; size?: number | null; mode?: number | null; linkname?: string | null }): LayerEntry | null {
-  const path = cleanPath(h.name);
-  if (path === null || path === '/') return null;
-  const slash = path.lastIndexOf('/');
-  const base = path.slice(slash + 1);
-  const dir = path.slice(0, slash) || '/';
-  const mode = h.mode ?? 0;
-  if (base === '.wh..wh..opq') return { path: dir, type: 'opaque', size: 0, mode, linkTarget: null };
-  if (base.startsWith('.wh.')) return { path: `${dir === '/' ? '' : dir}/${base.slice(4)}`, type: 'whiteout', size: 0, mode, linkTarget: null };
-  switch (h.type) {
-    case 'file':
-    case 'contiguous-file':
-      return { path, type: 'file', size: h.size ?? 0, mode, linkTarget: null };
-    case 'directory':
-      return { path, type: 'dir', size: 0, mode, linkTarget: null };
-    case 'symlink':
-      return { path, type: 'symlink', size: Buffer.byteLength(h.linkname ?? ''), mode, linkTarget: h.linkname ?? '' };
-    case 'link':
-      return { path, type: 'hardlink', size: 0, mode, linkTarget: cleanPath(h.linkname ?? '') };
-    default:
-      return { path, type: 'other', size: 0, mode, linkTarget: null };
-  }
-}
-
-/**
- * Walks the tar entries of a layer blob (any compression) and hands each to `onEntry`. estargz's table of contents
- * (`stargz.index.json` at the root) is part of the blob, not of the image, and is left out.
- */
+/** Scans a whole layer blob given as a stream (any compression). */
 export async function scanLayer(blob: AsyncIterable<Buffer>, onEntry: (e: LayerEntry) => void, limits: ScanLimits = DEFAULT_LIMITS): Promise<LayerStats> {
-  const { compression, stream } = await decompressed(blob);
-  let tarBytes = 0;
-  const counted = (async function* () {
-    for await (const chunk of stream) {
-      tarBytes += chunk.length;
-      if (tarBytes > limits.maxBytes) throw new ArchiveFormatError(`a layer expands past ${limits.maxBytes} bytes (a decompression bomb?)`);
-      yield chunk as Buffer;
-    }
-  })();
-  const ex = extract();
-  const input = Readable.from(counted);
-  input.on('error', (e) => ex.destroy(e));
-  input.pipe(ex);
-  let entries = 0;
-  let sizeBytes = 0;
-  for await (const entry of ex) {
-    const h = entry.header;
-    entry.resume();
-    if (compression === 'gzip' && (h.name === 'stargz.index.json' || h.name === './stargz.index.json')) continue;
-    const e = entryOf(h);
-    if (!e) continue;
-    if (++entries > limits.maxEntries) {
-      input.destroy();
-      throw new ArchiveFormatError(`a layer holds more than ${limits.maxEntries} entries (a tar bomb?)`);
-    }
-    sizeBytes += e.size;
-    onEntry(e);
-  }
-  return { compression, entries, sizeBytes, tarBytes };
+  const { head, stream } = await peek(blob, 512);
+  const kind = compressionOf(head);
+  const scanner = new LayerScanner(kind === 'gzip' || kind === 'zstd' ? kind : 'none', onEntry, limits);
+  for await (const chunk of stream) await scanner.data(chunk);
+  await scanner.end();
+  return scanner.stats;
 }

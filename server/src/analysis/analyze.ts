@@ -1,0 +1,216 @@
+// The analysis' entry point: an image (from an engine, by reference or id) or an archive file in; the ImageAnalysis
+// contract, per-path contents and the image's metadata out. Cached first (an image analysed before reads no archive
+// and no export; an image whose layers were all analysed before needs no export either), streamed otherwise: one pass
+// over the engine's export or the file, with progress, cancellable.
+import { createHash } from 'node:crypto';
+import { realpath, stat } from 'node:fs/promises';
+import type { ImageAnalysis } from '../core/analysis';
+import type { ImageInfo } from '../core/history';
+import { AbortedError, ArchiveFormatError, imageInfoOf, readArchive, readArchiveFile, type ArchiveImage } from '../engine/archive';
+import type { ScanLimits } from '../engine/layerScan';
+import { EngineError, type ImageSource } from '../engine/source';
+import { AnalysisCache, type CachedImage, type CacheScope } from './cache';
+import { computeAnalysis, contentsOf, type ComputedLayer } from './compute';
+import type { ImageContents } from './contents';
+import { LayerListBuilder, type LayerList } from './entries';
+
+export { AbortedError };
+
+export type AnalysisSource =
+  | { readonly archive: string }
+  | { readonly engine: ImageSource; readonly image: string };
+
+export interface AnalysisProgress {
+  readonly phase: 'reading' | 'computing';
+  readonly bytes: number;
+  /** The input's size when known (an archive file), else the engine's estimate (the image size). */
+  readonly totalBytes: number | null;
+}
+
+export interface AnalyzeOptions {
+  readonly signal?: AbortSignal;
+  /** At most every 100 ms while reading, and once when computing starts. */
+  readonly onProgress?: (p: AnalysisProgress) => void;
+  readonly cache?: AnalysisCache | null;
+  /** `os/arch[/variant]` to pick from a multi-platform archive. */
+  readonly platform?: string;
+  readonly limits?: ScanLimits;
+  /** Hash every layer of an archive file against its diffID (its results may then serve engine analyses too). */
+  readonly verifyLayers?: boolean;
+  /** Whether to build the per-path contents (default true); without them a cached image costs one small read. */
+  readonly contents?: boolean;
+}
+
+export interface AnalyzedImage {
+  readonly analysis: ImageAnalysis;
+  readonly contents: ImageContents | null;
+  /** Metadata and history; history rows carry empty_layer when the image config was read. */
+  readonly info: ImageInfo;
+  readonly source: 'engine' | 'archive';
+  readonly platform: string | null;
+  /** When the archive offered a choice (platforms, images): which one was analysed and why. */
+  readonly note: string | null;
+  /** 'image': the whole result came from the cache; 'layers': every layer did (no export was needed). */
+  readonly cached: 'image' | 'layers' | null;
+}
+
+interface Read { archive: ArchiveImage; layers: ComputedLayer[] }
+
+/** One pass over an archive stream, building each layer's list as its entries go by. */
+async function readLayers(run: (o: Parameters<typeof readArchive>[1]) => Promise<ArchiveImage>, opts: AnalyzeOptions, totalBytes: number | null): Promise<Read> {
+  const builders = new Map<string, LayerListBuilder>();
+  let last = 0;
+  const archive = await run({
+    platform: opts.platform, limits: opts.limits, verifyLayers: opts.verifyLayers, signal: opts.signal,
+    onEntry: (blob, e) => {
+      let b = builders.get(blob);
+      if (!b) builders.set(blob, (b = new LayerListBuilder()));
+      b.add(e);
+    },
+    onBlobEnd: (blob, ok) => { if (!ok) builders.delete(blob); },
+    onBytes: opts.onProgress && ((bytes) => {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      opts.onProgress!({ phase: 'reading', bytes, totalBytes });
+    }),
+  });
+  const done = new Map<string, LayerList>();
+  const layers = archive.layers.map((l, i): ComputedLayer => {
+    let list = done.get(l.blob);
+    if (!list) done.set(l.blob, (list = (builders.get(l.blob) ?? new LayerListBuilder()).finish(l.stats)));
+    return { diffId: l.diffId ?? `layer-${i}`, list };
+  });
+  builders.clear();
+  return { archive, layers };
+}
+
+async function cachedLists(cache: AnalysisCache, scopes: readonly CacheScope[], diffIds: readonly string[]): Promise<ComputedLayer[] | null> {
+  const out: ComputedLayer[] = [];
+  for (const diffId of diffIds) {
+    let list: LayerList | null = null;
+    for (const s of scopes) if (!list) list = await cache.readLayer(s, diffId);
+    if (!list) return null;
+    out.push({ diffId, list });
+  }
+  return out;
+}
+
+function checkAbort(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortedError();
+}
+
+async function fromCache(cache: AnalysisCache, scopes: readonly CacheScope[], imageId: string, opts: AnalyzeOptions, source: 'engine' | 'archive'): Promise<AnalyzedImage | null> {
+  let doc: CachedImage | null = null;
+  for (const s of scopes) if (!doc) doc = await cache.readImage(s, imageId);
+  if (!doc) return null;
+  let contents: ImageContents | null = null;
+  if (opts.contents !== false) {
+    const lists = await cachedLists(cache, scopes, doc.diffIds);
+    if (!lists) return null; // a layer list was evicted: analyse again
+    contents = contentsOf(lists);
+  }
+  return { analysis: doc.analysis, contents, info: doc.info, source, platform: doc.platform, note: doc.note, cached: 'image' };
+}
+
+async function store(cache: AnalysisCache | null | undefined, scope: CacheScope, layers: readonly ComputedLayer[], doc: CachedImage): Promise<void> {
+  if (!cache) return;
+  // Layers first: an image document is only ever read with its layers there.
+  for (const l of layers) if (!l.diffId.startsWith('layer-')) await cache.writeLayer(scope, l.diffId, l.list);
+  await cache.writeImage(scope, doc);
+}
+
+function finish(imageId: string, layers: ComputedLayer[], info: ImageInfo, opts: AnalyzeOptions, source: 'engine' | 'archive',
+  platform: string | null, note: string | null, cached: AnalyzedImage['cached']): { result: AnalyzedImage; doc: CachedImage } {
+  opts.onProgress?.({ phase: 'computing', bytes: 0, totalBytes: null });
+  const { analysis, contents } = computeAnalysis(imageId, layers);
+  const result: AnalyzedImage = { analysis, contents: opts.contents === false ? null : contents, info, source, platform, note, cached };
+  return { result, doc: { imageId, analysis, info, diffIds: layers.map((l) => l.diffId), platform, note } };
+}
+
+async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOptions): Promise<AnalyzedImage> {
+  const cache = opts.cache ?? null;
+  const details = await engine.inspect(image);
+  checkAbort(opts.signal);
+  if (cache) {
+    const hit = await fromCache(cache, ['trusted'], details.id, opts, 'engine');
+    if (hit) return hit;
+    const lists = details.layers.length ? await cachedLists(cache, ['trusted'], details.layers) : null;
+    if (lists) {
+      const info: ImageInfo = { ...details, history: await engine.history(details.id) };
+      const { result, doc } = finish(details.id, lists, info, opts, 'engine', null, null, 'layers');
+      await cache.writeImage('trusted', doc);
+      return result;
+    }
+  }
+  const stream = await engine.export(details.id);
+  const destroy = () => (stream as unknown as { destroy?: () => void }).destroy?.();
+  opts.signal?.addEventListener('abort', destroy, { once: true });
+  let broken: Error | null = null;
+  stream.on('error', (e: Error) => { broken ??= e; });
+  let read: Read;
+  try {
+    read = await readLayers((o) => readArchive(stream as AsyncIterable<Buffer>, o), opts, details.sizeBytes || null);
+  } catch (e) {
+    if (e instanceof AbortedError || opts.signal?.aborted) throw new AbortedError();
+    // The engine went away mid-export (its socket closed, the stream ended early): the engine's failure, not the image's.
+    const cut = broken ?? (e instanceof ArchiveFormatError && /truncated/.test(e.message) ? e : null);
+    if (cut) throw new EngineError('unreachable', `the engine at ${engine.endpoint} stopped sending the export of ${image} (${(cut as Error).message}): is it still running?`);
+    if (e instanceof ArchiveFormatError) throw new ArchiveFormatError(`the export of ${image}: ${e.message}`);
+    throw e;
+  } finally {
+    opts.signal?.removeEventListener('abort', destroy);
+    destroy();
+  }
+  checkAbort(opts.signal);
+  // The export's config has what the history API lacks (empty_layer); the engine knows the image's names.
+  const info: ImageInfo = { ...imageInfoOf(read.archive), id: details.id, refs: details.refs, labels: details.labels };
+  const { result, doc } = finish(details.id, read.layers, info, opts, 'engine', read.archive.platform, null, null);
+  await store(cache, 'trusted', read.layers, doc);
+  return result;
+}
+
+/** What identifies an archive file's contents without reading it: where it is and its inode's size and times. */
+async function fileKey(path: string, opts: AnalyzeOptions): Promise<string> {
+  const real = await realpath(path);
+  const st = await stat(real, { bigint: true });
+  return createHash('sha256').update(JSON.stringify([real, String(st.dev), String(st.ino), String(st.size), String(st.mtimeNs), String(st.ctimeNs), opts.platform ?? ''])).digest('hex');
+}
+
+async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<AnalyzedImage> {
+  const cache = opts.cache ?? null;
+  const key = cache ? await fileKey(path, opts).catch(() => null) : null;
+  if (cache && key) {
+    const known = await cache.readArchiveFile(key);
+    if (known) {
+      const hit = await fromCache(cache, known.scope === 'trusted' ? ['trusted'] : ['archive', 'trusted'], known.imageId, opts, 'archive');
+      if (hit) return hit;
+    }
+  }
+  const total = await stat(path).then((s) => s.size, () => null);
+  const read = await readLayers((o) => readArchiveFile(path, o), opts, total);
+  checkAbort(opts.signal);
+  const scope: CacheScope = opts.verifyLayers ? 'trusted' : 'archive';
+  const imageId = read.archive.configDigest;
+  const { result, doc } = finish(imageId, read.layers, imageInfoOf(read.archive), opts, 'archive', read.archive.platform, read.archive.note, null);
+  if (cache && key) {
+    await store(cache, scope, read.layers, doc);
+    await cache.writeArchiveFile(key, imageId, scope);
+  }
+  return result;
+}
+
+/**
+ * Analyses an image: `{ engine, image }` (a reference or id on that engine; read through its export) or
+ * `{ archive }` (a file: docker save, an OCI layout). Throws EngineError (engine trouble), ArchiveFormatError (a bad
+ * archive, one line), AbortedError (cancelled), or the file system's error for a missing file.
+ */
+export async function analyzeImage(source: AnalysisSource, opts: AnalyzeOptions = {}): Promise<AnalyzedImage> {
+  checkAbort(opts.signal);
+  return 'archive' in source ? analyzeArchive(source.archive, opts) : analyzeEngine(source.engine, source.image, opts);
+}
+
+/** An image's analysis if the cache has it (no export, no archive read): what `dfsize report` adds when it can. */
+export async function cachedAnalysis(cache: AnalysisCache, imageId: string, opts: Pick<AnalyzeOptions, 'contents'> = {}): Promise<AnalyzedImage | null> {
+  return fromCache(cache, ['trusted'], imageId, opts, 'engine').catch(() => null);
+}

@@ -1,0 +1,136 @@
+// The analysis cache on disk: per-layer entry lists keyed by diffID, image-level results keyed by image id, and for
+// archive files which image an unchanged file holds. Every key sits under the analyser's version, so a new analyser
+// never reads an old result. Writes go to a temporary file renamed into place: a reader sees a whole file or none,
+// and nothing half-written survives a crash (stale temporaries are swept).
+//
+// Two scopes, because trust flows one way: what came from an engine's own store (or from an archive whose layers
+// were hashed against their diffIDs) is `trusted` and may serve anyone; what came from an unverified archive file is
+// `archive` and serves archive analyses only — a doctored file must not change what the engine's image shows.
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { ImageAnalysis } from '../core/analysis';
+import type { ImageInfo } from '../core/history';
+import { ANALYSER_VERSION } from './compute';
+import { deserializeList, serializeList, type LayerList } from './entries';
+
+export type CacheScope = 'trusted' | 'archive';
+
+/** An image's analysis as stored. */
+export interface CachedImage {
+  readonly imageId: string;
+  readonly analysis: ImageAnalysis;
+  /** The image's metadata and history (with empty_layer when the config was read). */
+  readonly info: ImageInfo;
+  readonly diffIds: readonly string[];
+  readonly platform: string | null;
+  readonly note: string | null;
+}
+
+const STALE_TMP_MS = 10 * 60 * 1000;
+
+/** Where the CLI keeps its cache: $DFSIZE_CACHE_DIR, else $XDG_CACHE_HOME/dfsize, else ~/.cache/dfsize. */
+export function defaultCacheDir(env: Readonly<Record<string, string | undefined>>, home: string = homedir()): string {
+  if (env.DFSIZE_CACHE_DIR) return env.DFSIZE_CACHE_DIR;
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, 'dfsize');
+  return join(home, '.cache', 'dfsize');
+}
+
+/** A digest as a file name (`sha256-<hex>`); anything else is hashed so no key can name a path outside the cache. */
+function fileName(key: string): string {
+  const m = /^([a-z0-9]+):([a-f0-9]{32,128})$/.exec(key);
+  return m ? `${m[1]}-${m[2]}.json` : `k-${createHash('sha256').update(key).digest('hex')}.json`;
+}
+
+export class AnalysisCache {
+  /** Folders already swept of stale temporaries by this instance. */
+  private readonly swept = new Set<string>();
+
+  constructor(readonly dir: string) {}
+
+  private path(scope: CacheScope | 'files', kind: 'images' | 'layers' | '', key: string): string {
+    return join(this.dir, `v${ANALYSER_VERSION}`, scope, kind, fileName(key));
+  }
+
+  private async read(file: string): Promise<string | null> {
+    try {
+      return await readFile(file, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** temp + rename: a reader sees the old file, the new file, or none — never a part. Best effort: false on failure. */
+  private async write(file: string, text: string): Promise<boolean> {
+    const dir = join(file, '..');
+    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await mkdir(dir, { recursive: true });
+      if (!this.swept.has(dir)) {
+        this.swept.add(dir);
+        await this.sweep(dir);
+      }
+      await writeFile(tmp, text);
+      await rename(tmp, file);
+      return true;
+    } catch {
+      await unlink(tmp).catch(() => undefined);
+      return false;
+    }
+  }
+
+  /** Removes temporaries a crashed writer left behind (old enough that no live writer owns them). */
+  private async sweep(dir: string): Promise<void> {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const now = Date.now();
+    await Promise.all(names.filter((n) => n.endsWith('.tmp')).map(async (n) => {
+      const p = join(dir, n);
+      const st = await stat(p).catch(() => null);
+      if (st && now - st.mtimeMs > STALE_TMP_MS) await unlink(p).catch(() => undefined);
+    }));
+  }
+
+  async readLayer(scope: CacheScope, diffId: string): Promise<LayerList | null> {
+    const text = await this.read(this.path(scope, 'layers', diffId));
+    return text === null ? null : deserializeList(text);
+  }
+
+  writeLayer(scope: CacheScope, diffId: string, list: LayerList): Promise<boolean> {
+    return this.write(this.path(scope, 'layers', diffId), serializeList(list));
+  }
+
+  async readImage(scope: CacheScope, imageId: string): Promise<CachedImage | null> {
+    const text = await this.read(this.path(scope, 'images', imageId));
+    if (text === null) return null;
+    try {
+      const doc = JSON.parse(text) as CachedImage & { v?: number };
+      if (doc.v !== ANALYSER_VERSION || doc.imageId !== imageId || !doc.analysis?.dive) return null;
+      // JSON has no NaN or Infinity (dive's 0/0 and x/0): recomputed, as dive computes it.
+      const d = doc.analysis.dive;
+      const dive = { ...d, userWastedPercent: d.inefficientBytes / d.userSizeBytes };
+      return { ...doc, analysis: { ...doc.analysis, dive } };
+    } catch {
+      return null;
+    }
+  }
+
+  writeImage(scope: CacheScope, doc: CachedImage): Promise<boolean> {
+    return this.write(this.path(scope, 'images', doc.imageId), JSON.stringify({ v: ANALYSER_VERSION, ...doc }));
+  }
+
+  /** Which image the archive file identified by `fileKey` holds, when it was analysed unchanged before. */
+  async readArchiveFile(fileKey: string): Promise<{ imageId: string; scope: CacheScope } | null> {
+    const text = await this.read(this.path('files', '', fileKey));
+    try {
+      const doc = text === null ? null : (JSON.parse(text) as { imageId?: string; scope?: CacheScope });
+      return doc?.imageId && (doc.scope === 'trusted' || doc.scope === 'archive') ? { imageId: doc.imageId, scope: doc.scope } : null;
+    } catch {
+      return null;
+    }
+  }
+
+  writeArchiveFile(fileKey: string, imageId: string, scope: CacheScope): Promise<boolean> {
+    return this.write(this.path('files', '', fileKey), JSON.stringify({ imageId, scope }));
+  }
+}

@@ -1,0 +1,178 @@
+// A layer's entries as compact columns: one sorted array of paths and typed arrays beside it, so that memory grows
+// with the number of paths and nothing else (no object per entry). Built while the layer streams by, finished when it
+// ends (sorted, duplicates resolved the way unpacking resolves them: the last entry for a path wins), and written to
+// the disk cache as front-coded JSON.
+import type { EntryType, LayerEntry, LayerStats } from '../engine/layerScan';
+
+export const K_FILE = 0;
+export const K_DIR = 1;
+export const K_SYMLINK = 2;
+export const K_HARDLINK = 3;
+export const K_OTHER = 4;
+export const K_WHITEOUT = 5;
+export const K_OPAQUE = 6;
+
+const CODE: Record<EntryType, number> = { file: K_FILE, dir: K_DIR, symlink: K_SYMLINK, hardlink: K_HARDLINK, other: K_OTHER, whiteout: K_WHITEOUT, opaque: K_OPAQUE };
+export const KIND_NAMES: readonly EntryType[] = ['file', 'dir', 'symlink', 'hardlink', 'other', 'whiteout', 'opaque'];
+
+/** A whiteout or opaque marker shares its path with real entries (`/x` deleted, `/x/` recreated): a separate key. */
+function keyClass(kind: number): number {
+  return kind === K_WHITEOUT ? 1 : kind === K_OPAQUE ? 2 : 0;
+}
+
+export interface LayerList {
+  readonly count: number;
+  /** Sorted by JavaScript string order; (path, marker class) is unique. */
+  readonly paths: readonly string[];
+  readonly kinds: Uint8Array;
+  /** Bytes as Docker counts them (LayerEntry.size). */
+  readonly sizes: Float64Array;
+  /** The tar header's size field (what dive counts). */
+  readonly tarSizes: Float64Array;
+  readonly modes: Uint32Array;
+  /** Link targets by entry index (symlinks as written, hard links as absolute paths). */
+  readonly links: ReadonlyMap<number, string>;
+  readonly stats: LayerStats;
+}
+
+export function isRemoval(kind: number): boolean {
+  return kind === K_WHITEOUT || kind === K_OPAQUE;
+}
+
+export class LayerListBuilder {
+  private paths: string[] = [];
+  private kinds: number[] = [];
+  private sizes: number[] = [];
+  private tarSizes: number[] = [];
+  private modes: number[] = [];
+  private links = new Map<number, string>();
+
+  add(e: LayerEntry): void {
+    const i = this.paths.length;
+    this.paths.push(e.path);
+    this.kinds.push(CODE[e.type]);
+    this.sizes.push(e.size);
+    this.tarSizes.push(e.tarSize);
+    this.modes.push(e.mode >>> 0);
+    if (e.linkTarget !== null) this.links.set(i, e.linkTarget);
+  }
+
+  finish(stats: LayerStats): LayerList {
+    const { paths, kinds } = this;
+    const n = paths.length;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => {
+      const pa = paths[a]!;
+      const pb = paths[b]!;
+      if (pa !== pb) return pa < pb ? -1 : 1;
+      return keyClass(kinds[a]!) - keyClass(kinds[b]!) || a - b;
+    });
+    // Keep the last of each (path, class) run: what unpacking the tar in order leaves.
+    const keep: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const next = k + 1 < n ? order[k + 1]! : -1;
+      if (next >= 0 && paths[next] === paths[i] && keyClass(kinds[next]!) === keyClass(kinds[i]!)) continue;
+      keep.push(i);
+    }
+    const m = keep.length;
+    const out = {
+      count: m, paths: new Array<string>(m), kinds: new Uint8Array(m), sizes: new Float64Array(m), tarSizes: new Float64Array(m),
+      modes: new Uint32Array(m), links: new Map<number, string>(), stats,
+    };
+    keep.forEach((i, k) => {
+      out.paths[k] = paths[i]!;
+      out.kinds[k] = kinds[i]!;
+      out.sizes[k] = this.sizes[i]!;
+      out.tarSizes[k] = this.tarSizes[i]!;
+      out.modes[k] = this.modes[i]!;
+      const link = this.links.get(i);
+      if (link !== undefined) out.links.set(k, link);
+    });
+    this.paths = [];
+    this.kinds = [];
+    this.sizes = [];
+    this.tarSizes = [];
+    this.modes = [];
+    this.links = new Map();
+    return out;
+  }
+}
+
+/** Index of the first path ≥ `key` (binary search over the sorted paths). */
+export function lowerBound(paths: readonly string[], key: string, from = 0, to = paths.length): number {
+  let lo = from;
+  let hi = to;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (paths[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The index range of entries strictly under directory `dir` ('/' for all): paths with the prefix `dir/`. */
+export function rangeUnder(paths: readonly string[], dir: string): [number, number] {
+  if (dir === '/') return [0, paths.length];
+  // '0' is the character after '/': every path starting with `dir/` sorts in [dir/, dir0).
+  return [lowerBound(paths, `${dir}/`), lowerBound(paths, `${dir}0`)];
+}
+
+interface Stored {
+  v: 1;
+  stats: LayerStats;
+  shared: number[];
+  suffix: string[];
+  kinds: number[];
+  sizes: number[];
+  /** [index, tarSize] where the header size differs from `sizes`. */
+  tar: Array<[number, number]>;
+  modes: number[];
+  links: Array<[number, string]>;
+}
+
+/** The list as JSON: paths front-coded against the previous one (sorted paths share long prefixes). */
+export function serializeList(l: LayerList): string {
+  const shared: number[] = [];
+  const suffix: string[] = [];
+  let prev = '';
+  for (const p of l.paths) {
+    let k = 0;
+    const max = Math.min(prev.length, p.length, 65535);
+    while (k < max && prev.charCodeAt(k) === p.charCodeAt(k)) k++;
+    shared.push(k);
+    suffix.push(p.slice(k));
+    prev = p;
+  }
+  const tar: Array<[number, number]> = [];
+  for (let i = 0; i < l.count; i++) if (l.tarSizes[i] !== l.sizes[i]) tar.push([i, l.tarSizes[i]!]);
+  const stored: Stored = {
+    v: 1, stats: l.stats, shared, suffix, kinds: Array.from(l.kinds), sizes: Array.from(l.sizes), tar, modes: Array.from(l.modes), links: [...l.links],
+  };
+  return JSON.stringify(stored);
+}
+
+/** The inverse of serializeList; null when the text is not a list this version wrote. */
+export function deserializeList(text: string): LayerList | null {
+  let s: Stored;
+  try {
+    s = JSON.parse(text) as Stored;
+  } catch {
+    return null;
+  }
+  if (s?.v !== 1 || !Array.isArray(s.shared) || s.shared.length !== s.suffix?.length || s.kinds?.length !== s.shared.length) return null;
+  const n = s.shared.length;
+  const paths = new Array<string>(n);
+  let prev = '';
+  for (let i = 0; i < n; i++) {
+    prev = prev.slice(0, s.shared[i]!) + s.suffix[i]!;
+    paths[i] = prev;
+  }
+  const sizes = Float64Array.from(s.sizes);
+  const tarSizes = Float64Array.from(s.sizes);
+  for (const [i, v] of s.tar) tarSizes[i] = v;
+  return {
+    count: n, paths, kinds: Uint8Array.from(s.kinds), sizes, tarSizes, modes: Uint32Array.from(s.modes), links: new Map(s.links), stats: s.stats,
+  };
+}

@@ -1,0 +1,253 @@
+// Which blobs of an archive make the image: Docker's manifest.json when there is one (legacy saves and the
+// compatibility file of Docker ≥ 25 / containerd saves), else the OCI index (index.json → nested indexes → image
+// manifests). Everything read here was checked against its digest when its name carries one; sizes are checked
+// against descriptors; media types that are not image parts are refused by name rather than misread.
+import { ArchiveFormatError, type LayerStats } from './layerScan';
+
+export interface ArchiveLayer {
+  readonly diffId: string | null;
+  /** Where the blob sits in the archive: `<id>/layer.tar`, `blobs/sha256/<hex>`. */
+  readonly blob: string;
+  readonly stats: LayerStats;
+}
+
+export interface ArchiveImage {
+  readonly format: 'docker-archive' | 'oci-layout';
+  readonly refs: readonly string[];
+  readonly configDigest: string;
+  readonly config: RawConfig;
+  readonly layers: readonly ArchiveLayer[];
+  /** `os/arch[/variant]` of the chosen image, and every platform the archive offered. */
+  readonly platform: string | null;
+  readonly platforms: readonly string[];
+  /** When the archive offered a choice (platforms, images): which one was taken and why, for the user. */
+  readonly note: string | null;
+}
+
+export interface RawConfig {
+  architecture?: string; os?: string; variant?: string; created?: string;
+  config?: { Labels?: Record<string, string> | null; Entrypoint?: string[] | null; Cmd?: string[] | null;
+    ExposedPorts?: Record<string, unknown> | null; WorkingDir?: string; User?: string; OnBuild?: string[] | null } | null;
+  rootfs?: { diff_ids?: string[] };
+  history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
+}
+
+/** What reading the archive's tar collected. */
+export interface ArchiveDocs {
+  readonly json: ReadonlyMap<string, unknown>;
+  /** sha256 of each JSON document kept. */
+  readonly digests: ReadonlyMap<string, string>;
+  readonly blobs: ReadonlyMap<string, LayerStats>;
+  /** Files that were there but could not be used, and why ("is not valid JSON"). */
+  readonly failed: ReadonlyMap<string, string>;
+  /** Links in the archive (docker save links a layer.tar it already wrote). */
+  readonly aliases: ReadonlyMap<string, string>;
+  /** Byte size of every file in the archive. */
+  readonly sizes: ReadonlyMap<string, number>;
+}
+
+export interface ResolveOptions {
+  readonly platform?: string;
+  readonly ref?: string;
+  readonly verifyLayers?: boolean;
+}
+
+const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
+const CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
+const LAYER_TYPE = /^application\/vnd\.(?:oci\.image\.layer(?:\.nondistributable)?\.v1\.tar|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar)(?:\.gzip|\+gzip|\+zstd|\.zstd)?$/;
+const FOREIGN = /nondistributable|foreign/;
+
+interface Descriptor {
+  mediaType?: string; digest?: string; size?: number;
+  platform?: { os?: string; architecture?: string; variant?: string };
+  annotations?: Record<string, string>;
+}
+
+function blobPath(digest: string): string {
+  const [alg, hex] = digest.split(':');
+  if (!alg || !hex || !/^[a-z0-9]+$/.test(alg) || !/^[a-f0-9]+$/.test(hex)) throw new ArchiveFormatError(`"${digest}" is not a digest`);
+  return `blobs/${alg}/${hex}`;
+}
+
+function platformOf(p: { os?: string; architecture?: string; variant?: string } | undefined): string | null {
+  return p?.os && p.architecture ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : null;
+}
+
+export function hostPlatform(): string {
+  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+  return `linux/${arch}`;
+}
+
+/** `linux/arm64` matches `linux/arm64/v8`; a variant asked for must be there. */
+function platformMatches(have: string | null, want: string): boolean {
+  return have === want || (have?.startsWith(`${want}/`) ?? false);
+}
+
+class Resolver {
+  constructor(private readonly d: ArchiveDocs, private readonly opts: ResolveOptions) {}
+
+  need<T>(path: string, what: string): T {
+    if (this.d.json.has(path)) return this.d.json.get(path) as T;
+    const why = this.d.failed.get(path);
+    throw new ArchiveFormatError(`${what} ${path} ${why ?? 'is missing from the archive'}`);
+  }
+
+  /** Follows docker save's links to the blob they name. */
+  private real(path: string): string {
+    let p = path;
+    for (let hops = 0; hops < 8 && this.d.aliases.has(p); hops++) p = this.d.aliases.get(p)!;
+    return p;
+  }
+
+  layer(index: number, path: string, diffId: string | null, desc?: Descriptor): ArchiveLayer {
+    const real = this.real(path);
+    const stats = this.d.blobs.get(real);
+    const what = `layer ${index + 1} (${path})`;
+    if (desc?.mediaType && !LAYER_TYPE.test(desc.mediaType)) throw new ArchiveFormatError(`${what} has media type ${desc.mediaType}, which is not an image layer`);
+    if (!stats) {
+      if (this.d.failed.has(real)) throw new ArchiveFormatError(`${what} ${this.d.failed.get(real)}`);
+      if (desc?.mediaType && FOREIGN.test(desc.mediaType)) throw new ArchiveFormatError(`${what} is a foreign layer (${desc.mediaType}) that the archive does not include`);
+      throw new ArchiveFormatError(`${what} is missing from the archive`);
+    }
+    const size = this.d.sizes.get(real);
+    if (desc?.size !== undefined && size !== undefined && desc.size !== size) {
+      throw new ArchiveFormatError(`${what} is ${size} bytes but its manifest says ${desc.size} (the archive is corrupt)`);
+    }
+    if (this.opts.verifyLayers && stats.digest && diffId && stats.digest !== diffId) {
+      throw new ArchiveFormatError(`${what} does not match its diffID ${diffId} (the archive is corrupt or was altered)`);
+    }
+    return { diffId, blob: real, stats };
+  }
+
+  config(path: string): { config: RawConfig; digest: string } {
+    const config = this.need<RawConfig>(path, 'image config');
+    if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ArchiveFormatError(`image config ${path} is not an image configuration`);
+    return { config, digest: this.d.digests.get(path)! };
+  }
+
+  diffIds(config: RawConfig, count: number): string[] {
+    const ids = config.rootfs?.diff_ids ?? [];
+    if (ids.length !== count) throw new ArchiveFormatError(`the image lists ${count} layers but its config names ${ids.length} diffIDs (the archive is corrupt)`);
+    return ids;
+  }
+}
+
+type DockerManifest = Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }>;
+
+function fromManifestJson(r: Resolver, manifest: DockerManifest, opts: ResolveOptions, hasIndex: boolean): ArchiveImage {
+  let note: string | null = null;
+  let entry = manifest[0]!;
+  if (opts.ref) {
+    const hit = manifest.find((m) => m.RepoTags?.includes(opts.ref!));
+    if (!hit) throw new ArchiveFormatError(`no image tagged ${opts.ref} in the archive (it has ${manifest.flatMap((m) => m.RepoTags ?? []).join(', ') || 'untagged images only'})`);
+    entry = hit;
+  } else if (manifest.length > 1) {
+    note = `the archive holds ${manifest.length} images; reading the first (${entry.RepoTags?.[0] ?? entry.Config})`;
+  }
+  if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) throw new ArchiveFormatError('manifest.json has no Config or Layers');
+  const { config, digest } = r.config(entry.Config);
+  const diffIds = r.diffIds(config, entry.Layers.length);
+  const platform = platformOf(config);
+  if (opts.platform && platform && !platformMatches(platform, opts.platform)) {
+    throw new ArchiveFormatError(`no image for platform ${opts.platform} in the archive (it has ${platform})`);
+  }
+  return {
+    format: hasIndex ? 'oci-layout' : 'docker-archive', refs: entry.RepoTags ?? [], configDigest: digest, config,
+    layers: entry.Layers.map((p, i) => r.layer(i, p, diffIds[i] ?? null)), platform, platforms: platform ? [platform] : [], note,
+  };
+}
+
+interface Candidate { desc: Descriptor; platform: string | null; ref: string | null; present: boolean }
+
+function fromIndex(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[] }, opts: ResolveOptions): ArchiveImage {
+  const candidates: Candidate[] = [];
+  const skipped: string[] = [];
+  const walk = (descs: Descriptor[] | undefined, depth: number, ref: string | null): void => {
+    if (depth > 8) throw new ArchiveFormatError('index.json nests indexes more than 8 deep');
+    for (const desc of Array.isArray(descs) ? descs : []) {
+      if (typeof desc?.digest !== 'string') continue;
+      const name = desc.annotations?.['io.containerd.image.name'] ?? desc.annotations?.['org.opencontainers.image.ref.name'] ?? null;
+      const r2 = ref ?? name;
+      const path = blobPath(desc.digest);
+      if (INDEX_TYPES.has(desc.mediaType ?? '')) {
+        // An index whose blob is not here lists images whose blobs are not here either (a one-platform export).
+        if (d.json.has(path)) walk(r.need<{ manifests?: Descriptor[] }>(path, 'index').manifests, depth + 1, r2);
+        else if (d.failed.has(path)) r.need(path, 'index');
+        continue;
+      }
+      if (desc.mediaType && !MANIFEST_TYPES.has(desc.mediaType)) {
+        skipped.push(desc.mediaType);
+        continue;
+      }
+      const platform = platformOf(desc.platform);
+      // buildx attestations are manifests for platform unknown/unknown: not images.
+      if (platform === 'unknown/unknown' || desc.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+      if (d.failed.has(path)) r.need(path, 'image manifest');
+      candidates.push({ desc, platform, ref: r2, present: d.json.has(path) });
+    }
+  };
+  walk(index.manifests, 0, null);
+  if (!candidates.length) {
+    throw new ArchiveFormatError(`index.json lists no image manifest${skipped.length ? ` (only ${[...new Set(skipped)].join(', ')})` : ''}`);
+  }
+  const present = candidates.filter((c) => c.present);
+  const platforms = [...new Set(present.map((c) => c.platform).filter((p): p is string => p !== null))];
+  const listed = [...new Set(candidates.map((c) => c.platform).filter((p): p is string => p !== null))];
+  let chosen: Candidate | undefined;
+  let note: string | null = null;
+  const refMatch = (c: Candidate) => !opts.ref || c.ref === opts.ref || c.ref?.endsWith(`:${opts.ref}`) || c.ref?.endsWith(`/${opts.ref}`);
+  const pool = present.filter(refMatch);
+  if (opts.ref && !pool.length) throw new ArchiveFormatError(`no image named ${opts.ref} in the archive`);
+  if (opts.platform) {
+    chosen = pool.find((c) => platformMatches(c.platform, opts.platform!));
+    if (!chosen) {
+      const absent = candidates.some((c) => !c.present && platformMatches(c.platform, opts.platform!));
+      throw new ArchiveFormatError(absent
+        ? `the archive lists ${opts.platform} but does not include its blobs (it has ${platforms.join(', ') || 'no complete image'})`
+        : `no image for platform ${opts.platform} in the archive (it has ${listed.join(', ') || 'no platform information'})`);
+    }
+  } else if (pool.length === 1) {
+    chosen = pool[0];
+  } else if (pool.length > 1) {
+    const distinct = new Set(pool.map((c) => c.platform));
+    if (distinct.size > 1) {
+      const host = hostPlatform();
+      chosen = pool.find((c) => platformMatches(c.platform, host));
+      if (!chosen) throw new ArchiveFormatError(`the archive holds images for ${platforms.join(', ')} and none for this machine (${host}): choose one with --platform`);
+      note = `the archive holds images for ${platforms.join(', ')}; reading ${chosen.platform} (this machine's)`;
+    } else {
+      chosen = pool[0];
+      note = `the archive holds ${pool.length} images; reading the first (${chosen!.ref ?? chosen!.desc.digest})`;
+    }
+  }
+  if (!chosen) throw new ArchiveFormatError(`index.json lists ${listed.join(', ') || 'an image'} but the archive does not include its manifest`);
+
+  const mpath = blobPath(chosen.desc.digest!);
+  const m = r.need<{ mediaType?: string; config?: Descriptor; layers?: Descriptor[] }>(mpath, 'image manifest');
+  if (m.mediaType && !MANIFEST_TYPES.has(m.mediaType)) throw new ArchiveFormatError(`manifest ${chosen.desc.digest} has media type ${m.mediaType}, which is not an image manifest`);
+  if (typeof m.config?.digest !== 'string' || !Array.isArray(m.layers)) throw new ArchiveFormatError(`manifest ${chosen.desc.digest} has no config or layers`);
+  if (m.config.mediaType && !CONFIG_TYPES.has(m.config.mediaType)) throw new ArchiveFormatError(`manifest ${chosen.desc.digest} is not a container image (its config is ${m.config.mediaType})`);
+  const cpath = blobPath(m.config.digest);
+  const { config, digest } = r.config(cpath);
+  const diffIds = r.diffIds(config, m.layers.length);
+  const platform = chosen.platform ?? platformOf(config);
+  return {
+    format: 'oci-layout', refs: chosen.ref ? [chosen.ref] : [], configDigest: digest, config,
+    layers: m.layers.map((l, i) => r.layer(i, blobPath(typeof l?.digest === 'string' ? l.digest : 'sha256:0'), diffIds[i] ?? null, l)),
+    platform, platforms: platforms.length ? platforms : platform ? [platform] : [], note,
+  };
+}
+
+/** The image an archive holds, from what reading it collected. Throws ArchiveFormatError with a one-line reason. */
+export function resolveImage(d: ArchiveDocs, opts: ResolveOptions): ArchiveImage {
+  const r = new Resolver(d, opts);
+  const manifest = d.json.get('manifest.json') as DockerManifest | undefined;
+  if (Array.isArray(manifest) && manifest.length && !opts.platform) return fromManifestJson(r, manifest, opts, d.json.has('index.json'));
+  const index = d.json.get('index.json') as { manifests?: Descriptor[] } | undefined;
+  if (index && typeof index === 'object') return fromIndex(r, d, index, opts);
+  if (Array.isArray(manifest) && manifest.length) return fromManifestJson(r, manifest, opts, false);
+  if (d.failed.has('manifest.json')) throw new ArchiveFormatError(`manifest.json ${d.failed.get('manifest.json')}`);
+  if (d.failed.has('index.json')) throw new ArchiveFormatError(`index.json ${d.failed.get('index.json')}`);
+  throw new ArchiveFormatError('neither manifest.json nor index.json: not a docker save archive or an OCI image layout');
+}

@@ -1,0 +1,48 @@
+// A file's bytes as an async stream of chunks, with the next reads already under way while a chunk is being used:
+// reading then overlaps with the work on the bytes (fs.ReadStream asks for the next chunk only once the last one is
+// taken, so the two alternate; on a 1 GB archive that was a third of the analysis' time). The archive analysis and
+// its bench baseline both read this way.
+import { read } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+
+export const CHUNK_BYTES = 1 << 20;
+/** Reads in flight beside the chunk in use: 3 keep the thread pool busy while 1 MiB is worked on, for 4 MiB at most. */
+const AHEAD = 3;
+
+/**
+ * `size` bytes of `fh` from the start (fewer when the file turns out shorter: the reader then sees a truncation).
+ * Close `fh` only after the generator is done (read to its end, or `return()`ed).
+ */
+export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
+  let pos = 0;
+  const pending: Array<{ read: Promise<Buffer>; want: number }> = [];
+  const issue = (): void => {
+    if (pos >= size) return;
+    const want = Math.min(CHUNK_BYTES, size - pos);
+    const buf = Buffer.allocUnsafe(want);
+    // fs.read on the handle's descriptor: FileHandle.read's promise machinery cost a fifth more per chunk here.
+    const chunk = new Promise<Buffer>((resolve, reject) => {
+      read(fh.fd, buf, 0, want, pos, (e, n) => (e ? reject(e) : resolve(n === want ? buf : buf.subarray(0, n))));
+    });
+    // A consumer that stops early leaves reads behind: their failures (the file closed under them) concern nobody.
+    chunk.catch(() => undefined);
+    pending.push({ read: chunk, want });
+    pos += want;
+  };
+  try {
+    for (let i = 0; i <= AHEAD; i++) issue();
+    for (let next = pending.shift(); next; next = pending.shift()) {
+      const chunk = await next.read;
+      // A short read is the end of the file, wherever its size said the end was.
+      if (chunk.length < next.want) {
+        if (chunk.length) yield chunk;
+        return;
+      }
+      issue();
+      yield chunk;
+    }
+  } finally {
+    // The caller closes the file once this is done: no read may still be using its descriptor then.
+    await Promise.allSettled(pending.map((p) => p.read));
+  }
+}

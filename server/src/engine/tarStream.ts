@@ -1,0 +1,161 @@
+// Reading a tar as it streams by, over tar-stream's extract() (the archive's outer tar and every layer's tar): each
+// entry's header reaches the caller before its body — with a PAX or GNU long name, link or size already applied —
+// so a size that breaks a limit is refused before a byte of it is read; the body goes to the sink the caller returns
+// (with backpressure), or is drained and dropped. Nothing is written anywhere and no body is kept.
+//
+// Where tar-stream and Go's archive/tar (what Docker unpacks with) would read the same bytes differently, the entry
+// is refused rather than read one way: a link, device or FIFO whose size field claims a body (Go reads none,
+// tar-stream would read one and continue at another offset). Two zero blocks end an archive for Go; tar-stream reads
+// on, so bytes after the end marker must be zeros too (docker save and every layer writer pad with zeros).
+import { extract, type Extract, type Header } from 'tar-stream';
+
+export type TarType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo' | 'other';
+
+export interface TarHeader {
+  readonly name: string;
+  readonly type: TarType;
+  /** The size field (PAX `size` when present): what Go's `FileInfo().Size()` says, and what dive adds up. */
+  readonly size: number;
+  readonly mode: number;
+  readonly linkname: string;
+  /** Where the entry's body starts in the tar (bytes). */
+  readonly offset: number;
+}
+
+/** Where an entry's body goes. Either method may return a promise to hold the reader back (backpressure). */
+export interface TarBody {
+  data(chunk: Buffer): void | Promise<void>;
+  end(): void | Promise<void>;
+}
+
+export class TarError extends Error {
+  override name = 'TarError';
+  /** 'bomb': the archive claims more than the limits allow (refused on purpose, not a reading accident). */
+  constructor(message: string, readonly kind: 'corrupt' | 'bomb' | 'truncated' = 'corrupt') {
+    super(message);
+  }
+}
+
+const TYPES: Partial<Record<string, TarType>> = {
+  file: 'file', 'contiguous-file': 'file', link: 'hardlink', symlink: 'symlink', 'character-device': 'char',
+  'block-device': 'block', directory: 'dir', fifo: 'fifo',
+};
+const HEADER_ONLY = new Set<TarType>(['hardlink', 'symlink', 'char', 'block', 'fifo']);
+/** tar-stream's own limit on a PAX or GNU long-name record, refused before it is read. */
+const MAX_META_BYTES = 4 * 1024 * 1024;
+
+/** tar-stream's own errors (by their exact words) in the words the rest of the reader uses; others pass through. */
+function tarError(e: Error): Error {
+  const m = e.message;
+  if (m === 'Unexpected end of data') return new TarError('truncated', 'truncated');
+  if (m === 'Header exceeds max size') return new TarError(`an extended tar header is larger than ${MAX_META_BYTES} bytes: the archive is corrupt or hostile`, 'bomb');
+  if (m.startsWith('Invalid tar header')) return new TarError('a tar header is corrupt (bad checksum)');
+  if (m === 'Invalid header') return new TarError('a tar header has an unreadable size');
+  return e;
+}
+
+/** An entry's stream as TarReader uses it. */
+interface Body extends AsyncIterable<Buffer> {
+  on(event: 'end', f: () => void): unknown;
+  resume(): unknown;
+}
+
+export function headerOf(h: Header): TarHeader {
+  // tar-stream gives null for a type flag it does not know (GNU sparse, volume headers…): Go reads those as files.
+  const type: TarType = TYPES[h.type as string | null ?? ''] ?? 'other';
+  const size = h.size ?? 0;
+  if (HEADER_ONLY.has(type) && size > 0) {
+    throw new TarError(`the ${type} ${JSON.stringify(h.name.slice(0, 200))} claims a body of ${size} bytes, which tar readers disagree about`);
+  }
+  return { name: h.name, type, size, mode: h.mode ?? 0, linkname: h.linkname ?? '', offset: (h as { byteOffset?: number }).byteOffset ?? 0 };
+}
+
+/**
+ * A tar pushed chunk by chunk: `write` returns a promise when the reader wants the writer to wait, `end` when the
+ * input is over (it rejects unless the tar ended between entries). The first failure — tar-stream's, or one thrown by
+ * `onEntry` or a body sink — ends the read and is what every later call throws.
+ */
+export class TarReader {
+  private readonly ex: Extract;
+  private error: Error | null = null;
+  /** The entry whose body is being consumed: the read is over when it is. */
+  private current: Promise<void> = Promise.resolve();
+  /** The last write was not taken in whole yet: the writer waits for tar-stream's 'drain'. */
+  private busy = false;
+  private waiters: Array<{ resolve(): void; reject(e: Error): void }> = [];
+
+  constructor(onEntry: (h: TarHeader) => TarBody | null) {
+    // V7 headers (no ustar magic) are read as Go reads them.
+    this.ex = extract({ allowUnknownFormat: true } as Parameters<typeof extract>[0]);
+    this.ex.on('entry', (h, source, next) => {
+      const stream = source as unknown as Body;
+      let sink: TarBody | null;
+      try {
+        sink = onEntry(headerOf(h));
+      } catch (e) {
+        this.fail(e as Error);
+        return;
+      }
+      if (!sink) {
+        // Drained: tar-stream moves on when the body's stream ends.
+        stream.on('end', () => next());
+        stream.resume();
+        return;
+      }
+      this.current = this.pump(stream, sink).then(() => next(), (e: unknown) => this.fail(e as Error));
+    });
+    this.ex.on('error', (e: Error) => this.fail(e));
+    this.ex.on('drain', () => {
+      this.busy = false;
+      for (const w of this.waiters.splice(0)) w.resolve();
+    });
+  }
+
+  private async pump(stream: Body, sink: TarBody): Promise<void> {
+    for await (const chunk of stream) {
+      const r = sink.data(chunk);
+      if (r) await r;
+    }
+    await sink.end();
+  }
+
+  private fail(e: Error): void {
+    if (this.error) return;
+    this.error = tarError(e);
+    this.ex.destroy();
+    for (const w of this.waiters.splice(0)) w.reject(this.error);
+  }
+
+  /** The input's next bytes; false when the reader is busy: wait for `drained()` before the next. */
+  push(chunk: Buffer): boolean {
+    if (this.error) throw this.error;
+    if (this.ex.write(chunk)) return true;
+    this.busy = true;
+    return false;
+  }
+
+  /** `push`, and a promise to wait on when the reader is busy. */
+  write(chunk: Buffer): void | Promise<void> {
+    if (!this.push(chunk)) return this.drained();
+  }
+
+  /** Resolves when what was pushed so far has been taken in (rejects with the read's failure). */
+  drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.error) return reject(this.error);
+      if (!this.busy) return resolve();
+      this.waiters.push({ resolve, reject });
+    });
+  }
+
+  async end(): Promise<void> {
+    if (this.error) throw this.error;
+    await new Promise<void>((resolve, reject) => {
+      this.ex.once('finish', resolve);
+      this.ex.once('close', () => (this.error ? reject(this.error) : resolve()));
+      this.ex.end(null);
+    });
+    await this.current;
+    if (this.error) throw this.error;
+  }
+}
