@@ -36,7 +36,11 @@ describe('cli: dfsize report', () => {
     const add = report.instructions[1];
     assert.deepEqual(add, { line: 2, endLine: 2, keyword: 'ADD', stage: 0, stageName: null, layerBytes: 9249, status: 'matched', rebuilds: false });
     assert.ok(report.instructions.slice(1).every((i: { status: string }) => i.status === 'matched'));
-    assert.deepEqual(report.findings, []);
+    // dive's test file chains single-command RUNs: consecutive-run on each second one, static (no analysis here).
+    assert.deepEqual(report.findings.map((f: { code: string; line: number }) => `${f.code}@${f.line}`), [4, 5, 6, 7, 8, 9, 10, 13, 14].map((l) => `consecutive-run@${l}`));
+    assert.deepEqual(Object.keys(report.findings[0]), ['code', 'line', 'endLine', 'severity', 'message', 'savingsBytes', 'fixable']);
+    assert.deepEqual(report.findings[0], { code: 'consecutive-run', line: 4, endLine: 4, severity: 'info',
+      message: 'This RUN follows the RUN on line 3: one RUN makes one layer instead of two.', savingsBytes: null, fixable: true });
   });
 
   it('human output puts each size at the end of its line', () => {

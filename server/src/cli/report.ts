@@ -2,11 +2,13 @@
 import { parseArgs } from 'node:util';
 import { matchHistory } from '../core/match';
 import { buildReport, type Report } from '../core/report';
-import { resolveEndpoint } from '../engine/endpoint';
-import { DockerodeSource } from '../engine/dockerode';
-import { EngineError } from '../engine/source';
-import { discoverImage, imageFromArchive, imageFromEngine, type ResolvedImage } from '../images/resolve';
+import { computeFindings } from '../core/rules/index';
+import { cachedAnalysis } from '../analysis/analyze';
+import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
+import { contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
 import { UsageError } from './errors';
+import { resolveCliImage } from './image';
+import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
 import { readDockerfile } from './input';
 
@@ -17,7 +19,7 @@ export interface CliIo {
   readonly isTty: boolean;
 }
 
-export const REPORT_USAGE = 'dfsize report <Dockerfile> [--image REF | --archive PATH] [--json]';
+export { REPORT_USAGE };
 
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -29,28 +31,18 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const path = positionals[0]!;
   const { text, model } = readDockerfile(path);
 
-  let image: ResolvedImage | null = null;
-  if (values.archive !== undefined) {
-    image = await imageFromArchive(values.archive, model);
-  } else {
-    const timeout = Number(io.env.DFSIZE_ENGINE_TIMEOUT_MS) || 10000;
-    const source = DockerodeSource.connect(resolveEndpoint({ env: io.env }), timeout);
-    if (values.image !== undefined) {
-      image = await imageFromEngine(source, values.image, model, '--image');
-    } else {
-      try {
-        const found = await discoverImage(source, model, path, { maxImages: Number(io.env.DFSIZE_MAX_IMAGES) || 200 });
-        if ('none' in found) io.stderr(`dfsize: no image: ${found.none}\n`);
-        else image = found;
-      } catch (e) {
-        if (!(e instanceof EngineError)) throw e;
-        io.stderr(`dfsize: no image: ${e.message}\n`);
-      }
-    }
-  }
-  if (image && values.image === undefined && values.archive === undefined) io.stderr(`dfsize: using ${image.ref}: ${image.reason}\n`);
+  const { image, source } = await resolveCliImage(values, model, path, io);
+  // The analysis, when an earlier `dfsize analyze` (or the editor) left it in the cache: no export is made here.
+  const measured = image?.source === 'engine' ? await cachedAnalysis(new AnalysisCache(defaultCacheDir(io.env)), image.info.id) : null;
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
-  const report: Report = buildReport({ dockerfile: path, model, image: image && { info: image.info, ref: image.ref, source: image.source }, match });
+  const inputs = await gatherInputs(path, model, source, io.env);
+  const makeContext = contextFactory(inputs, image, measured && { analysis: measured.analysis, contents: measured.contents }, minBytesOf(io.env));
+  const findings = reportFindings(computeFindings(makeContext(model), { disabled: new Set() }));
+  const analysis = measured && {
+    efficiencyScore: measured.analysis.dive.efficiencyScore, inefficientBytes: measured.analysis.dive.inefficientBytes,
+    userWastedPercent: measured.analysis.dive.userWastedPercent, removableBytes: measured.analysis.removableBytes,
+  };
+  const report: Report = buildReport({ dockerfile: path, model, image: image && { info: image.info, ref: image.ref, source: image.source }, match, findings, analysis });
   io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report, text, io.isTty && !io.env.NO_COLOR ? ansi : plain));
   return 0;
 }

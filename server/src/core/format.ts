@@ -6,11 +6,13 @@ export function formatBytes(bytes: number): string {
   const sign = bytes < 0 ? '-' : '';
   let v = Math.abs(bytes);
   let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) {
+  // 999.9 kB rounds to three digits as 1000: that is 1 MB.
+  while ((v >= 1000 || (u > 0 && Number(v.toPrecision(3)) >= 1000)) && u < UNITS.length - 1) {
     v /= 1000;
     u++;
   }
-  const text = u === 0 ? String(Math.round(v)) : v.toPrecision(3).replace(/\.?0+$/, '');
+  // Trailing zeros go only after a decimal point: 230 MB stays 230 MB, 1.50 kB becomes 1.5 kB.
+  const text = u === 0 ? String(Math.round(v)) : v.toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
   return `${sign}${text} ${UNITS[u]}`;
 }
 

@@ -14,6 +14,18 @@ export interface Fix {
   readonly edits: readonly TextEdit[];
   /** The one fix that is clearly right (`isPreferred`), the one fix-all applies. */
   readonly preferred: boolean;
+  /** Changes to other files of the build context (`.dockerignore`), beside the Dockerfile's edits. */
+  readonly files?: readonly FileChange[];
+}
+
+/** An edit of a file in the build context other than the Dockerfile. */
+export interface FileChange {
+  /** Relative to the build context's root, '/'-separated. */
+  readonly path: string;
+  /** True when the file does not exist yet: create it, then apply `edits` to the empty file. */
+  readonly create: boolean;
+  /** Against the file's content as the rule saw it (RuleContext.buildContext.dockerignore). */
+  readonly edits: readonly TextEdit[];
 }
 
 export interface Finding {
@@ -41,12 +53,29 @@ export interface RuleContext {
   readonly contents: LayerContents | null;
   /** Layer index of each instruction (by model index), from the match; null where unknown. */
   readonly layerOf: (instruction: number) => number | null;
-  /** The build context and its .dockerignore, when the caller could read them. */
-  readonly buildContext: { readonly files: readonly ContextFile[]; readonly dockerignore: string | null } | null;
+  /**
+   * The build context and its .dockerignore, when the caller could read them. `files` are the files Docker would send
+   * (the current .dockerignore already applied); `truncated` when the listing stopped at its bound.
+   */
+  readonly buildContext: {
+    readonly files: readonly ContextFile[];
+    readonly dockerignore: string | null;
+    readonly truncated?: boolean;
+  } | null;
   /** Known sizes of image references (engine or registry), for large-base-image. */
   readonly imageSizes: ReadonlyMap<string, number>;
+  /**
+   * Where imageSizes came from: the engine (uncompressed, as `docker images` shows them) or a registry's manifests
+   * (compressed layer bytes). Both sizes of one comparison always come from the same place.
+   */
+  readonly imageSizesFrom?: 'engine' | 'registry';
   /** Findings below this many measured bytes are hints, not warnings. */
   readonly minBytes: number;
+  /**
+   * Work the rules share within one evaluation (the line index, each RUN's parsed script). computeFindings gives
+   * every call a fresh one; callers building a RuleContext leave it out.
+   */
+  readonly memo?: Map<string, unknown>;
 }
 
 export interface SizeRule {

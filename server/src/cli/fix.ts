@@ -1,0 +1,59 @@
+// `dfsize fix <Dockerfile> [--image REF | --archive PATH] [--write] [--only CODE,…]`: the preferred quick fix of
+// every fixable finding, applied one at a time with a re-parse between (the same edits the editor offers). Prints
+// a unified diff of every file it would change, or writes them with --write.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createTwoFilesPatch } from 'diff';
+import { fixAll, RULE_CODES } from '../core/rules/index';
+import { UsageError } from './errors';
+import { resolveCliImage } from './image';
+import { readDockerfile } from './input';
+import type { CliIo } from './report';
+import { contextFactory, gatherInputs, minBytesOf } from '../findings/ruleInputs';
+import { FIX_USAGE } from './usage';
+
+export { FIX_USAGE };
+
+function onlyCodes(list: string | undefined): ReadonlySet<string> | undefined {
+  if (list === undefined) return undefined;
+  const codes = list.split(',').map((c) => c.trim()).filter(Boolean);
+  const unknown = codes.filter((c) => !RULE_CODES.includes(c));
+  if (!codes.length || unknown.length) {
+    throw new UsageError(`--only ${unknown.length ? `names unknown rules (${unknown.join(', ')})` : 'names no rule'}: the codes are ${RULE_CODES.join(', ')}`);
+  }
+  return new Set(codes);
+}
+
+export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv, allowPositionals: true, strict: true,
+    options: { image: { type: 'string' }, archive: { type: 'string' }, write: { type: 'boolean', default: false }, only: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError(`usage: ${FIX_USAGE}`);
+  if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
+  const only = onlyCodes(values.only);
+  const path = positionals[0]!;
+  const { text, model } = readDockerfile(path);
+  const { image, source } = await resolveCliImage(values, model, path, io);
+  const makeContext = contextFactory(await gatherInputs(path, model, source, io.env), image, null, minBytesOf(io.env));
+  const result = fixAll(text, makeContext, only ? { only } : {});
+
+  const others = result.files.map((f) => {
+    const file = join(dirname(path), f.path);
+    return { file, before: existsSync(file) ? readFileSync(file, 'utf8') : null, after: f.content };
+  });
+  if (values.write) {
+    if (result.text !== text) writeFileSync(path, result.text);
+    for (const o of others) writeFileSync(o.file, o.after);
+    const what = result.applied.map((a) => `${a.code} (line ${a.line})`).join(', ');
+    io.stdout(result.applied.length ? `dfsize: fixed ${result.applied.length}: ${what}\n` : 'dfsize: nothing to fix\n');
+    return 0;
+  }
+  let out = '';
+  if (result.text !== text) out += createTwoFilesPatch(path, path, text, result.text);
+  for (const o of others) out += createTwoFilesPatch(o.before === null ? '/dev/null' : o.file, o.file, o.before ?? '', o.after);
+  io.stdout(out);
+  if (result.applied.length) io.stderr(`dfsize: ${result.applied.length} fix${result.applied.length > 1 ? 'es' : ''}: ${result.applied.map((a) => a.code).join(', ')} (--write applies them)\n`);
+  return 0;
+}

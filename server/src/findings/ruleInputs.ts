@@ -1,0 +1,64 @@
+// What the size rules need beyond the Dockerfile, gathered once for a document (editor) or a command (CLI): the
+// build context on disk, base image sizes, and — per re-parsed text, so fix-all's later passes still know sizes and
+// the builder — the match against the image, each line's layer, and what the analysis measured.
+import { dirname } from 'node:path';
+import type { ImageAnalysis, LayerContents } from '../core/analysis';
+import type { DockerfileModel } from '../core/dockerfile';
+import { shellPrefixes, type ImageInfo } from '../core/history';
+import { layersOfRows } from '../core/layers';
+import { matchHistory, type MatchOptions } from '../core/match';
+import type { ReportFinding } from '../core/report';
+import { DEFAULT_MIN_BYTES, layerOfFromMatch, type Finding, type RuleContext } from '../core/rules/index';
+import { readBuildContext } from '../context/buildContext';
+import type { ImageSource } from '../engine/source';
+import { baseImageSizes } from '../images/baseSizes';
+
+export interface GatheredInputs {
+  readonly buildContext: RuleContext['buildContext'];
+  readonly imageSizes: ReadonlyMap<string, number>;
+  readonly imageSizesFrom: 'engine' | 'registry' | null;
+}
+
+/** The IO part: the build context (the Dockerfile's folder, as `docker build -f DIR/Dockerfile DIR` has it) and base sizes. */
+export async function gatherInputs(dockerfilePath: string | null, model: DockerfileModel, source: ImageSource | null,
+  env: Readonly<Record<string, string | undefined>>): Promise<GatheredInputs> {
+  const [context, bases] = await Promise.all([
+    dockerfilePath ? readBuildContext(dirname(dockerfilePath)) : Promise.resolve(null),
+    baseImageSizes(model, { source, mirror: env.DFSIZE_REGISTRY_MIRROR || null }),
+  ]);
+  return { buildContext: context, imageSizes: bases.sizes, imageSizesFrom: bases.from };
+}
+
+export interface Measured {
+  readonly analysis: ImageAnalysis;
+  readonly contents: LayerContents | null;
+}
+
+/** A RuleContext for any text of the file: the inputs stay, the match is redone for the text. */
+export function contextFactory(inputs: GatheredInputs, image: { readonly info: ImageInfo; readonly matchOptions: MatchOptions } | null,
+  measured: Measured | null, minBytes: number): (model: DockerfileModel) => RuleContext {
+  return (model) => {
+    const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
+    const shells = shellPrefixes(model.instructions.filter((i) => i.keyword === 'SHELL' && i.json).map((i) => i.json!));
+    const rows = match ? layersOfRows(image!.info.history, image!.info.layers.length, match.builder, shells).layerOf : [];
+    return {
+      model, match, builder: match ? match.builder : null, analysis: measured?.analysis ?? null, contents: measured?.contents ?? null,
+      layerOf: layerOfFromMatch(match, rows), buildContext: inputs.buildContext, imageSizes: inputs.imageSizes,
+      ...(inputs.imageSizesFrom ? { imageSizesFrom: inputs.imageSizesFrom } : {}), minBytes,
+    };
+  };
+}
+
+/** DFSIZE_MIN_BYTES for the CLI (the editor has dockerfileSize.rules.minBytes). */
+export function minBytesOf(env: Readonly<Record<string, string | undefined>>): number {
+  const n = Number(env.DFSIZE_MIN_BYTES);
+  return env.DFSIZE_MIN_BYTES && Number.isFinite(n) && n >= 0 ? n : DEFAULT_MIN_BYTES;
+}
+
+/** Findings as the report's JSON has them (1-based lines). */
+export function reportFindings(findings: readonly Finding[]): ReportFinding[] {
+  return findings.map((f) => ({
+    code: f.code, line: f.range.start.line + 1, endLine: f.range.end.line + 1, severity: f.severity, message: f.message,
+    savingsBytes: f.savingsBytes, fixable: f.fixes.length > 0,
+  }));
+}

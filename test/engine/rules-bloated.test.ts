@@ -1,0 +1,94 @@
+// The promise of the rules, end to end on the real engine: a bloated Dockerfile (update alone, install with
+// recommends and no cleanup, the cleanup in a later layer, consecutive RUNs, `COPY . .` before the dependencies)
+// → `dfsize fix --write` (the bundled CLI, against the image it built) → rebuild: at least half of the bytes above
+// the base are gone, and the image still runs its command.
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build, dockerFor, type Builder } from '../support/builds';
+import { dfsize } from '../support/cli';
+import { DEBIAN, ensureDebian } from '../support/debianBase';
+import { needEngine } from '../support/engine';
+
+const BLOATED = [
+  `FROM ${DEBIAN}`,
+  'RUN apt-get update',
+  'RUN apt-get install -y python3-pip python3-venv',
+  'RUN rm -rf /var/lib/apt/lists/*',
+  'WORKDIR /app',
+  'COPY . .',
+  'RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install -r requirements.txt',
+  'CMD ["/opt/venv/bin/python", "app.py"]',
+  '',
+].join('\n');
+
+async function output(image: string): Promise<string> {
+  const docker = dockerFor('legacy');
+  const c = await docker.createContainer({ Image: image, Tty: true } as never);
+  try {
+    const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    const chunks: Buffer[] = [];
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    const ended = new Promise((resolve) => stream.on('end', resolve));
+    await c.start();
+    await c.wait();
+    await ended;
+    return Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n');
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+describe('engine: dfsize fix --write on a bloated Dockerfile', function () {
+  this.timeout(900000);
+  const tags: string[] = [];
+
+  before(async function () {
+    await needEngine(this, 'docker');
+    await ensureDebian();
+  });
+
+  after(async () => {
+    for (const t of tags) await dockerFor('legacy').getImage(t).remove().catch(() => undefined);
+  });
+
+  for (const builder of ['legacy', 'buildkit'] as Builder[]) {
+    it(`${builder}: at least half of the bytes above the base are gone, and the app still runs`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'dfsize-bloated-'));
+      writeFileSync(join(dir, 'Dockerfile'), BLOATED);
+      writeFileSync(join(dir, 'requirements.txt'), '# no third-party packages yet\n');
+      writeFileSync(join(dir, 'app.py'), 'print("hello from the app")\n');
+      const before = `dfsize-test/rules-bloated:${builder}`;
+      const after = `dfsize-test/rules-bloated-fixed:${builder}`;
+      tags.push(before, after);
+      await build(builder, dir, before);
+
+      const r = dfsize(['fix', join(dir, 'Dockerfile'), '--image', before, '--write'], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
+      assert.equal(r.code, 0, r.stderr);
+      const fixed = readFileSync(join(dir, 'Dockerfile'), 'utf8');
+      for (const code of ['apt-update-alone', 'consecutive-run', 'apt-install-recommends', 'copy-all-before-deps', 'pip-cache']) assert.match(r.stdout, new RegExp(code));
+      assert.equal(fixed, [
+        `FROM ${DEBIAN}`,
+        'RUN apt-get update && apt-get install -y --no-install-recommends python3-pip python3-venv && \\',
+        '    rm -rf /var/lib/apt/lists/*',
+        'WORKDIR /app',
+        'COPY requirements.txt ./',
+        'RUN python3 -m venv /opt/venv && /opt/venv/bin/pip install --no-cache-dir -r requirements.txt',
+        'COPY . .',
+        'CMD ["/opt/venv/bin/python", "app.py"]',
+        '',
+      ].join('\n'));
+
+      await build(builder, dir, after);
+      const size = async (t: string) => (await dockerFor('legacy').getImage(t).inspect()).Size;
+      const [base, a, b] = [await size(DEBIAN), await size(before), await size(after)];
+      console.log(`      ${builder}: base ${base} B; before ${a} B (+${a - base}); after ${b} B (+${b - base}); ${Math.round((1 - (b - base) / (a - base)) * 100)}% of the added bytes gone`);
+      assert.ok(b - base <= (a - base) / 2, `after: ${b - base} B above the base, before: ${a - base} B`);
+      assert.equal(await output(after), 'hello from the app\n');
+      // Nothing left to fix, statically: a second run changes nothing.
+      const again = dfsize(['fix', join(dir, 'Dockerfile'), '--image', after], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
+      assert.equal(again.stdout, '');
+    });
+  }
+});

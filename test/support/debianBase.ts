@@ -1,0 +1,15 @@
+// local/debian:bookworm-slim for the rule engine suites (apt works inside builds: Debian's mirror is reachable).
+// Made by ../shared/recipes/base-images.sh when missing (~35 s, root and the mirror needed); CI can make it up front.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { dockerFor } from './builds';
+import { ROOT } from './cli';
+
+export const DEBIAN = 'local/debian:bookworm-slim';
+
+export async function ensureDebian(): Promise<void> {
+  const have = await dockerFor('legacy').getImage(DEBIAN).inspect().then(() => true, () => false);
+  if (have) return;
+  const recipes = process.env.RECIPES ?? join(ROOT, '..', 'shared', 'recipes');
+  execFileSync('bash', [join(recipes, 'base-images.sh'), 'debian'], { stdio: 'inherit' });
+}

@@ -1,0 +1,84 @@
+// `dfsize fix` and the findings of `dfsize report`, as a user runs them (the bundled CLI, a real process).
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dfsize } from '../support/cli';
+
+const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
+const SMELLY = ['FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y curl', 'WORKDIR /app', 'COPY . .', 'CMD ["bash"]', ''].join('\n');
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'dfsize-fix-'));
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), body);
+  }
+  return dir;
+}
+
+describe('cli: dfsize fix', () => {
+  it('prints a unified diff and leaves the file alone', () => {
+    const dir = project({ Dockerfile: SMELLY });
+    const r = dfsize(['fix', join(dir, 'Dockerfile')], NO_ENGINE);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^--- .*Dockerfile\n\+\+\+ .*Dockerfile\n@@ /m);
+    assert.match(r.stdout, /^-RUN apt-get update\n-RUN apt-get install -y curl\n\+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf \/var\/lib\/apt\/lists\/\*$/m);
+    assert.match(r.stderr, /3 fixes: apt-update-alone, apt-install-recommends, apt-lists-not-removed \(--write applies them\)/);
+    assert.equal(readFileSync(join(dir, 'Dockerfile'), 'utf8'), SMELLY);
+  });
+
+  it('--write writes the Dockerfile and a .dockerignore for what the context should not send', () => {
+    const dir = project({ Dockerfile: SMELLY, 'app.sh': 'echo hi\n', '.git/objects/big': 'x'.repeat(2_000_000) });
+    const r = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^dfsize: fixed 4: apt-update-alone \(line 2\), apt-install-recommends \(line 2\), apt-lists-not-removed \(line 2\), missing-dockerignore \(line 4\)$/m);
+    assert.equal(readFileSync(join(dir, 'Dockerfile'), 'utf8'), SMELLY.replace('RUN apt-get update\nRUN apt-get install -y curl', 'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*'));
+    assert.equal(readFileSync(join(dir, '.dockerignore'), 'utf8'), '# not read by the Dockerfile (dfsize missing-dockerignore)\n.git\n');
+    const again = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
+    assert.match(again.stdout, /nothing to fix/);
+  });
+
+  it('--only applies the named codes only; the diff shows a new .dockerignore from /dev/null', () => {
+    const dir = project({ Dockerfile: SMELLY, '.git/HEAD': 'x'.repeat(1_000_000) });
+    const r = dfsize(['fix', join(dir, 'Dockerfile'), '--only', 'missing-dockerignore,apt-install-recommends'], NO_ENGINE);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /\+RUN apt-get install -y --no-install-recommends curl/);
+    assert.doesNotMatch(r.stdout, /lists/);
+    assert.match(r.stdout, /^--- \/dev\/null\n\+\+\+ .*\.dockerignore/m);
+    assert.ok(!existsSync(join(dir, '.dockerignore')));
+  });
+
+  for (const [what, args, code, re] of [
+    ['an unknown code in --only', ['--only', 'apt-lists,pip-cache'], 2, /--only names unknown rules \(apt-lists\): the codes are apt-lists-not-removed, /],
+    ['both --image and --archive', ['--image', 'a', '--archive', 'b'], 2, /--image and --archive name two images: give one/],
+    ['an unknown flag', ['--frobnicate'], 2, /usage/],
+  ] as const) {
+    it(`exits ${code} on ${what}`, () => {
+      const dir = project({ Dockerfile: SMELLY });
+      const r = dfsize(['fix', join(dir, 'Dockerfile'), ...args], NO_ENGINE);
+      assert.equal(r.code, code, r.stderr);
+      assert.match(r.stderr, re);
+      assert.doesNotMatch(r.stderr, /^\s+at /m);
+    });
+  }
+
+  it('exits 2 on a missing Dockerfile and 3 with --image and no engine', () => {
+    assert.equal(dfsize(['fix', '/nonexistent/Dockerfile'], NO_ENGINE).code, 2);
+    const dir = project({ Dockerfile: SMELLY });
+    assert.equal(dfsize(['fix', join(dir, 'Dockerfile'), '--image', 'x:y'], NO_ENGINE).code, 3);
+  });
+});
+
+describe('cli: dfsize report findings', () => {
+  it('JSON findings follow the contract; the human output lists them', () => {
+    const dir = project({ Dockerfile: SMELLY });
+    const r = dfsize(['report', join(dir, 'Dockerfile'), '--json'], NO_ENGINE);
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.findings.map((f: { code: string; line: number; severity: string; fixable: boolean }) => [f.code, f.line, f.severity, f.fixable]), [
+      ['apt-update-alone', 2, 'warning', true], ['apt-lists-not-removed', 3, 'warning', true], ['apt-install-recommends', 3, 'warning', true], ['consecutive-run', 3, 'info', true]]);
+    const human = dfsize(['report', join(dir, 'Dockerfile')], NO_ENGINE);
+    assert.match(human.stdout, /^warning: line 2: apt-get update in a RUN that installs nothing: .* \[apt-update-alone\]$/m);
+  });
+});

@@ -1,0 +1,62 @@
+// missing-dockerignore: what the context sends that the Dockerfile provably does not read, and the .dockerignore edit.
+import { strict as assert } from 'node:assert';
+import { applyEdits, fixAll, staticContext } from '../../../server/src/core/rules/index';
+import { df, found, only } from '../../support/rules';
+
+const CODE = 'missing-dockerignore';
+const files = (spec: Record<string, number>) => Object.entries(spec).map(([path, bytes]) => ({ path, bytes }));
+const CTX = files({ 'package.json': 500, 'package-lock.json': 90_000, 'server.js': 2_000, '.git/objects/pack/p.pack': 120_000_000, '.git/HEAD': 20, 'node_modules/x/index.js': 40_000_000, 'data/dump.sql': 30_000_000 });
+const NODE = df('FROM node:20-slim', 'WORKDIR /app', 'COPY package*.json ./', 'RUN npm ci --omit=dev && npm cache clean --force', 'COPY . .', 'CMD ["node", "server.js"]');
+
+describe(`rule ${CODE}`, () => {
+  it('says nothing without a build context, or when no COPY reads the context', () => {
+    assert.deepEqual(found(NODE, {}, CODE), []);
+    assert.deepEqual(found(df('FROM a', 'RUN echo'), { buildContext: { files: CTX, dockerignore: null } }, CODE), []);
+  });
+
+  it('lists what would land in the image, measured, on the COPY that takes it', () => {
+    const f = only(NODE, CODE, { buildContext: { files: CTX, dockerignore: null } })[0]!;
+    assert.equal(f.range.start.line + 1, 5);
+    assert.equal(f.severity, 'warning');
+    assert.equal(f.savingsBytes, 160_000_020);
+    // data/dump.sql is large, but COPY . . reads it: nothing says the app does not need it.
+    assert.match(f.message, /^No \.dockerignore: the build context sends \.git \(120 MB\), node_modules \(40 MB\), 160 MB this Dockerfile does not need; COPY puts 160 MB of it in the image/);
+  });
+
+  it('creates .dockerignore with exactly those entries', () => {
+    const f = only(NODE, CODE, { buildContext: { files: CTX, dockerignore: null } })[0]!;
+    const fix = f.fixes[0]!;
+    assert.equal(fix.preferred, true);
+    assert.deepEqual(fix.edits, []);
+    assert.equal(fix.files!.length, 1);
+    const change = fix.files![0]!;
+    assert.equal(change.path, '.dockerignore');
+    assert.equal(change.create, true);
+    assert.equal(applyEdits('', change.edits), '# not read by the Dockerfile (dfsize missing-dockerignore)\n.git\n**/node_modules\n');
+  });
+
+  it('extends an existing .dockerignore after a blank line, and leaves out what the file reads', () => {
+    const readsGit = df('FROM node:20-slim', 'COPY . .', 'RUN git describe > VERSION && npm ci');
+    const ctx = { files: files({ '.git/x': 5_000_000, 'node_modules/y': 5_000_000, 'dist/app.js': 1_000 }), dockerignore: '*.log\n' };
+    const f = only(readsGit, CODE, { buildContext: ctx })[0]!;
+    assert.equal(f.fixes[0]!.files![0]!.create, false);
+    assert.equal(applyEdits('*.log\n', f.fixes[0]!.files![0]!.edits), '*.log\n\n# not read by the Dockerfile (dfsize missing-dockerignore)\n**/node_modules\n');
+    // dist is named by a COPY: it stays in the context.
+    const copiesDist = df('FROM nginx', 'COPY dist/ /usr/share/nginx/html/', 'COPY . /src');
+    assert.deepEqual(found(copiesDist, { buildContext: { files: files({ 'dist/a.js': 20_000_000 }), dockerignore: null } }, CODE), []);
+  });
+
+  it('is a hint when what it would save stays out of the image (only the context transfer)', () => {
+    const t = df('FROM a', 'COPY src/ /src/');
+    const f = only(t, CODE, { buildContext: { files: files({ 'src/a': 10, 'video.mp4': 50_000_000 }), dockerignore: null } })[0]!;
+    assert.equal(f.severity, 'hint');
+    assert.equal(f.savingsBytes, null);
+  });
+
+  it('fix-all returns the new .dockerignore and applies it once', () => {
+    const r = fixAll(NODE, (m) => staticContext(m, { buildContext: { files: CTX, dockerignore: null } }), { only: new Set([CODE]) });
+    assert.equal(r.text, NODE);
+    assert.deepEqual(r.applied, [{ code: CODE, line: 5 }]);
+    assert.deepEqual(r.files.map((x) => x.path), ['.dockerignore']);
+  });
+});
