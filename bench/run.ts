@@ -1,15 +1,26 @@
 // `npm run bench` (never in CI): DESIGN's figures, written to bench/results.json with the machine they ran on.
 // Each timed figure is the median of ≥ 3 runs; a ratio alternates the measured command with its baseline and keeps
 // the raw timings beside it.  Usage: npm run bench [-- --only key,key]
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { analysisPeakRssMb, analysisRatioVsDrain, archiveRatioVsRead } from './measures/analysis';
 import { bundleBytes } from './measures/bundle';
+import { diagnosticsP95 } from './measures/diagnostics';
+import { discoveryCold, discoveryWarm, hintsAfterEditP95, hintsP95 } from './measures/editor';
 import type { Figure, Measure } from './measures/types';
 
 const MEASURES: Record<string, Measure> = {
   bundle_bytes: bundleBytes,
+  diagnostics_p95_ms: diagnosticsP95,
+  hints_p95_ms: hintsP95,
+  hints_after_edit_p95_ms: hintsAfterEditP95,
+  discovery_cold_ms: discoveryCold,
+  discovery_warm_ms: discoveryWarm,
+  analysis_ratio_vs_drain: analysisRatioVsDrain,
+  archive_ratio_vs_read: archiveRatioVsRead,
+  analysis_peak_rss_mb: analysisPeakRssMb,
 };
 
 async function main(): Promise<void> {
@@ -28,8 +39,11 @@ async function main(): Promise<void> {
     const f = figures[key]!;
     console.log(`${f.value} ${f.unit}${f.target !== undefined ? ` (target ${f.target})` : ''}`);
   }
+  // A partial run (--only) keeps the other figures of the last full one, each with its own date.
   const out = join(__dirname, 'results.json');
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, figures }, null, 2) + '\n');
+  const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { figures?: Record<string, Figure> }).figures ?? {} : {};
+  const dated = Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, { ...f, date: new Date().toISOString() }]));
+  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, figures: { ...previous, ...dated } }, null, 2) + '\n');
   console.log(`wrote ${out}`);
 }
 

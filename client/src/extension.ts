@@ -1,35 +1,46 @@
-// The VS Code side: starts the language server (the same bundle `dfsize-langserver` runs) over node IPC.
-// Everything that knows about images lives in the server; this stays thin.
-import * as path from 'node:path';
+// The VS Code side: starts the language server (the same bundle `dfsize-langserver` runs) and adds what only an
+// editor has — commands, the status bar, the layer explorer. Everything that knows about images lives in the server.
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import type { InitializationOptions } from '../../server/src/protocol';
+import { analyseImage, copyLayerPath, revealLines, selectImage, showLayerFiles } from './commands';
+import { Ctx } from './ctx';
+import { LayerTreeProvider } from './layerTree/provider';
 
-export const DOCUMENT_SELECTOR = [
-  { scheme: 'file', language: 'dockerfile' },
-  { scheme: 'untitled', language: 'dockerfile' },
-];
+export const COMMANDS = {
+  selectImage: 'dockerfileSize.selectImage',
+  analyse: 'dockerfileSize.analyseImage',
+  revealLines: 'dockerfileSize.revealLines',
+  layersRefresh: 'dockerfileSize.layers.refresh',
+  layersMore: 'dockerfileSize.layers.more',
+  copyPath: 'dockerfileSize.layers.copyPath',
+  showFiles: 'dockerfileSize.layers.showFiles',
+  revealInEditor: 'dockerfileSize.layers.revealInEditor',
+  build: 'dockerfileSize.buildImage',
+  buildWithOptions: 'dockerfileSize.buildImageWithOptions',
+} as const;
 
-let client: LanguageClient | undefined;
+let ctx: Ctx | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
-  const module = context.asAbsolutePath(path.join('server', 'out', 'server.js'));
-  const serverOptions: ServerOptions = {
-    run: { module, transport: TransportKind.ipc },
-    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
-  };
-  const initializationOptions: InitializationOptions = { workspaceTrusted: vscode.workspace.isTrusted };
-  const clientOptions: LanguageClientOptions = {
-    documentSelector: DOCUMENT_SELECTOR,
-    synchronize: { configurationSection: 'dockerfileSize' },
-    initializationOptions,
-  };
-  client = new LanguageClient('dockerfileSize', 'Dockerfile Size Insights', serverOptions, clientOptions);
-  context.subscriptions.push(client);
-  await client.start();
+  const c = (ctx = new Ctx(context, COMMANDS.selectImage));
+  const layers = (c.layers = new LayerTreeProvider(c, { reveal: COMMANDS.revealLines, more: COMMANDS.layersMore }));
+  const reveal = revealLines();
+  context.subscriptions.push(layers,
+    vscode.commands.registerCommand(COMMANDS.selectImage, selectImage(c)),
+    vscode.commands.registerCommand(COMMANDS.analyse, analyseImage(c)),
+    vscode.commands.registerCommand(COMMANDS.revealLines, reveal),
+    vscode.commands.registerCommand(COMMANDS.revealInEditor, (node: { range?: { startLine: number; endLine: number } }) => node.range && layers.uri && reveal(layers.uri, node.range)),
+    vscode.commands.registerCommand(COMMANDS.layersRefresh, () => layers.refresh()),
+    vscode.commands.registerCommand(COMMANDS.layersMore, (node) => layers.more(node)),
+    vscode.commands.registerCommand(COMMANDS.copyPath, copyLayerPath()),
+    vscode.commands.registerCommand(COMMANDS.showFiles, showLayerFiles(c)),
+    vscode.commands.registerCommand(COMMANDS.build, c.builds.command(false)),
+    vscode.commands.registerCommand(COMMANDS.buildWithOptions, c.builds.command(true)),
+    // A workspace granted trust later gets a server that knows it.
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => { await c.stop(); await c.start(); }));
+  await c.start();
 }
 
 export async function deactivate(): Promise<void> {
-  await client?.stop();
-  client = undefined;
+  await ctx?.stop();
+  ctx = undefined;
 }

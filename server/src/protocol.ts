@@ -1,33 +1,51 @@
 // What the client and the server say to each other beyond the LSP: the settings (one typed object, resolved per
-// document) and the custom messages, each as `namespace X { method; type }`. The client imports this file too.
+// document) and the custom messages, each as `namespace X { method; type }`. The client imports this file too, so
+// it imports nothing but the protocol library.
+import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
 
-/** `dockerfileSize.*` as the server uses it. Defaults live in `DEFAULT_SETTINGS` and in package.json. */
+/** `dockerfileSize.*` as the server uses it. Defaults here and in package.json agree. */
 export interface Settings {
   readonly engine: {
-    /** DOCKER_HOST form; '' = environment / local socket. Never taken from an untrusted workspace. */
+    /** DOCKER_HOST form; '' = environment, docker context, local socket. Never taken from an untrusted workspace. */
     readonly host: string;
     readonly timeoutMs: number;
   };
-  readonly discovery: {
-    readonly maxImages: number;
+  readonly discovery: { readonly maxImages: number };
+  readonly hints: { readonly showZeroBytes: boolean };
+  readonly rules: {
+    /** Findings whose measured bytes are below this are hints, not warnings. */
+    readonly minBytes: number;
+    readonly disabled: readonly string[];
+  };
+  readonly analysis: {
+    /** Images up to this size are analysed (exported and read) without being asked; bigger ones on request. */
+    readonly maxAutoBytes: number;
   };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   engine: { host: '', timeoutMs: 10000 },
   discovery: { maxImages: 200 },
+  hints: { showZeroBytes: false },
+  rules: { minBytes: 1_000_000, disabled: [] },
+  analysis: { maxAutoBytes: 2_000_000_000 },
 };
 
 /** Turns whatever `workspace/configuration` answered into Settings, ignoring what has the wrong type. */
 export function toSettings(raw: unknown): Settings {
-  const r = (raw ?? {}) as { engine?: { host?: unknown; timeoutMs?: unknown }; discovery?: { maxImages?: unknown } };
-  const num = (v: unknown, d: number, min: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? v : d);
+  const r = (raw ?? {}) as { engine?: Record<string, unknown>; discovery?: Record<string, unknown>; hints?: Record<string, unknown>; rules?: Record<string, unknown>; analysis?: Record<string, unknown> };
+  const d = DEFAULT_SETTINGS;
+  const num = (v: unknown, dflt: number, min: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt);
+  const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt);
   return {
-    engine: {
-      host: typeof r.engine?.host === 'string' ? r.engine.host : DEFAULT_SETTINGS.engine.host,
-      timeoutMs: num(r.engine?.timeoutMs, DEFAULT_SETTINGS.engine.timeoutMs, 500),
+    engine: { host: typeof r.engine?.host === 'string' ? r.engine.host : d.engine.host, timeoutMs: num(r.engine?.timeoutMs, d.engine.timeoutMs, 500) },
+    discovery: { maxImages: num(r.discovery?.maxImages, d.discovery.maxImages, 1) },
+    hints: { showZeroBytes: bool(r.hints?.showZeroBytes, d.hints.showZeroBytes) },
+    rules: {
+      minBytes: num(r.rules?.minBytes, d.rules.minBytes, 0),
+      disabled: Array.isArray(r.rules?.disabled) ? (r.rules.disabled as unknown[]).filter((x): x is string => typeof x === 'string') : d.rules.disabled,
     },
-    discovery: { maxImages: num(r.discovery?.maxImages, DEFAULT_SETTINGS.discovery.maxImages, 1) },
+    analysis: { maxAutoBytes: num(r.analysis?.maxAutoBytes, d.analysis.maxAutoBytes, 0) },
   };
 }
 
@@ -35,4 +53,157 @@ export function toSettings(raw: unknown): Settings {
 export interface InitializationOptions {
   /** False in Restricted Mode: the server never builds and ignores settings that redirect the engine. */
   readonly workspaceTrusted: boolean;
+  /** Images the user chose per Dockerfile (document URI → image reference), remembered by the client. */
+  readonly selections?: Readonly<Record<string, string>>;
+  /** Settings for editors without `workspace/configuration`. */
+  readonly settings?: unknown;
+  /** Where the layer analysis may keep its cache (the extension's global storage); default ~/.cache/dfsize. */
+  readonly storageDir?: string;
+}
+
+/** The state of one document's numbers: the engine, the image and why. */
+export interface Status {
+  readonly uri: string;
+  readonly engine: {
+    readonly url: string | null;
+    /** Where the address came from: setting, DOCKER_HOST, docker context, default. */
+    readonly source: string;
+    readonly reachable: boolean | null;
+    readonly product: string | null;
+    readonly version: string | null;
+  };
+  readonly image: { readonly ref: string; readonly id: string; readonly sizeBytes: number; readonly builder: string } | null;
+  /** The numbers shown are the last known: the engine is not answering. */
+  readonly cached: boolean;
+  /** One line: why this image, or why none and what to do. */
+  readonly message: string;
+}
+
+export namespace StatusNotification {
+  export const method = 'dfsize/status';
+  export const type = new NotificationType<Status>(method);
+}
+
+export interface ImageChoice {
+  readonly id: string;
+  readonly refs: readonly string[];
+  /** Unix seconds. */
+  readonly created: number;
+  readonly sizeBytes: number;
+  /** How well its history matches the Dockerfile (0..1). */
+  readonly score: number;
+  /** The image the document uses now. */
+  readonly current: boolean;
+  /** Built by this extension for this file (labelled), or named by a compose service building it. */
+  readonly linked: boolean;
+}
+
+export namespace ListImagesRequest {
+  export const method = 'dfsize/listImages';
+  export const type = new RequestType<{ uri: string }, ImageChoice[], void>(method);
+}
+
+/** `ref` null: forget the choice, discover again. Answers the document's new status. */
+export namespace SelectImageRequest {
+  export const method = 'dfsize/selectImage';
+  export const type = new RequestType<{ uri: string; ref: string | null }, Status, void>(method);
+}
+
+/** One node of the layer explorer: image → stages → layers (base layers under their FROM) → directories → files. */
+export interface LayerNode {
+  /** Stable while the image is the same: 'image', 'stage:2', 'base', 'layer:5', 'path:5:/usr/lib', 'more:5:/usr/lib:200'. */
+  readonly id: string;
+  readonly kind: 'image' | 'stage' | 'base' | 'layer' | 'dir' | 'file' | 'more' | 'message';
+  readonly label: string;
+  readonly sizeBytes?: number;
+  /** Share of the image (layers and the base), 0..1. */
+  readonly share?: number;
+  /** Layers: the instruction's keyword (RUN, COPY, …), or the CreatedBy's when no line made it. */
+  readonly keyword?: string;
+  /** The instruction's lines in the document (0-based), when one made this node. */
+  readonly range?: { readonly startLine: number; readonly endLine: number };
+  /** Layers: matched/stale/…; files: added/modified/removed/unchanged. */
+  readonly status?: string;
+  /** Bytes shipped in this node that a later layer deletes or overwrites. */
+  readonly removableBytes?: number;
+  /** Files: deleted or overwritten later (the image ships them for nothing). */
+  readonly removable?: boolean;
+  readonly fileType?: string;
+  readonly hasChildren: boolean;
+  /** Markdown for the tooltip. */
+  readonly detail?: string;
+}
+
+export interface LayersResult {
+  /** What the explorer can show: nodes, or a state that says why not. */
+  readonly state: 'ok' | 'no-document' | 'no-engine' | 'no-image' | 'analysing' | 'failed';
+  readonly message: string;
+  readonly imageId: string | null;
+  readonly nodes: readonly LayerNode[];
+  /** Children of the parent in all (the nodes are one page of them). */
+  readonly total: number;
+}
+
+export namespace LayersRequest {
+  export const method = 'dfsize/layers';
+  /** `parent` null: the top level. */
+  export const type = new RequestType<{ uri: string; parent: string | null; offset?: number; limit?: number }, LayersResult, void>(method);
+}
+
+/** The nodes from the top down to the layer a line made (for revealing it), empty when none. */
+export namespace LayerAtLineRequest {
+  export const method = 'dfsize/layerAtLine';
+  export const type = new RequestType<{ uri: string; line: number }, LayerNode[], void>(method);
+}
+
+/** Something the explorer shows changed for this document (image, analysis): ask again. */
+export namespace LayersChangedNotification {
+  export const method = 'dfsize/layersChanged';
+  export const type = new NotificationType<{ uri: string }>(method);
+}
+
+/** Start (or restart) the layer analysis of the document's image, e.g. for an image too big to analyse unasked. */
+export namespace AnalyseRequest {
+  export const method = 'dfsize/analyse';
+  export const type = new RequestType<{ uri: string }, { started: boolean; message: string }, void>(method);
+}
+
+export interface BuildOptions {
+  /** Absolute path of the build context folder. */
+  readonly contextDir: string;
+  readonly tag: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  /** The stage to build (`--target`); null: the last. */
+  readonly target: string | null;
+  /** `os/arch`; null: the engine's. */
+  readonly platform: string | null;
+  readonly builder: 'auto' | 'buildkit' | 'legacy';
+}
+
+export interface BuildImageResult {
+  readonly imageId: string;
+  readonly tag: string;
+  /** The builder that ran. */
+  readonly builder: 'buildkit' | 'legacy';
+}
+
+/** Builds the document's Dockerfile (saved on disk) through the engine. Refused in untrusted workspaces. */
+export namespace BuildImageRequest {
+  export const method = 'dfsize/build';
+  export const type = new RequestType<{ uri: string; buildId: string; options: BuildOptions }, BuildImageResult, void>(method);
+}
+
+export namespace BuildLogNotification {
+  export const method = 'dfsize/buildLog';
+  export const type = new NotificationType<{ buildId: string; line: string }>(method);
+}
+
+export namespace BuildProgressNotification {
+  export const method = 'dfsize/buildProgress';
+  export const type = new NotificationType<{ buildId: string; step: number; total: number; name: string; stage: string | null }>(method);
+}
+
+export namespace CancelBuildNotification {
+  export const method = 'dfsize/cancelBuild';
+  export const type = new NotificationType<{ buildId: string }>(method);
 }

@@ -1,26 +1,62 @@
 // The language server: `dfsize-langserver --stdio` for any editor, node IPC when VS Code starts it.
-// This file only wires: the connection, the open documents, and each feature's handler (handlers/).
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+// This file only wires: the connection, the open documents, the session state and each feature's handler.
+import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { fileURLToPath } from 'node:url';
+import { registerBuild } from './handlers/build';
+import { FIX_ALL_KIND, registerCodeActions } from './handlers/codeActions';
+import { registerDiagnostics } from './handlers/diagnostics';
+import { registerHover } from './handlers/hover';
+import { registerImages } from './handlers/images';
+import { registerInlayHints } from './handlers/inlayHints';
+import { registerLayers } from './handlers/layers';
+import { registerStatus } from './handlers/status';
 import type { InitializationOptions } from './protocol';
+import { Session } from './state/session';
 
 export const SERVER_NAME = 'dfsize-langserver';
+export const SERVER_VERSION = '0.1.0';
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
-  let init: InitializationOptions = { workspaceTrusted: false };
+  let session: Session | undefined;
 
   connection.onInitialize((params): InitializeResult => {
     const opts = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
-    init = { workspaceTrusted: opts.workspaceTrusted === true };
+    const folders = (params.workspaceFolders ?? []).map((f) => f.uri).concat(params.rootUri ? [params.rootUri] : [])
+      .flatMap((u) => (u.startsWith('file:') ? [fileURLToPath(u)] : []));
+    session = new Session(connection, documents, {
+      trusted: opts.workspaceTrusted === true,
+      canAskConfiguration: params.capabilities.workspace?.configuration === true,
+      initialSettings: opts.settings,
+      selections: opts.selections ?? {},
+      folders: [...new Set(folders)],
+      env: process.env,
+      storageDir: typeof opts.storageDir === 'string' ? opts.storageDir : null,
+      canReportProgress: params.capabilities.window?.workDoneProgress === true,
+    });
+    registerInlayHints(session);
+    registerHover(session);
+    registerImages(session);
+    registerLayers(session);
+    registerBuild(session);
+    registerDiagnostics(session);
+    registerCodeActions(session);
+    registerStatus(session, params.capabilities.workspace?.inlayHint?.refreshSupport === true);
     return {
-      capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-      serverInfo: { name: SERVER_NAME, version: '0.1.0' },
+      capabilities: {
+        textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: true },
+        inlayHintProvider: true, hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+      },
+      serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
     };
   });
-  connection.onInitialized(() => {
-    connection.console.info(`${SERVER_NAME} ready (workspace ${init.workspaceTrusted ? 'trusted' : 'untrusted'})`);
-  });
+
+  connection.onDidChangeConfiguration(() => session?.settingsChanged());
+  documents.onDidOpen((e) => void session?.images.refresh(e.document.uri));
+  documents.onDidClose((e) => session?.closed(e.document.uri));
+  connection.onShutdown(() => session?.dispose());
 
   documents.listen(connection);
   connection.listen();

@@ -7,7 +7,7 @@ describe('lsp: the server shell', () => {
     const client = new LspClient();
     const init = await client.initialize();
     assert.equal(init.serverInfo?.name, 'dfsize-langserver');
-    assert.equal(init.capabilities.textDocumentSync, 2);
+    assert.equal((init.capabilities.textDocumentSync as { change: number }).change, 2);
     client.open('file:///w/Dockerfile', 'FROM busybox\nRUN echo hi\n');
     client.notify('textDocument/didChange', { textDocument: { uri: 'file:///w/Dockerfile', version: 2 }, contentChanges: [{ range: { start: { line: 1, character: 9 }, end: { line: 1, character: 11 } }, text: 'there' }] });
     assert.equal(await client.shutdown(), 0);

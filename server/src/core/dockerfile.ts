@@ -2,7 +2,7 @@
 // has once continuations are joined the way Docker joins them, and the context (variables, SHELL, WORKDIR) that the
 // builders apply when they write history. Built over dockerfile-ast; total: it never throws and every range it
 // returns lies inside the text it was given.
-import { DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction, Onbuild } from 'dockerfile-ast';
+import { DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction } from 'dockerfile-ast';
 import type { Range } from 'vscode-languageserver-types';
 import { expandVars, VarScope } from './vars';
 
@@ -154,7 +154,6 @@ function build(text: string): DockerfileModel {
   const ast = DockerfileParser.parse(text);
   const escape = ast.getEscapeCharacter();
   const offsets = lineOffsets(text);
-  const slice = (r: Range) => text.slice(offsets.offsetAt(r.start.line, r.start.character), offsets.offsetAt(r.end.line, r.end.character));
 
   const instructions: Instruction[] = [];
   const stages: Array<Stage & { instructions: Instruction[] }> = [];
@@ -165,10 +164,17 @@ function build(text: string): DockerfileModel {
 
   for (const node of ast.getInstructions()) {
     const keyword = node.getKeyword().toUpperCase();
-    const flags = flagsOf(node);
-    const argsStart = firstArgumentStart(node);
-    const raw = argsStart ? slice({ start: argsStart, end: node.getRange().end }) : '';
-    const heredoc = 'getHeredocs' in node && (node as unknown as { getHeredocs(): unknown[] }).getHeredocs().length > 0;
+    const range = node.getRange();
+    const keywordRange = node.getInstructionRange();
+    // dockerfile-ast re-tokenises the arguments on every getArguments() call (getFlags too, once): find where the
+    // arguments start from the text instead — after the keyword or the last flag, past blanks and continuations —
+    // and ask for flags only when there are some.
+    const end = offsets.offsetAt(range.end.line, range.end.character);
+    const afterKeyword = skipBlank(text, offsets.offsetAt(keywordRange.end.line, keywordRange.end.character), end, escape);
+    const flags = text.startsWith('--', afterKeyword) ? flagsOf(node) : [];
+    const after = flags.length ? flags[flags.length - 1]!.range.end : keywordRange.end;
+    const raw = text.slice(skipBlank(text, offsets.offsetAt(after.line, after.character), end, escape), end);
+    const heredoc = HEREDOC_KEYWORDS.has(keyword) && range.end.line > range.start.line && HEREDOC.test(raw.split(/\r?\n/, 1)[0]!);
     const args = heredoc ? raw.trim() : joinContinuations(raw, escape);
     const stage = keyword === 'FROM' ? stages.length : stages.length - 1;
 
@@ -178,7 +184,7 @@ function build(text: string): DockerfileModel {
       workdir = '/';
     }
     const inst: Instruction = {
-      index: instructions.length, keyword, stage, range: node.getRange(), keywordRange: node.getInstructionRange(),
+      index: instructions.length, keyword, stage, range, keywordRange,
       flags, args, json: node instanceof JSONInstruction ? parseJsonArray(args) : null, heredoc, scope, shell, workdir,
     };
     instructions.push(inst);
@@ -302,7 +308,28 @@ function flagsOf(node: AstInstruction): Flag[] {
   return node.getFlags().map((f) => ({ name: f.getName(), value: f.getValue(), range: f.getRange() }));
 }
 
-function firstArgumentStart(node: AstInstruction) {
-  if (node instanceof Onbuild || !(node instanceof ModifiableInstruction)) return node.getArgumentsRange()?.start ?? null;
-  return node.getArguments()[0]?.getRange().start ?? null;
+const HEREDOC_KEYWORDS = new Set(['RUN', 'COPY', 'ADD']);
+const HEREDOC = /<<-?\s*["']?[A-Za-z_][\w-]*/;
+
+/** The offset of the first argument character at or after `i`: blanks, escaped line ends, and the comment and empty
+ * lines a continuation may hold are skipped. */
+function skipBlank(text: string, i: number, end: number, escape: string): number {
+  for (;;) {
+    while (i < end && (text[i] === ' ' || text[i] === '\t')) i++;
+    if (text[i] !== escape) return i;
+    let j = i + 1;
+    while (j < end && (text[j] === ' ' || text[j] === '\t')) j++;
+    if (text[j] === '\r') j++;
+    if (text[j] !== '\n') return i;
+    i = j + 1;
+    // Lines that are empty or comments inside a continuation do not hold arguments.
+    for (;;) {
+      let k = i;
+      while (k < end && (text[k] === ' ' || text[k] === '\t')) k++;
+      if (text[k] !== '#' && text[k] !== '\n' && text[k] !== '\r') break;
+      const nl = text.indexOf('\n', k);
+      if (nl < 0 || nl >= end) break;
+      i = nl + 1;
+    }
+  }
 }

@@ -2,21 +2,36 @@
 // Every call has a deadline; failures become EngineErrors that say what to do.
 import Docker from 'dockerode';
 import type { HistoryRow } from '../core/history';
+import { buildImage, type BuildHandlers, type BuildRequest, type BuildResult } from './build';
+import { decodeEvents, type EventSource, type ImageEvent } from './events';
 import { detailsFromApi, historyFromApi, summaryFromApi, type ApiHistory, type ApiInspect, type ApiSummary } from './apiJson';
 import type { Endpoint } from './endpoint';
 import { EngineError, isImageReference, type EngineVersion, type ImageDetails, type ImageSource, type ImageSummary } from './source';
 
 export function dockerodeFor(endpoint: Endpoint): Docker {
-  if (endpoint.kind === 'socket') return new Docker({ socketPath: endpoint.socketPath });
-  const tls = endpoint.tls;
-  return new Docker({ host: endpoint.host, port: endpoint.port, protocol: tls ? 'https' : 'http', ...(tls ?? {}) } as Docker.DockerOptions);
+  switch (endpoint.kind) {
+    case 'socket':
+      return new Docker({ socketPath: endpoint.socketPath });
+    case 'tcp':
+      return new Docker({ host: endpoint.host, port: endpoint.port, protocol: endpoint.tls ? 'https' : 'http', ...(endpoint.tls ?? {}) } as Docker.DockerOptions);
+    case 'ssh':
+      // docker-modem runs `docker system dial-stdio` on the remote host, authenticating with the ssh agent.
+      return new Docker({
+        protocol: 'ssh', host: endpoint.host, port: endpoint.port, ...(endpoint.username ? { username: endpoint.username } : {}),
+        sshOptions: { agent: process.env.SSH_AUTH_SOCK },
+      } as Docker.DockerOptions);
+  }
 }
 
-export class DockerodeSource implements ImageSource {
-  constructor(private readonly docker: Docker, readonly endpoint: string, private readonly timeoutMs: number) {}
+/** dockerd 20.10 writes a whole image out before it starts answering an export: minutes for a big one. */
+export const EXPORT_START_TIMEOUT_MS = 10 * 60 * 1000;
 
-  static connect(endpoint: Endpoint, timeoutMs: number): DockerodeSource {
-    return new DockerodeSource(dockerodeFor(endpoint), endpoint.url, timeoutMs);
+export class DockerodeSource implements ImageSource, EventSource {
+  constructor(private readonly docker: Docker, readonly endpoint: string, private readonly timeoutMs: number,
+    private readonly exportTimeoutMs = Math.max(timeoutMs, EXPORT_START_TIMEOUT_MS)) {}
+
+  static connect(endpoint: Endpoint, timeoutMs: number, exportTimeoutMs?: number): DockerodeSource {
+    return new DockerodeSource(dockerodeFor(endpoint), endpoint.url, timeoutMs, exportTimeoutMs);
   }
 
   async version(): Promise<EngineVersion> {
@@ -40,12 +55,30 @@ export class DockerodeSource implements ImageSource {
   async export(ref: string): Promise<NodeJS.ReadableStream> {
     // The deadline covers the answer's start only: a big image may take minutes to stream.
     const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
+    const timer = setTimeout(() => abort.abort(), this.exportTimeoutMs);
     try {
       return await this.dial<NodeJS.ReadableStream>({ path: `/images/${this.checked(ref)}/get`, method: 'GET', isStream: true, abortSignal: abort.signal }, `export of ${ref}`);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  async imageEvents(signal: AbortSignal): Promise<AsyncIterable<ImageEvent>> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
+    signal.addEventListener('abort', () => abort.abort(), { once: true });
+    try {
+      // docker-modem appends `options` as the query to a path ending in '?' (objects as JSON)
+      const stream = await this.dial<NodeJS.ReadableStream>({ path: '/events?', method: 'GET', isStream: true, abortSignal: abort.signal, options: { filters: { type: ['image'] } } }, 'event stream');
+      return decodeEvents(stream as AsyncIterable<Buffer>);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Runs a build on this engine (see engine/build.ts). */
+  build(req: BuildRequest, handlers: BuildHandlers, signal: AbortSignal): Promise<BuildResult> {
+    return buildImage(this.docker, req, handlers, signal);
   }
 
   private checked(ref: string): string {
@@ -57,9 +90,9 @@ export class DockerodeSource implements ImageSource {
     return this.dial<T>({ path, method: 'GET', abortSignal: AbortSignal.timeout(this.timeoutMs) }, what);
   }
 
-  private dial<T>(opts: { path: string; method: string; isStream?: boolean; abortSignal: AbortSignal }, what: string): Promise<T> {
+  private dial<T>(opts: { path: string; method: string; isStream?: boolean; abortSignal: AbortSignal; options?: Record<string, unknown> }, what: string): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.docker.modem.dial({ ...opts, options: {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
+      this.docker.modem.dial({ ...opts, options: opts.options ?? {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
         (err: unknown, data: unknown) => (err ? reject(this.translate(err, what)) : resolve(data as T)));
     });
   }

@@ -32,6 +32,8 @@ export interface ImageSource {
   export(ref: string): Promise<NodeJS.ReadableStream>;
 }
 
+export interface Disposable { dispose(): void }
+
 export type EngineErrorKind = 'unreachable' | 'timeout' | 'not-found' | 'bad-reference' | 'bad-endpoint' | 'failed';
 
 /** Every failure of an ImageSource, with a message a user can act on. */

@@ -1,11 +1,12 @@
 // Which image a Dockerfile's numbers come from, and what is known about its base: the image a user names, an
 // archive, or the one discovery finds (labels first, then history matching).
-import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
 import { stageChain, type DockerfileModel } from '../core/dockerfile';
 import type { HistoryRow, ImageInfo } from '../core/history';
 import { matchHistory, type MatchOptions } from '../core/match';
 import { ArchiveFormatError, imageInfoOf, readArchiveFile } from '../engine/archive';
-import { EngineError, isImageReference, loadImage, type ImageSource } from '../engine/source';
+import { EngineError, isImageReference, loadImage, type ImageSource, type ImageSummary } from '../engine/source';
+import { composeImagesFor, hasRef } from './compose';
 
 export const LABEL_DOCKERFILE = 'dev.dfsize.dockerfile';
 export const LABEL_STAGE = 'dev.dfsize.stage';
@@ -72,23 +73,75 @@ export async function imageFromArchive(path: string, model: DockerfileModel): Pr
 
 export interface DiscoveryOptions {
   readonly maxImages: number;
+  /** The folder compose files are looked for up to (the workspace folder; default the Dockerfile's folder). */
+  readonly composeRoot?: string;
+  /** Scores kept between discoveries (the server keeps one per session). */
+  readonly scores?: ScoreCache;
 }
 
 /** Labels first (newest), then the best history match ≥ MATCH_THRESHOLD among the newest `maxImages` images. */
-export async function discoverImage(source: ImageSource, model: DockerfileModel, dockerfilePath: string, opts: DiscoveryOptions): Promise<ResolvedImage | { none: string }> {
+/**
+ * Newest first. The list's `Created` has whole seconds: of two builds in the same second the tagged one is the newer
+ * (a rebuild moves the tag and leaves the old image dangling).
+ */
+export function newestFirst(images: readonly ImageSummary[]): ImageSummary[] {
+  return [...images].sort((a, b) => b.created - a.created || Number(b.refs.length > 0) - Number(a.refs.length > 0));
+}
+
+/** The images tied to this file by name: labelled by our build, or named by a compose service that builds it. */
+export function linkedImages(images: readonly ImageSummary[], dockerfilePath: string | null, composeRoot?: string): Array<{ image: ImageSummary; ref: string; reason: string }> {
+  if (!dockerfilePath) return [];
   const abs = isAbsolute(dockerfilePath) ? dockerfilePath : resolvePath(dockerfilePath);
-  const images = (await source.list()).sort((a, b) => b.created - a.created);
-  const labelled = images.find((i) => i.labels[LABEL_DOCKERFILE] === abs);
-  if (labelled) return imageFromEngine(source, labelled.id, model, `labelled ${LABEL_DOCKERFILE}=${abs}`).then((r) => ({ ...r, ref: labelled.refs[0] ?? labelled.id }));
+  const newest = newestFirst(images);
+  const out = newest.filter((i) => i.labels[LABEL_DOCKERFILE] === abs).map((image) => ({ image, ref: image.refs[0] ?? image.id, reason: `labelled ${LABEL_DOCKERFILE}=${abs}` }));
+  for (const ref of composeImagesFor(abs, composeRoot ?? dirname(abs))) {
+    const image = newest.find((i) => hasRef(i.refs, ref));
+    if (image) out.push({ image, ref, reason: `compose service image ${ref}` });
+  }
+  return out;
+}
+
+/**
+ * Match scores by image id, per model. A model is one parse of one text and an image id one immutable history, so a
+ * score never goes stale: re-discovery after an engine event only scores the images it has not seen.
+ */
+export class ScoreCache {
+  private readonly byModel = new WeakMap<DockerfileModel, Map<string, number>>();
+
+  async score(source: ImageSource, model: DockerfileModel, id: string): Promise<number> {
+    let byId = this.byModel.get(model);
+    if (!byId) this.byModel.set(model, (byId = new Map()));
+    let score = byId.get(id);
+    if (score === undefined) {
+      score = matchHistory(model, { history: await source.history(id), layers: [] }).score;
+      byId.set(id, score);
+    }
+    return score;
+  }
+}
+
+/** How well each image's history matches the Dockerfile's final stage, newest images first (at most maxImages). */
+export async function scoreImages(source: ImageSource, model: DockerfileModel, images: readonly ImageSummary[], maxImages: number, scores = new ScoreCache()): Promise<Array<{ image: ImageSummary; score: number }>> {
+  const newest = newestFirst(images).slice(0, maxImages);
+  const out: Array<{ image: ImageSummary; score: number }> = [];
+  for (const image of newest) out.push({ image, score: await scores.score(source, model, image.id) });
+  return out;
+}
+
+/** `dockerfilePath` null (an unsaved document): only history matching can tell. */
+export async function discoverImage(source: ImageSource, model: DockerfileModel, dockerfilePath: string | null, opts: DiscoveryOptions): Promise<ResolvedImage | { none: string }> {
+  const images = newestFirst(await source.list());
+  const linked = linkedImages(images, dockerfilePath, opts.composeRoot)[0];
+  if (linked) return imageFromEngine(source, linked.image.id, model, linked.reason).then((r) => ({ ...r, ref: linked.ref }));
   if (!model.stages.length) return { none: 'the Dockerfile has no FROM instruction' };
   let best: { id: string; ref: string; score: number } | null = null;
+  const scores = opts.scores ?? new ScoreCache();
   for (const img of images.slice(0, opts.maxImages)) {
-    const history = await source.history(img.id);
-    const { score } = matchHistory(model, { history, layers: [] });
+    const score = await scores.score(source, model, img.id);
     if (score >= MATCH_THRESHOLD && (!best || score > best.score)) best = { id: img.id, ref: img.refs[0] ?? img.id, score };
     if (best?.score === 1) break;
   }
-  if (!best) return { none: `none of the ${Math.min(images.length, opts.maxImages)} newest local images was built from this Dockerfile (build it, or name one with --image)` };
+  if (!best) return { none: `none of the ${Math.min(images.length, opts.maxImages)} newest local images was built from this Dockerfile: build it, or name the image to use` };
   const found = await imageFromEngine(source, best.id, model, `history matches ${Math.round(best.score * 100)}%`);
   return { ...found, ref: best.ref };
 }

@@ -1,0 +1,146 @@
+// The layer explorer's model, with no `vscode` import (unit-tested as is): nodes from the server turned into what a
+// tree item shows — label, description with a size bar, codicon, tooltip, command — plus the cache of children and
+// parents that lazy expansion, paging and revealing need.
+import type { LayerNode, LayersResult } from '../../../server/src/protocol';
+
+export interface ItemData {
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+  readonly tooltip: string;
+  /** A codicon id, and the theme colour to paint it with (or null). */
+  readonly icon: { readonly id: string; readonly color: string | null };
+  readonly collapsible: 'none' | 'collapsed' | 'expanded';
+  /** For context menus (`viewItem == layer`, …). */
+  readonly contextValue: string;
+  /** Clicking a node with lines reveals them in the editor. */
+  readonly reveal: { readonly startLine: number; readonly endLine: number } | null;
+}
+
+const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+export function size(bytes: number): string {
+  let v = bytes;
+  let u = 0;
+  while (v >= 1000 && u < UNITS.length - 1) { v /= 1000; u++; }
+  return `${u === 0 ? Math.round(v) : v.toPrecision(3).replace(/\.?0+$/, '')} ${UNITS[u]}`;
+}
+
+/** A share of the image as a bar of ten eighths-blocks: `████▋░░░░░`. */
+export function shareBar(share: number, width = 10): string {
+  const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
+  const full = Math.floor(eighths / 8);
+  const part = eighths % 8;
+  return '█'.repeat(full) + (part ? '▏▎▍▌▋▊▉'[part - 1]! : '') + '░'.repeat(width - full - (part ? 1 : 0));
+}
+
+const KEYWORD_ICONS: Record<string, string> = {
+  RUN: 'terminal', COPY: 'files', ADD: 'cloud-download', WORKDIR: 'folder', FROM: 'package',
+};
+const STATUS_BADGES: Record<string, string> = { added: 'A', modified: 'M', removed: 'D', unchanged: '' };
+
+export function itemOf(node: LayerNode): ItemData {
+  const bytes = node.sizeBytes !== undefined ? size(node.sizeBytes) : '';
+  const removable = node.removableBytes ? `${size(node.removableBytes)} removable` : '';
+  const collapsible = node.hasChildren ? (node.kind === 'image' ? 'expanded' : 'collapsed') : 'none';
+  const base = { id: node.id, tooltip: node.detail ?? node.label, collapsible, reveal: node.range ?? null } as const;
+  switch (node.kind) {
+    case 'image':
+      return { ...base, label: node.label, description: [bytes, node.status ? `efficiency ${node.status}` : '', removable].filter(Boolean).join(' · '), icon: { id: 'layers', color: null }, contextValue: 'image' };
+    case 'stage':
+      return { ...base, label: node.label, description: bytes, icon: { id: 'symbol-namespace', color: null }, contextValue: 'stage' };
+    case 'base':
+    case 'layer': {
+      const share = node.share !== undefined ? `${shareBar(node.share)} ${(node.share * 100).toFixed(node.share < 0.1 ? 1 : 0)}%` : '';
+      const stale = node.status === 'stale' ? 'edited since the build' : '';
+      return {
+        ...base, label: node.label, description: [bytes, share, removable, stale].filter(Boolean).join(' · '),
+        icon: { id: KEYWORD_ICONS[node.keyword ?? ''] ?? 'symbol-event', color: node.removableBytes ? 'list.warningForeground' : null },
+        contextValue: node.kind,
+      };
+    }
+    case 'dir':
+    case 'file': {
+      const badge = STATUS_BADGES[node.status ?? ''] ?? '';
+      const color = node.removable ? 'list.warningForeground' : node.status === 'removed' ? 'gitDecoration.deletedResourceForeground'
+        : node.status === 'modified' ? 'gitDecoration.modifiedResourceForeground' : node.status === 'added' ? 'gitDecoration.addedResourceForeground' : null;
+      return {
+        ...base, label: node.label, description: [badge, bytes, node.removable ? 'removable' : ''].filter(Boolean).join(' · '),
+        icon: { id: node.kind === 'dir' ? 'folder' : node.fileType === 'symlink' ? 'file-symlink-file' : 'file', color }, contextValue: node.kind,
+      };
+    }
+    case 'more':
+      return { ...base, label: node.label, description: '', icon: { id: 'ellipsis', color: null }, contextValue: 'more' };
+    default:
+      return { ...base, label: node.label, description: '', icon: { id: 'info', color: null }, contextValue: 'message' };
+  }
+}
+
+export type Fetch = (parent: string | null, offset: number) => Promise<LayersResult>;
+
+/** Children and parents as they were fetched; paging replaces a "more" node by the next page. */
+export class LayerTreeModel {
+  private readonly children = new Map<string | null, LayerNode[]>();
+  private readonly parents = new Map<string, string | null>();
+  private readonly nodes = new Map<string, LayerNode>();
+  /** The state of the last top-level answer: 'ok', or why there is nothing to show. */
+  state: LayersResult['state'] | 'loading' = 'loading';
+  message = '';
+
+  constructor(private readonly fetch: Fetch) {}
+
+  async childrenOf(parent: LayerNode | null): Promise<LayerNode[]> {
+    const key = parent?.id ?? null;
+    const known = this.children.get(key);
+    if (known) return known;
+    const r = await this.fetch(key, 0);
+    if (key === null) {
+      this.state = r.state;
+      this.message = r.message;
+    }
+    const nodes = [...r.nodes];
+    this.remember(key, nodes);
+    return nodes;
+  }
+
+  /** Replaces a "more" node by the page it stands for (and perhaps another "more"). */
+  async expandMore(more: LayerNode): Promise<void> {
+    const parent = this.parents.get(more.id) ?? null;
+    const offset = Number(/:(\d+)$/.exec(more.id)?.[1] ?? 0);
+    const r = await this.fetch(more.id, offset);
+    const siblings = (this.children.get(parent) ?? []).filter((n) => n.id !== more.id);
+    this.remember(parent, [...siblings, ...r.nodes]);
+  }
+
+  /** Records a path from the top (as `dfsize/layerAtLine` answers it) so that its last node can be revealed. */
+  rememberPath(path: readonly LayerNode[]): void {
+    path.forEach((n, i) => {
+      this.nodes.set(n.id, n);
+      if (!this.parents.has(n.id)) this.parents.set(n.id, i === 0 ? null : path[i - 1]!.id);
+    });
+  }
+
+  parentOf(node: LayerNode): LayerNode | null {
+    const p = this.parents.get(node.id);
+    return p ? this.nodes.get(p) ?? null : null;
+  }
+
+  node(id: string): LayerNode | undefined {
+    return this.nodes.get(id);
+  }
+
+  clear(): void {
+    this.children.clear();
+    this.parents.clear();
+    this.nodes.clear();
+    this.state = 'loading';
+    this.message = '';
+  }
+
+  private remember(parent: string | null, nodes: LayerNode[]): void {
+    this.children.set(parent, nodes);
+    for (const n of nodes) {
+      this.nodes.set(n.id, n);
+      this.parents.set(n.id, parent);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+// `dfsize/build`: builds the document's Dockerfile through the engine, streaming its log and step N/M to the client,
+// cancellable; labels the image for this file (discovery then finds it first) and records the previous build's sizes
+// so the hints can show what changed. Refused in an untrusted workspace: a build runs the Dockerfile's commands.
+import { ResponseError } from 'vscode-languageserver/node';
+import { contextTar } from '../context/contextTar';
+import { LABEL_DOCKERFILE, LABEL_STAGE } from '../images/resolve';
+import { BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification } from '../protocol';
+import { fsPathOf } from '../state/documentImages';
+import type { Session } from '../state/session';
+
+export const UNTRUSTED_BUILD = 'Building runs this Dockerfile\'s commands, so it is off in Restricted Mode: trust this folder first (Workspaces: Manage Workspace Trust). Sizes of images already built still show.';
+
+export function registerBuild(session: Session): void {
+  const running = new Map<string, { buildId: string; abort: AbortController }>();
+
+  session.connection.onNotification(CancelBuildNotification.type, ({ buildId }) => {
+    for (const b of running.values()) if (b.buildId === buildId) b.abort.abort();
+  });
+
+  session.connection.onRequest(BuildImageRequest.type, async ({ uri, buildId, options }) => {
+    if (!session.options.trusted) throw new ResponseError(1, UNTRUSTED_BUILD);
+    const file = fsPathOf(uri);
+    if (!file) throw new ResponseError(2, 'Save the Dockerfile first: builds use the file on disk.');
+    if (running.has(file)) throw new ResponseError(3, `A build of ${file} is already running: wait for it, or cancel it.`);
+    const abort = new AbortController();
+    running.set(file, { buildId, abort });
+    try {
+      const settings = await session.settings.get(uri);
+      const conn = session.engines.for(settings);
+      const version = await conn.engine.version();
+      const builder = options.builder === 'auto' ? (version.product === 'podman' ? 'legacy' : 'buildkit') : options.builder;
+      await session.recordPrevious(uri);
+      const doc = session.documents.get(uri);
+      const model = doc ? session.model(doc) : null;
+      const stage = options.target ?? (model ? String(model.stages.at(-1)?.name ?? Math.max(0, model.stages.length - 1)) : '0');
+      const context = await contextTar(options.contextDir, file);
+      const log = (line: string) => void session.connection.sendNotification(BuildLogNotification.type, { buildId, line });
+      log(`building ${file} in ${options.contextDir} as ${options.tag} with ${builder === 'buildkit' ? 'BuildKit' : 'the legacy builder'} on ${conn.status.url}`);
+      const result = await conn.engine.build({
+        context: context.stream, dockerfile: context.dockerfile, tag: options.tag, buildArgs: options.buildArgs,
+        labels: { [LABEL_DOCKERFILE]: file, [LABEL_STAGE]: stage }, target: options.target, platform: options.platform, builder,
+      }, {
+        onLog: log,
+        onProgress: (p) => void session.connection.sendNotification(BuildProgressNotification.type, { buildId, ...p }),
+      }, abort.signal);
+      log(`built ${result.imageId} as ${result.tag}`);
+      // The engine's events will say so too; asking now makes the new numbers appear without waiting for them.
+      conn.source.invalidate();
+      await session.images.refresh(uri);
+      return result;
+    } catch (e) {
+      if (e instanceof ResponseError) throw e;
+      throw new ResponseError(4, (e as Error).message);
+    } finally {
+      running.delete(file);
+    }
+  });
+}

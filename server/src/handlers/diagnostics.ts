@@ -1,0 +1,39 @@
+// Size findings as diagnostics, pushed when a document opens or changes (debounced while typing), when its image or
+// the image's analysis changes, and when settings change. Codes are the rules' stable strings, each linking to its page.
+import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
+import { ruleDocUrl, type Finding } from '../core/rules/index';
+import type { Session } from '../state/session';
+
+const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
+const TYPING_DEBOUNCE_MS = 200;
+
+export function toDiagnostic(f: Finding): Diagnostic {
+  return {
+    range: f.range, severity: SEVERITY[f.severity], code: f.code, codeDescription: { href: ruleDocUrl(f.code) }, source: 'dfsize', message: f.message,
+  };
+}
+
+export function registerDiagnostics(session: Session): void {
+  const timers = new Map<string, NodeJS.Timeout>();
+  const publish = async (uri: string) => {
+    const doc = session.documents.get(uri);
+    if (!doc) return;
+    const r = await session.findings.get(uri);
+    if (!r || session.documents.get(uri)?.version !== r.version) return; // a newer text is on its way
+    await session.connection.sendDiagnostics({ uri, version: r.version, diagnostics: r.findings.map(toDiagnostic) });
+  };
+  const soon = (uri: string, delay: number) => {
+    clearTimeout(timers.get(uri));
+    timers.set(uri, setTimeout(() => { timers.delete(uri); void publish(uri); }, delay));
+  };
+  session.documents.onDidOpen((e) => soon(e.document.uri, 0));
+  session.documents.onDidChangeContent((e) => soon(e.document.uri, TYPING_DEBOUNCE_MS));
+  session.documents.onDidSave((e) => { session.findings.invalidateInputs(e.document.uri); soon(e.document.uri, 0); });
+  session.documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    void session.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  });
+  session.onDocumentChange((uri) => soon(uri, 0));
+  session.onAnalysisChange((uri) => soon(uri, 0));
+  session.onSettingsChange(() => { for (const d of session.documents.all()) soon(d.uri, 0); });
+}

@@ -1,0 +1,28 @@
+// `dfsize/listImages` (the "Select Image for Dockerfile…" quick pick: local images with their match scores) and
+// `dfsize/selectImage` (the user's choice for one file; the client remembers it).
+import { ListImagesRequest, SelectImageRequest, type ImageChoice } from '../protocol';
+import { linkedImages, scoreImages } from '../images/resolve';
+import { fsPathOf } from '../state/documentImages';
+import type { Session } from '../state/session';
+
+export function registerImages(session: Session): void {
+  session.connection.onRequest(ListImagesRequest.type, async ({ uri }) => {
+    const doc = session.documents.get(uri);
+    if (!doc) return [];
+    const settings = await session.settings.get(uri);
+    const conn = session.engines.for(settings);
+    const model = session.model(doc);
+    const images = await conn.source.list();
+    const linked = new Set(linkedImages(images, fsPathOf(uri)).map((l) => l.image.id));
+    const current = session.images.current(uri)?.image?.info.id;
+    const scored = await scoreImages(conn.source, model, images, settings.discovery.maxImages, session.images.scores);
+    return scored
+      .map(({ image, score }): ImageChoice => ({ id: image.id, refs: image.refs, created: image.created, sizeBytes: image.sizeBytes, score, current: image.id === current, linked: linked.has(image.id) }))
+      .sort((a, b) => Number(b.current) - Number(a.current) || Number(b.linked) - Number(a.linked) || b.score - a.score || b.created - a.created);
+  });
+
+  session.connection.onRequest(SelectImageRequest.type, async ({ uri, ref }) => {
+    await session.images.select(uri, ref);
+    return session.status(uri);
+  });
+}

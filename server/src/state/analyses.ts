@@ -1,0 +1,83 @@
+// The layer analyses of the images documents use: run in the background (never in the way of hints), with the
+// client's work-done progress and its cancel button, once per image id, from the disk cache when it has them.
+import type { Connection } from 'vscode-languageserver/node';
+import { AbortedError, analyzeImage, type AnalyzedImage } from '../analysis/analyze';
+import { AnalysisCache } from '../analysis/cache';
+import { formatBytes } from '../core/format';
+import type { Disposable, ImageSource } from '../engine/source';
+
+export type AnalysisState =
+  | { readonly status: 'running'; readonly percent: number | null }
+  | { readonly status: 'done'; readonly result: AnalyzedImage }
+  | { readonly status: 'failed'; readonly message: string }
+  | { readonly status: 'cancelled' };
+
+export class Analyses implements Disposable {
+  private readonly states = new Map<string, AnalysisState>();
+  private readonly running = new Map<string, AbortController>();
+  private readonly listeners = new Set<(imageId: string) => void>();
+  private readonly cache: AnalysisCache;
+
+  constructor(private readonly connection: Connection, cacheDir: string, private readonly canReportProgress: boolean) {
+    this.cache = new AnalysisCache(cacheDir);
+  }
+
+  state(imageId: string): AnalysisState | undefined {
+    return this.states.get(imageId);
+  }
+
+  result(imageId: string): AnalyzedImage | null {
+    const s = this.states.get(imageId);
+    return s?.status === 'done' ? s.result : null;
+  }
+
+  onChange(fn: (imageId: string) => void): Disposable {
+    this.listeners.add(fn);
+    return { dispose: () => this.listeners.delete(fn) };
+  }
+
+  /** Starts the analysis of `imageId` unless it is running or done (`force`: also after a failure or a cancel). */
+  ensure(source: ImageSource, imageId: string, ref: string, force = false): boolean {
+    const s = this.states.get(imageId);
+    if (s && (s.status === 'running' || s.status === 'done' || !force)) return false;
+    void this.run(source, imageId, ref);
+    return true;
+  }
+
+  dispose(): void {
+    for (const c of this.running.values()) c.abort();
+    this.listeners.clear();
+  }
+
+  private set(imageId: string, state: AnalysisState): void {
+    this.states.set(imageId, state);
+    for (const l of this.listeners) l(imageId);
+  }
+
+  private async run(source: ImageSource, imageId: string, ref: string): Promise<void> {
+    const abort = new AbortController();
+    this.running.set(imageId, abort);
+    this.set(imageId, { status: 'running', percent: null });
+    const progress = this.canReportProgress ? await this.connection.window.createWorkDoneProgress().catch(() => null) : null;
+    progress?.begin(`Analysing the layers of ${ref}`, 0, 'starting the export…', true);
+    progress?.token.onCancellationRequested(() => abort.abort());
+    try {
+      const result = await analyzeImage({ engine: source, image: imageId }, {
+        signal: abort.signal, cache: this.cache,
+        onProgress: (p) => {
+          const percent = p.totalBytes ? Math.min(99, Math.floor((100 * p.bytes) / p.totalBytes)) : null;
+          progress?.report(percent ?? 0, p.phase === 'computing' ? 'computing waste…' : `${formatBytes(p.bytes)} read`);
+          const s = this.states.get(imageId);
+          if (s?.status === 'running' && s.percent !== percent) this.states.set(imageId, { status: 'running', percent });
+        },
+      });
+      this.set(imageId, { status: 'done', result });
+    } catch (e) {
+      if (e instanceof AbortedError || abort.signal.aborted) this.set(imageId, { status: 'cancelled' });
+      else this.set(imageId, { status: 'failed', message: (e as Error).message });
+    } finally {
+      this.running.delete(imageId);
+      progress?.done();
+    }
+  }
+}

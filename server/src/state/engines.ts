@@ -1,0 +1,121 @@
+// One connection per engine address: the caching image source, the event stream that keeps it fresh, and whether
+// the engine answers. Listeners hear of image changes (debounced: a build tags several times) and status changes.
+import { DockerodeSource } from '../engine/dockerode';
+import { resolveEndpointWithSource, type ResolvedEndpoint } from '../engine/endpoint';
+import { watchImageEvents } from '../engine/events';
+import { EngineError, type Disposable, type EngineVersion } from '../engine/source';
+import { CachingSource } from '../images/cachingSource';
+import type { Settings } from '../protocol';
+
+export interface EngineStatus {
+  readonly url: string;
+  readonly source: string;
+  /** null until known. */
+  readonly reachable: boolean | null;
+  readonly message: string | null;
+  readonly version: EngineVersion | null;
+}
+
+export type EngineChange = 'images' | 'status';
+
+export class EngineConnection implements Disposable {
+  readonly source: CachingSource;
+  /** The engine itself, for what is not an image query (builds). */
+  readonly engine: DockerodeSource;
+  private status_: EngineStatus;
+  private readonly listeners = new Set<(c: EngineChange) => void>();
+  private readonly watcher: Disposable;
+  private debounce: NodeJS.Timeout | undefined;
+
+  constructor(readonly resolved: ResolvedEndpoint, timeoutMs: number, private readonly debounceMs = 200) {
+    const raw = DockerodeSource.connect(resolved.endpoint, timeoutMs);
+    this.engine = raw;
+    this.source = new CachingSource(raw);
+    this.status_ = { url: resolved.endpoint.url, source: resolved.source, reachable: null, message: null, version: null };
+    this.watcher = watchImageEvents(raw, {
+      onEvent: (e) => {
+        this.source.invalidate(e.action === 'delete' ? [e.id] : []);
+        this.imagesChanged();
+      },
+      onState: (error) => {
+        const wasLive = this.source.watched;
+        this.source.watched = error === null;
+        if (error === null) {
+          void raw.version().then((v) => this.setStatus(true, null, v), (e: unknown) => this.setStatus(false, (e as Error).message, null));
+          // Events may have been missed while the stream was down.
+          if (!wasLive) { this.source.invalidate(); this.imagesChanged(); }
+        } else {
+          // A stream that breaks says little ("aborted"); a failed reconnect says what to do (EngineError).
+          const why = /^no engine answers|did not answer/.test(error) ? error : `lost the connection to the engine at ${this.status_.url} (${error}); retrying`;
+          this.setStatus(false, why, this.status_.version);
+        }
+      },
+    });
+  }
+
+  get status(): EngineStatus {
+    return this.status_;
+  }
+
+  onChange(fn: (c: EngineChange) => void): Disposable {
+    this.listeners.add(fn);
+    return { dispose: () => this.listeners.delete(fn) };
+  }
+
+  /** A call failed or succeeded: keeps `reachable` honest between event-stream reconnects. */
+  observe(error: unknown): void {
+    if (error === null) {
+      if (this.status_.reachable !== true) this.setStatus(true, null, this.status_.version);
+    } else if (error instanceof EngineError && (error.kind === 'unreachable' || error.kind === 'timeout')) {
+      this.setStatus(false, error.message, this.status_.version);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.debounce);
+    this.watcher.dispose();
+    this.listeners.clear();
+  }
+
+  private setStatus(reachable: boolean, message: string | null, version: EngineVersion | null): void {
+    const changed = reachable !== this.status_.reachable || message !== this.status_.message;
+    this.status_ = { ...this.status_, reachable, message, version };
+    if (changed) for (const l of this.listeners) l('status');
+  }
+
+  private imagesChanged(): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => { for (const l of this.listeners) l('images'); }, this.debounceMs);
+  }
+}
+
+/** Connections by address; an address that cannot be parsed is an error the status bar shows. */
+export class Engines implements Disposable {
+  private readonly byUrl = new Map<string, EngineConnection>();
+  private readonly listeners = new Set<(conn: EngineConnection, c: EngineChange) => void>();
+
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
+
+  for(settings: Settings): EngineConnection {
+    const resolved = resolveEndpointWithSource({ setting: settings.engine.host, env: this.env });
+    const key = `${resolved.endpoint.url} ${settings.engine.timeoutMs}`;
+    let conn = this.byUrl.get(key);
+    if (!conn) {
+      conn = new EngineConnection(resolved, settings.engine.timeoutMs);
+      const c = conn;
+      conn.onChange((change) => { for (const l of this.listeners) l(c, change); });
+      this.byUrl.set(key, conn);
+    }
+    return conn;
+  }
+
+  onChange(fn: (conn: EngineConnection, c: EngineChange) => void): Disposable {
+    this.listeners.add(fn);
+    return { dispose: () => this.listeners.delete(fn) };
+  }
+
+  dispose(): void {
+    for (const c of this.byUrl.values()) c.dispose();
+    this.byUrl.clear();
+  }
+}

@@ -1,0 +1,40 @@
+// Settings resolved per document into one typed object (`workspace/configuration` scoped to the document), kept
+// until the client says they changed. In an untrusted workspace the engine address is never taken from settings.
+import type { Connection } from 'vscode-languageserver/node';
+import { DEFAULT_SETTINGS, toSettings, type Settings } from '../protocol';
+
+export class SettingsStore {
+  private readonly cache = new Map<string, Promise<Settings>>();
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly canAsk: boolean,
+    private readonly trusted: boolean,
+    /** From initializationOptions, for editors that cannot be asked. */
+    private readonly initial: unknown,
+  ) {}
+
+  get(uri: string): Promise<Settings> {
+    let s = this.cache.get(uri);
+    if (!s) {
+      const raw = this.canAsk
+        ? this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'dockerfileSize' }).catch(() => this.initial)
+        : Promise.resolve(this.initial);
+      s = raw.then((r) => this.restrict(toSettings(r ?? DEFAULT_SETTINGS)));
+      this.cache.set(uri, s);
+    }
+    return s;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+
+  forget(uri: string): void {
+    this.cache.delete(uri);
+  }
+
+  private restrict(s: Settings): Settings {
+    return this.trusted ? s : { ...s, engine: { ...s.engine, host: '' } };
+  }
+}
