@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analysisPeakRssMb, analysisRatioVsDrain, archiveRatioVsRead } from './measures/analysis';
 import { bundleBytes } from './measures/bundle';
+import { explorerOpen } from './measures/explorer';
 import { diagnosticsP95 } from './measures/diagnostics';
 import { discoveryCold, discoveryWarm, hintsAfterEditP95, hintsP95 } from './measures/editor';
 import type { Figure, Measure } from './measures/types';
@@ -18,6 +19,7 @@ const MEASURES: Record<string, Measure> = {
   hints_after_edit_p95_ms: hintsAfterEditP95,
   discovery_cold_ms: discoveryCold,
   discovery_warm_ms: discoveryWarm,
+  explorer_open_ms: explorerOpen,
   analysis_ratio_vs_drain: analysisRatioVsDrain,
   archive_ratio_vs_read: archiveRatioVsRead,
   analysis_peak_rss_mb: analysisPeakRssMb,

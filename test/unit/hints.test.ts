@@ -35,6 +35,7 @@ describe('hints', () => {
     assert.equal(h.get(at('/m-run-exec') + 1), 'new · not built yet');
     assert.equal(labels(rec.dockerfile, { cached: true }).get(at('/m-run-lower')), '3 kB · cached');
     assert.equal(labels(rec.dockerfile, { previous: new Map([[at('/m-run-lower'), 2000]]) }).get(at('/m-run-lower')), '3 kB (+1 kB)');
+    assert.equal(labels(rec.dockerfile, { previous: new Map([[at('RUN true'), 1_500_000]]) }).get(at('RUN true')), '0 B (-1.5 MB)', 'an empty layer shows when it was not empty before');
   });
 
   it('ONBUILD triggers of the base show on the FROM line', () => {

@@ -144,6 +144,18 @@ describe('match: what the next build redoes', () => {
     assert.equal(result.instructions[before]!.rebuilds, false);
   });
 
+  it('two RUNs merged into one pair with the row the new text resembles, not an arbitrary one', () => {
+    // The lower RUN (3 kB) and the multi-line RUN after it (9 kB) become one RUN that is mostly the first.
+    const lower = lineOf('/m-run-lower');
+    const copy = lines.filter((_, k) => k < lower || k > lineOf('/m-run-multi-2'));
+    copy.splice(lower, 0, 'run head -c 3000 /dev/zero > /m-run-lower; echo merged');
+    const model = parseDockerfile(copy.join('\n'));
+    const result = matchHistory(model, rec.info);
+    const k = model.instructions.findIndex((i) => i.args.includes('echo merged'));
+    assert.equal(result.instructions[k]!.status, 'stale');
+    assert.equal(result.instructions[k]!.layerBytes, 3000, 'the old size of the RUN it mostly is');
+  });
+
   it('a base that is no longer the one built on makes the FROM stale and everything rebuild', () => {
     const model = parseDockerfile(rec.dockerfile);
     const result = matchHistory(model, rec.info, { baseChanged: true });

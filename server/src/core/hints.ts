@@ -28,8 +28,10 @@ export function hintLabel(match: MatchResult, k: number, opts: Pick<HintOptions,
       if (m.layerBytes === null) return m.row === null ? `new · not built yet${cached}` : `edited${cached}`;
       return `≈ ${formatBytes(m.layerBytes)} · edited${cached}`;
     case 'matched': {
-      if (m.layerBytes === null || (m.layerBytes === 0 && !opts.showZeroBytes)) return null;
-      const delta = previousBytes !== undefined && previousBytes !== m.layerBytes ? ` (${formatDelta(m.layerBytes - previousBytes)})` : '';
+      const changed = previousBytes !== undefined && previousBytes !== m.layerBytes;
+      // An empty layer says nothing, unless it was not empty in the previous build (a cleanup that now works).
+      if (m.layerBytes === null || (m.layerBytes === 0 && !opts.showZeroBytes && !changed)) return null;
+      const delta = changed ? ` (${formatDelta(m.layerBytes - previousBytes!)})` : '';
       return `${formatBytes(m.layerBytes)}${delta}${cached}`;
     }
     default:

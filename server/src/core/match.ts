@@ -58,6 +58,8 @@ interface Image { readonly history: readonly HistoryRow[]; readonly layers: read
 
 const SAME = 4;
 const CHANGED = 1;
+/** Up to this much more for an edited line whose words are closer to the row's: of two candidate rows, the likelier. */
+const SIMILARITY = 0.5;
 const MISSING_ROW = -2;
 const EXTRA_ROW = -2;
 const TRIGGER_ROW = -0.5;
@@ -154,6 +156,15 @@ function align(model: DockerfileModel, seq: Instruction[], steps: Step[], start:
   const score = new Float64Array((n + 1) * W);
   const move = new Uint8Array((n + 1) * W); // 1 pair-same, 2 pair-changed, 3 skip instruction, 4 skip row
   const skipInst = seq.map((i) => (expectsRow(i.keyword, builder) ? MISSING_ROW : 0));
+  const instWords: Array<Set<string> | undefined> = [];
+  const stepWords: Array<Set<string> | undefined> = [];
+  const similarity = (i: number, j: number) => {
+    const a = (instWords[i] ??= words(seq[i]!.args));
+    const b = (stepWords[j] ??= words(steps[start + j]!.args));
+    let common = 0;
+    for (const w of a) if (b.has(w)) common++;
+    return common ? common / (a.size + b.size - common) : 0;
+  };
   const leadRow = knownBase ? TRIGGER_ROW : 0;
   for (let j = 1; j <= m; j++) {
     score[j] = score[j - 1]! + leadRow;
@@ -172,7 +183,7 @@ function align(model: DockerfileModel, seq: Instruction[], steps: Step[], start:
       if (viaRow > best) { best = viaRow; mv = 4; }
       if (step.keyword === inst.keyword) {
         const same = sameInstruction(inst, step, model.escape, shells);
-        const viaPair = score[row0 - W + j - 1]! + (same ? SAME : CHANGED);
+        const viaPair = score[row0 - W + j - 1]! + (same ? SAME : CHANGED + SIMILARITY * similarity(i - 1, j - 1));
         if (viaPair >= best) { best = viaPair; mv = same ? 1 : 2; }
       }
       score[row0 + j] = best;
@@ -191,6 +202,10 @@ function align(model: DockerfileModel, seq: Instruction[], steps: Step[], start:
     } else j--;
   }
   return pairs.reverse();
+}
+
+function words(text: string): Set<string> {
+  return new Set(text.split(/[\s;&|]+/).filter(Boolean));
 }
 
 function sum(rows: readonly HistoryRow[], from: number, to: number): number {

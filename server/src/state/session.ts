@@ -148,7 +148,8 @@ export class Session implements Disposable {
     const lines = new Map<number, number>();
     view.model.instructions.forEach((inst, k) => {
       const m = view.match!.instructions[k]!;
-      if (m.layerBytes !== null && (m.status === 'matched' || m.status === 'base')) lines.set(inst.range.start.line + 1, m.layerBytes);
+      // Lines edited since the build count with their old size: that is what the next build will be compared with.
+      if (m.layerBytes !== null) lines.set(inst.range.start.line + 1, m.layerBytes);
     });
     const image = view.state.image;
     await this.previousBuilds.record(file, { imageId: image.info.id, ref: image.ref, sizeBytes: image.info.sizeBytes, lines });
