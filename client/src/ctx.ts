@@ -51,7 +51,13 @@ export class Ctx implements vscode.Disposable {
     const initializationOptions: InitializationOptions = {
       workspaceTrusted: vscode.workspace.isTrusted, selections: this.selections.all(), storageDir: this.extension.globalStorageUri.fsPath,
     };
-    const clientOptions: LanguageClientOptions = { documentSelector: DOCUMENT_SELECTOR, synchronize: { configurationSection: 'dockerfileSize' }, initializationOptions };
+    const dockerignores = vscode.workspace.createFileSystemWatcher('**/.dockerignore');
+    this.clientSubscriptions.push(dockerignores);
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENT_SELECTOR, initializationOptions,
+      // The size rules read each build context's .dockerignore: the server hears when one changes.
+      synchronize: { configurationSection: 'dockerfileSize', fileEvents: dockerignores },
+    };
     this.client = new LanguageClient('dockerfileSize', 'Dockerfile Size Insights', serverOptions, clientOptions);
     this.clientSubscriptions.push(
       this.client.onNotification(StatusNotification.type, (s) => this.statusBar.update(s)),

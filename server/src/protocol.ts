@@ -111,9 +111,9 @@ export namespace SelectImageRequest {
 
 /** One node of the layer explorer: image → stages → layers (base layers under their FROM) → directories → files. */
 export interface LayerNode {
-  /** Stable while the image is the same: 'image', 'stage:2', 'base', 'layer:5', 'path:5:/usr/lib', 'more:5:/usr/lib:200'. */
+  /** Stable while the image is the same: 'image', 'stage:2', 'base', 'layer:5', 'path:5:/usr/lib', 'more:5:/usr/lib:200', 'previous', 'previous:12'. */
   readonly id: string;
-  readonly kind: 'image' | 'stage' | 'base' | 'layer' | 'dir' | 'file' | 'more' | 'message';
+  readonly kind: 'image' | 'stage' | 'base' | 'layer' | 'dir' | 'file' | 'more' | 'message' | 'previous';
   readonly label: string;
   readonly sizeBytes?: number;
   /** Share of the image (layers and the base), 0..1. */

@@ -20,6 +20,8 @@ export const SERVER_VERSION = '0.1.0';
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   let session: Session | undefined;
+  // A safety net: a failure nobody awaited is logged, never the end of the server.
+  process.on('unhandledRejection', (e) => connection.console.error(`dfsize: unexpected failure: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
 
   connection.onInitialize((params): InitializeResult => {
     const opts = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
@@ -53,7 +55,7 @@ export function startServer(connection: Connection): void {
     };
   });
 
-  connection.onDidChangeConfiguration(() => session?.settingsChanged());
+  connection.onDidChangeConfiguration((p) => session?.settingsChanged((p.settings as { dockerfileSize?: unknown } | null)?.dockerfileSize));
   documents.onDidOpen((e) => void session?.images.refresh(e.document.uri));
   documents.onDidClose((e) => session?.closed(e.document.uri));
   connection.onShutdown(() => session?.dispose());

@@ -46,6 +46,8 @@ export class Workbench {
 
   async stop(): Promise<void> {
     await this.browser.close().catch(() => undefined);
+    // code-server's launcher starts the server (and its extension hosts) as children: stop them first.
+    spawnSync('pkill', ['-TERM', '-P', String(this.pid)]);
     try { process.kill(this.pid); } catch { /* already gone */ }
   }
 
@@ -101,6 +103,20 @@ export class Workbench {
       return [...document.querySelectorAll('.notification-toast, .notifications-toasts .monaco-list-row')].map((e) => e.textContent ?? '').find((t) => r.test(t)) ?? null;
     }, [re.source, re.flags] as const, { timeout });
     return (await h.jsonValue()) as string;
+  }
+
+  /**
+   * Opens the quick fix menu (Ctrl+.) until it lists an action saying `text` (the editor may still be asking the
+   * server when the key is pressed the first time), and returns that row.
+   */
+  async quickFix(text: string, attempts = 6): Promise<import('playwright-core').ElementHandle> {
+    for (let i = 1; ; i++) {
+      await this.page.keyboard.press('Control+.');
+      const row = await this.page.waitForSelector(`.action-widget .monaco-list-row:has-text(${JSON.stringify(text)})`, { timeout: 10000 }).catch(() => null);
+      if (row) return row;
+      if (i >= attempts) throw new Error(`the quick fix menu never listed "${text}"`);
+      await this.page.keyboard.press('Escape');
+    }
   }
 
   /** Replaces the text of a line, as typing it would. */

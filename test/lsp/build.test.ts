@@ -63,6 +63,13 @@ describe('lsp: Build Image', function () {
         assert.notEqual(second.imageId, first.imageId);
         const after = await client.request<Hint[]>('textDocument/inlayHint', { textDocument: { uri: ws.uri }, range });
         assert.equal(after.find((h) => h.position.line === line)?.label, '30 kB (+9 kB)');
+        // The explorer shows the previous build beside the current one, line by line.
+        const top = await client.request<{ nodes: Array<{ id: string; kind: string; label: string }> }>('dfsize/layers', { uri: ws.uri, parent: 'image' });
+        const previous = top.nodes.find((n) => n.kind === 'previous')!;
+        assert.match(previous.label, new RegExp(`previous build: ${tag.replace(/[/.]/g, '\\$&')}`));
+        const was = await client.request<{ nodes: Array<{ range?: { startLine: number }; sizeBytes: number; status: string }> }>('dfsize/layers', { uri: ws.uri, parent: 'previous' });
+        const row = was.nodes.find((n) => n.range?.startLine === line)!;
+        assert.deepEqual([row.sizeBytes, row.status], [21000, 'now 30 kB']);
         const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: ws.uri }, position: { line, character: 2 } });
         assert.match(hover.contents.value, /\*\*30 kB\*\* \(was 21 kB, \+9 kB\)/);
         const from = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: ws.uri }, position: { line: ws.text.split('\n').findIndex((l) => l.startsWith('FROM local/busybox:latest') && !l.includes(' AS ')), character: 1 } });

@@ -60,6 +60,26 @@ describe('lsp: size findings, quick fixes and fix-all (no engine needed)', funct
     assert.match(fixed.split('\n')[line]!, /--no-install-recommends/);
   });
 
+  it('the light bulb the editor asks for on every cursor move does not run fix-all', async () => {
+    const actions = await client.request<Action[]>('textDocument/codeAction', {
+      textDocument: { uri }, range: { start: { line: 7, character: 0 }, end: { line: 7, character: 0 } }, context: { diagnostics: [] },
+    });
+    assert.ok(actions.length > 0);
+    assert.ok(actions.every((a) => a.kind === 'quickfix'));
+  });
+
+  it('switching a rule off in the settings takes its diagnostics away', async () => {
+    const since = client.received.length;
+    client.settings = { rules: { disabled: ['apt-install-recommends'] } };
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    const diags = await diagnosticsOf(client, uri, since);
+    assert.ok(!diags.some((d) => d.code === 'apt-install-recommends'));
+    assert.ok(diags.some((d) => d.code === 'apt-lists-not-removed'));
+    client.settings = {};
+    client.notify('workspace/didChangeConfiguration', { settings: null });
+    await diagnosticsOf(client, uri, client.received.length, (d) => d.some((x) => x.code === 'apt-install-recommends'));
+  });
+
   it('fix-all applies every preferred fix in one edit; afterwards the fixable findings are gone', async () => {
     const [all] = await client.request<Action[]>('textDocument/codeAction', {
       textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.fixAll.dfsize'] },

@@ -60,6 +60,12 @@ describe('history: rows → instructions', () => {
     assert.equal(detectBuilder([row('')]), 'unknown');
   });
 
+  it('rows with very long runs of blanks normalise in linear time (no backtracking regex)', () => {
+    const blanks = ' '.repeat(300_000);
+    assert.equal(normaliseRow(row(`/bin/sh -c #(nop) ${blanks}ENV A=b`), shells).args, 'A=b');
+    assert.equal(normaliseRow(row(`/bin/sh -c echo "${blanks}"`), shells).keyword, 'RUN');
+  });
+
   it("Go's %q and %v forms of lists", () => {
     assert.deepEqual(parseStrings('["/bin/sh" "-c" "echo \\"hi\\""]'), ['/bin/sh', '-c', 'echo "hi"']);
     assert.deepEqual(parseStrings('[/data /logs]'), ['/data', '/logs']);

@@ -48,10 +48,12 @@ export function itemOf(node: LayerNode): ItemData {
       return { ...base, label: node.label, description: [bytes, node.status ? `efficiency ${node.status}` : '', removable].filter(Boolean).join(' · '), icon: { id: 'layers', color: null }, contextValue: 'image' };
     case 'stage':
       return { ...base, label: node.label, description: bytes, icon: { id: 'symbol-namespace', color: null }, contextValue: 'stage' };
+    case 'previous':
+      return { ...base, label: node.label, description: [bytes, node.status ?? ''].filter(Boolean).join(' · '), icon: { id: 'history', color: null }, contextValue: 'previous' };
     case 'base':
     case 'layer': {
       const share = node.share !== undefined ? `${shareBar(node.share)} ${(node.share * 100).toFixed(node.share < 0.1 ? 1 : 0)}%` : '';
-      const stale = node.status === 'stale' ? 'edited since the build' : '';
+      const stale = node.status === 'stale' ? 'edited since the build' : node.id.startsWith('previous:') ? node.status ?? '' : '';
       return {
         ...base, label: node.label, description: [bytes, share, removable, stale].filter(Boolean).join(' · '),
         icon: { id: KEYWORD_ICONS[node.keyword ?? ''] ?? 'symbol-event', color: node.removableBytes ? 'list.warningForeground' : null },
@@ -85,6 +87,8 @@ export class LayerTreeModel {
   /** The state of the last top-level answer: 'ok', or why there is nothing to show. */
   state: LayersResult['state'] | 'loading' = 'loading';
   message = '';
+  /** Bumped by clear(): an answer to a request made before belongs to another document or image and is dropped. */
+  private generation = 0;
 
   constructor(private readonly fetch: Fetch) {}
 
@@ -92,7 +96,9 @@ export class LayerTreeModel {
     const key = parent?.id ?? null;
     const known = this.children.get(key);
     if (known) return known;
+    const asked = this.generation;
     const r = await this.fetch(key, 0);
+    if (asked !== this.generation) return [];
     if (key === null) {
       this.state = r.state;
       this.message = r.message;
@@ -106,7 +112,9 @@ export class LayerTreeModel {
   async expandMore(more: LayerNode): Promise<void> {
     const parent = this.parents.get(more.id) ?? null;
     const offset = Number(/:(\d+)$/.exec(more.id)?.[1] ?? 0);
+    const asked = this.generation;
     const r = await this.fetch(more.id, offset);
+    if (asked !== this.generation) return;
     const siblings = (this.children.get(parent) ?? []).filter((n) => n.id !== more.id);
     this.remember(parent, [...siblings, ...r.nodes]);
   }
@@ -129,6 +137,7 @@ export class LayerTreeModel {
   }
 
   clear(): void {
+    this.generation++;
     this.children.clear();
     this.parents.clear();
     this.nodes.clear();

@@ -4,13 +4,13 @@
 // FROM line of the chain's root stage.
 import type { DockerfileModel } from '../core/dockerfile';
 import type { ImageInfo } from '../core/history';
-import { layersOfRows } from '../core/layers';
+import { layersForImage } from '../core/layers';
 import type { MatchResult } from '../core/match';
 
 /** For each layer of the image (bottom first): the 1-based line of the instruction that made it, or null. */
 export function layerLines(model: DockerfileModel, info: ImageInfo, match: MatchResult): Array<number | null> {
   const lines: Array<number | null> = info.layers.map(() => null);
-  const { layerOf } = layersOfRows(info.history, info.layers.length, match.builder);
+  const { layerOf } = layersForImage(info, model, match.builder);
   if (match.base) {
     const fromLine = model.instructions[match.base.instruction]!.range.start.line + 1;
     const baseRows = [...Array(match.base.rows).keys(), ...match.base.triggerRows];

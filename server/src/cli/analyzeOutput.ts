@@ -1,8 +1,8 @@
 // `dfsize analyze` output: the JSON contract of DESIGN.md, and the same facts for people.
 import type { ImageAnalysis } from '../core/analysis';
 import { formatBytes, plural } from '../core/format';
-import { detectBuilder, type ImageInfo } from '../core/history';
-import { layersOfRows } from '../core/layers';
+import type { ImageInfo } from '../core/history';
+import { layersForImage } from '../core/layers';
 import type { CiResult } from '../analysis/diveCi';
 import type { Style } from './human';
 
@@ -22,7 +22,7 @@ export interface AnalyzeJson {
 /** Each layer's history row CreatedBy, through the rows' pairing with layers (empty_layer when the config was read). */
 export function layerCommands(info: ImageInfo, layerCount: number): string[] {
   const commands: string[] = Array.from({ length: layerCount }, () => '');
-  const { layerOf } = layersOfRows(info.history, layerCount, detectBuilder(info.history));
+  const { layerOf } = layersForImage({ history: info.history, layers: Array.from({ length: layerCount }, () => '') }, null);
   layerOf.forEach((layer, row) => {
     if (layer !== null && layer < layerCount) commands[layer] = info.history[row]!.createdBy;
   });

@@ -36,7 +36,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const measured = image?.source === 'engine' ? await cachedAnalysis(new AnalysisCache(defaultCacheDir(io.env)), image.info.id) : null;
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
   const inputs = await gatherInputs(path, model, source, io.env);
-  const makeContext = contextFactory(inputs, image, measured && { analysis: measured.analysis, contents: measured.contents }, minBytesOf(io.env));
+  const makeContext = contextFactory(inputs, image, measured && { analysis: measured.analysis, contents: measured.contents, info: measured.info }, minBytesOf(io.env));
   const findings = reportFindings(computeFindings(makeContext(model), { disabled: new Set() }));
   const analysis = measured && {
     efficiencyScore: measured.analysis.dive.efficiencyScore, inefficientBytes: measured.analysis.dive.inefficientBytes,

@@ -118,10 +118,12 @@ export function normaliseRow(row: HistoryRow, shells: readonly string[]): Step {
   }
   // legacy / podman: `[|N args ]<shell> [#(nop) ]…`
   text = stripArgsPrefix(text, shells);
-  const nop = /^(.*?)\s*#\(nop\)\s+([A-Za-z]+)(?:\s+([\s\S]*?))?\s*$/.exec(text);
+  // `#(nop)` found with indexOf, not a backtracking regex: a row may hold long runs of blanks.
+  const at = text.indexOf('#(nop)');
+  const nop = at >= 0 ? /^\s*([A-Za-z]+)(?:\s([\s\S]*))?$/.exec(text.slice(at + 6)) : null;
   if (nop) {
-    const kw = nop[2]!.toUpperCase();
-    let args = (nop[3] ?? '').trim();
+    const kw = nop[1]!.toUpperCase();
+    let args = (nop[2] ?? '').trim();
     let sourcesLost = false;
     if ((kw === 'COPY' || kw === 'ADD') && / in /.test(args)) {
       // `--chown=1:1file:<sha> in /dst` / `multi:<sha> in /dst` / `dir:<sha> in /dst`: keep the destination only

@@ -1,7 +1,8 @@
 // Which history row made which layer (`RootFS.Layers`, bottom first). The image config says it (`empty_layer`), but
 // the history API does not; then each builder's habits decide, checked against the layer count, and rows that stay
 // ambiguous get no layer rather than a wrong one.
-import { normaliseRow, shellPrefixes, type BuilderKind, type HistoryRow } from './history';
+import type { DockerfileModel } from './dockerfile';
+import { detectBuilder, normaliseRow, shellPrefixes, type BuilderKind, type HistoryRow, type ImageInfo } from './history';
 
 type Guess = boolean | 'maybe';
 
@@ -50,4 +51,17 @@ export function layersOfRows(rows: readonly HistoryRow[], layerCount: number, bu
   for (let i = 0, next = 0; i < rows.length && guesses[i] !== 'maybe' && next < layerCount; i++) if (guesses[i]) layerOf[i] = next++;
   for (let i = rows.length - 1, next = layerCount - 1; i >= 0 && guesses[i] !== 'maybe' && next >= 0; i--) if (guesses[i]) layerOf[i] = next--;
   return { layerOf, exact: false };
+}
+
+/** The SHELLs a Dockerfile sets, as history prefixes (a RUN after `SHELL [...]` is recorded with that shell). */
+export function modelShells(model: DockerfileModel | null): string[] {
+  return shellPrefixes(model ? model.instructions.filter((i) => i.keyword === 'SHELL' && i.json).map((i) => i.json!) : []);
+}
+
+/**
+ * The one way every feature pairs an image's rows with its layers: the image's history (prefer one with empty_layer,
+ * from an analysis or an archive), the Dockerfile's SHELLs when there is a Dockerfile, the builder of its rows.
+ */
+export function layersForImage(info: Pick<ImageInfo, 'history' | 'layers'>, model: DockerfileModel | null, builder: BuilderKind = detectBuilder(info.history)): RowLayers {
+  return layersOfRows(info.history, info.layers.length, builder, modelShells(model));
 }

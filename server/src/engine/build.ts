@@ -90,8 +90,9 @@ export async function buildImage(docker: Docker, req: BuildRequest, handlers: Bu
   }).catch((e: Error) => { error ??= e.message; });
   if (signal.aborted) throw new EngineError('failed', 'the build was cancelled');
   if (error) throw new EngineError('failed', `the build failed: ${String(error).trim()}`);
-  const inspected = await docker.getImage(req.tag).inspect().catch(() => null);
-  const id = inspected?.Id ?? imageId;
+  // The build's own answer first (another build may have taken the tag meanwhile), as a full id.
+  const built = imageId as string | null;
+  const id = built?.startsWith('sha256:') ? built : (await docker.getImage(built ?? req.tag).inspect().catch(() => null))?.Id;
   if (!id) throw new EngineError('failed', 'the build ended without an image (see the log)');
   return { imageId: id, tag: req.tag, builder: req.builder };
 }

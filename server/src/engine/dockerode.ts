@@ -64,12 +64,12 @@ export class DockerodeSource implements ImageSource, EventSource {
   }
 
   async imageEvents(signal: AbortSignal): Promise<AsyncIterable<ImageEvent>> {
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.timeoutMs);
-    signal.addEventListener('abort', () => abort.abort(), { once: true });
+    // The deadline covers the answer's start; the caller's signal ends the stream whenever it wants.
+    const start = new AbortController();
+    const timer = setTimeout(() => start.abort(), this.timeoutMs);
     try {
       // docker-modem appends `options` as the query to a path ending in '?' (objects as JSON)
-      const stream = await this.dial<NodeJS.ReadableStream>({ path: '/events?', method: 'GET', isStream: true, abortSignal: abort.signal, options: { filters: { type: ['image'] } } }, 'event stream');
+      const stream = await this.dial<NodeJS.ReadableStream>({ path: '/events?', method: 'GET', isStream: true, abortSignal: AbortSignal.any([signal, start.signal]), options: { filters: { type: ['image'] } } }, 'event stream');
       return decodeEvents(stream as AsyncIterable<Buffer>);
     } finally {
       clearTimeout(timer);
@@ -104,9 +104,11 @@ export class DockerodeSource implements ImageSource, EventSource {
     if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR') {
       return new EngineError('timeout', `${what}: the engine at ${at} did not answer within ${this.timeoutMs} ms (is it overloaded? raise dockerfileSize.engine.timeoutMs)`);
     }
-    if (e.code === 'ECONNREFUSED' || e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'ENOTFOUND' || e.code === 'EHOSTUNREACH' || e.code === 'ECONNRESET') {
+    // Any system-level failure with no HTTP answer (refused, reset, timed out, no route, ssh handshake…) means the engine
+    // cannot be reached; an HTTP status means it answered.
+    if (e.statusCode === undefined && (e.code !== undefined || (err as { syscall?: string }).syscall !== undefined || /ssh|handshake|socket hang up/i.test(e.message ?? ''))) {
       const hint = e.code === 'EACCES' || e.code === 'EPERM' ? 'no permission to use the socket (add yourself to the docker group)' : 'start Docker, or point DOCKER_HOST / dockerfileSize.engine.host at a running engine';
-      return new EngineError('unreachable', `no engine answers at ${at} (${e.code}): ${hint}`);
+      return new EngineError('unreachable', `no engine answers at ${at} (${e.code ?? e.message}): ${hint}`);
     }
     const detail = e.json?.message ?? e.message ?? String(err);
     return new EngineError('failed', `${what}: the engine at ${at} answered with an error: ${detail.trim()}`);

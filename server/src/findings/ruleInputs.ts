@@ -4,8 +4,8 @@
 import { dirname } from 'node:path';
 import type { ImageAnalysis, LayerContents } from '../core/analysis';
 import type { DockerfileModel } from '../core/dockerfile';
-import { shellPrefixes, type ImageInfo } from '../core/history';
-import { layersOfRows } from '../core/layers';
+import type { ImageInfo } from '../core/history';
+import { layersForImage } from '../core/layers';
 import { matchHistory, type MatchOptions } from '../core/match';
 import type { ReportFinding } from '../core/report';
 import { DEFAULT_MIN_BYTES, layerOfFromMatch, type Finding, type RuleContext } from '../core/rules/index';
@@ -32,6 +32,8 @@ export async function gatherInputs(dockerfilePath: string | null, model: Dockerf
 export interface Measured {
   readonly analysis: ImageAnalysis;
   readonly contents: LayerContents | null;
+  /** The image's history as the analysis read it (with empty_layer). */
+  readonly info?: ImageInfo;
 }
 
 /** A RuleContext for any text of the file: the inputs stay, the match is redone for the text. */
@@ -39,8 +41,8 @@ export function contextFactory(inputs: GatheredInputs, image: { readonly info: I
   measured: Measured | null, minBytes: number): (model: DockerfileModel) => RuleContext {
   return (model) => {
     const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
-    const shells = shellPrefixes(model.instructions.filter((i) => i.keyword === 'SHELL' && i.json).map((i) => i.json!));
-    const rows = match ? layersOfRows(image!.info.history, image!.info.layers.length, match.builder, shells).layerOf : [];
+    // With an analysis, its history knows each row's empty_layer: the pairing is then exact.
+    const rows = match ? layersForImage(measured?.info ?? image!.info, model, match.builder).layerOf : [];
     return {
       model, match, builder: match ? match.builder : null, analysis: measured?.analysis ?? null, contents: measured?.contents ?? null,
       layerOf: layerOfFromMatch(match, rows), buildContext: inputs.buildContext, imageSizes: inputs.imageSizes,

@@ -12,6 +12,8 @@ export const UNTRUSTED_BUILD = 'Building runs this Dockerfile\'s commands, so it
 
 export function registerBuild(session: Session): void {
   const running = new Map<string, { buildId: string; abort: AbortController }>();
+  // A session that ends cancels its builds.
+  session.own({ dispose: () => { for (const b of running.values()) b.abort.abort(); } });
 
   session.connection.onNotification(CancelBuildNotification.type, ({ buildId }) => {
     for (const b of running.values()) if (b.buildId === buildId) b.abort.abort();
@@ -24,16 +26,17 @@ export function registerBuild(session: Session): void {
     if (running.has(file)) throw new ResponseError(3, `A build of ${file} is already running: wait for it, or cancel it.`);
     const abort = new AbortController();
     running.set(file, { buildId, abort });
+    let context: Awaited<ReturnType<typeof contextTar>> | undefined;
     try {
       const settings = await session.settings.get(uri);
       const conn = session.engines.for(settings);
       const version = await conn.engine.version();
       const builder = options.builder === 'auto' ? (version.product === 'podman' ? 'legacy' : 'buildkit') : options.builder;
-      await session.recordPrevious(uri);
+      await session.recordPrevious(uri).catch((e: unknown) => session.connection.console.warn(`previous build not recorded: ${(e as Error).message}`));
       const doc = session.documents.get(uri);
       const model = doc ? session.model(doc) : null;
       const stage = options.target ?? (model ? String(model.stages.at(-1)?.name ?? Math.max(0, model.stages.length - 1)) : '0');
-      const context = await contextTar(options.contextDir, file);
+      context = await contextTar(options.contextDir, file);
       const log = (line: string) => void session.connection.sendNotification(BuildLogNotification.type, { buildId, line });
       log(`building ${file} in ${options.contextDir} as ${options.tag} with ${builder === 'buildkit' ? 'BuildKit' : 'the legacy builder'} on ${conn.status.url}`);
       const result = await conn.engine.build({
@@ -53,6 +56,8 @@ export function registerBuild(session: Session): void {
       throw new ResponseError(4, (e as Error).message);
     } finally {
       running.delete(file);
+      // A build that failed or was cancelled before reading the whole context leaves the walk waiting: end it.
+      (context?.stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
     }
   });
 }

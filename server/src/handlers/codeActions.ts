@@ -4,7 +4,7 @@
 import { CodeActionKind, type CodeAction, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { fixAll, type FileChange, type Finding, type Fix } from '../core/rules/index';
+import type { FileChange, Finding, Fix } from '../core/rules/index';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 import { toDiagnostic } from './diagnostics';
@@ -19,29 +19,37 @@ function overlaps(a: Range, b: Range): boolean {
 /** The edit of a fix: the Dockerfile's text edits, and files beside it (`.dockerignore`) created or changed. */
 export function workspaceEdit(uri: string, version: number, fix: Pick<Fix, 'edits' | 'files'>): WorkspaceEdit {
   const files: readonly FileChange[] = fix.files ?? [];
-  if (!files.length) return { changes: { [uri]: [...fix.edits] } };
   const file = fsPathOf(uri);
+  // An unsaved document has no folder: edits of files beside it have nowhere to go.
+  if (!files.length || !file) return { changes: { [uri]: [...fix.edits] } };
   const changes: NonNullable<WorkspaceEdit['documentChanges']> = [];
   if (fix.edits.length) changes.push({ textDocument: { uri, version }, edits: [...fix.edits] });
   for (const f of files) {
-    const target = pathToFileURL(join(file ? dirname(file) : '/', f.path)).href;
+    const target = pathToFileURL(join(dirname(file), f.path)).href;
     if (f.create) changes.push({ kind: 'create', uri: target, options: { ignoreIfExists: true } });
     changes.push({ textDocument: { uri: target, version: null }, edits: [...f.edits] });
   }
   return { documentChanges: changes };
 }
 
-/** The whole text replaced, and each other file (`.dockerignore`) written with its new content. */
-function fixAllEdit(uri: string, version: number, whole: Range, text: string, files: ReadonlyArray<{ path: string; content: string }>): WorkspaceEdit {
-  if (!files.length) return { changes: { [uri]: [{ range: whole, newText: text }] } };
-  const dir = dirname(fsPathOf(uri) ?? '/');
+/**
+ * The whole text replaced, and each other file (`.dockerignore`) given its new content: created when it was absent,
+ * else its old content (as the rules read it, and as it still is on disk — checked just before) replaced.
+ */
+function fixAllEdit(uri: string, version: number, whole: Range, text: string, files: ReadonlyArray<{ path: string; content: string }>,
+  before: string | null): WorkspaceEdit {
+  const file = fsPathOf(uri);
+  if (!files.length || !file) return { changes: { [uri]: [{ range: whole, newText: text }] } };
   const origin = { line: 0, character: 0 };
+  const lines = (before ?? '').split(/\r\n|\n|\r/);
+  const end = { line: lines.length - 1, character: lines.at(-1)!.length };
   return {
     documentChanges: [
       { textDocument: { uri, version }, edits: [{ range: whole, newText: text }] },
       ...files.flatMap((f) => {
-        const target = pathToFileURL(join(dir, f.path)).href;
-        return [{ kind: 'create' as const, uri: target, options: { overwrite: true } }, { textDocument: { uri: target, version: null }, edits: [{ range: { start: origin, end: origin }, newText: f.content }] }];
+        const target = pathToFileURL(join(dirname(file), f.path)).href;
+        const edit = { textDocument: { uri: target, version: null }, edits: [{ range: { start: origin, end: before === null ? origin : end }, newText: f.content }] };
+        return before === null ? [{ kind: 'create' as const, uri: target, options: { ignoreIfExists: true } }, edit] : [edit];
       }),
     ],
   };
@@ -66,13 +74,17 @@ export function registerCodeActions(session: Session): void {
     if (wants(CodeActionKind.QuickFix)) {
       for (const f of r.findings) if (overlaps(f.range, params.range)) actions.push(...quickFixes(uri, doc.version, f));
     }
-    if (wants(FIX_ALL_KIND) && r.findings.some((f) => f.fixes.some((x) => x.preferred))) {
-      const all = fixAll(doc.getText(), r.makeContext, { disabled: r.disabled });
-      if (all.applied.length) {
+    // Fix-all re-parses between fixes: worth it only when asked for by kind (the source action menu, fix-all on save),
+    // not for the light bulb the editor requests on every cursor move.
+    const askedForFixAll = only?.some((o) => FIX_ALL_KIND === o || FIX_ALL_KIND.startsWith(`${o}.`)) ?? false;
+    if (askedForFixAll && r.findings.some((f) => f.fixes.some((x) => x.preferred))) {
+      const all = await session.findings.fixAll(uri);
+      if (!all) return actions;
+      if (all.applied.length && all.version === doc.version) {
         const end = doc.positionAt(doc.getText().length);
         actions.push({
           title: `Fix all size issues (${all.applied.length})`, kind: FIX_ALL_KIND,
-          edit: fixAllEdit(uri, doc.version, { start: { line: 0, character: 0 }, end }, all.text, all.files),
+          edit: fixAllEdit(uri, doc.version, { start: { line: 0, character: 0 }, end }, all.text, all.files, all.dockerignoreBefore),
         });
       }
     }

@@ -2,6 +2,8 @@
 // the image's analysis changes, and when settings change. Codes are the rules' stable strings, each linking to its page.
 import { DiagnosticSeverity, type Diagnostic } from 'vscode-languageserver/node';
 import { ruleDocUrl, type Finding } from '../core/rules/index';
+import { dirname } from 'node:path';
+import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
@@ -26,14 +28,30 @@ export function registerDiagnostics(session: Session): void {
     clearTimeout(timers.get(uri));
     timers.set(uri, setTimeout(() => { timers.delete(uri); void publish(uri); }, delay));
   };
-  session.documents.onDidOpen((e) => soon(e.document.uri, 0));
-  session.documents.onDidChangeContent((e) => soon(e.document.uri, TYPING_DEBOUNCE_MS));
-  session.documents.onDidSave((e) => { session.findings.invalidateInputs(e.document.uri); soon(e.document.uri, 0); });
-  session.documents.onDidClose((e) => {
-    clearTimeout(timers.get(e.document.uri));
-    void session.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  session.own({ dispose: () => { for (const t of timers.values()) clearTimeout(t); timers.clear(); } });
+  session.own(session.documents.onDidOpen((e) => soon(e.document.uri, 0)));
+  session.own(session.documents.onDidChangeContent((e) => soon(e.document.uri, TYPING_DEBOUNCE_MS)));
+  session.own(session.documents.onDidSave((e) => {
+    const file = fsPathOf(e.document.uri);
+    if (file) session.findings.invalidateContext(dirname(file));
+    soon(e.document.uri, 0);
+  }));
+  // A .dockerignore changed (the client watches them): the build context it describes is read again.
+  session.connection.onDidChangeWatchedFiles(({ changes }) => {
+    for (const c of changes) {
+      const file = fsPathOf(c.uri);
+      if (file) session.findings.invalidateContext(dirname(file));
+    }
+    for (const d of session.documents.all()) soon(d.uri, 0);
   });
-  session.onDocumentChange((uri) => soon(uri, 0));
-  session.onAnalysisChange((uri) => soon(uri, 0));
-  session.onSettingsChange(() => { for (const d of session.documents.all()) soon(d.uri, 0); });
+  session.own(session.documents.onDidClose((e) => {
+    clearTimeout(timers.get(e.document.uri));
+    timers.delete(e.document.uri);
+    void session.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+  }));
+  session.own(session.onDocumentChange((uri) => soon(uri, 0)), session.onAnalysisChange((uri) => soon(uri, 0)));
+  session.own(session.onSettingsChange(() => {
+    session.findings.invalidateAll();
+    for (const d of session.documents.all()) soon(d.uri, 0);
+  }));
 }

@@ -27,6 +27,7 @@ export function layerRows(view: DocumentView): LayerRow[] {
   match.instructions.forEach((m, k) => { if (m.row !== null) byRow.set(m.row, k); });
   const baseEnd = (match.base?.rows ?? 0) + (match.base?.triggerRows.length ?? 0);
   const out: LayerRow[] = [];
+  const lines = view.model.text.split(/\r\n|\n|\r/);
   let stage = match.chain[0] ?? 0;
   info.history.forEach((h, row) => {
     const layer = view.rowLayers!.layerOf[row];
@@ -34,7 +35,7 @@ export function layerRows(view: DocumentView): LayerRow[] {
     const inst = k !== undefined ? view.model.instructions[k] : undefined;
     if (inst) stage = inst.stage;
     if (layer == null) return;
-    const text = inst ? view.model.text.split(/\r\n|\n|\r/, inst.range.start.line + 1)[inst.range.start.line]!.trim() : h.createdBy.replace(/ # buildkit$/, '');
+    const text = inst ? (lines[inst.range.start.line] ?? '').trim() : h.createdBy.replace(/ # buildkit$/, '');
     out.push({
       layer, row, base: row < baseEnd && !inst, stage, instruction: k ?? null,
       keyword: inst?.keyword ?? (/^(?:\/bin\/sh -c #\(nop\)\s+)?([A-Z]+)\b/.exec(h.createdBy)?.[1] ?? 'RUN'),

@@ -5,6 +5,7 @@ import type { ImageAnalysis } from '../core/analysis';
 import { instructionAtLine } from '../core/dockerfile';
 import { formatBytes } from '../core/format';
 import { AnalyseRequest, LayerAtLineRequest, LayersChangedNotification, LayersRequest, type LayerNode, type LayersResult } from '../protocol';
+import { fsPathOf } from '../state/documentImages';
 import type { DocumentView, Session } from '../state/session';
 import { layerRows, type LayerRow } from './layerRows';
 
@@ -53,7 +54,9 @@ function files(session: Session, view: DocumentView, layer: number, dir: string,
   const why = analysisMessage(session, imageId);
   if (!done?.contents || why) return result(done ? 'ok' : session.analyses.state(imageId)?.status === 'failed' ? 'failed' : 'analysing', why ?? 'no contents', [{ id: `message:${layer}`, kind: 'message', label: why ?? 'no contents', hasChildren: false }], imageId);
   const page = done.contents.listDir(layer, dir, { offset, limit });
-  const waste = done.analysis.attribution.filter((w) => w.addedLayer === layer);
+  // Only the waste under this directory can touch its children.
+  const prefix = dir === '/' ? '/' : `${dir}/`;
+  const waste = done.analysis.attribution.filter((w) => w.addedLayer === layer && (w.path.startsWith(prefix) || prefix.startsWith(`${w.path}/`)));
   const nodes: LayerNode[] = page.children.map((c) => {
     const removable = waste.filter((w) => w.path === c.path || c.path.startsWith(`${w.path}/`) || w.path.startsWith(`${c.path}/`));
     const removableBytes = removable.reduce((s, w) => s + w.bytes, 0);
@@ -81,23 +84,61 @@ async function layers(session: Session, uri: string, parent: string | null, offs
   const analysis = session.analyses.result(imageId)?.analysis ?? null;
   const rows = layerRows(view);
   if (parent === null) return result('ok', s.message, [topLevel(view, analysis, analysisMessage(session, imageId) ?? '')], imageId);
+  if (parent === 'previous') return result('ok', '', await previousLines(session, view), imageId);
   if (parent === 'image' || parent.startsWith('stage:')) {
+    const previous = parent === 'image' ? await previousNode(session, view) : [];
     const stages = [...new Set(rows.filter((r) => !r.base).map((r) => r.stage))];
     if (parent === 'image' && stages.length > 1) {
       const base = rows.filter((r) => r.base);
       const baseNode: LayerNode[] = base.length ? [baseGroup(view, base)] : [];
-      return result('ok', '', [...baseNode, ...stages.map((st) => stageNode(view, st, rows.filter((r) => r.stage === st && !r.base)))], imageId);
+      return result('ok', '', [...baseNode, ...stages.map((st) => stageNode(view, st, rows.filter((r) => r.stage === st && !r.base))), ...previous], imageId);
     }
     const mine = rows.filter((r) => !r.base && (parent === 'image' || r.stage === Number(parent.slice(6))));
     const base = parent === 'image' ? rows.filter((r) => r.base) : [];
-    return result('ok', '', [...(base.length ? [baseGroup(view, base)] : []), ...mine.map((r) => layerNode(r, view, analysis))], imageId);
+    return result('ok', '', [...(base.length ? [baseGroup(view, base)] : []), ...mine.map((r) => layerNode(r, view, analysis)), ...previous], imageId);
   }
   if (parent === 'base') return result('ok', '', rows.filter((r) => r.base).map((r) => layerNode(r, view, analysis)), imageId);
   const layer = /^layer:(\d+)$/.exec(parent);
   if (layer) return files(session, view, Number(layer[1]), '/', offset, limit);
-  const path = /^(?:path|more):(\d+):(.*?)(?::(\d+))?$/.exec(parent);
-  if (path) return files(session, view, Number(path[1]), path[2]!, path[3] ? Number(path[3]) : offset, limit);
+  // 'path:<layer>:<dir>' and 'more:<layer>:<dir>:<offset>' (only "more" ids carry an offset: a file may end in ':123').
+  const more = /^more:(\d+):(.*):(\d+)$/.exec(parent);
+  if (more) return files(session, view, Number(more[1]), more[2]!, Number(more[3]), limit);
+  const path = /^path:(\d+):(.*)$/.exec(parent);
+  if (path) return files(session, view, Number(path[1]), path[2]!, offset, limit);
   return result('ok', '', [], imageId);
+}
+
+/** The build before this one, from the sizes recorded when it was replaced (an image prune cannot lose them). */
+async function previousNode(session: Session, view: DocumentView): Promise<LayerNode[]> {
+  const file = fsPathOf(view.doc.uri);
+  const prev = file ? await session.previousBuilds.get(file) : undefined;
+  const now = view.state.image!.info;
+  if (!prev || prev.imageId === now.id) return [];
+  const delta = now.sizeBytes - prev.sizeBytes;
+  return [{
+    id: 'previous', kind: 'previous', label: `previous build: ${prev.ref}`, sizeBytes: prev.sizeBytes, hasChildren: prev.lines.size > 0,
+    status: `${delta >= 0 ? '+' : ''}${formatBytes(delta)} since`,
+    detail: `**previous build** \`${prev.ref}\` (${prev.imageId.replace(/^sha256:/, '').slice(0, 12)}) · ${formatBytes(prev.sizeBytes)}, recorded ${prev.recordedAt.replace('T', ' ').replace(/\.\d+Z$/, ' UTC')}\n\nnow \`${view.state.image!.ref}\` · ${formatBytes(now.sizeBytes)}`,
+  }];
+}
+
+/** The previous build's size per line, beside what the line weighs now. */
+async function previousLines(session: Session, view: DocumentView): Promise<LayerNode[]> {
+  const file = fsPathOf(view.doc.uri);
+  const prev = file ? await session.previousBuilds.get(file) : undefined;
+  if (!prev) return [];
+  const lines = view.model.text.split(/\r\n|\n|\r/);
+  return [...prev.lines].sort((a, b) => a[0] - b[0]).map(([line, bytes]): LayerNode => {
+    const inst = instructionAtLine(view.model, line - 1);
+    const now = inst ? view.match!.instructions[inst.index]!.layerBytes : null;
+    const text = (lines[line - 1] ?? '').trim();
+    return {
+      id: `previous:${line}`, kind: 'layer', label: text.length > 100 ? `${text.slice(0, 99)}…` : text || `line ${line}`, sizeBytes: bytes,
+      keyword: inst?.keyword ?? 'RUN', hasChildren: false, status: now === null ? 'not in this build' : now === bytes ? 'unchanged' : `now ${formatBytes(now)}`,
+      ...(inst ? { range: { startLine: inst.range.start.line, endLine: inst.range.end.line } } : {}),
+      detail: `line ${line} · was ${formatBytes(bytes)}${now !== null ? ` · now ${formatBytes(now)}` : ''}`,
+    };
+  });
 }
 
 function baseGroup(view: DocumentView, base: LayerRow[]): LayerNode {
@@ -141,6 +182,5 @@ export function registerLayers(session: Session): void {
   session.connection.onRequest(AnalyseRequest.type, ({ uri }) => session.analyse(uri, true));
 
   const changed = (uri: string) => void session.connection.sendNotification(LayersChangedNotification.type, { uri });
-  session.onDocumentChange(changed);
-  session.onAnalysisChange(changed);
+  session.own(session.onDocumentChange(changed), session.onAnalysisChange(changed));
 }

@@ -4,8 +4,8 @@ import { StatusNotification } from '../protocol';
 import type { Session } from '../state/session';
 
 export function registerStatus(session: Session, canRefreshHints: boolean): void {
-  session.onDocumentChange((uri) => {
+  session.own(session.onDocumentChange((uri) => {
     void session.connection.sendNotification(StatusNotification.type, session.status(uri));
     if (canRefreshHints) void session.connection.languages.inlayHint.refresh().catch(() => undefined);
-  });
+  }));
 }

@@ -17,10 +17,22 @@ export class CachingSource implements ImageSource {
   /** True while the event stream is connected: then nothing expires by time. */
   watched = false;
 
-  constructor(private readonly inner: ImageSource, private readonly now: () => number = Date.now) {}
+  /**
+   * `observe` hears how each real round trip to the engine went (null: it answered): answers served from the cache say
+   * nothing about whether the engine is up.
+   */
+  constructor(private readonly inner: ImageSource, private readonly now: () => number = Date.now,
+    private readonly observe: (error: unknown) => void = () => undefined) {}
 
   get endpoint(): string {
     return this.inner.endpoint;
+  }
+
+  /** The event stream was down: anything may have changed, deleted ids included. */
+  invalidateAll(): void {
+    this.invalidate();
+    this.details.clear();
+    this.histories.clear();
   }
 
   /** Something changed on the engine: lists and tags are stale; `deleted` ids are gone for good. */
@@ -35,12 +47,12 @@ export class CachingSource implements ImageSource {
   }
 
   version(): Promise<EngineVersion> {
-    return this.inner.version();
+    return this.ask(this.inner.version());
   }
 
   list(): Promise<ImageSummary[]> {
     const fresh = this.list$ && (this.watched || this.now() - this.list$.at < UNWATCHED_TTL_MS);
-    if (!fresh) this.list$ = { at: this.now(), value: this.forget(this.inner.list(), () => { this.list$ = null; }) };
+    if (!fresh) this.list$ = { at: this.now(), value: this.forget(this.ask(this.inner.list()), () => { this.list$ = null; }) };
     return this.list$!.value;
   }
 
@@ -48,7 +60,7 @@ export class CachingSource implements ImageSource {
     const cache = ID.test(ref) ? this.details : this.byRef;
     let p = cache.get(ref);
     if (!p) {
-      p = this.forget(this.inner.inspect(ref), () => cache.delete(ref));
+      p = this.forget(this.ask(this.inner.inspect(ref)), () => cache.delete(ref));
       cache.set(ref, p);
       void p.then((d) => { if (!this.details.has(d.id)) this.details.set(d.id, Promise.resolve(d)); }, () => undefined);
     }
@@ -59,14 +71,19 @@ export class CachingSource implements ImageSource {
     const cache = ID.test(ref) ? this.histories : this.historyByRef;
     let p = cache.get(ref);
     if (!p) {
-      p = this.forget(this.inner.history(ref), () => cache.delete(ref));
+      p = this.forget(this.ask(this.inner.history(ref)), () => cache.delete(ref));
       cache.set(ref, p);
     }
     return p;
   }
 
   export(ref: string): Promise<NodeJS.ReadableStream> {
-    return this.inner.export(ref);
+    return this.ask(this.inner.export(ref));
+  }
+
+  private ask<T>(p: Promise<T>): Promise<T> {
+    p.then(() => this.observe(null), (e: unknown) => this.observe(e));
+    return p;
   }
 
   /** Failures are not remembered: the next call asks again. */

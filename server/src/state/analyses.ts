@@ -44,6 +44,15 @@ export class Analyses implements Disposable {
     return true;
   }
 
+  /** Drops what images nobody uses any more hold in memory (the disk cache keeps them) and stops their analyses. */
+  retain(inUse: ReadonlySet<string>): void {
+    for (const id of [...this.states.keys()]) {
+      if (inUse.has(id)) continue;
+      this.running.get(id)?.abort();
+      this.states.delete(id);
+    }
+  }
+
   dispose(): void {
     for (const c of this.running.values()) c.abort();
     this.listeners.clear();
@@ -60,7 +69,7 @@ export class Analyses implements Disposable {
     this.set(imageId, { status: 'running', percent: null });
     const progress = this.canReportProgress ? await this.connection.window.createWorkDoneProgress().catch(() => null) : null;
     progress?.begin(`Analysing the layers of ${ref}`, 0, 'starting the export…', true);
-    progress?.token.onCancellationRequested(() => abort.abort());
+    const cancel = progress?.token.onCancellationRequested(() => abort.abort());
     try {
       const result = await analyzeImage({ engine: source, image: imageId }, {
         signal: abort.signal, cache: this.cache,
@@ -71,12 +80,15 @@ export class Analyses implements Disposable {
           if (s?.status === 'running' && s.percent !== percent) this.states.set(imageId, { status: 'running', percent });
         },
       });
+      if (!this.states.has(imageId)) return; // evicted while it ran
       this.set(imageId, { status: 'done', result });
     } catch (e) {
+      if (abort.signal.aborted && !this.states.has(imageId)) return; // evicted: nobody is waiting for it
       if (e instanceof AbortedError || abort.signal.aborted) this.set(imageId, { status: 'cancelled' });
       else this.set(imageId, { status: 'failed', message: (e as Error).message });
     } finally {
       this.running.delete(imageId);
+      cancel?.dispose();
       progress?.done();
     }
   }

@@ -11,6 +11,8 @@ import type { EngineConnection, Engines } from './engines';
 
 export interface ImageState {
   readonly image: ResolvedImage | null;
+  /** The root base and stage the image's match options were computed for (`image.matchOptions`). */
+  readonly baseKey?: string;
   readonly conn: EngineConnection | null;
   /** `image` is the last one known: the engine is not answering now. */
   readonly cached: boolean;
@@ -37,10 +39,20 @@ export function fsPathOf(uri: string): string | null {
   }
 }
 
+/** The chain's root base and the target stage: what a base-aware match depends on. */
+export function baseKeyOf(model: DockerfileModel, image: ResolvedImage): string {
+  const stage = targetStage(model, image.info);
+  const root = model.stages[stageChain(model, stage)[0] ?? -1];
+  return `${image.info.id} ${stage} ${root?.base.kind === 'image' ? root.base.ref : root?.base.kind ?? ''}`;
+}
+
 export class DocumentImages {
   private readonly states = new Map<string, ImageState>();
   private readonly inflight = new Map<string, Promise<ImageState>>();
-  private readonly options = new Map<string, Promise<MatchOptions>>();
+  /** Asked to refresh while a resolution ran: resolve once more after it (it may have started before the change). */
+  private readonly dirty = new Set<string>();
+  private readonly options = new Map<string, MatchOptions>();
+  private readonly optionsRunning = new Set<string>();
   /** Kept across discoveries: after an engine event only new images are scored. */
   readonly scores = new ScoreCache();
 
@@ -56,25 +68,44 @@ export class DocumentImages {
     return known ? Promise.resolve(known) : this.refresh(uri);
   }
 
-  /** Resolves again; concurrent calls share one resolution. */
+  /**
+   * Resolves again. Concurrent calls share one resolution; a call made while one runs (a selection, new settings, an
+   * engine event) gets one more after it, since the running one may have started before the change.
+   */
   refresh(uri: string): Promise<ImageState> {
-    let p = this.inflight.get(uri);
-    if (!p) {
-      p = this.resolve(uri).then((s) => {
-        this.inflight.delete(uri);
-        const old = this.states.get(uri);
-        this.states.set(uri, s);
-        if (!old || old.image?.info.id !== s.image?.info.id || old.cached !== s.cached || old.message !== s.message) this.deps.onChange(uri);
-        return s;
-      });
-      this.inflight.set(uri, p);
+    const running = this.inflight.get(uri);
+    if (running) {
+      this.dirty.add(uri);
+      return running.then(() => this.inflight.get(uri) ?? this.states.get(uri) ?? this.refresh(uri));
     }
+    const p = this.resolve(uri).then((s) => {
+      this.inflight.delete(uri);
+      // Closed while it was being resolved: nothing to keep, nothing to announce.
+      if (!this.deps.modelOf(uri)) return s;
+      const old = this.states.get(uri);
+      this.states.set(uri, s);
+      if (!old || old.image?.info.id !== s.image?.info.id || old.cached !== s.cached || old.message !== s.message) this.deps.onChange(uri);
+      if (this.dirty.delete(uri)) void this.refresh(uri);
+      return s;
+    });
+    this.inflight.set(uri, p);
     return p;
   }
 
-  /** Every open document on this connection, after the engine changed. */
-  refreshAll(conn?: EngineConnection): void {
-    for (const [uri, s] of this.states) if (!conn || s.conn === conn) void this.refresh(uri);
+  /** Every open document on this connection (all, without one), after the engine or the settings changed. */
+  async refreshAll(conn?: EngineConnection): Promise<void> {
+    if (!conn) this.options.clear();
+    await Promise.all([...this.states].filter(([, s]) => !conn || s.conn === conn).map(([uri]) => this.refresh(uri)));
+  }
+
+  /** The images open documents use now (what analyses and caches should keep). */
+  inUse(): Set<string> {
+    return new Set([...this.states.values()].flatMap((s) => (s.image ? [s.image.info.id] : [])));
+  }
+
+  /** The engine connections open documents use now. */
+  connectionsInUse(): Set<EngineConnection> {
+    return new Set([...this.states.values()].flatMap((s) => (s.conn ? [s.conn] : [])));
   }
 
   /** The engine stopped answering: the last numbers stay, marked cached. */
@@ -94,22 +125,30 @@ export class DocumentImages {
 
   forget(uri: string): void {
     this.states.delete(uri);
+    this.inflight.delete(uri);
+    this.dirty.delete(uri);
   }
 
-  /** Match options for the current text: the base may have changed since the image was resolved (FROM edited). */
-  matchOptions(state: ImageState, model: DockerfileModel): Promise<MatchOptions> {
+  /**
+   * Match options for the current text. The resolution computed them for the text it saw; when the user has edited the
+   * FROM since, the base is looked up again in the background (never in a keystroke's way): until then the match
+   * treats the base as unknown, and the document is announced changed when the answer comes.
+   */
+  matchOptions(state: ImageState, model: DockerfileModel, uri: string): MatchOptions {
     const image = state.image!;
+    const key = baseKeyOf(model, image);
+    if (key === state.baseKey) return image.matchOptions;
     const stage = targetStage(model, image.info);
-    const root = model.stages[stageChain(model, stage)[0] ?? -1];
-    const key = `${image.info.id} ${stage} ${root?.base.kind === 'image' ? root.base.ref : root?.base.kind ?? ''}`;
-    let p = this.options.get(key);
-    if (!p) {
-      p = image.source === 'engine' && state.conn && !state.cached
-        ? baseOptions(state.conn.source, model, image.info, stage).catch(() => ({ stage }))
-        : Promise.resolve({ stage });
-      this.options.set(key, p);
+    const known = this.options.get(key);
+    if (known) return known;
+    if (image.source === 'engine' && state.conn && !state.cached && !this.optionsRunning.has(key)) {
+      this.optionsRunning.add(key);
+      void baseOptions(state.conn.source, model, image.info, stage).then((o) => {
+        this.options.set(key, o);
+        this.deps.onChange(uri);
+      }, () => undefined).finally(() => this.optionsRunning.delete(key));
     }
-    return p;
+    return { stage };
   }
 
   private async resolve(uri: string): Promise<ImageState> {
@@ -129,19 +168,16 @@ export class DocumentImages {
       if (chosen) {
         try {
           const image = await imageFromEngine(conn.source, chosen, model, 'chosen by you');
-          conn.observe(null);
-          return { image, conn, cached: false, message: `${image.ref}: chosen by you` };
+          return { image, conn, cached: false, message: `${image.ref}: chosen by you`, baseKey: baseKeyOf(model, image) };
         } catch (e) {
           if (!(e instanceof EngineError && e.kind === 'not-found')) throw e;
           note = ` (the image you chose, ${chosen}, is gone)`;
         }
       }
       const found = await discoverImage(conn.source, model, fsPathOf(uri), { maxImages: settings.discovery.maxImages, composeRoot: this.deps.folderOf(uri), scores: this.scores });
-      conn.observe(null);
       if ('none' in found) return { image: null, conn, cached: false, message: `no image: ${found.none}${note}` };
-      return { image: found, conn, cached: false, message: `${found.ref}: ${found.reason}${note}` };
+      return { image: found, conn, cached: false, message: `${found.ref}: ${found.reason}${note}`, baseKey: baseKeyOf(model, found) };
     } catch (e) {
-      conn.observe(e);
       const unreachable = e instanceof EngineError && (e.kind === 'unreachable' || e.kind === 'timeout');
       if (unreachable && previous?.image) return { image: previous.image, conn, cached: true, message: (e as Error).message };
       return { image: null, conn, cached: false, message: (e as Error).message };

@@ -18,6 +18,11 @@ export interface EngineStatus {
 
 export type EngineChange = 'images' | 'status';
 
+/** Makes the engine client for an address: injected, so a session can run against another engine (or a fake). */
+export type EngineFactory = (resolved: ResolvedEndpoint, timeoutMs: number) => DockerodeSource;
+
+export const dockerodeEngines: EngineFactory = (resolved, timeoutMs) => DockerodeSource.connect(resolved.endpoint, timeoutMs);
+
 export class EngineConnection implements Disposable {
   readonly source: CachingSource;
   /** The engine itself, for what is not an image query (builds). */
@@ -27,10 +32,10 @@ export class EngineConnection implements Disposable {
   private readonly watcher: Disposable;
   private debounce: NodeJS.Timeout | undefined;
 
-  constructor(readonly resolved: ResolvedEndpoint, timeoutMs: number, private readonly debounceMs = 200) {
-    const raw = DockerodeSource.connect(resolved.endpoint, timeoutMs);
+  constructor(readonly resolved: ResolvedEndpoint, timeoutMs: number, connect: EngineFactory, private readonly debounceMs = 200) {
+    const raw = connect(resolved, timeoutMs);
     this.engine = raw;
-    this.source = new CachingSource(raw);
+    this.source = new CachingSource(raw, Date.now, (e) => this.observe(e));
     this.status_ = { url: resolved.endpoint.url, source: resolved.source, reachable: null, message: null, version: null };
     this.watcher = watchImageEvents(raw, {
       onEvent: (e) => {
@@ -42,8 +47,8 @@ export class EngineConnection implements Disposable {
         this.source.watched = error === null;
         if (error === null) {
           void raw.version().then((v) => this.setStatus(true, null, v), (e: unknown) => this.setStatus(false, (e as Error).message, null));
-          // Events may have been missed while the stream was down.
-          if (!wasLive) { this.source.invalidate(); this.imagesChanged(); }
+          // Events may have been missed while the stream was down: images may even have been deleted.
+          if (!wasLive) { this.source.invalidateAll(); this.imagesChanged(); }
         } else {
           // A stream that breaks says little ("aborted"); a failed reconnect says what to do (EngineError).
           const why = /^no engine answers|did not answer/.test(error) ? error : `lost the connection to the engine at ${this.status_.url} (${error}); retrying`;
@@ -94,14 +99,14 @@ export class Engines implements Disposable {
   private readonly byUrl = new Map<string, EngineConnection>();
   private readonly listeners = new Set<(conn: EngineConnection, c: EngineChange) => void>();
 
-  constructor(private readonly env: Readonly<Record<string, string | undefined>>) {}
+  constructor(private readonly env: Readonly<Record<string, string | undefined>>, private readonly connect: EngineFactory = dockerodeEngines) {}
 
   for(settings: Settings): EngineConnection {
     const resolved = resolveEndpointWithSource({ setting: settings.engine.host, env: this.env });
     const key = `${resolved.endpoint.url} ${settings.engine.timeoutMs}`;
     let conn = this.byUrl.get(key);
     if (!conn) {
-      conn = new EngineConnection(resolved, settings.engine.timeoutMs);
+      conn = new EngineConnection(resolved, settings.engine.timeoutMs, this.connect);
       const c = conn;
       conn.onChange((change) => { for (const l of this.listeners) l(c, change); });
       this.byUrl.set(key, conn);
@@ -112,6 +117,15 @@ export class Engines implements Disposable {
   onChange(fn: (conn: EngineConnection, c: EngineChange) => void): Disposable {
     this.listeners.add(fn);
     return { dispose: () => this.listeners.delete(fn) };
+  }
+
+  /** Closes the connections nobody uses any more (after settings moved the documents to another engine). */
+  retain(inUse: ReadonlySet<EngineConnection>): void {
+    for (const [key, conn] of this.byUrl) {
+      if (inUse.has(conn)) continue;
+      conn.dispose();
+      this.byUrl.delete(key);
+    }
   }
 
   dispose(): void {

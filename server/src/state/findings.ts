@@ -1,9 +1,14 @@
 // The size findings of each open document: computed for its current text against its image and what the analysis
-// measured, kept until the text, the image or the analysis changes. The inputs that read disk or the engine (build
-// context, base sizes) are gathered once per document and refreshed when the file is saved.
-import { computeFindings, type Finding, type RuleContext } from '../core/rules/index';
+// measured, kept until the text, the image, the analysis or the settings change. What reads disk or the engine is
+// kept apart and longer: the build context listing until the Dockerfile or its .dockerignore is saved, base image
+// sizes per set of base references (only when the engine answered, so an outage is not remembered).
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { computeFindings, fixAll, type Finding, type RuleContext } from '../core/rules/index';
 import type { DockerfileModel } from '../core/dockerfile';
-import { contextFactory, gatherInputs, type GatheredInputs } from '../findings/ruleInputs';
+import { readBuildContext, type BuildContextListing } from '../context/buildContext';
+import { baseImageSizes, type BaseSizes } from '../images/baseSizes';
+import { contextFactory } from '../findings/ruleInputs';
 import { fsPathOf } from './documentImages';
 import type { Session } from './session';
 
@@ -13,22 +18,42 @@ export interface DocumentFindings {
   /** The same context for any text of this document (fix-all re-parses between fixes). */
   readonly makeContext: (model: DockerfileModel) => RuleContext;
   readonly disabled: ReadonlySet<string>;
+  /** The .dockerignore as the rules read it (null: absent), to check it is unchanged before a fix writes it. */
+  readonly dockerignore: string | null;
+}
+
+export interface FixAllResult {
+  readonly version: number;
+  readonly text: string;
+  readonly applied: ReadonlyArray<{ code: string; line: number }>;
+  readonly files: ReadonlyArray<{ path: string; content: string }>;
+  /** The .dockerignore the file edits start from (null: it is created). */
+  readonly dockerignoreBefore: string | null;
 }
 
 export class Findings {
-  private readonly inputs = new Map<string, { key: string; value: Promise<GatheredInputs> }>();
+  private readonly listings = new Map<string, Promise<BuildContextListing | null>>();
+  private readonly bases = new Map<string, Promise<BaseSizes>>();
   private readonly results = new Map<string, { key: string; value: Promise<DocumentFindings | null> }>();
+  private readonly fixes = new Map<string, { version: number; value: Promise<FixAllResult | null> }>();
+  private generation = 0;
 
   constructor(private readonly session: Session) {}
 
-  /** The file changed on disk (saved): its build context and base sizes are read again. */
-  invalidateInputs(uri: string): void {
-    this.inputs.delete(uri);
-    this.results.delete(uri);
+  /** The Dockerfile or something in its build context (.dockerignore) changed on disk. */
+  invalidateContext(dir: string): void {
+    this.listings.delete(dir);
+    this.generation++;
+  }
+
+  /** Settings changed (rules switched off, minBytes): every result is recomputed. */
+  invalidateAll(): void {
+    this.generation++;
   }
 
   forget(uri: string): void {
-    this.invalidateInputs(uri);
+    this.results.delete(uri);
+    this.fixes.delete(uri);
   }
 
   get(uri: string): Promise<DocumentFindings | null> {
@@ -37,12 +62,59 @@ export class Findings {
     const state = this.session.images.current(uri);
     const imageId = state?.image?.info.id ?? '';
     const analysed = imageId && this.session.analyses.result(imageId) ? 'measured' : '';
-    const key = `${doc.version} ${imageId} ${analysed} ${state?.cached ?? ''}`;
+    const key = `${doc.version} ${imageId} ${analysed} ${state?.cached ?? ''} ${this.generation}`;
     const hit = this.results.get(uri);
     if (hit?.key === key) return hit.value;
     const value = this.compute(uri).catch(() => null);
     this.results.set(uri, { key, value });
     return value;
+  }
+
+  /** Fix-all for the current text, once per version; null when the text moved on meanwhile. */
+  fixAll(uri: string): Promise<FixAllResult | null> {
+    const doc = this.session.documents.get(uri);
+    if (!doc) return Promise.resolve(null);
+    const hit = this.fixes.get(uri);
+    if (hit?.version === doc.version) return hit.value;
+    const value = (async (): Promise<FixAllResult | null> => {
+      let r = await this.get(uri);
+      const file = fsPathOf(uri);
+      if (r && file) {
+        // The rules' .dockerignore must still be the one on disk, or the fix would overwrite the user's edits.
+        const now = await readFile(join(dirname(file), '.dockerignore'), 'utf8').catch(() => null);
+        if (now !== r.dockerignore) {
+          this.invalidateContext(dirname(file));
+          r = await this.get(uri);
+        }
+      }
+      const current = this.session.documents.get(uri);
+      if (!r || !current || current.version !== r.version) return null;
+      const all = fixAll(current.getText(), r.makeContext, { disabled: r.disabled });
+      return { version: r.version, text: all.text, applied: all.applied, files: all.files, dockerignoreBefore: r.dockerignore };
+    })().catch(() => null);
+    this.fixes.set(uri, { version: doc.version, value });
+    return value;
+  }
+
+  private listing(dir: string): Promise<BuildContextListing | null> {
+    let l = this.listings.get(dir);
+    if (!l) {
+      l = readBuildContext(dir);
+      this.listings.set(dir, l);
+    }
+    return l;
+  }
+
+  private baseSizes(model: DockerfileModel, source: Parameters<typeof baseImageSizes>[1]['source']): Promise<BaseSizes> {
+    const key = model.stages.map((s) => (s.base.kind === 'image' ? s.base.ref : '')).join(' ');
+    let b = this.bases.get(key);
+    if (!b) {
+      b = baseImageSizes(model, { source, mirror: this.session.options.env.DFSIZE_REGISTRY_MIRROR || null });
+      // Only what an answering engine said is kept: without one, ask again next time.
+      if (source) this.bases.set(key, b);
+      b.catch(() => this.bases.delete(key));
+    }
+    return b;
   }
 
   private async compute(uri: string): Promise<DocumentFindings | null> {
@@ -51,18 +123,17 @@ export class Findings {
     const settings = await this.session.settings.get(uri);
     const image = view.state.image;
     const source = image?.source === 'engine' && view.state.conn && !view.state.cached ? view.state.conn.source : null;
-    const baseKey = view.model.stages.map((s) => (s.base.kind === 'image' ? s.base.ref : '')).join(' ');
-    let gathered = this.inputs.get(uri);
-    if (!gathered || gathered.key !== baseKey) {
-      gathered = { key: baseKey, value: gatherInputs(fsPathOf(uri), view.model, source, this.session.options.env) };
-      this.inputs.set(uri, gathered);
-    }
-    const inputs = await gathered.value;
-    const options = image ? await this.session.images.matchOptions(view.state, view.model) : null;
+    const file = fsPathOf(uri);
+    const [listing, bases] = await Promise.all([file ? this.listing(dirname(file)) : Promise.resolve(null), this.baseSizes(view.model, source)]);
+    const options = image ? this.session.images.matchOptions(view.state, view.model, uri) : null;
     const analysed = image ? this.session.analyses.result(image.info.id) : null;
-    const makeContext = contextFactory(inputs, image && options ? { info: image.info, matchOptions: options } : null,
-      analysed ? { analysis: analysed.analysis, contents: analysed.contents } : null, settings.rules.minBytes);
+    const makeContext = contextFactory({ buildContext: listing, imageSizes: bases.sizes, imageSizesFrom: bases.from },
+      image && options ? { info: image.info, matchOptions: options } : null,
+      analysed ? { analysis: analysed.analysis, contents: analysed.contents, info: analysed.info } : null, settings.rules.minBytes);
     const disabled = new Set(settings.rules.disabled);
-    return { version: view.doc.version, findings: computeFindings(makeContext(view.model), { disabled }), makeContext, disabled };
+    return {
+      version: view.doc.version, findings: computeFindings(makeContext(view.model), { disabled }), makeContext, disabled,
+      dockerignore: listing?.dockerignore ?? null,
+    };
   }
 }

@@ -1,7 +1,8 @@
 // What the previous build of each Dockerfile measured, line by line, so that after a rebuild every hint can show its
 // change (`45.3 MB (+12.1 MB)`). Kept as numbers in the server's storage folder, not as an image: a
 // `docker image prune` cannot take it away.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface PreviousBuild {
@@ -18,6 +19,8 @@ interface Stored { imageId: string; ref: string; sizeBytes: number; lines: Array
 export class PreviousBuilds {
   private readonly byFile = new Map<string, PreviousBuild>();
   private loaded: Promise<void> | null = null;
+  /** Writes one after another: two builds of different files may record at once. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(private readonly file: string | null) {}
 
@@ -33,13 +36,23 @@ export class PreviousBuilds {
   async record(dockerfile: string, build: Omit<PreviousBuild, 'recordedAt'>): Promise<void> {
     await this.load();
     this.byFile.set(dockerfile, { ...build, recordedAt: new Date().toISOString() });
-    if (!this.file) return;
-    const data: Record<string, Stored> = {};
-    for (const [k, v] of this.byFile) data[k] = { imageId: v.imageId, ref: v.ref, sizeBytes: v.sizeBytes, lines: [...v.lines], recordedAt: v.recordedAt };
-    await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    await writeFile(tmp, JSON.stringify(data));
-    await rename(tmp, this.file);
+    const file = this.file;
+    if (!file) return;
+    this.writing = this.writing.then(async () => {
+      const data: Record<string, Stored> = {};
+      for (const [k, v] of this.byFile) data[k] = { imageId: v.imageId, ref: v.ref, sizeBytes: v.sizeBytes, lines: [...v.lines], recordedAt: v.recordedAt };
+      await mkdir(dirname(file), { recursive: true });
+      // temp + rename: a reader sees the old file or the new one, never a part.
+      const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      try {
+        await writeFile(tmp, JSON.stringify(data));
+        await rename(tmp, file);
+      } catch (e) {
+        await unlink(tmp).catch(() => undefined);
+        throw e;
+      }
+    });
+    await this.writing;
   }
 
   private load(): Promise<void> {

@@ -4,7 +4,7 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
-import { layersOfRows, type RowLayers } from '../core/layers';
+import { layersForImage, modelShells, type RowLayers } from '../core/layers';
 import { matchHistory, type MatchOptions, type MatchResult } from '../core/match';
 import type { Disposable } from '../engine/source';
 import type { Status } from '../protocol';
@@ -14,7 +14,7 @@ import { Analyses } from './analyses';
 import { Findings } from './findings';
 import { PreviousBuilds } from './previousBuilds';
 import { DocumentImages, fsPathOf, type ImageState } from './documentImages';
-import { Engines } from './engines';
+import { Engines, type EngineFactory } from './engines';
 import { SettingsStore } from './settings';
 
 export interface DocumentView {
@@ -36,6 +36,8 @@ export interface SessionOptions {
   /** Where analyses are cached; default the CLI's cache folder. */
   readonly storageDir: string | null;
   readonly canReportProgress: boolean;
+  /** How engine clients are made (default: dockerode); injected, never made inside a method. */
+  readonly engineFactory?: EngineFactory;
 }
 
 export class Session implements Disposable {
@@ -55,7 +57,7 @@ export class Session implements Disposable {
 
   constructor(readonly connection: Connection, readonly documents: TextDocuments<TextDocument>, readonly options: SessionOptions) {
     this.settings = new SettingsStore(connection, options.canAskConfiguration, options.trusted, options.initialSettings);
-    this.engines = new Engines(options.env);
+    this.engines = new Engines(options.env, options.engineFactory);
     this.images = new DocumentImages({
       engines: this.engines,
       settings: this.settings,
@@ -71,8 +73,9 @@ export class Session implements Disposable {
         if (change === 'images' || conn.status.reachable) this.images.refreshAll(conn);
         else this.images.markUnreachable(conn);
       }),
-      // A document found its image: analyse it in the background when it is not too big to do so unasked.
-      this.onDocumentChange((uri) => void this.analyseIfSmall(uri)),
+      // A document found its image: analyse it in the background when it is not too big to do so unasked; forget
+      // what images nobody looks at any more needed.
+      this.onDocumentChange((uri) => { this.evict(); void this.analyseIfSmall(uri); }),
       // An analysis ended: every document on that image shows more now.
       this.analyses.onChange((imageId) => {
         for (const d of this.documents.all()) if (this.images.current(d.uri)?.image?.info.id === imageId) for (const l of this.analysisListeners) l(d.uri);
@@ -85,9 +88,11 @@ export class Session implements Disposable {
     return { dispose: () => this.settingsListeners.delete(fn) };
   }
 
-  settingsChanged(): void {
-    this.settings.clear();
-    this.images.refreshAll();
+  /** `pushed`: what the client sent with the change, for editors that cannot be asked for configuration. */
+  settingsChanged(pushed?: unknown): void {
+    this.settings.clear(pushed);
+    // Once every document has its (perhaps new) engine, the connections nobody uses are closed.
+    void this.images.refreshAll().then(() => this.engines.retain(this.images.connectionsInUse()));
     for (const l of this.settingsListeners) l();
   }
 
@@ -113,6 +118,11 @@ export class Session implements Disposable {
     if (s.image.info.sizeBytes <= settings.analysis.maxAutoBytes) this.analyse(uri, false);
   }
 
+  /** Keeps `d` until the session ends (handlers' subscriptions, timers, running builds). */
+  own(...d: Disposable[]): void {
+    this.disposables.push(...d);
+  }
+
   /** A document's image state changed (the hints and the status should follow). */
   onDocumentChange(fn: (uri: string) => void): Disposable {
     this.changeListeners.add(fn);
@@ -135,9 +145,9 @@ export class Session implements Disposable {
     if (!current) return null;
     const model = this.model(current);
     if (!state.image) return { doc: current, model, state, match: null, rowLayers: null };
-    const options = await this.images.matchOptions(state, model);
+    const options = this.images.matchOptions(state, model, uri);
     const match = this.match(current, model, state, options);
-    return { doc: current, model, state, match, rowLayers: this.layersOf(state, match) };
+    return { doc: current, model, state, match, rowLayers: this.layersOf(state, model, match) };
   }
 
   /** Before a build: remembers what the current image measured per line, for the deltas after it. */
@@ -182,11 +192,15 @@ export class Session implements Disposable {
     this.matches.delete(uri);
     this.images.forget(uri);
     this.findings.forget(uri);
+    this.evict();
     this.settings.forget(uri);
   }
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
+    this.changeListeners.clear();
+    this.analysisListeners.clear();
+    this.settingsListeners.clear();
   }
 
   private match(doc: TextDocument, model: DockerfileModel, state: ImageState, options: MatchOptions): MatchResult {
@@ -198,13 +212,23 @@ export class Session implements Disposable {
     return match;
   }
 
-  private layersOf(state: ImageState, match: MatchResult): RowLayers {
-    const info = state.image!.info;
-    let r = this.rowLayers.get(info.id);
+  private layersOf(state: ImageState, model: DockerfileModel, match: MatchResult): RowLayers {
+    const image = state.image!.info;
+    // Once analysed, the image's history carries each row's empty_layer: the pairing is then exact.
+    const analysed = this.analyses.result(image.id)?.info;
+    const key = `${image.id} ${analysed ? 'config' : 'history'} ${modelShells(model).join('\0')}`;
+    let r = this.rowLayers.get(key);
     if (!r) {
-      r = layersOfRows(info.history, info.layers.length, match.builder);
-      this.rowLayers.set(info.id, r);
+      r = layersForImage(analysed ?? image, model, match.builder);
+      this.rowLayers.set(key, r);
     }
     return r;
+  }
+
+  /** Forgets what only images no open document uses needed (analyses in memory, row pairings). */
+  private evict(): void {
+    const inUse = this.images.inUse();
+    this.analyses.retain(inUse);
+    for (const key of this.rowLayers.keys()) if (!inUse.has(key.split(' ')[0]!)) this.rowLayers.delete(key);
   }
 }

@@ -10,8 +10,8 @@ export class SettingsStore {
     private readonly connection: Connection,
     private readonly canAsk: boolean,
     private readonly trusted: boolean,
-    /** From initializationOptions, for editors that cannot be asked. */
-    private readonly initial: unknown,
+    /** From initializationOptions (then from each change's push), for editors that cannot be asked. */
+    private initial: unknown,
   ) {}
 
   get(uri: string): Promise<Settings> {
@@ -26,7 +26,9 @@ export class SettingsStore {
     return s;
   }
 
-  clear(): void {
+  /** `pushed`: the `dockerfileSize` section a client sent with didChangeConfiguration (for editors that cannot be asked). */
+  clear(pushed?: unknown): void {
+    if (!this.canAsk && pushed !== undefined) this.initial = pushed;
     this.cache.clear();
   }
 
