@@ -94,9 +94,10 @@ export class Builds implements vscode.Disposable {
       if (doc.isUntitled) { void vscode.window.showInformationMessage('Save the Dockerfile first: builds use the file on disk.'); return; }
       if (doc.isDirty) await doc.save();
       const remembered = this.options(uri);
-      const options = prompt || !remembered ? await this.ask(doc, remembered) : remembered;
-      if (!options) return;
-      await this.remember(uri, options);
+      const asked = prompt || !remembered ? await this.ask(doc, remembered) : remembered;
+      if (!asked) return;
+      await this.remember(uri, asked);
+      const options: BuildOptions = { ...asked, allStages: vscode.workspace.getConfiguration('dockerfileSize', uri).get<boolean>('build.allStages', false) };
       const buildId = `b${this.next++}`;
       this.output.appendLine(`\n── ${new Date().toLocaleTimeString()} ${vscode.workspace.asRelativePath(uri)} → ${options.tag}`);
       try {

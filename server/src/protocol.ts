@@ -178,6 +178,8 @@ export interface BuildOptions {
   /** `os/arch`; null: the engine's. */
   readonly platform: string | null;
   readonly builder: 'auto' | 'buildkit' | 'legacy';
+  /** Also build each named stage the image does not hold (as `<name>-<stage>:<tag>`), so every stage gets sizes. */
+  readonly allStages?: boolean;
 }
 
 export interface BuildImageResult {

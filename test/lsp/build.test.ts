@@ -80,6 +80,30 @@ describe('lsp: Build Image', function () {
     });
   }
 
+  it('with every stage built too, the builder stage\'s lines get their sizes (from the image built for that stage)', async () => {
+    const ws = workspace();
+    const client = new LspClient({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
+    try {
+      await client.initialize({ workspaceTrusted: true, storageDir: mkdtempSync(join(tmpdir(), 'dfsize-storage-')) });
+      client.open(ws.uri, ws.text);
+      const tag = 'dfsize-test/lsp-build-stages:latest';
+      await client.request<BuildImageResult>('dfsize/build', { uri: ws.uri, buildId: 's1', options: { ...options(ws.dir, tag, 'buildkit'), allStages: true } });
+      const stageImage = await dockerFor('legacy').getImage('dfsize-test/lsp-build-stages-builder:latest').inspect();
+      assert.equal(stageImage.Config.Labels?.['dev.dfsize.role'], 'stage');
+      const line = ws.text.split('\n').findIndex((l) => l.includes('/src/m-artifact') && l.startsWith('RUN'));
+      const range = { start: { line: 0, character: 0 }, end: { line: 20, character: 0 } };
+      const hints = await client.request<Hint[]>('textDocument/inlayHint', { textDocument: { uri: ws.uri }, range });
+      assert.equal(hints.find((h) => h.position.line === line)?.label, '21 kB');
+      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: ws.uri }, position: { line, character: 2 } });
+      assert.match(hover.contents.value, /its numbers come from `dfsize-test\/lsp-build-stages-builder:latest`, built for it/);
+      // The main image is still the one the file's numbers come from.
+      const status = await client.waitFor('dfsize/status', (p) => (p as { image: { ref: string } | null }).image?.ref === tag);
+      assert.ok(status);
+    } finally {
+      client.kill();
+    }
+  });
+
   it('a failing build ends with its error and keeps the log; a second build of the same file while one runs is refused', async () => {
     const ws = workspace();
     writeFileSync(ws.file, `${ws.text}\nRUN echo about to fail && exit 3\n`);

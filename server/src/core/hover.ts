@@ -21,6 +21,8 @@ export interface HoverInput {
   readonly analysis?: ImageAnalysis | null;
   /** Bytes per line (1-based) in the previous build of this file. */
   readonly previous?: ReadonlyMap<number, number>;
+  /** Images built for other stages (`InstructionMatch.stageImage` indexes them). */
+  readonly stageImages?: ReadonlyArray<{ readonly ref: string; readonly info: ImageInfo; readonly rowLayers: RowLayers }>;
 }
 
 export const BUILDER_NAMES: Record<BuilderKind, string> = {
@@ -36,10 +38,10 @@ export function computeHover(input: HoverInput, position: Position): Hover | nul
   const inst = instructionAtLine(input.model, position.line);
   if (!inst) return null;
   const m = input.match.instructions[inst.index]!;
-  const { image } = input;
   const lines: string[] = [];
   const cached = input.cached ? ' *(cached: the engine is not answering)*' : '';
 
+  const image = input.image;
   if (m.status === 'not-built') {
     lines.push(`**Not in \`${input.ref}\`.** This stage is not part of the image (only the target stage and the stages it is built FROM are): build it as a target to see its sizes.`);
   } else if (m.status === 'base' || (inst.keyword === 'FROM' && m.status === 'stale' && input.match.base?.instruction === inst.index)) {
@@ -54,11 +56,17 @@ export function computeHover(input: HoverInput, position: Position): Hover | nul
   } else if (inst.keyword === 'FROM') {
     lines.push(`**FROM a stage** · its layers are counted on that stage's lines.`);
   } else {
+    // A line of a stage the image does not hold may have its numbers from the image built for that stage.
+    const stageImage = m.stageImage !== undefined ? input.stageImages?.[m.stageImage] : undefined;
+    const image = stageImage?.info ?? input.image;
+    const ref = stageImage?.ref ?? input.ref;
+    const rowLayers = stageImage?.rowLayers ?? input.rowLayers;
     const row = m.row !== null ? image.history[m.row] : undefined;
     if (m.layerBytes !== null) {
       const prev = input.previous?.get(inst.range.start.line + 1);
       const delta = prev !== undefined && prev !== m.layerBytes ? ` (was ${formatBytes(prev)}, ${formatDelta(m.layerBytes - prev)})` : '';
-      lines.push(`**${formatBytes(m.layerBytes)}**${delta} · ${pct(m.layerBytes, image.sizeBytes)} of \`${input.ref}\` (${formatBytes(image.sizeBytes)})${cached}`);
+      lines.push(`**${formatBytes(m.layerBytes)}**${delta} · ${pct(m.layerBytes, image.sizeBytes)} of \`${ref}\` (${formatBytes(image.sizeBytes)})${cached}`);
+      if (stageImage) lines.push(`*This stage is not in \`${input.ref}\`; its numbers come from \`${ref}\`, built for it.*`);
     } else if (m.status === 'metadata') {
       lines.push(`**no filesystem layer** (${inst.keyword} changes only the image's configuration)${cached}`);
     }
@@ -71,11 +79,11 @@ export function computeHover(input: HoverInput, position: Position): Hover | nul
       lines.push('↻ An earlier line changed: the next build redoes this one too.');
     }
     if (row) {
-      const layer = input.rowLayers.layerOf[m.row!];
+      const layer = rowLayers.layerOf[m.row!];
       const layerText = layer != null ? `layer ${layer + 1} of ${image.layers.length} · ${image.layers[layer] ? short(image.layers[layer]!) : '?'}` : makesLayer(inst.keyword) ? 'layer not known' : 'empty layer';
       lines.push('', `${layerText} · history row ${row.id ? short(row.id) : '`<missing>`'} · ${row.created ? row.created.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC') : 'no date'} · ${BUILDER_NAMES[input.match.builder]}`,
         fence(row.createdBy || '(empty)'));
-      const facts = layer != null ? input.analysis?.layers[layer] : undefined;
+      const facts = layer != null && !stageImage ? input.analysis?.layers[layer] : undefined;
       if (facts && facts.topPaths.length) {
         lines.push('', `**largest paths this layer added** (${facts.added} added, ${facts.modified} modified, ${facts.removed} removed)`,
           ...facts.topPaths.slice(0, 10).map((p) => `- \`${p.path}\` ${formatBytes(p.bytes)}`));

@@ -19,6 +19,8 @@ export interface InstructionMatch {
   readonly rebuilds: boolean;
   /** The paired history row (index, oldest first), if any. */
   readonly row: number | null;
+  /** Set when the numbers come from another image built for this file (a stage target): its index in the overlay. */
+  readonly stageImage?: number;
 }
 
 export interface BaseMatch {
@@ -222,4 +224,21 @@ function countLayers(rows: readonly HistoryRow[], count: number): number {
     if (row.emptyLayer === null ? row.sizeBytes > 0 : !row.emptyLayer) n++;
   }
   return n;
+}
+
+/**
+ * The numbers of stages the image does not hold, from images built for those stages (`--target <stage>`): each other
+ * match fills the instructions that are `not-built` in `main` and built in it. The main image's own lines never change.
+ */
+export function overlayStages(main: MatchResult, others: readonly MatchResult[]): MatchResult {
+  if (!others.length) return main;
+  const instructions = main.instructions.map((m, k) => {
+    if (m.status !== 'not-built') return m;
+    for (const [i, other] of others.entries()) {
+      const o = other.instructions[k];
+      if (o && o.status !== 'not-built' && o.status !== 'base') return { ...o, stageImage: i };
+    }
+    return m;
+  });
+  return { ...main, instructions };
 }

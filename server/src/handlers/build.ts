@@ -3,12 +3,20 @@
 // so the hints can show what changed. Refused in an untrusted workspace: a build runs the Dockerfile's commands.
 import { ResponseError } from 'vscode-languageserver/node';
 import { contextTar } from '../context/contextTar';
-import { LABEL_DOCKERFILE, LABEL_STAGE } from '../images/resolve';
+import { stageChain } from '../core/dockerfile';
+import { LABEL_DOCKERFILE, LABEL_ROLE, LABEL_STAGE } from '../images/resolve';
 import { BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification } from '../protocol';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 
 export const UNTRUSTED_BUILD = 'Building runs this Dockerfile\'s commands, so it is off in Restricted Mode: trust this folder first (Workspaces: Manage Workspace Trust). Sizes of images already built still show.';
+
+/** `shop-api:latest` + `builder` → `shop-api-builder:latest`. */
+export function stageTag(tag: string, stage: string): string {
+  const at = tag.lastIndexOf(':');
+  const [repo, version] = at > tag.lastIndexOf('/') ? [tag.slice(0, at), tag.slice(at + 1)] : [tag, 'latest'];
+  return `${repo}-${stage.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:${version}`;
+}
 
 export function registerBuild(session: Session): void {
   const running = new Map<string, { buildId: string; abort: AbortController }>();
@@ -47,6 +55,25 @@ export function registerBuild(session: Session): void {
         onProgress: (p) => void session.connection.sendNotification(BuildProgressNotification.type, { buildId, ...p }),
       }, abort.signal);
       log(`built ${result.imageId} as ${result.tag}`);
+      if (options.allStages && model) {
+        // Every named stage the image does not hold, as its own target: their lines get sizes too.
+        const target = options.target ? model.stages.findIndex((s) => s.name?.toLowerCase() === options.target!.toLowerCase()) : model.stages.length - 1;
+        const inImage = new Set(stageChain(model, target));
+        for (const st of model.stages) {
+          if (inImage.has(st.index) || !st.name || abort.signal.aborted) continue;
+          const tag = stageTag(options.tag, st.name);
+          const ctx = await contextTar(options.contextDir, file);
+          try {
+            log(`building stage ${st.name} as ${tag}`);
+            await conn.engine.build({
+              context: ctx.stream, dockerfile: ctx.dockerfile, tag, buildArgs: options.buildArgs, target: st.name, platform: options.platform, builder,
+              labels: { [LABEL_DOCKERFILE]: file, [LABEL_STAGE]: st.name, [LABEL_ROLE]: 'stage' },
+            }, { onLog: log, onProgress: (p) => void session.connection.sendNotification(BuildProgressNotification.type, { buildId, ...p, stage: p.stage ?? st.name }) }, abort.signal);
+          } finally {
+            (ctx.stream as unknown as { destroy?: () => void }).destroy?.();
+          }
+        }
+      }
       // The engine's events will say so too; asking now makes the new numbers appear without waiting for them.
       conn.source.invalidate();
       await session.images.refresh(uri);

@@ -24,7 +24,8 @@ export function layerRows(view: DocumentView): LayerRow[] {
   const match = view.match!;
   const info = view.state.image!.info;
   const byRow = new Map<number, number>();
-  match.instructions.forEach((m, k) => { if (m.row !== null) byRow.set(m.row, k); });
+  // Lines whose numbers come from an image built for another stage have rows of that image, not of this one.
+  match.instructions.forEach((m, k) => { if (m.row !== null && m.stageImage === undefined) byRow.set(m.row, k); });
   const baseEnd = (match.base?.rows ?? 0) + (match.base?.triggerRows.length ?? 0);
   const out: LayerRow[] = [];
   const lines = view.model.text.split(/\r\n|\n|\r/);

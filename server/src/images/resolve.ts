@@ -10,6 +10,8 @@ import { composeImagesFor, hasRef } from './compose';
 
 export const LABEL_DOCKERFILE = 'dev.dfsize.dockerfile';
 export const LABEL_STAGE = 'dev.dfsize.stage';
+/** `stage` on the extra images Build Image makes for the other stages (so every stage gets sizes). */
+export const LABEL_ROLE = 'dev.dfsize.role';
 export const MATCH_THRESHOLD = 0.6;
 
 export interface ResolvedImage {
@@ -93,7 +95,8 @@ export function linkedImages(images: readonly ImageSummary[], dockerfilePath: st
   if (!dockerfilePath) return [];
   const abs = isAbsolute(dockerfilePath) ? dockerfilePath : resolvePath(dockerfilePath);
   const newest = newestFirst(images);
-  const out = newest.filter((i) => i.labels[LABEL_DOCKERFILE] === abs).map((image) => ({ image, ref: image.refs[0] ?? image.id, reason: `labelled ${LABEL_DOCKERFILE}=${abs}` }));
+  const out = newest.filter((i) => i.labels[LABEL_DOCKERFILE] === abs && i.labels[LABEL_ROLE] !== 'stage')
+    .map((image) => ({ image, ref: image.refs[0] ?? image.id, reason: `labelled ${LABEL_DOCKERFILE}=${abs}` }));
   for (const ref of composeImagesFor(abs, composeRoot ?? dirname(abs))) {
     const image = newest.find((i) => hasRef(i.refs, ref));
     if (image) out.push({ image, ref, reason: `compose service image ${ref}` });
@@ -144,4 +147,20 @@ export async function discoverImage(source: ImageSource, model: DockerfileModel,
   if (!best) return { none: `none of the ${Math.min(images.length, opts.maxImages)} newest local images was built from this Dockerfile: build it, or name the image to use` };
   const found = await imageFromEngine(source, best.id, model, `history matches ${Math.round(best.score * 100)}%`);
   return { ...found, ref: best.ref };
+}
+
+/** The newest image built for each other stage of this file (Build Image with every stage), for their sizes. */
+export async function stageImages(source: ImageSource, model: DockerfileModel, dockerfilePath: string | null, except: ReadonlySet<number>): Promise<ResolvedImage[]> {
+  if (!dockerfilePath) return [];
+  const abs = isAbsolute(dockerfilePath) ? dockerfilePath : resolvePath(dockerfilePath);
+  const seen = new Set<number>();
+  const out: ResolvedImage[] = [];
+  for (const image of newestFirst(await source.list())) {
+    if (image.labels[LABEL_DOCKERFILE] !== abs || image.labels[LABEL_ROLE] !== 'stage') continue;
+    const stage = model.stages.findIndex((s) => s.name?.toLowerCase() === image.labels[LABEL_STAGE]?.toLowerCase());
+    if (stage < 0 || seen.has(stage) || except.has(stage)) continue;
+    seen.add(stage);
+    out.push({ ...(await imageFromEngine(source, image.id, model, `built as stage ${image.labels[LABEL_STAGE]}`)), ref: image.refs[0] ?? image.id });
+  }
+  return out;
 }

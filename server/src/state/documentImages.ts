@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { stageChain, type DockerfileModel } from '../core/dockerfile';
 import type { MatchOptions } from '../core/match';
 import { EngineError } from '../engine/source';
-import { baseOptions, discoverImage, imageFromEngine, ScoreCache, targetStage, type ResolvedImage } from '../images/resolve';
+import { baseOptions, discoverImage, imageFromEngine, ScoreCache, stageImages, targetStage, type ResolvedImage } from '../images/resolve';
 import type { SettingsStore } from './settings';
 import type { EngineConnection, Engines } from './engines';
 
@@ -13,6 +13,8 @@ export interface ImageState {
   readonly image: ResolvedImage | null;
   /** The root base and stage the image's match options were computed for (`image.matchOptions`). */
   readonly baseKey?: string;
+  /** Images built for the stages the image does not hold (Build Image with dockerfileSize.build.allStages). */
+  readonly stages?: readonly ResolvedImage[];
   readonly conn: EngineConnection | null;
   /** `image` is the last one known: the engine is not answering now. */
   readonly cached: boolean;
@@ -176,7 +178,9 @@ export class DocumentImages {
       }
       const found = await discoverImage(conn.source, model, fsPathOf(uri), { maxImages: settings.discovery.maxImages, composeRoot: this.deps.folderOf(uri), scores: this.scores });
       if ('none' in found) return { image: null, conn, cached: false, message: `no image: ${found.none}${note}` };
-      return { image: found, conn, cached: false, message: `${found.ref}: ${found.reason}${note}`, baseKey: baseKeyOf(model, found) };
+      const inImage = new Set(stageChain(model, targetStage(model, found.info)));
+      const stages = await stageImages(conn.source, model, fsPathOf(uri), inImage).catch(() => []);
+      return { image: found, conn, cached: false, message: `${found.ref}: ${found.reason}${note}`, baseKey: baseKeyOf(model, found), stages };
     } catch (e) {
       const unreachable = e instanceof EngineError && (e.kind === 'unreachable' || e.kind === 'timeout');
       if (unreachable && previous?.image) return { image: previous.image, conn, cached: true, message: (e as Error).message };

@@ -5,7 +5,7 @@ import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
 import { layersForImage, modelShells, type RowLayers } from '../core/layers';
-import { matchHistory, type MatchOptions, type MatchResult } from '../core/match';
+import { matchHistory, overlayStages, type MatchOptions, type MatchResult } from '../core/match';
 import type { Disposable } from '../engine/source';
 import type { Status } from '../protocol';
 import { sep } from 'node:path';
@@ -204,10 +204,12 @@ export class Session implements Disposable {
   }
 
   private match(doc: TextDocument, model: DockerfileModel, state: ImageState, options: MatchOptions): MatchResult {
-    const key = `${doc.version} ${state.image!.info.id} ${JSON.stringify(options)}`;
+    const stages = state.stages ?? [];
+    const key = `${doc.version} ${state.image!.info.id} ${JSON.stringify(options)} ${stages.map((s) => s.info.id).join(' ')}`;
     const hit = this.matches.get(doc.uri);
     if (hit?.key === key) return hit.match;
-    const match = matchHistory(model, state.image!.info, options);
+    // Stages the image does not hold get their numbers from the images built for them, when there are some.
+    const match = overlayStages(matchHistory(model, state.image!.info, options), stages.map((s) => matchHistory(model, s.info, s.matchOptions)));
     this.matches.set(doc.uri, { key, match });
     return match;
   }
