@@ -12,7 +12,10 @@ import { dirname, join } from 'node:path';
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 
+const { version } = JSON.parse((await import('node:fs')).readFileSync('package.json', 'utf8'));
+
 const common = {
+  define: { DFSIZE_VERSION: JSON.stringify(version) },
   bundle: true,
   platform: 'node',
   format: 'cjs',

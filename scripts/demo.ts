@@ -1,5 +1,5 @@
 // `npm run demo`: builds examples/hello on the local engine (BuildKit, through the Engine API, labelled so the
-// report finds it without being told) and prints `dfsize report` for it.
+// report finds it without being told), analyses its layers and prints `dfsize report` for it.
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { resolveEndpoint } from '../server/src/engine/endpoint';
@@ -24,8 +24,12 @@ async function main(): Promise<number> {
   const dockerfile = resolve(EXAMPLE, 'Dockerfile');
   console.log('building examples/hello with BuildKit…');
   await build('buildkit', EXAMPLE, 'dfsize-example/hello:latest', { labels: { [LABEL_DOCKERFILE]: dockerfile } });
-  const r = spawnSync(process.execPath, [join(ROOT, 'server', 'out', 'cli.js'), 'report', 'examples/hello/Dockerfile'], { cwd: ROOT, stdio: 'inherit' });
-  return r.status ?? 4;
+  const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'server', 'out', 'cli.js'), ...args], { cwd: ROOT, stdio: 'inherit' }).status ?? 4;
+  console.log('\n$ dfsize analyze --image dfsize-example/hello:latest');
+  const analysed = cli(['analyze', '--image', 'dfsize-example/hello:latest', '--dockerfile', 'examples/hello/Dockerfile']);
+  if (analysed !== 0) return analysed;
+  console.log('\n$ dfsize report examples/hello/Dockerfile');
+  return cli(['report', 'examples/hello/Dockerfile']);
 }
 
 main().then((code) => { process.exitCode = code; }, (e: unknown) => { console.error(`demo: ${(e as Error).message}`); process.exitCode = 4; });

@@ -12,7 +12,7 @@ const USAGE = `usage:
   ${FIX_USAGE}
   ${ANALYZE_USAGE}
 
-exit codes: 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable`;
+exit codes: 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable, 4 an internal error (a bug)`;
 
 const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> = {
   report: async (argv, io) => (await import('./cli/report')).reportCommand(argv, io),
@@ -30,18 +30,35 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     io.stdout(USAGE + '\n');
     return EXIT.ok;
   }
+  if (command === '--version' || command === '-V') {
+    io.stdout(`dfsize ${VERSION}\n`);
+    return EXIT.ok;
+  }
   const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   try {
     if (!run) throw new UsageError(`unknown command "${command}"\n${USAGE}`);
     return await run(rest, io);
   } catch (e) {
-    const err = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? new UsageError(`${(e as Error).message}\n${USAGE}`) : e;
+    // Node's own argument errors explain how to pass a value starting with '-': one line is enough here.
+    const err = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+      ? new UsageError(`${(e as Error).message.split('. ')[0]!.replace(/\.$/, '')} (dfsize --help lists the options)`) : e;
     io.stderr(`dfsize: ${messageOf(err)}\n`);
     return exitCodeOf(err);
   }
 }
 
+/** Set by esbuild from package.json. */
+declare const DFSIZE_VERSION: string | undefined;
+const VERSION = typeof DFSIZE_VERSION === 'string' ? DFSIZE_VERSION : 'dev';
+
 if (require.main === module) {
+  // Output that cannot be written (a closed pipe: `dfsize report … | head`; a full disk): stop quietly on a closed pipe,
+  // say so in one line otherwise.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`dfsize: cannot write the output (${e.code ?? e.message}): ${e.message}\n`);
+    process.exit(EXIT.badInput);
+  });
   main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

@@ -26,6 +26,7 @@ const CASES: Record<string, Builder[]> = {
   'multistage-chain': BUILDERS,
   'multistage-copy': BUILDERS,
   'buildkit-flags': ['buildkit', 'podman'],
+  vars: BUILDERS,
 };
 
 function envFor(builder: Builder): Record<string, string> {

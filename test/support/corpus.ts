@@ -1,11 +1,12 @@
 // Every Dockerfile the tests have: the corpus (clean, smelly, edge, windows), the build fixtures, dive's, and a
 // generated 650-line, 50-stage file.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DIVE, ROOT } from './cli';
 import { largeDockerfile } from './largeDockerfile';
 
 function files(dir: string, keep: (name: string) => boolean): string[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir).flatMap((n) => {
     const p = join(dir, n);
     return statSync(p).isDirectory() ? files(p, keep) : keep(n) ? [p] : [];

@@ -9,7 +9,7 @@ import { deserializeList, LayerListBuilder, serializeList, type LayerList } from
 import { goSort } from '../../server/src/analysis/goSort';
 import { readArchive } from '../../server/src/engine/archive';
 import { dir, dockerArchive, chunked, file, opaque, whiteout, type ImageSpec } from '../support/archives';
-import { DIVE } from '../support/cli';
+import { DIVE, needDive } from '../support/cli';
 
 async function analyzeBuffer(buf: Buffer) {
   const builders = new Map<string, LayerListBuilder>();
@@ -18,7 +18,8 @@ async function analyzeBuffer(buf: Buffer) {
   return computeAnalysis(a.configDigest, layers);
 }
 
-describe('analysis: dive fixtures', () => {
+describe('analysis: dive fixtures', function () {
+  before(function () { needDive(this); });
   it('test-docker-image.tar: dive\'s figures, exactly', async () => {
     const { analysis } = await analyzeImage({ archive: join(DIVE, 'test-docker-image.tar') });
     const d = analysis.dive;

@@ -4,7 +4,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dfsize, DIVE } from '../support/cli';
+import { createServer } from 'node:http';
+import { dfsize, dfsizeAsync, DIVE, needDive } from '../support/cli';
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 
@@ -15,7 +16,8 @@ function assertOneLineError(stderr: string, re: RegExp): void {
   assert.doesNotMatch(stderr, /^\s+at /m, 'no stack trace');
 }
 
-describe('cli: dfsize report', () => {
+describe('cli: dfsize report', function () {
+  before(function () { needDive(this); });
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-cli-'));
   const write = (name: string, body: string | Buffer) => {
     const p = join(dir, name);
@@ -82,6 +84,19 @@ describe('cli: dfsize report', () => {
       assertOneLineError(r.stderr, re);
     });
   }
+
+  it('an address where something else answers (a web server, not an engine): exit 3, saying so', async () => {
+    const server = createServer((_, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end('<h1>Not Found</h1>'); });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const r = await dfsizeAsync(['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'dive-test:latest'], { DOCKER_HOST: `tcp://127.0.0.1:${port}` });
+      assert.equal(r.code, 3, r.stderr);
+      assertOneLineError(r.stderr, /answers, but not as a Docker or Podman engine/);
+    } finally {
+      server.close();
+    }
+  });
 
   it('no engine and no --image: the report without sizes, exit 0, and why on stderr', () => {
     const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--json'], NO_ENGINE);

@@ -4,12 +4,13 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dfsize, DIVE } from '../support/cli';
+import { dfsize, DIVE, needDive } from '../support/cli';
 
 const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 const TAR = join(DIVE, 'test-docker-image.tar');
 
-describe('cli: dfsize analyze', () => {
+describe('cli: dfsize analyze', function () {
+  before(function () { needDive(this); });
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-analyze-'));
   const env = { ...NO_ENGINE, DFSIZE_CACHE_DIR: join(dir, 'cache') };
   const write = (name: string, body: string) => {

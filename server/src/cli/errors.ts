@@ -10,8 +10,14 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** A file the user named that cannot be read or written: bad input, not a bug. */
+function fileProblem(e: unknown): NodeJS.ErrnoException | null {
+  const err = e as NodeJS.ErrnoException;
+  return typeof err?.code === 'string' && ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'ENOENT', 'EEXIST'].includes(err.code) && typeof err.path === 'string' ? err : null;
+}
+
 export function exitCodeOf(e: unknown): number {
-  if (e instanceof UsageError || e instanceof ArchiveFormatError) return EXIT.badInput;
+  if (e instanceof UsageError || e instanceof ArchiveFormatError || fileProblem(e)) return EXIT.badInput;
   if (e instanceof EngineError) return e.kind === 'unreachable' || e.kind === 'timeout' ? EXIT.engineUnreachable : EXIT.badInput;
   return EXIT.internal;
 }
@@ -19,5 +25,7 @@ export function exitCodeOf(e: unknown): number {
 export function messageOf(e: unknown): string {
   if (e instanceof UsageError || e instanceof EngineError) return e.message;
   if (e instanceof ArchiveFormatError) return e.message;
+  const file = fileProblem(e);
+  if (file) return `${file.path}: ${file.code === 'ENOENT' ? 'no such file or folder' : file.code === 'ENOSPC' ? 'no space left on the disk' : `cannot be written or read (${file.code})`}`;
   return `internal error: ${e instanceof Error ? e.message : String(e)} (please report it with the command you ran)`;
 }

@@ -34,7 +34,7 @@ export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
   const only = onlyCodes(values.only);
   const path = positionals[0]!;
-  const { text, model } = readDockerfile(path);
+  const { text, model } = readDockerfile(path, io.stderr);
   const { image, source } = await resolveCliImage(values, model, path, io);
   const makeContext = contextFactory(await gatherInputs(path, model, source, io.env), image, null, minBytesOf(io.env));
   const result = fixAll(text, makeContext, only ? { only } : {});
@@ -54,6 +54,7 @@ export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   if (result.text !== text) out += createTwoFilesPatch(path, path, text, result.text);
   for (const o of others) out += createTwoFilesPatch(o.before === null ? '/dev/null' : o.file, o.file, o.before ?? '', o.after);
   io.stdout(out);
+  if (!result.applied.length) io.stderr(`dfsize: nothing to fix${only ? ` (among ${[...only].join(', ')})` : ''}\n`);
   if (result.applied.length) io.stderr(`dfsize: ${result.applied.length} fix${result.applied.length > 1 ? 'es' : ''}: ${result.applied.map((a) => a.code).join(', ')} (--write applies them)\n`);
   return 0;
 }

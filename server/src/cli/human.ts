@@ -65,10 +65,11 @@ function header(report: Report, style: Style): string {
 
 function summary(report: Report, style: Style): string {
   if (!report.image) return `${plural(report.instructions.length, 'instruction')}, no image to measure.`;
-  const layers = report.instructions.filter((i) => i.status === 'matched' && i.layerBytes !== null);
+  // Edited lines still have their layer in the image (with its old size).
+  const layers = report.instructions.filter((i) => (i.status === 'matched' || i.status === 'stale') && i.layerBytes !== null);
   const own = layers.reduce((s, i) => s + (i.layerBytes ?? 0), 0);
   const stale = report.instructions.filter((i) => i.status === 'stale').length;
-  const parts = [`${plural(layers.length, 'layer')} from this file: ${formatBytes(own)}`];
+  const parts = [`${plural(layers.length, 'layer')} from this file in the image: ${formatBytes(own)}`];
   if (report.base) parts.push(`base ${formatBytes(report.base.sizeBytes)}`);
   if (stale) parts.push(style.warn(`${plural(stale, 'line')} edited since the build`));
   return parts.join(' · ');

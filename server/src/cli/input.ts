@@ -5,7 +5,11 @@ import { UsageError } from './errors';
 
 const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
 
-export function readDockerfile(path: string): { text: string; model: DockerfileModel } {
+const KEYWORDS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
+  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+
+/** `warn`: told of lines that are no Dockerfile instruction (the builder would refuse them; the report goes on). */
+export function readDockerfile(path: string, warn: (line: string) => void = () => undefined): { text: string; model: DockerfileModel } {
   let size: number;
   try {
     const st = statSync(path);
@@ -25,5 +29,8 @@ export function readDockerfile(path: string): { text: string; model: DockerfileM
       ? `${path} has no FROM instruction: a Dockerfile starts its first stage with FROM <image>`
       : `${path} does not look like a Dockerfile (no instructions found)`);
   }
+  const unknown = model.instructions.filter((i) => !KEYWORDS.has(i.keyword));
+  for (const i of unknown.slice(0, 5)) warn(`dfsize: ${path}:${i.range.start.line + 1}: "${i.keyword.toLowerCase()}" is not a Dockerfile instruction (a build would stop there)\n`);
+  if (unknown.length > 5) warn(`dfsize: ${path}: ${unknown.length - 5} more lines that are not instructions\n`);
   return { text, model };
 }

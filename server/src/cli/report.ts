@@ -29,7 +29,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   if (positionals.length !== 1) throw new UsageError(`usage: ${REPORT_USAGE}`);
   if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
   const path = positionals[0]!;
-  const { text, model } = readDockerfile(path);
+  const { text, model } = readDockerfile(path, io.stderr);
 
   const { image, source } = await resolveCliImage(values, model, path, io);
   // The analysis, when an earlier `dfsize analyze` (or the editor) left it in the cache: no export is made here.

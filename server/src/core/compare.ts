@@ -18,8 +18,13 @@ export function sameInstruction(inst: Instruction, step: Step, escape: string, s
       // legacy and BuildKit record the resolved path, Podman the path as written
       return either(inst.args, step.args) || collapse(resolved(inst, escape)) === collapse(step.args);
     case 'ENV':
-    case 'LABEL':
-      return samePairs(keyValues(inst.args, inst.keyword === 'ENV'), keyValues(step.args, inst.keyword === 'ENV'));
+    case 'LABEL': {
+      // The legacy builder and BuildKit record the values expanded (`ENV PATH=/usr/local/bin:/usr/bin…`), Podman as written.
+      const theirs = keyValues(step.args, inst.keyword === 'ENV');
+      const mine = keyValues(inst.args, inst.keyword === 'ENV');
+      return samePairs(mine, theirs) || (mine.length === theirs.length && mine.every(([k, v], i) => theirs[i]![0] === k
+        && sameExpanded(v ?? '', theirs[i]![1] ?? '', inst, escape)));
+    }
     case 'ARG':
       return sameArg(inst, step);
     case 'EXPOSE':
@@ -38,6 +43,18 @@ export function sameInstruction(inst: Instruction, step: Step, escape: string, s
     default:
       return either(inst.args, step.args);
   }
+}
+
+/**
+ * Whether `recorded` is `written` once expanded. Variables the file does not define (PATH, HOME: the base image's
+ * environment) may have stood for anything.
+ */
+function sameExpanded(written: string, recorded: string, inst: Instruction, escape: string): boolean {
+  const known = expandVars(written, inst.scope, escape, true);
+  if (!/\$\{?[A-Za-z_]/.test(known)) return known === recorded;
+  const pattern = known.split(/\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*');
+  return new RegExp(`^${pattern}$`).test(recorded);
 }
 
 function resolved(inst: Instruction, escape: string): string {

@@ -100,9 +100,15 @@ export class DockerodeSource implements ImageSource, EventSource {
   private translate(err: unknown, what: string): EngineError {
     const e = err as { statusCode?: number; code?: string; name?: string; message?: string; json?: { message?: string } };
     const at = this.endpoint;
-    if (e.statusCode === 404) return new EngineError('not-found', `${what}: no such image on ${at} (docker image ls lists what is there)`);
+    if (e.statusCode === 404) {
+      // An engine says which image it lacks; anything else answering 404 (a web server on that port) is not an engine.
+      if (!/no such|not found|unknown|does not exist/i.test(e.json?.message ?? '')) {
+        return new EngineError('unreachable', `${at} answers, but not as a Docker or Podman engine (HTTP 404 for ${what}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`);
+      }
+      return new EngineError('not-found', `${what}: no such image on ${at} (docker image ls lists what is there)`);
+    }
     if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR') {
-      return new EngineError('timeout', `${what}: the engine at ${at} did not answer within ${this.timeoutMs} ms (is it overloaded? raise dockerfileSize.engine.timeoutMs)`);
+      return new EngineError('timeout', `${what}: the engine at ${at} did not answer within ${this.timeoutMs} ms (is it overloaded? raise the deadline: dockerfileSize.engine.timeoutMs in the editor, DFSIZE_ENGINE_TIMEOUT_MS for dfsize)`);
     }
     // Any system-level failure with no HTTP answer (refused, reset, timed out, no route, ssh handshake…) means the engine
     // cannot be reached; an HTTP status means it answered.
