@@ -52,6 +52,9 @@ declare const DFSIZE_VERSION: string | undefined;
 const VERSION = typeof DFSIZE_VERSION === 'string' ? DFSIZE_VERSION : 'dev';
 
 if (require.main === module) {
+  // Deprecation notices of the libraries inside the bundle (docker-modem builds an odd URL for ssh://) are not the
+  // user's to act on.
+  process.noDeprecation = true;
   // Output that cannot be written (a closed pipe: `dfsize report … | head`; a full disk): stop quietly on a closed pipe,
   // say so in one line otherwise.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -68,6 +68,8 @@ if (require.main === module) {
   if (process.argv.includes('--help')) {
     process.stdout.write(`usage: ${SERVER_NAME} --stdio | --node-ipc | --socket=PORT\n`);
   } else {
+    // Deprecation notices of the bundled libraries are not the user's to act on (and stdio is the protocol's).
+    process.noDeprecation = true;
     startServer(createConnection(ProposedFeatures.all));
   }
 }

@@ -7,6 +7,8 @@ import { BUILDS_DIR } from '../support/builds';
 import { dfsizeAsync } from '../support/cli';
 import { needEngine } from '../support/engine';
 import { EngineProxy } from '../support/proxy';
+import { existsSync } from 'node:fs';
+import { SSHD, startSsh } from '../support/sshd';
 
 describe('engine: endpoints', function () {
   this.timeout(60000);
@@ -24,6 +26,22 @@ describe('engine: endpoints', function () {
       assert.equal(JSON.parse(r.stdout).image.ref, BUSYBOX);
     } finally {
       await proxy.close();
+    }
+  });
+
+  it('DOCKER_HOST=ssh://… reaches the engine through ssh (docker system dial-stdio on the other side)', async function () {
+    if (!existsSync(SSHD)) {
+      if (process.env.DFSIZE_REQUIRE_ENGINE === '1') throw new Error(`${SSHD} is missing (apt-get install openssh-server)`);
+      console.log(`      SKIPPED: no ${SSHD} here (apt-get install openssh-server)`);
+      this.skip();
+    }
+    const ssh = await startSsh(22000 + (process.pid % 1000));
+    try {
+      const r = await dfsizeAsync(['report', dockerfile, '--image', BUSYBOX, '--json'], { DOCKER_HOST: ssh.url, ...ssh.env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(JSON.parse(r.stdout).image.ref, BUSYBOX);
+    } finally {
+      ssh.stop();
     }
   });
 
