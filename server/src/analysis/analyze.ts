@@ -214,3 +214,11 @@ export async function analyzeImage(source: AnalysisSource, opts: AnalyzeOptions 
 export async function cachedAnalysis(cache: AnalysisCache, imageId: string, opts: Pick<AnalyzeOptions, 'contents'> = {}): Promise<AnalyzedImage | null> {
   return fromCache(cache, ['trusted'], imageId, opts, 'engine').catch(() => null);
 }
+
+/** An archive file's analysis if an earlier one of the same file (same path, size and times) is in the cache. */
+export async function cachedArchiveAnalysis(cache: AnalysisCache, path: string): Promise<AnalyzedImage | null> {
+  const key = await fileKey(path, {}).catch(() => null);
+  const known = key ? await cache.readArchiveFile(key) : null;
+  if (!known) return null;
+  return fromCache(cache, known.scope === 'trusted' ? ['trusted'] : ['archive', 'trusted'], known.imageId, {}, 'archive').catch(() => null);
+}

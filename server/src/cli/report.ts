@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { matchHistory } from '../core/match';
 import { buildReport, type Report } from '../core/report';
 import { computeFindings } from '../core/rules/index';
-import { cachedAnalysis } from '../analysis/analyze';
+import { cachedAnalysis, cachedArchiveAnalysis } from '../analysis/analyze';
 import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
 import { UsageError } from './errors';
@@ -33,7 +33,9 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
 
   const { image, source } = await resolveCliImage(values, model, path, io);
   // The analysis, when an earlier `dfsize analyze` (or the editor) left it in the cache: no export is made here.
-  const measured = image?.source === 'engine' ? await cachedAnalysis(new AnalysisCache(defaultCacheDir(io.env)), image.info.id) : null;
+  const cache = new AnalysisCache(defaultCacheDir(io.env));
+  const measured = image?.source === 'engine' ? await cachedAnalysis(cache, image.info.id)
+    : image && values.archive !== undefined ? await cachedArchiveAnalysis(cache, values.archive) : null;
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
   const inputs = await gatherInputs(path, model, source, io.env);
   const makeContext = contextFactory(inputs, image, measured && { analysis: measured.analysis, contents: measured.contents, info: measured.info }, minBytesOf(io.env));
