@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { applyEdits, computeFindings, staticContext, type RuleContext } from '../../server/src/core/rules/index';
 import { readBuildContext } from '../../server/src/context/buildContext';
-import { contextFactory, gatherInputs } from '../../server/src/findings/ruleInputs';
+import { cachedMeasured, contextFactory, gatherInputs } from '../../server/src/findings/ruleInputs';
 import { DockerodeSource } from '../../server/src/engine/dockerode';
 import { resolveEndpoint } from '../../server/src/engine/endpoint';
 import { imageFromEngine } from '../../server/src/images/resolve';
 import { build, dockerFor, type Builder } from '../support/builds';
+import { dfsize } from '../support/cli';
 import { DEBIAN, ensureDebian } from '../support/debianBase';
 import { needEngine } from '../support/engine';
 import { analysisOf, contentsOf, readLayers } from '../support/layerFacts';
@@ -72,8 +73,15 @@ const APP = { 'app.sh': 'echo "hello from the app"\n', 'requirements.txt': '# no
 
 const CASES: Case[] = [
   {
-    name: 'apt', files: APP, expect: ['apt-update-alone', 'apt-install-recommends', 'apt-lists-not-removed', 'consecutive-run'],
+    // The update alone and its install: apt-update-alone's move joins them (consecutive-run leaves that pair to it).
+    name: 'apt', files: APP, expect: ['apt-update-alone', 'apt-install-recommends', 'apt-lists-not-removed'],
     dockerfile: [`FROM ${DEBIAN}`, 'RUN apt-get update', 'RUN apt-get install -y ca-certificates curl', 'CMD ["curl", "--version"]', ''].join('\n'),
+    check: { cmd: ['curl', '--version'], out: /^curl \d/ },
+  },
+  {
+    name: 'join', files: APP, expect: ['consecutive-run'],
+    dockerfile: [`FROM ${DEBIAN}`, 'RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl', 'RUN rm -rf /var/lib/apt/lists/*',
+      'CMD ["curl", "--version"]', ''].join('\n'),
     check: { cmd: ['curl', '--version'], out: /^curl \d/ },
   },
   {
@@ -170,6 +178,29 @@ describe('engine: every offered fix builds', function () {
   });
 
   for (const builder of BOTH) {
+    it(`${builder}: a RUN between the COPY and the chown -R, measured to add nothing there: COPY --chown is offered and right`, async () => {
+      const dir = context(APP);
+      const text = [`FROM ${DEBIAN}`, 'COPY app.sh /srv/app/', 'RUN mkdir -p /opt/tools && head -c 100000 /dev/urandom > /opt/tools/blob',
+        'RUN chown -R nobody:nogroup /srv/app', 'CMD ["sh", "/srv/app/app.sh"]', ''].join('\n');
+      const file = join(dir, 'Dockerfile');
+      writeFileSync(file, text);
+      const tag = await buildTag(builder, dir, 'chown-between', text);
+      const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-rules-cache-')) };
+      assert.equal(dfsize(['analyze', '--image', tag], env).code, 0);
+      const source = DockerodeSource.connect(resolveEndpoint({ env }), 10000);
+      const model = parseDockerfile(text);
+      const image = await imageFromEngine(source, tag, model, 'test');
+      assert.equal(computeFindings(staticContext(model), { disabled: new Set() }).find((f) => f.code === 'recursive-chown-after-copy')!.fixes.length, 0);
+      const measured = await cachedMeasured({ info: image.info, source: 'engine' }, env);
+      const ctx = contextFactory(await gatherInputs(file, model, source, {}), image, measured, 1_000_000)(model);
+      const f = computeFindings(ctx, { disabled: new Set() }).find((x) => x.code === 'recursive-chown-after-copy')!;
+      assert.equal(f.savingsBytes, 'echo "hello from the app"\n'.length);
+      const fixed = applyEdits(text, f.fixes[0]!.edits)!;
+      assert.equal(fixed, text.replace('COPY app.sh', 'COPY --chown=nobody:nogroup app.sh').replace('chown -R nobody', 'chown nobody'));
+      const after = await buildTag(builder, dir, 'chown-between-fixed', fixed);
+      assert.equal(await run(after, ['sh', '-c', 'find /srv/app ! -user nobody; sh /srv/app/app.sh']), 'hello from the app\n');
+    });
+
     it(`${builder}: messages carry the bytes measured in the image's layers, and cleanup moves where the files are made`, async () => {
       const dir = context(APP);
       const text = [`FROM ${DEBIAN}`, 'RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates', 'RUN head -c 3000000 /dev/urandom > /tmp/blob',

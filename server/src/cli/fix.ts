@@ -10,7 +10,7 @@ import { UsageError } from './errors';
 import { resolveCliImage } from './image';
 import { readDockerfile } from './input';
 import type { CliIo } from './report';
-import { contextFactory, gatherInputs, minBytesOf } from '../findings/ruleInputs';
+import { cachedMeasured, contextFactory, gatherInputs, minBytesOf } from '../findings/ruleInputs';
 import { FIX_USAGE } from './usage';
 
 export { FIX_USAGE };
@@ -36,7 +36,9 @@ export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   const path = positionals[0]!;
   const { text, model } = readDockerfile(path, io.stderr);
   const { image, source } = await resolveCliImage(values, model, path, io);
-  const makeContext = contextFactory(await gatherInputs(path, model, source, io.env), image, null, minBytesOf(io.env));
+  // The analysis an earlier `dfsize analyze` cached: the same measured decisions as `dfsize report` (apt-get clean, joins).
+  const measured = await cachedMeasured(image, io.env);
+  const makeContext = contextFactory(await gatherInputs(path, model, source, io.env), image, measured, minBytesOf(io.env));
   const result = fixAll(text, makeContext, only ? { only } : {});
 
   const others = result.files.map((f) => {

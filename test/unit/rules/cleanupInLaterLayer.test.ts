@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import type { ImageAnalysis, WasteItem } from '../../../server/src/core/analysis';
 import type { MatchResult } from '../../../server/src/core/match';
-import { df, fixWith, found, only, type Over } from '../../support/rules';
+import { df, fixWith, found, lint, only, type Over } from '../../support/rules';
 
 const CODE = 'cleanup-in-later-layer';
 
@@ -42,10 +42,22 @@ describe(`rule ${CODE}`, () => {
   });
 
   it('offers no fix when the later RUN does more than delete, or a RUN sits between', () => {
-    const more = df('FROM debian', 'RUN make', 'RUN rm -rf /build && make install');
-    assert.equal(only(more, CODE, analysed(3, [del('/build/a.o', 5e6, 1, 2)]))[0]!.fixes.length, 0);
+    const more = df('FROM debian', 'RUN make', 'ENV X=1', 'RUN rm -rf /build && make install');
+    assert.equal(only(more, CODE, analysed(4, [del('/build/a.o', 5e6, 1, 3)]))[0]!.fixes.length, 0);
     const between = df('FROM debian', 'RUN make', 'RUN make test', 'RUN rm -rf /build');
     assert.equal(only(between, CODE, analysed(4, [del('/build/a.o', 5e6, 1, 3)]))[0]!.fixes.length, 0);
+  });
+
+  it('leaves a deletion to the join that removes it (consecutive-run): the bytes are claimed once', () => {
+    const t = df('FROM debian', 'RUN make', 'RUN rm -rf /build && make install');
+    const over = analysed(3, [del('/build/a.o', 5e6, 1, 2)]);
+    assert.deepEqual(found(t, over, CODE), []);
+    const claims = (text: string, o: Over) => lint(text, o).filter((f) => f.savingsBytes !== null).map((f) => [f.code, f.savingsBytes]);
+    assert.deepEqual(claims(t, over), [['consecutive-run', 5e6]]);
+    // An update moved into the deleting RUN: apt-update-alone's move claims what that RUN deletes of its layer.
+    const moved = df('FROM debian', 'RUN apt-get update', 'RUN apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*');
+    const lists = analysed(3, [del('/var/lib/apt/lists/a_Packages', 18_400_000, 1, 2)]);
+    assert.deepEqual(claims(moved, lists), [['apt-update-alone', 18_400_000]]);
   });
 
   it('after the fix, the same analysis no longer points at a line of the new text', () => {

@@ -2,25 +2,32 @@
 import { strict as assert } from 'node:assert';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDockerfile } from '../../../server/src/core/dockerfile';
-import { applyEdits, computeFindings, fixAll, staticContext } from '../../../server/src/core/rules/index';
+import type { LayerContents } from '../../../server/src/core/analysis';
+import { parseDockerfile, type DockerfileModel } from '../../../server/src/core/dockerfile';
+import { layersForImage } from '../../../server/src/core/layers';
+import { matchHistory } from '../../../server/src/core/match';
+import { applyEdits, computeFindings, fixAll, layerOfFromMatch, staticContext, type RuleContext } from '../../../server/src/core/rules/index';
 import { ROOT } from '../../support/cli';
-import { df } from '../../support/rules';
+import { analysed, df } from '../../support/rules';
 
 const all = (text: string, only?: string[]) => fixAll(text, (m) => staticContext(m), only ? { only: new Set(only) } : {});
 
 describe('rules: fix all', () => {
   it('several fixes on the same RUN: update moved, RUNs joined, flags added, lists removed', () => {
-    const t = df('FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y python3-pip', 'RUN pip3 install flask', 'CMD ["flask", "run"]');
+    const t = df('FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y python3-pip', 'RUN rm -rf /tmp/*', 'RUN pip3 install flask', 'CMD ["flask", "run"]');
     const r = all(t);
+    // The pip RUN stays apart: joining it deletes nothing of the apt RUN, so it would save no byte.
     assert.equal(r.text, df('FROM debian:bookworm-slim',
       'RUN apt-get update && apt-get install -y --no-install-recommends python3-pip && \\',
-      '    pip3 install --no-cache-dir flask && \\',
+      '    rm -rf /tmp/* && \\',
       '    rm -rf /var/lib/apt/lists/*',
+      'RUN pip3 install --no-cache-dir flask',
       'CMD ["flask", "run"]'));
     assert.deepEqual(r.applied.map((a) => a.code), ['apt-update-alone', 'consecutive-run', 'apt-install-recommends', 'apt-lists-not-removed', 'pip-cache']);
     assert.deepEqual(all(r.text).applied, []);
-    assert.deepEqual(computeFindings(staticContext(parseDockerfile(r.text)), { disabled: new Set() }).map((f) => f.code), []);
+    // What remains offers no fix fix-all applies: the join of the pip RUN, as a suggestion.
+    const left = computeFindings(staticContext(parseDockerfile(r.text)), { disabled: new Set() });
+    assert.deepEqual(left.map((f) => [f.code, f.severity, f.fixes.some((x) => x.preferred)]), [['consecutive-run', 'info', false]]);
   });
 
   it('--only limits the codes, and the others stay', () => {
@@ -45,6 +52,36 @@ describe('rules: fix all', () => {
       // Each fixed text still parses into the same number of stages.
       assert.equal(parseDockerfile(once.text).stages.length, parseDockerfile(text).stages.length, f);
     }
+  });
+
+  it('spends no edit on a stage that does not reach the image, unless --only names the code', () => {
+    const t = df('FROM debian:bookworm-slim AS tools', 'RUN apt-get update && apt-get install -y curl', 'FROM debian:bookworm-slim',
+      'COPY --from=tools /usr/bin/curl /usr/bin/curl');
+    assert.deepEqual(all(t).applied, []);
+    assert.deepEqual(all(t, ['apt-install-recommends']).applied.map((a) => a.code), ['apt-install-recommends']);
+  });
+
+  it('keeps deciding from the measurements after its own edits: the update moved, then apt-get clean still appended', () => {
+    // local/debian:bookworm-slim as built by the legacy builder: base rows known, the update and the install measured.
+    const row = (createdBy: string, sizeBytes: number) => ({ createdBy, sizeBytes, created: null, comment: '', id: null, emptyLayer: null });
+    const image = { history: [row('/bin/sh -c #(nop) ADD file:abc in / ', 116_667_167), row('/bin/sh -c #(nop)  CMD ["bash"]', 0),
+      row('/bin/sh -c apt-get update', 161_094_931), row('/bin/sh -c apt-get install -y curl', 62_447_778)], layers: ['sha256:a', 'sha256:b', 'sha256:c'] };
+    const sizes: Record<number, Record<string, number>> = {
+      1: { '/var/lib/apt/lists': 82_923_063, '/var/cache/apt': 78_184_156 },
+      2: { '/var/cache/apt': 45_200_000, '/usr': 17_000_000 },
+    };
+    const contents: LayerContents = { addedUnder: (l, p) => sizes[l]?.[p] ?? 0 };
+    const measured = analysed(0).analysis!;
+    const make = (model: DockerfileModel): RuleContext => {
+      const match = matchHistory(model, image, { baseRows: 2, baseLayers: 1 });
+      const layerOf = layerOfFromMatch(match, layersForImage(image, model, match.builder).layerOf);
+      return staticContext(model, { match, builder: match.builder, layerOf, contents, analysis: measured });
+    };
+    const t = df('FROM local/debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y curl');
+    const r = fixAll(t, make);
+    assert.equal(r.text, df('FROM local/debian:bookworm-slim', 'RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*'));
+    assert.deepEqual(r.applied.map((a) => a.code), ['apt-update-alone', 'apt-install-recommends', 'apt-lists-not-removed']);
+    assert.equal(fixAll(r.text, make).text, r.text);
   });
 
   it('applyEdits refuses overlapping edits', () => {

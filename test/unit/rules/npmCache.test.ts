@@ -1,6 +1,6 @@
 // npm-cache: the cache cleaned in the same RUN; npm ci --omit=dev offered only with a lockfile copied in before.
 import { strict as assert } from 'node:assert';
-import { assertIdempotent, df, fixWith, found, only } from '../../support/rules';
+import { analysed, assertIdempotent, claimed, deleted, df, fixWith, found, lint, only } from '../../support/rules';
 
 const CODE = 'npm-cache';
 
@@ -42,6 +42,18 @@ describe(`rule ${CODE}`, () => {
     const t = df('FROM node:20-slim', 'WORKDIR /app', 'COPY . .', 'RUN npm install');
     const buildContext = { files: [{ path: 'package.json', bytes: 300 }, { path: 'package-lock.json', bytes: 9000 }], dockerignore: '.git\n' };
     assert.equal(only(t, CODE, { buildContext })[0]!.fixes.length, 2);
+  });
+
+  it('claims only the cache no later layer deletes: a clean in the next RUN is cleanup-in-later-layer\'s to claim', () => {
+    const t = df('FROM node:20-slim', 'COPY package*.json ./', 'RUN npm ci', 'RUN npm cache clean --force');
+    const over = analysed(4, { 2: { '/root/.npm/_cacache/a': 50_000_000, '/node_modules/a.js': 9_000_000 } }, [deleted('/root/.npm/_cacache/a', 50_000_000, 2, 3)]);
+    const f = only(t, CODE, over)[0]!;
+    assert.match(f.message, /\/root\/\.npm adds 50 MB to this layer/);
+    assert.equal(f.savingsBytes, 0);
+    assert.deepEqual(lint(t, over).filter((x) => x.savingsBytes).map((x) => [x.code, x.savingsBytes]), [['cleanup-in-later-layer', 50_000_000]]);
+    assert.equal(claimed(t, over), 50_000_000);
+    // Cleaned nowhere: the bytes are this rule's.
+    assert.equal(only(df('FROM node:20-slim', 'COPY package*.json ./', 'RUN npm ci'), CODE, analysed(3, { 2: { '/root/.npm/_cacache/a': 50_000_000 } }))[0]!.savingsBytes, 50_000_000);
   });
 
   it('is idempotent', () => assertIdempotent(df('FROM node:20-slim', 'RUN npm install'), CODE));

@@ -1,6 +1,6 @@
 // recursive-chown-after-copy: COPY --chown where every file under the path came from these COPYs.
 import { strict as assert } from 'node:assert';
-import { assertIdempotent, df, fixWith, found, only } from '../../support/rules';
+import { analysed, assertIdempotent, df, fixWith, found, only, overwritten } from '../../support/rules';
 
 const CODE = 'recursive-chown-after-copy';
 
@@ -40,6 +40,37 @@ describe(`rule ${CODE}`, () => {
   ] as const) {
     it(`offers no fix when ${why}`, () => assert.equal(only(df('FROM n', ...lines), CODE)[0]!.fixes.length, 0));
   }
+
+  describe('a RUN between the COPY and the chown', () => {
+    // The user's file: the COPY, an unrelated RUN, then the chown of what was copied (200 kB stored again).
+    const T = df('FROM node:20-slim', 'COPY app /app', 'RUN npm install -g pm2 && npm cache clean --force', 'RUN chown -R node:node /app', 'USER node');
+    const image = (underApp: number) => analysed(5, {
+      1: { '/app/index.js': 150_000, '/app/lib/util.js': 50_000 },
+      2: { '/usr/local/lib/node_modules/pm2/index.js': 30_000_000, ...(underApp ? { '/app/node_modules/x.js': underApp } : {}) },
+      3: { '/app/index.js': 150_000, '/app/lib/util.js': 50_000 },
+    }, [overwritten('/app/index.js', 150_000, 1, 3), overwritten('/app/lib/util.js', 50_000, 1, 3)]);
+
+    it('statically may have written there: no fix', () => assert.equal(only(T, CODE)[0]!.fixes.length, 0));
+
+    it('measured to add nothing under the path: COPY --chown is offered, and claims the re-stored copies', () => {
+      const f = only(T, CODE, image(0))[0]!;
+      assert.equal(f.savingsBytes, 200_000);
+      assert.match(f.message, /stores them all again in this layer \(200 kB\): use COPY --chown\.$/);
+      assert.equal(fixWith(T, CODE, image(0)), df('FROM node:20-slim', 'COPY --chown=node:node app /app', 'RUN npm install -g pm2 && npm cache clean --force', 'RUN chown node:node /app', 'USER node'));
+      assertIdempotent(T, CODE, image(0));
+    });
+
+    it('measured to add files under the path: no fix (they need the chown too)', () => {
+      assert.equal(only(T, CODE, image(4096))[0]!.fixes.length, 0);
+    });
+
+    it('a WORKDIR made the path before the RUN: the same measured check', () => {
+      const t = df('FROM node:20-slim', 'WORKDIR /app', 'RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*', 'COPY . .', 'RUN chown -R node:node /app');
+      assert.equal(only(t, CODE)[0]!.fixes.length, 0);
+      const over = analysed(5, { 2: { '/usr/bin/tini': 800_000 }, 3: { '/app/a.js': 10 }, 4: { '/app/a.js': 10 } }, [overwritten('/app/a.js', 10, 3, 4)]);
+      assert.equal(fixWith(t, CODE, over), t.replace('COPY . .', 'COPY --chown=node:node . .').replace('chown -R node:node /app', 'chown node:node /app'));
+    });
+  });
 
   it('is idempotent', () => assertIdempotent(df('FROM n', 'WORKDIR /app', 'COPY . .', 'RUN chown -R node:node /app'), CODE));
 });

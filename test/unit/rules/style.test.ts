@@ -8,7 +8,7 @@ describe('rules: fixes keep the file\'s style', () => {
     const t = df('# escape=`', 'FROM debian:bookworm-slim', 'RUN apt-get update `', '    && apt-get install -y --no-install-recommends curl `', '    # the CA bundle', '    ca-certificates', 'RUN echo C:\\x > /tmp/a');
     assert.equal(fixWith(t, 'apt-lists-not-removed'), df('# escape=`', 'FROM debian:bookworm-slim', 'RUN apt-get update `', '    && apt-get install -y --no-install-recommends curl `', '    # the CA bundle',
       '    ca-certificates `', '    && rm -rf /var/lib/apt/lists/*', 'RUN echo C:\\x > /tmp/a'));
-    assert.equal(fixWith(t, 'consecutive-run'), df('# escape=`', 'FROM debian:bookworm-slim', 'RUN apt-get update `', '    && apt-get install -y --no-install-recommends curl `', '    # the CA bundle',
+    assert.equal(fixWith(t, 'consecutive-run', {}, 0), df('# escape=`', 'FROM debian:bookworm-slim', 'RUN apt-get update `', '    && apt-get install -y --no-install-recommends curl `', '    # the CA bundle',
       '    ca-certificates `', '    && echo C:\\x > /tmp/a'));
   });
 
@@ -37,7 +37,7 @@ describe('rules: fixes keep the file\'s style', () => {
 
   it('takes the operator style from the rest of the file for a one-line RUN that must grow', () => {
     const t = df('FROM debian:bookworm-slim', 'RUN set -e \\', '  && echo a', 'RUN echo b', 'RUN echo c');
-    assert.equal(fixWith(t, 'consecutive-run'), df('FROM debian:bookworm-slim', 'RUN set -e \\', '  && echo a \\', '  && echo b', 'RUN echo c'));
+    assert.equal(fixWith(t, 'consecutive-run', {}, 0), df('FROM debian:bookworm-slim', 'RUN set -e \\', '  && echo a \\', '  && echo b', 'RUN echo c'));
   });
 
   it('keeps lower-case keywords', () => {

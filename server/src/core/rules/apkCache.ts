@@ -2,7 +2,7 @@
 // /var/cache/apk in the layer. With --no-cache apk fetches the index into memory, so a separate `apk update` has
 // nothing left to do and goes too.
 import { apkSub, hasOption, hidesOptions, invocation } from './commands';
-import { addedUnder, bytesNote, cacheMountCovers, finding, linesOf, severityOf, shellRuns } from './context';
+import { addedUnder, bytesNote, cacheMountCovers, finding, linesOf, severityOf, shellRuns, survivingUnder } from './context';
 import { insert, removeCommand } from './edit';
 import { topLevel } from './shell';
 import { fileEnd } from './text';
@@ -35,7 +35,8 @@ export const apkCache: SizeRule = {
       const fixes: Fix[] = safe ? [{ title: 'Add --no-cache to apk (and drop the apk update it makes unnecessary)', edits, preferred: true }] : [];
       const bytes = addedUnder(ctx, run.inst, CACHE);
       out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes }),
-        `apk add without --no-cache keeps the package index in ${CACHE} in this layer.` + bytesNote(CACHE, bytes), bytes, fixes));
+        `apk add without --no-cache keeps the package index in ${CACHE} in this layer.` + bytesNote(CACHE, bytes),
+        survivingUnder(ctx, [run.inst], CACHE), fixes));
     }
     return out;
   },

@@ -1,8 +1,12 @@
 // apt-update-alone: `apt-get update` in a RUN that installs nothing. Its package lists become a layer of their own
 // that no later RUN can remove, and the build cache keeps reusing that layer when the install below changes, so
 // the install runs against stale lists. The fix moves the update into the next RUN that installs.
+//
+// Measured saving: what the move itself removes — the bytes of this layer that the target RUN deletes or overwrites
+// (the lists it removes, the package caches it rewrites). Lists the target leaves are apt-lists-not-removed's.
+import { formatBytes } from '../format';
 import { aptUsesLists, isAptUpdate } from './commands';
-import { addedUnder, bytesNote, finding, linesOf, severityOf, type ShellRun, shellRun, shellRuns } from './context';
+import { addedUnder, bytesNote, enabled, finding, linesOf, measuredLayers, severityOf, type ShellRun, shellRun, shellRuns, wasteBetween } from './context';
 import { deleteInstruction, insert } from './edit';
 import { topLevel } from './shell';
 import { fileOffset, LineIndex } from './text';
@@ -22,7 +26,28 @@ function nextInstall(ctx: RuleContext, run: ShellRun): ShellRun | null {
   return null;
 }
 
-function moveFix(ctx: RuleContext, lines: LineIndex, run: ShellRun): Fix | null {
+/** A RUN this rule reports: an update that installs nothing and leaves its lists. */
+function reported(run: ShellRun): boolean {
+  if (!topLevel(run.script).some(isAptUpdate) || run.script.commands.some(aptUsesLists)) return false;
+  // Lists removed in the same RUN (an update to check something, then cleaned) cost nothing.
+  return !run.inst.args.includes('/var/lib/apt/lists') && !/\bdist-clean\b/.test(run.inst.args);
+}
+
+export interface UpdateMove { readonly target: ShellRun; readonly fix: Fix }
+
+/**
+ * The move this rule's fix makes of a reported update into the next RUN that installs, or null (not reported, no safe
+ * move, or the rule is switched off). Fix-all applies it first: the two layers become one.
+ */
+export function updateMove(ctx: RuleContext, run: ShellRun): UpdateMove | null {
+  const key = `update-move:${run.inst.index}`;
+  if (ctx.memo?.has(key)) return ctx.memo.get(key) as UpdateMove | null;
+  const move = enabled(ctx, CODE) && reported(run) ? moveFix(ctx, linesOf(ctx), run) : null;
+  ctx.memo?.set(key, move);
+  return move;
+}
+
+function moveFix(ctx: RuleContext, lines: LineIndex, run: ShellRun): UpdateMove | null {
   const items = run.script.items;
   // Only a RUN that is nothing but the update can go away whole.
   if (items.length !== 1 || !items[0]!.command || !isAptUpdate(items[0]!.command)) return null;
@@ -37,7 +62,7 @@ function moveFix(ctx: RuleContext, lines: LineIndex, run: ShellRun): Fix | null 
     const sep = first.before === ';' && target.script.errexit ? ';' : ' &&';
     edits.push(insert(lines, fileOffset(target.src, first.start), `${updateText}${sep} `));
   }
-  return { title: `Move ${updateText} into the RUN on line ${target.inst.range.start.line + 1}`, edits, preferred: true };
+  return { target, fix: { title: `Move ${updateText} into the RUN on line ${target.inst.range.start.line + 1}`, edits, preferred: true } };
 }
 
 export const aptUpdateAlone: SizeRule = {
@@ -46,16 +71,18 @@ export const aptUpdateAlone: SizeRule = {
     const lines = linesOf(ctx);
     const out: Finding[] = [];
     for (const run of shellRuns(ctx)) {
-      const cmds = run.script.commands;
-      if (!topLevel(run.script).some(isAptUpdate) || cmds.some(aptUsesLists)) continue;
-      // Lists removed in the same RUN (an update to check something, then cleaned) cost nothing.
-      if (run.inst.args.includes('/var/lib/apt/lists') || /\bdist-clean\b/.test(run.inst.args)) continue;
+      if (!reported(run)) continue;
       const lists = addedUnder(ctx, run.inst, '/var/lib/apt/lists');
-      const fix = moveFix(ctx, lines, run);
+      const move = updateMove(ctx, run);
+      const from = move && measuredLayers(ctx, [run.inst]);
+      const to = move && measuredLayers(ctx, [move.target.inst]);
+      const saving = from && to ? wasteBetween(ctx, from, to) : null;
+      const target = move ? move.target.inst.range.start.line + 1 : 0;
+      const note = saving ? ` Moving it removes the ${formatBytes(saving)} of this layer that line ${target} deletes or overwrites.` : '';
       out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: lists }),
         'apt-get update in a RUN that installs nothing: its lists stay in a layer of their own, and the build cache ' +
-        'reuses them when the install changes. Run it in the same RUN as the install.' + bytesNote('/var/lib/apt/lists', lists),
-        lists, fix ? [fix] : []));
+        'reuses them when the install changes. Run it in the same RUN as the install.' + bytesNote('/var/lib/apt/lists', lists) + note,
+        saving, move ? [move.fix] : []));
     }
     return out;
   },

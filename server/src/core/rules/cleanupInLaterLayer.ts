@@ -2,32 +2,20 @@
 // A layer can only add; deleting in a later one hides the files but the earlier layer still ships them. The fix
 // moves the deletion into the RUN that created the files, when that is safe: same stage, no RUN in between, and
 // the later RUN does nothing but delete.
+//
+// Deletions from a layer that fix-all merges with the deleting RUN's (an update moved into it, a join that
+// consecutive-run prefers) are that fix's: they are left out here, so that no byte is claimed twice.
 import { formatBytes } from '../format';
 import type { WasteItem } from '../analysis';
 import type { Instruction } from '../dockerfile';
+import { onlyDeletes } from './commands';
+import { claimedByMerge, mergedGroup } from './consecutiveRun';
 import { finding, linesOf, severityOf, type ShellRun, shellRun } from './context';
 import { appendCommand, deleteInstruction } from './edit';
-import type { Command } from './shell';
 import { LineIndex } from './text';
 import type { Finding, Fix, RuleContext, SizeRule } from './types';
 
 export const CODE = 'cleanup-in-later-layer';
-
-/** Commands that only delete (what can move into another RUN without changing anything else). */
-function onlyDeletes(c: Command): boolean {
-  const v = c.args.map((a) => a.value);
-  if (v.some((x) => x === null) || c.assignments.length) return false;
-  switch (c.name) {
-    case 'rm': return v.every((x) => !x!.startsWith('-') || /^-[rRfv]+$|^--(recursive|force)$/.test(x!));
-    case 'apt-get': case 'apt': return v.length === 1 && v[0] === 'clean';
-    case 'yum': case 'dnf': case 'microdnf': case 'tdnf': return v.join(' ') === 'clean all';
-    case 'npm': return v.join(' ') === 'cache clean --force';
-    case 'pip': case 'pip3': return v.join(' ') === 'cache purge';
-    case 'true': return v.length === 0;
-    case 'set': return v.every((x) => /^-[eux]+$/.test(x!));
-  }
-  return false;
-}
 
 function moveFix(ctx: RuleContext, lines: LineIndex, a: ShellRun, b: ShellRun): Fix | null {
   if (a.inst.stage !== b.inst.stage) return null;
@@ -57,6 +45,8 @@ export const cleanupInLaterLayer: SizeRule = {
     const removedIn = new Map<number, WasteItem[]>();
     for (const w of analysis.attribution) {
       if (w.kind !== 'deleted' || w.addedLayer >= w.removedLayer || !byLayer.has(w.addedLayer)) continue;
+      const remover = byLayer.get(w.removedLayer);
+      if (remover && claimedByMerge(ctx, byLayer.get(w.addedLayer)!, remover)) continue;
       removedIn.set(w.removedLayer, [...(removedIn.get(w.removedLayer) ?? []), w]);
     }
     const out: Finding[] = [];
@@ -71,9 +61,12 @@ export const cleanupInLaterLayer: SizeRule = {
       const fix = a && b && aInst.keyword === 'RUN' ? moveFix(ctx, lines, a, b) : null;
       const sources = [...new Set(items.map((w) => byLayer.get(w.addedLayer)!.range.start.line + 1))].sort((x, y) => x - y);
       const top = [...items].sort((x, y) => y.bytes - x.bytes).slice(0, 3).map((w) => `${w.path} ${formatBytes(w.bytes)}`).join(', ');
+      // The fix deletes in the RUN that added last: it removes what that layer (and what fix-all merges into it) holds.
+      const target = fix ? mergedGroup(ctx, aInst) : null;
+      const saving = target ? items.filter((w) => target.includes(byLayer.get(w.addedLayer)!)).reduce((s, w) => s + w.bytes, 0) : bytes;
       out.push(finding(CODE, lines, bInst, severityOf(ctx, bInst, 'warning', { measured: bytes }),
         `This RUN deletes ${formatBytes(bytes)} that line${sources.length > 1 ? 's' : ''} ${sources.join(', ')} added: deleted in a ` +
-        `later layer, the bytes still ship in the earlier one (${top}).`, bytes, fix ? [fix] : []));
+        `later layer, the bytes still ship in the earlier one (${top}).`, saving, fix ? [fix] : []));
     }
     return out;
   },

@@ -145,3 +145,19 @@ export function isPosixShell(shell: readonly string[]): boolean {
   const exe = (shell[0] ?? '').replace(/\\/g, '/').split('/').pop()!.toLowerCase();
   return /^(sh|bash|ash|dash|zsh|ksh|mksh|busybox)$/.test(exe) && shell.at(-1) === '-c';
 }
+
+/** Commands that only delete (what can move into another RUN without changing anything else). */
+export function onlyDeletes(c: Command): boolean {
+  const v = c.args.map((a) => a.value);
+  if (v.some((x) => x === null) || c.assignments.length) return false;
+  switch (c.name) {
+    case 'rm': return v.every((x) => !x!.startsWith('-') || /^-[rRfv]+$|^--(recursive|force)$/.test(x!));
+    case 'apt-get': case 'apt': return v.length === 1 && v[0] === 'clean';
+    case 'yum': case 'dnf': case 'microdnf': case 'tdnf': return v.join(' ') === 'clean all';
+    case 'npm': return v.join(' ') === 'cache clean --force';
+    case 'pip': case 'pip3': return v.join(' ') === 'cache purge';
+    case 'true': return v.length === 0;
+    case 'set': return v.every((x) => /^-[eux]+$/.test(x!));
+  }
+  return false;
+}

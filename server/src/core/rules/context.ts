@@ -23,11 +23,54 @@ function measuredNow(ctx: RuleContext, inst: Instruction): boolean {
   return ctx.match?.instructions[inst.index]?.status === 'matched';
 }
 
+/** The layer of an instruction whose last build is the one measured (line unchanged since the build), or null. */
+export function measuredLayer(ctx: RuleContext, inst: Instruction): number | null {
+  return measuredNow(ctx, inst) ? ctx.layerOf(inst.index) : null;
+}
+
 /** Bytes the instruction's layer added under `prefix`, when the image was analysed and the line is unchanged. */
 export function addedUnder(ctx: RuleContext, inst: Instruction, prefix: string): number | null {
-  if (!ctx.contents || !measuredNow(ctx, inst)) return null;
-  const layer = ctx.layerOf(inst.index);
-  return layer === null ? null : ctx.contents.addedUnder(layer, prefix);
+  const layer = ctx.contents && measuredLayer(ctx, inst);
+  return layer === null || layer === undefined ? null : ctx.contents!.addedUnder(layer, prefix);
+}
+
+/** The measured layers of these instructions; null when one of them was not measured. */
+export function measuredLayers(ctx: RuleContext, insts: readonly Instruction[]): Set<number> | null {
+  const out = new Set<number>();
+  for (const i of insts) {
+    const l = measuredLayer(ctx, i);
+    if (l === null) return null;
+    out.add(l);
+  }
+  return out;
+}
+
+const under = (path: string, prefix: string) => prefix === '/' || path === prefix || path.startsWith(`${prefix}/`);
+
+/**
+ * What the savings of findings may claim, so that no byte is claimed twice: bytes a later layer deletes or
+ * overwrites belong to the fix that joins the two layers or moves the deletion (apt-update-alone, consecutive-run,
+ * cleanup-in-later-layer); a cleanup in the RUN itself claims only the rest. This is that rest: the bytes the layers
+ * of `insts` add under `prefix` that no later layer deletes or overwrites. Null when one of them was not measured.
+ */
+export function survivingUnder(ctx: RuleContext, insts: readonly Instruction[], prefix: string): number | null {
+  const layers = ctx.contents && measuredLayers(ctx, insts);
+  if (!layers) return null;
+  let total = 0;
+  for (const l of layers) total += ctx.contents!.addedUnder(l, prefix);
+  for (const w of ctx.analysis?.attribution ?? []) if (layers.has(w.addedLayer) && under(w.path, prefix)) total -= w.bytes;
+  return Math.max(0, total);
+}
+
+/** Bytes added in one of the layers `from` that one of the layers `to` deletes or overwrites; null without an analysis. */
+export function wasteBetween(ctx: RuleContext, from: ReadonlySet<number>, to: ReadonlySet<number>): number | null {
+  if (!ctx.analysis) return null;
+  return ctx.analysis.attribution.filter((w) => from.has(w.addedLayer) && to.has(w.removedLayer)).reduce((s, w) => s + w.bytes, 0);
+}
+
+/** Whether a rule runs in this evaluation (not switched off, not left out by fix-all's --only). */
+export function enabled(ctx: RuleContext, code: string): boolean {
+  return !ctx.disabled?.has(code);
 }
 
 /** The size of the instruction's layer from the history, when the line is unchanged since the build. */
@@ -115,7 +158,18 @@ export function finding(code: string, lines: LineIndex, inst: Instruction, sever
 
 /** "/var/lib/apt/lists adds 18.4 MB to this layer" when measured, else the static text. */
 export function bytesNote(path: string, bytes: number | null): string {
-  return bytes === null ? '' : ` ${path} adds ${formatBytes(bytes)} to this layer.`;
+  return bytes === null ? '' : layersNote(path, [{ line: null, bytes }]);
+}
+
+/**
+ * " /var/cache/apt adds 78.2 MB to the layer of line 2 and 45.2 MB to this layer." — measured bytes named by the
+ * layer that holds them (`line` null: the finding's own layer); '' for none.
+ */
+export function layersNote(path: string, parts: ReadonlyArray<{ readonly line: number | null; readonly bytes: number }>): string {
+  if (!parts.length) return '';
+  const each = parts.map((p) => `${formatBytes(p.bytes)} to ${p.line === null ? 'this layer' : `the layer of line ${p.line}`}`);
+  const list = each.length === 1 ? each[0]! : `${each.slice(0, -1).join(', ')} and ${each.at(-1)!}`;
+  return ` ${path} adds ${list}.`;
 }
 
 /** Whether the builder of the image accepts `COPY --chmod` (BuildKit and buildah do; the legacy builder does not). */

@@ -1,7 +1,13 @@
 // Fix all: the preferred fix of one finding at a time, re-parsing and re-evaluating between fixes (a fix moves
 // lines and changes what the other rules see), in a bounded number of passes. Structural fixes go first (moving
 // an update, joining RUNs, reordering COPYs), so that the fixes that append to a RUN append to the final RUN.
-import { parseDockerfile, type DockerfileModel } from '../dockerfile';
+//
+// Fix-all spends edits only where they shrink the image: findings in stages that do not reach it are left alone
+// unless --only names their code. And it decides from what was measured: a line it edited itself is still the line
+// the image's layer was built from (only its text moved on), so that layer's measurements keep guiding the fixes
+// that follow (a cleanup appended to the RUN an update was just moved into still knows what that RUN leaves).
+import { instructionAtLine, parseDockerfile, type DockerfileModel } from '../dockerfile';
+import { imageStages } from './context';
 import { computeFindings, RULE_CODES } from './registry';
 import { LineIndex } from './text';
 import type { FileChange, Finding, Fix, RuleContext } from './types';
@@ -39,23 +45,47 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string | n
   return out;
 }
 
+/** The history rows whose line was unchanged since the build when fix-all started. */
+function measuredRows(ctx: RuleContext): ReadonlySet<number> {
+  return new Set((ctx.match?.instructions ?? []).filter((m) => m.status === 'matched' && m.row !== null).map((m) => m.row!));
+}
+
+/** The context of a later pass: lines stale only through fix-all's own edits keep their measured layer. */
+function keepMeasured(ctx: RuleContext, rows: ReadonlySet<number>): RuleContext {
+  const match = ctx.match;
+  if (!match || !rows.size) return ctx;
+  const instructions = match.instructions.map((m) => (m.status === 'stale' && m.row !== null && rows.has(m.row) ? { ...m, status: 'matched' as const } : m));
+  return { ...ctx, match: { ...match, instructions } };
+}
+
+/** Whether the finding's instruction is in a stage whose layers reach the image. */
+function reachesImage(ctx: RuleContext, f: Finding, stages: ReadonlySet<number>): boolean {
+  const inst = instructionAtLine(ctx.model, f.range.start.line);
+  return !inst || inst.stage < 0 || stages.has(inst.stage);
+}
+
 function applyFileChange(current: string, change: FileChange): string | null {
   return applyEdits(change.create ? '' : current, change.edits);
 }
 
 export function fixAll(text: string, makeContext: (model: DockerfileModel) => RuleContext,
   opts: { only?: ReadonlySet<string>; disabled?: ReadonlySet<string> } = {}): FixAllResult {
-  const disabled = opts.disabled ?? new Set<string>();
+  // With --only, the other rules do not run at all: no rule counts on a fix (a join, a move) that will not be made.
+  const disabled = new Set([...(opts.disabled ?? []), ...(opts.only ? RULE_CODES.filter((c) => !opts.only!.has(c)) : [])]);
   const rank = (code: string) => (FIX_ORDER.includes(code) ? FIX_ORDER.indexOf(code) : FIX_ORDER.length + RULE_CODES.indexOf(code));
   const applied: Array<{ code: string; line: number }> = [];
   const files = new Map<string, string>();
   const filesDone = new Set<string>();
   const seen = new Set<string>([text]);
   let cur = text;
+  let rows: ReadonlySet<number> = new Set();
   for (let pass = 0; pass < MAX_PASSES; pass++) {
-    const ctx = makeContext(parseDockerfile(cur));
+    const made = makeContext(parseDockerfile(cur));
+    if (pass === 0) rows = measuredRows(made);
+    const ctx = pass === 0 ? made : keepMeasured(made, rows);
+    const stages = imageStages(ctx);
     const findings = computeFindings(ctx, { disabled })
-      .filter((f) => !opts.only || opts.only.has(f.code))
+      .filter((f) => (opts.only ? opts.only.has(f.code) : reachesImage(ctx, f, stages)))
       .sort((a, b) => rank(a.code) - rank(b.code) || a.range.start.line - b.range.start.line);
     let next: { text: string; finding: Finding; fix: Fix } | null = null;
     for (const f of findings) {

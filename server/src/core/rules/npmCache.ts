@@ -2,7 +2,7 @@
 // cleans it in the same RUN; where a lockfile was copied in before, `npm ci --omit=dev` (the lockfile's exact tree,
 // without devDependencies) is offered as well.
 import { invocation, isNpmInstall, npmSub } from './commands';
-import { addedUnder, bytesNote, cacheMounts, finding, linesOf, severityOf, type ShellRun, shellRuns } from './context';
+import { addedUnder, bytesNote, cacheMounts, finding, linesOf, severityOf, type ShellRun, shellRuns, survivingUnder } from './context';
 import { contextCopiesBefore, landingDir } from './copies';
 import { appendCommand, mergeEdits, replace } from './edit';
 import { topLevel, type Command } from './shell';
@@ -54,7 +54,8 @@ export const npmCache: SizeRule = {
       const bytes = addedUnder(ctx, run.inst, CACHE);
       const sub = npmSub(installs[0]!);
       out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes }),
-        `npm ${sub} leaves npm's cache (~/.npm) in this layer: clean it in the same RUN.` + bytesNote(CACHE, bytes), bytes, fixes));
+        `npm ${sub} leaves npm's cache (~/.npm) in this layer: clean it in the same RUN.` + bytesNote(CACHE, bytes),
+        survivingUnder(ctx, [run.inst], CACHE), fixes));
     }
     return out;
   },

@@ -1,7 +1,7 @@
 // pip-cache: `pip install` without --no-cache-dir keeps every downloaded and built wheel under ~/.cache/pip in the
 // layer (often as large as the installed packages themselves).
 import { hasOption, hidesOptions, pipInstallIndex } from './commands';
-import { addedUnder, bytesNote, cacheMountCovers, finding, linesOf, severityOf, shellRuns } from './context';
+import { addedUnder, bytesNote, cacheMountCovers, finding, linesOf, severityOf, shellRuns, survivingUnder } from './context';
 import { insert } from './edit';
 import { topLevel, type Command } from './shell';
 import { fileEnd } from './text';
@@ -30,7 +30,7 @@ export const pipCache: SizeRule = {
       const bytes = addedUnder(ctx, run.inst, CACHE);
       out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes }),
         'pip install without --no-cache-dir keeps its download and wheel cache (~/.cache/pip) in this layer.' + bytesNote(CACHE, bytes),
-        bytes, [{ title: 'Add --no-cache-dir', edits, preferred: true }]));
+        survivingUnder(ctx, [run.inst], CACHE), [{ title: 'Add --no-cache-dir', edits, preferred: true }]));
     }
     return out;
   },

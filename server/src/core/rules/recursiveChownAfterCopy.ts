@@ -1,8 +1,12 @@
 // recursive-chown-after-copy: `RUN chown -R` (or chmod -R) over files a COPY added in an earlier layer. Changing
 // a file's owner or mode in a new layer stores the whole file again: the copied tree ships twice. COPY --chown does
 // it while copying (both builders); COPY --chmod only where the builder supports it (BuildKit, buildah).
+//
+// The fix is safe when every file under the paths came from these COPYs: statically, when no RUN ran since the
+// paths were made; with the image analysed, also when the layers of the RUNs between added nothing under them.
+// The measured saving is what the fix removes: the copies this RUN re-stored of the files those COPYs added.
 import { stageChain, resolveWorkdir, type Instruction, type Stage } from '../dockerfile';
-import { finding, layerBytes, linesOf, severityOf, type ShellRun, shellRuns, supportsChmod } from './context';
+import { addedUnder, finding, layerBytes, linesOf, measuredLayer, severityOf, type ShellRun, shellRuns, supportsChmod } from './context';
 import { copyInfo, type CopyInfo } from './copies';
 import { insert, replace } from './edit';
 import { formatBytes } from '../format';
@@ -36,6 +40,21 @@ function copiesUnder(ctx: RuleContext, run: ShellRun, paths: string[]): CopyInfo
     .filter((c): c is CopyInfo => c !== null && c.destAbs !== null && paths.some((p) => under(c.destAbs!, p)));
 }
 
+/** Measured: the RUN's layer added no file under the paths (or its build changed no file at all). */
+function addsNothingUnder(ctx: RuleContext, inst: Instruction, paths: readonly string[]): boolean {
+  if (layerBytes(ctx, inst) === 0) return true;
+  return paths.every((p) => addedUnder(ctx, inst, p) === 0);
+}
+
+/** Measured: the bytes of the COPYs' files this RUN stored again (what COPY --chown saves); null without an analysis. */
+function restored(ctx: RuleContext, run: ShellRun, copies: readonly CopyInfo[]): number | null {
+  const layer = measuredLayer(ctx, run.inst);
+  const from = copies.map((c) => measuredLayer(ctx, c.inst));
+  if (!ctx.analysis || layer === null || from.some((l) => l === null)) return null;
+  const sources = new Set(from);
+  return ctx.analysis.attribution.filter((w) => w.removedLayer === layer && sources.has(w.addedLayer)).reduce((s, w) => s + w.bytes, 0);
+}
+
 /** The flag edits and the reduced command, when every file under the paths provably came from these COPYs. */
 function flagFix(ctx: RuleContext, lines: LineIndex, stage: Stage, run: ShellRun, rec: Recursive, copies: CopyInfo[]): Fix | null {
   const first = run.script.items[0];
@@ -48,7 +67,8 @@ function flagFix(ctx: RuleContext, lines: LineIndex, stage: Stage, run: ShellRun
   const origins = rec.paths.map((p) => stage.instructions.find((i) => i.index < run.inst.index && made(p, i)));
   if (origins.some((o) => !o)) return null;
   const start = Math.min(...origins.map((o) => o!.index), ...copies.map((c) => c.inst.index));
-  if (stage.instructions.some((i) => i.index > start && i.index < run.inst.index && i.keyword === 'RUN')) return null;
+  const between = stage.instructions.filter((i) => i.index > start && i.index < run.inst.index && i.keyword === 'RUN');
+  if (between.some((i) => !addsNothingUnder(ctx, i, rec.paths))) return null;
   const flag = rec.tool === 'chown' ? 'chown' : 'chmod';
   const edits: TextEdit[] = [];
   for (const c of copies) {
@@ -81,13 +101,15 @@ export const recursiveChownAfterCopy: SizeRule = {
         if (!copies.length) continue;
         const fix = flagFix(ctx, lines, ctx.model.stages[run.inst.stage]!, run, rec, copies);
         const only = run.script.items.length === 1;
-        const bytes = layerBytes(ctx, run.inst);
+        // The re-stored copies when the analysis pairs them; else the whole layer of a RUN that does only this.
+        const copied = restored(ctx, run, copies);
+        const bytes = copied ?? (only ? layerBytes(ctx, run.inst) : null);
         const lines1 = copies.map((k) => k.inst.range.start.line + 1).join(', ');
-        out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', only ? { measured: bytes } : { bound: bytes }),
+        out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes, bound: layerBytes(ctx, run.inst) }),
           `${rec.tool} -R over files the COPY on line${copies.length > 1 ? 's' : ''} ${lines1} added stores them all again in this layer` +
-          `${only && bytes !== null ? ` (${formatBytes(bytes)})` : ''}: use COPY --${rec.tool}.` +
+          `${bytes !== null ? ` (${formatBytes(bytes)})` : ''}: use COPY --${rec.tool}.` +
           (rec.tool === 'chmod' && !supportsChmod(ctx) ? ' COPY --chmod needs BuildKit; the legacy builder rejects it.' : ''),
-          only ? bytes : null, fix ? [fix] : []));
+          bytes, fix ? [fix] : []));
         break;
       }
     }

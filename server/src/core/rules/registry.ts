@@ -53,7 +53,7 @@ export function ignoredAt(model: DockerfileModel, line: number, lines = new Line
 
 export function computeFindings(given: RuleContext, opts: { disabled: ReadonlySet<string> }): Finding[] {
   // A fresh memo per call: the rules share parsed RUNs, and nothing outlives the call.
-  const ctx: RuleContext = { ...given, memo: new Map() };
+  const ctx: RuleContext = { ...given, memo: new Map(), disabled: opts.disabled };
   const out: Finding[] = [];
   const ignores = new Map<number, ReadonlySet<string> | 'all'>();
   let lines: LineIndex | null = null;

@@ -76,6 +76,11 @@ export interface RuleContext {
    * every call a fresh one; callers building a RuleContext leave it out.
    */
   readonly memo?: Map<string, unknown>;
+  /**
+   * The codes that do not run in this evaluation (settings, or fix-all's --only): set by computeFindings. Rules read
+   * it where one rule's fix decides what another may claim (a join that another rule's fix makes instead).
+   */
+  readonly disabled?: ReadonlySet<string>;
 }
 
 export interface SizeRule {

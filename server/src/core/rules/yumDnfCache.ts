@@ -1,7 +1,7 @@
 // yum-dnf-cache: yum, dnf, microdnf or tdnf installing packages in a RUN that never runs `clean all`: repository
 // metadata (often 100+ MB on EL) and downloaded packages stay under /var/cache/{yum,dnf} in the layer.
 import { isRpmInstall } from './commands';
-import { addedUnder, cacheMountCovers, finding, linesOf, severityOf, shellRuns } from './context';
+import { addedUnder, cacheMountCovers, finding, linesOf, severityOf, shellRuns, survivingUnder } from './context';
 import { appendCommand } from './edit';
 import { formatBytes } from '../format';
 import { topLevel } from './shell';
@@ -10,6 +10,11 @@ import type { Finding, Fix, RuleContext, SizeRule } from './types';
 export const CODE = 'yum-dnf-cache';
 const CACHES = ['/var/cache/dnf', '/var/cache/yum', '/var/cache/libdnf5'];
 const CLEANED = /\b(yum|dnf|dnf5|microdnf|tdnf)\b[^;&|\n]*\bclean\b/;
+
+/** Σ of what the caches keep (null when none was measured). */
+function survivingSum(values: ReadonlyArray<number | null>): number | null {
+  return values.every((b) => b === null) ? null : values.reduce<number>((s, b) => s + (b ?? 0), 0);
+}
 
 export const yumDnfCache: SizeRule = {
   code: CODE,
@@ -29,7 +34,7 @@ export const yumDnfCache: SizeRule = {
       const note = bytes === null ? '' : ` Its caches add ${formatBytes(bytes)} to this layer.`;
       out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes }),
         `${tool} installs without "${tool} clean all": repository metadata and packages stay in /var/cache in this layer.` + note,
-        bytes, fixes));
+        survivingSum(CACHES.map((c) => survivingUnder(ctx, [run.inst], c))), fixes));
     }
     return out;
   },
