@@ -1,7 +1,7 @@
 // An ssh endpoint for the engine (DOCKER_HOST=ssh://…): a private sshd on 127.0.0.1 with a fresh host key, a key
 // loaded into a private ssh-agent, and `docker system dial-stdio` on the "remote" side (this machine's docker CLI).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'node:net';
@@ -14,16 +14,38 @@ export interface SshEndpoint {
   stop(): void;
 }
 
-function waitForPort(port: number): Promise<void> {
+// Polls until sshd accepts a connection. sshd has no readiness signal, and on a loaded machine it can take seconds
+// to start, so the wait is bounded by time (not by a count of tries) and ends early, with sshd's log, if sshd exits.
+function waitForPort(port: number, sshd: ChildProcess, logFile: string, deadlineMs = 15_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
   return new Promise((resolve, reject) => {
-    let tries = 0;
     const attempt = () => {
+      if (sshd.exitCode !== null) {
+        reject(new Error(`sshd exited (${sshd.exitCode}) before listening on ${port}: ${readLog(logFile)}`));
+        return;
+      }
       const s = createConnection(port, '127.0.0.1');
       s.once('connect', () => { s.destroy(); resolve(); });
-      s.once('error', () => { s.destroy(); if (++tries > 100) reject(new Error(`sshd never listened on ${port}`)); else setImmediate(attempt); });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > until) reject(new Error(`sshd never listened on ${port} within ${deadlineMs} ms: ${readLog(logFile)}`));
+        else setTimeout(attempt, 25);
+      });
     };
     attempt();
   });
+}
+
+async function waitForFile(path: string, deadlineMs = 15_000): Promise<void> {
+  const until = Date.now() + deadlineMs;
+  while (!existsSync(path)) {
+    if (Date.now() > until) throw new Error(`ssh-agent never created ${path} within ${deadlineMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function readLog(file: string): string {
+  try { return readFileSync(file, 'utf8').trim() || '(empty log)'; } catch { return '(no log)'; }
 }
 
 export async function startSsh(port: number): Promise<SshEndpoint> {
@@ -40,13 +62,19 @@ export async function startSsh(port: number): Promise<SshEndpoint> {
   const sshd: ChildProcess = spawn(SSHD, ['-D', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')], { stdio: 'ignore' });
   const agentSock = join(dir, 'agent.sock');
   const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-  await waitForPort(port);
-  for (let i = 0; !existsSync(agentSock) && i < 1000; i++) await new Promise((r) => setImmediate(r));
-  const added = spawnSync('ssh-add', ['-q', join(dir, 'userkey')], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } });
-  if (added.status !== 0) throw new Error(`ssh-add failed: ${added.stderr}`);
+  const stop = () => { sshd.kill(); agent.kill(); };
+  try {
+    await waitForPort(port, sshd, join(dir, 'sshd.log'));
+    await waitForFile(agentSock);
+    const added = spawnSync('ssh-add', ['-q', join(dir, 'userkey')], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } });
+    if (added.status !== 0) throw new Error(`ssh-add failed: ${added.stderr}`);
+  } catch (e) {
+    stop(); // a failed start must not leave sshd and the agent behind
+    throw e;
+  }
   return {
     url: `ssh://root@127.0.0.1:${port}`,
     env: { SSH_AUTH_SOCK: agentSock },
-    stop: () => { sshd.kill(); agent.kill(); },
+    stop,
   };
 }
