@@ -42,6 +42,8 @@ function facts(lines: LineIndex, escape: string, from: number, to: number, into:
   }
 }
 
+const noFacts = (): LineFacts => ({ leading: 0, trailing: 0, gaps: new Map(), columns: new Set(), padded: false, count: 0, indents: new Map() });
+
 function most<T>(m: Map<T, number>, fallback: T): T {
   let best = fallback;
   let n = 0;
@@ -51,9 +53,9 @@ function most<T>(m: Map<T, number>, fallback: T): T {
 
 /** The style of one instruction, completed from the rest of the file where the instruction does not show it. */
 export function styleOf(model: DockerfileModel, lines: LineIndex, inst: Instruction): Style {
-  const own: LineFacts = { leading: 0, trailing: 0, gaps: new Map(), columns: new Set(), padded: false, count: 0, indents: new Map() };
+  const own = noFacts();
   facts(lines, model.escape, inst.range.start.line, inst.range.end.line, own);
-  const file: LineFacts = { leading: 0, trailing: 0, gaps: new Map(), columns: new Set(), padded: false, count: 0, indents: new Map() };
+  const file = noFacts();
   if (own.count === 0 || own.leading + own.trailing === 0) {
     for (const i of model.instructions) if (i.keyword === 'RUN') facts(lines, model.escape, i.range.start.line, i.range.end.line, file);
   }

@@ -11,8 +11,8 @@ export const CODE = 'yum-dnf-cache';
 const CACHES = ['/var/cache/dnf', '/var/cache/yum', '/var/cache/libdnf5'];
 const CLEANED = /\b(yum|dnf|dnf5|microdnf|tdnf)\b[^;&|\n]*\bclean\b/;
 
-/** Σ of what the caches keep (null when none was measured). */
-function survivingSum(values: ReadonlyArray<number | null>): number | null {
+/** Σ over the caches (null when none was measured). */
+function sumMeasured(values: ReadonlyArray<number | null>): number | null {
   return values.every((b) => b === null) ? null : values.reduce<number>((s, b) => s + (b ?? 0), 0);
 }
 
@@ -29,12 +29,11 @@ export const yumDnfCache: SizeRule = {
       const tool = installs.at(-1)!.name!;
       const edit = appendCommand(ctx.model, lines, run, `${tool} clean all`);
       const fixes: Fix[] = edit ? [{ title: `Append ${tool} clean all`, edits: [edit], preferred: true }] : [];
-      const measured = CACHES.map((c) => addedUnder(ctx, run.inst, c));
-      const bytes = measured.every((b) => b === null) ? null : measured.reduce<number>((s, b) => s + (b ?? 0), 0);
+      const bytes = sumMeasured(CACHES.map((c) => addedUnder(ctx, run.inst, c)));
       const note = bytes === null ? '' : ` Its caches add ${formatBytes(bytes)} to this layer.`;
       out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes }),
         `${tool} installs without "${tool} clean all": repository metadata and packages stay in /var/cache in this layer.` + note,
-        survivingSum(CACHES.map((c) => survivingUnder(ctx, [run.inst], c))), fixes));
+        sumMeasured(CACHES.map((c) => survivingUnder(ctx, [run.inst], c))), fixes));
     }
     return out;
   },
