@@ -5,14 +5,14 @@
 // (BuildKit sessions and status decoding), so they are copied beside the server bundle; ssh2 tries an optional
 // native addon inside a try/catch, so `*.node` stays external and ssh2 falls back to pure JS.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 
-const { version } = JSON.parse((await import('node:fs')).readFileSync('package.json', 'utf8'));
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const common = {
   define: { DFSIZE_VERSION: JSON.stringify(version) },

@@ -7,8 +7,8 @@ import { DockerodeSource } from '../server/src/engine/dockerode';
 import { LABEL_DOCKERFILE } from '../server/src/images/resolve';
 import { ensureBusybox } from '../test/support/baseImage';
 import { build } from '../test/support/builds';
+import { CLI, ROOT } from '../test/support/cli';
 
-const ROOT = join(__dirname, '..');
 const EXAMPLE = join(ROOT, 'examples', 'hello');
 
 async function main(): Promise<number> {
@@ -24,7 +24,7 @@ async function main(): Promise<number> {
   const dockerfile = resolve(EXAMPLE, 'Dockerfile');
   console.log('building examples/hello with BuildKit…');
   await build('buildkit', EXAMPLE, 'dfsize-example/hello:latest', { labels: { [LABEL_DOCKERFILE]: dockerfile } });
-  const cli = (args: string[]) => spawnSync(process.execPath, [join(ROOT, 'server', 'out', 'cli.js'), ...args], { cwd: ROOT, stdio: 'inherit' }).status ?? 4;
+  const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: 'inherit' }).status ?? 4;
   console.log('\n$ dfsize analyze --image dfsize-example/hello:latest');
   const analysed = cli(['analyze', '--image', 'dfsize-example/hello:latest', '--dockerfile', 'examples/hello/Dockerfile']);
   if (analysed !== 0) return analysed;

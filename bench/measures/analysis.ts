@@ -14,11 +14,10 @@ import { pipeline } from 'node:stream/promises';
 import * as esbuild from 'esbuild';
 import { ensureBusybox } from '../../test/support/baseImage';
 import { build, dockerFor } from '../../test/support/builds';
+import { CLI } from '../../test/support/cli';
 import { median, type Figure } from './types';
 
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'server', 'out', 'cli.js');
-export const BENCH_TAG = 'dfsize-bench/analysis-1g:v1';
+const BENCH_TAG = 'dfsize-bench/analysis-1g:v1';
 const RUNS = 3;
 
 // 100 folders × 512 files × 20 KiB of random bytes (1.05 GB, 51,200 files; the suites' busybox has no `split`, so one

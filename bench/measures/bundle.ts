@@ -2,9 +2,8 @@
 // beside it. Target: server ≤ 2 MB.
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROOT } from '../../test/support/cli';
 import type { Figure } from './types';
-
-const ROOT = join(__dirname, '..', '..');
 
 export async function bundleBytes(): Promise<Figure> {
   const size = (p: string) => statSync(join(ROOT, p)).size;

@@ -6,15 +6,11 @@ import { performance } from 'node:perf_hooks';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { computeFindings, staticContext } from '../../server/src/core/rules/index';
 import { largeDockerfile } from '../../test/support/largeDockerfile';
-import { median, percentile, type Figure } from './types';
+import { median, percentile, round, type Figure } from './types';
 
 const ROUNDS = 3;
 const ITERATIONS = 250;
 const WARMUP = 30;
-
-function round(ms: number): number {
-  return Math.round(ms * 100) / 100;
-}
 
 export async function diagnosticsP95(): Promise<Figure> {
   const text = largeDockerfile(50, 650);

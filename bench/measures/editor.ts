@@ -13,7 +13,7 @@ import { CachingSource } from '../../server/src/images/cachingSource';
 import { discoverImage, ScoreCache } from '../../server/src/images/resolve';
 import { LspClient } from '../../test/support/lspClient';
 import { largeWorkspace, manyImages } from './engineSetup';
-import { median, percentile, type Figure } from './types';
+import { median, percentile, round, type Figure } from './types';
 
 const RUNS = 300;
 
@@ -88,7 +88,6 @@ export async function discoveryWarm(): Promise<Figure> {
   return { value: round(median(r.raw)), unit: 'ms', target: 5, raw: summary(r.raw), note: `${r.images} local images, caches warm, median of ${r.raw.length}` };
 }
 
-const round = (x: number) => Math.round(x * 100) / 100;
 function summary(raw: number[]): Record<string, number> {
   return { n: raw.length, min: round(Math.min(...raw)), median: round(median(raw)), p95: round(percentile(raw, 95)), max: round(Math.max(...raw)) };
 }

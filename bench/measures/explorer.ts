@@ -14,23 +14,24 @@ import { BENCH_DIR } from './engineSetup';
 import { median, type Figure } from './types';
 
 const FILES = 100_000;
+// Files spread over 100 folders, as a node_modules or a site-packages would be.
+const DOCKERFILE = `FROM local/busybox:latest\nRUN for d in $(seq 1 100); do mkdir -p /data/d$d && cd /data/d$d && seq 1 ${FILES / 100} | xargs touch; done\n`;
 
 export async function explorerOpen(): Promise<Figure> {
   await ensureBusybox();
   const dir = join(BENCH_DIR, 'explorer');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'Dockerfile');
-  // Files spread over 100 folders, as a node_modules or a site-packages would be.
-  writeFileSync(file, `FROM local/busybox:latest\nRUN for d in $(seq 1 100); do mkdir -p /data/d$d && cd /data/d$d && seq 1 ${FILES / 100} | xargs touch; done\n`);
+  const uri = pathToFileURL(file).href;
+  writeFileSync(file, DOCKERFILE);
   await build('buildkit', dir, 'dfsize-bench/explorer:latest', { labels: { [LABEL_DOCKERFILE]: file } });
   const raw: number[] = [];
   for (let run = 0; run < 3; run++) {
     const client = new LspClient();
     const storageDir = run === 0 ? mkdtempSync(join(tmpdir(), 'dfsize-bench-storage-')) : join(BENCH_DIR, 'explorer-storage');
     await client.initialize({ workspaceTrusted: true, storageDir });
-    client.open(pathToFileURL(file).href, `FROM local/busybox:latest\nRUN for d in $(seq 1 100); do mkdir -p /data/d$d && cd /data/d$d && seq 1 ${FILES / 100} | xargs touch; done\n`);
+    client.open(uri, DOCKERFILE);
     await client.waitFor('$/progress', (p) => (p as { value: { kind: string } }).value.kind === 'end');
-    const uri = pathToFileURL(file).href;
     const layers = await client.request<LayersResult>('dfsize/layers', { uri, parent: 'image' });
     const big = layers.nodes.find((n: LayerNode) => n.kind === 'layer' && n.label.startsWith('RUN'))!;
     const t0 = performance.now();

@@ -21,3 +21,8 @@ export function percentile(xs: readonly number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
 }
+
+/** Milliseconds to two decimals, as the figures keep them. */
+export function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

@@ -3,10 +3,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification, type BuildOptions } from '../../server/src/protocol';
+import { dockerfileUri } from './commands';
 import type { Ctx } from './ctx';
 
 const KEY = 'dfsize.buildOptions';
-export const UNTRUSTED_MESSAGE = 'Building runs the Dockerfile\'s commands, so it is off in Restricted Mode. Trust this folder to build; sizes of images already built still show.';
+const UNTRUSTED_MESSAGE = 'Building runs the Dockerfile\'s commands, so it is off in Restricted Mode. Trust this folder to build; sizes of images already built still show.';
 
 /** `app/Dockerfile.prod` → `app-prod:latest`: a tag from the folder and the file name. */
 export function defaultTag(file: string): string {
@@ -87,7 +88,7 @@ export class Builds implements vscode.Disposable {
         if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
         return;
       }
-      const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.languageId === 'dockerfile' ? vscode.window.activeTextEditor.document.uri : this.ctx.lastDockerfile;
+      const uri = dockerfileUri(this.ctx, arg);
       const client = this.ctx.client;
       if (!uri || !client) { void vscode.window.showInformationMessage('Open a Dockerfile to build it.'); return; }
       const doc = await vscode.workspace.openTextDocument(uri);

@@ -1,10 +1,11 @@
 // Command factories: each takes the context and returns the function VS Code calls.
 import * as vscode from 'vscode';
 import { AnalyseRequest, ListImagesRequest, SelectImageRequest, type ImageChoice, type LayerNode } from '../../server/src/protocol';
+import { formatBytes } from '../../server/src/core/format';
 import type { Ctx } from './ctx';
-import { size } from './layerTree/model';
 
-function dockerfileUri(ctx: Ctx, arg?: unknown): vscode.Uri | undefined {
+/** The Dockerfile a command is for: its argument, else the active editor's, else the last one looked at. */
+export function dockerfileUri(ctx: Ctx, arg?: unknown): vscode.Uri | undefined {
   if (arg instanceof vscode.Uri) return arg;
   const doc = vscode.window.activeTextEditor?.document;
   return doc?.languageId === 'dockerfile' ? doc.uri : ctx.lastDockerfile;
@@ -24,7 +25,7 @@ export function selectImage(ctx: Ctx): (arg?: unknown) => Promise<void> {
       const auto: Item = { label: '$(search) Find it automatically', description: 'label, compose service, or the best history match', ref: null };
       return [auto, ...choices.map((c: ImageChoice): Item => ({
         label: `${c.current ? '$(check) ' : ''}${c.refs[0] ?? c.id.slice(7, 19)}`,
-        description: `${Math.round(c.score * 100)}% match · ${size(c.sizeBytes)}${c.linked ? ' · built for this file' : ''}`,
+        description: `${Math.round(c.score * 100)}% match · ${formatBytes(c.sizeBytes)}${c.linked ? ' · built for this file' : ''}`,
         detail: `${c.id.slice(7, 19)} · ${new Date(c.created * 1000).toLocaleString()}${c.refs.length > 1 ? ` · also ${c.refs.slice(1).join(', ')}` : ''}`,
         ref: c.refs[0] ?? c.id,
       }))];

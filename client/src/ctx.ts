@@ -10,7 +10,7 @@ import { readConfiguration, type ClientConfig } from './config';
 import { Selections } from './selections';
 import { StatusBar } from './statusBar';
 
-export const DOCUMENT_SELECTOR = [
+const DOCUMENT_SELECTOR = [
   { scheme: 'file', language: 'dockerfile' },
   { scheme: 'untitled', language: 'dockerfile' },
 ];

@@ -5,7 +5,7 @@ import { analyseImage, copyLayerPath, revealLines, selectImage, showLayerFiles }
 import { Ctx } from './ctx';
 import { LayerTreeProvider } from './layerTree/provider';
 
-export const COMMANDS = {
+const COMMANDS = {
   selectImage: 'dockerfileSize.selectImage',
   analyse: 'dockerfileSize.analyseImage',
   revealLines: 'dockerfileSize.revealLines',

@@ -1,15 +1,8 @@
 // The status bar item: the engine's state and the image the active Dockerfile's numbers come from, driven by the
 // server's `dfsize/status` notifications. A click opens "Select Image for Dockerfile…".
 import * as vscode from 'vscode';
+import { formatBytes } from '../../server/src/core/format';
 import type { Status } from '../../server/src/protocol';
-
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
-function size(bytes: number): string {
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) { v /= 1000; u++; }
-  return `${u === 0 ? v : v.toPrecision(3).replace(/\.?0+$/, '')} ${UNITS[u]}`;
-}
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('dfsize.status', vscode.StatusBarAlignment.Right, 100);
@@ -32,11 +25,6 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  current(): Status | undefined {
-    const uri = vscode.window.activeTextEditor?.document.uri.toString();
-    return uri ? this.byUri.get(uri) : undefined;
-  }
-
   private render(): void {
     const doc = vscode.window.activeTextEditor?.document;
     const s = doc ? this.byUri.get(doc.uri.toString()) : undefined;
@@ -48,11 +36,11 @@ export class StatusBar implements vscode.Disposable {
       this.item.text = '$(sync~spin) Dockerfile size';
       this.item.tooltip = 'Looking for the image this Dockerfile built…';
     } else if (s.engine.reachable === false) {
-      this.item.text = s.image ? `$(debug-disconnect) ${size(s.image.sizeBytes)} (cached)` : '$(debug-disconnect) no engine';
+      this.item.text = s.image ? `$(debug-disconnect) ${formatBytes(s.image.sizeBytes)} (cached)` : '$(debug-disconnect) no engine';
       this.item.tooltip = new vscode.MarkdownString(`**The engine does not answer** (${s.engine.url ?? '?'}, from ${s.engine.source}).\n\n${s.message}\n\nStart Docker, set \`dockerfileSize.engine.host\`, or select an image.`);
     } else if (s.image) {
-      this.item.text = `$(layers) ${size(s.image.sizeBytes)} · ${s.image.ref}`;
-      this.item.tooltip = new vscode.MarkdownString(`**${s.image.ref}** · ${size(s.image.sizeBytes)}\n\n${s.message}\n\nEngine: ${s.engine.product ?? 'engine'} ${s.engine.version ?? ''} at ${s.engine.url} (${s.engine.source})\n\nClick to choose another image.`);
+      this.item.text = `$(layers) ${formatBytes(s.image.sizeBytes)} · ${s.image.ref}`;
+      this.item.tooltip = new vscode.MarkdownString(`**${s.image.ref}** · ${formatBytes(s.image.sizeBytes)}\n\n${s.message}\n\nEngine: ${s.engine.product ?? 'engine'} ${s.engine.version ?? ''} at ${s.engine.url} (${s.engine.source})\n\nClick to choose another image.`);
     } else {
       this.item.text = '$(circle-slash) no image';
       this.item.tooltip = new vscode.MarkdownString(`${s.message}\n\nClick to choose an image.`);

@@ -2,7 +2,6 @@
 // This file only wires: the connection, the open documents, the session state and each feature's handler.
 import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { fileURLToPath } from 'node:url';
 import { registerBuild } from './handlers/build';
 import { FIX_ALL_KIND, registerCodeActions } from './handlers/codeActions';
 import { registerDiagnostics } from './handlers/diagnostics';
@@ -12,6 +11,7 @@ import { registerInlayHints } from './handlers/inlayHints';
 import { registerLayers } from './handlers/layers';
 import { registerStatus } from './handlers/status';
 import type { InitializationOptions } from './protocol';
+import { fsPathOf } from './state/documentImages';
 import { Session } from './state/session';
 
 export const SERVER_NAME = 'dfsize-langserver';
@@ -26,7 +26,7 @@ export function startServer(connection: Connection): void {
   connection.onInitialize((params): InitializeResult => {
     const opts = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
     const folders = (params.workspaceFolders ?? []).map((f) => f.uri).concat(params.rootUri ? [params.rootUri] : [])
-      .flatMap((u) => (u.startsWith('file:') ? [fileURLToPath(u)] : []));
+      .flatMap((u) => fsPathOf(u) ?? []);
     session = new Session(connection, documents, {
       trusted: opts.workspaceTrusted === true,
       canAskConfiguration: params.capabilities.workspace?.configuration === true,

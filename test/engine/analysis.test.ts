@@ -17,11 +17,10 @@ import { EngineProxy } from '../support/proxy';
 import { DockerodeSource } from '../../server/src/engine/dockerode';
 import { ensureBusybox } from '../support/baseImage';
 import { build, dockerFor, type Builder } from '../support/builds';
-import { dfsize, ROOT } from '../support/cli';
-import { needEngine } from '../support/engine';
+import { dfsize, RECIPES } from '../support/cli';
+import { needEngine, registryAnswers } from '../support/engine';
 import { ociArchive, sha256, tarOf } from '../support/archives';
 
-const RECIPES = join(ROOT, '..', 'shared', 'recipes');
 const DOCKERFILE = `FROM local/busybox:latest
 RUN mkdir -p /w && head -c 300000 /dev/zero > /w/deleted.bin
 RUN head -c 200000 /dev/zero > /w/over.bin
@@ -43,10 +42,6 @@ function run(cmd: string, args: string[]): Promise<string> {
     p.on('error', reject);
     p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
   });
-}
-
-async function registryAnswers(): Promise<boolean> {
-  return fetch('http://127.0.0.1:5000/v2/', { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
 }
 
 /** The facts that must not depend on how the image reached us. */

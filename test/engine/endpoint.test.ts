@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { ensureBusybox, BUSYBOX } from '../support/baseImage';
 import { BUILDS_DIR } from '../support/builds';
 import { dfsizeAsync } from '../support/cli';
-import { needEngine } from '../support/engine';
+import { needEngine, REQUIRE_ENGINE } from '../support/engine';
 import { EngineProxy } from '../support/proxy';
 import { existsSync } from 'node:fs';
 import { SSHD, startSsh } from '../support/sshd';
@@ -31,7 +31,7 @@ describe('engine: endpoints', function () {
 
   it('DOCKER_HOST=ssh://… reaches the engine through ssh (docker system dial-stdio on the other side)', async function () {
     if (!existsSync(SSHD)) {
-      if (process.env.DFSIZE_REQUIRE_ENGINE === '1') throw new Error(`${SSHD} is missing (apt-get install openssh-server)`);
+      if (REQUIRE_ENGINE) throw new Error(`${SSHD} is missing (apt-get install openssh-server)`);
       console.log(`      SKIPPED: no ${SSHD} here (apt-get install openssh-server)`);
       this.skip();
     }

@@ -3,57 +3,38 @@
 // `dfsize report` (the savings claimed) → `dfsize fix --write` (which reads the cached analysis: apt-get clean) →
 // rebuild → the bytes really gone. The claims add up to no more than that, and nothing of /var/cache/apt is left.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build, dockerFor, type Builder } from '../support/builds';
+import { build, imageSize, removeImages, runImage, type Builder } from '../support/builds';
 import { dfsize } from '../support/cli';
 import { DEBIAN, ensureDebian } from '../support/debianBase';
 import { needEngine } from '../support/engine';
+import { tempTree } from '../support/tempDirs';
 
 interface Finding { code: string; line: number; message: string; savingsBytes: number | null; fixable: boolean }
-
-async function shell(image: string, script: string): Promise<string> {
-  const c = await dockerFor('legacy').createContainer({ Image: image, Tty: true, Cmd: ['sh', '-c', script], Entrypoint: [] } as never);
-  try {
-    const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
-    const chunks: Buffer[] = [];
-    stream.on('data', (d: Buffer) => chunks.push(d));
-    const ended = new Promise((resolve) => stream.on('end', resolve));
-    await c.start();
-    await c.wait();
-    await ended;
-    return Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n');
-  } finally {
-    await c.remove({ force: true });
-  }
-}
 
 describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes remove', function () {
   this.timeout(900000);
   const tags: string[] = [];
-  const size = async (t: string) => (await dockerFor('legacy').getImage(t).inspect()).Size;
 
   before(async function () {
     await needEngine(this, 'docker');
     await ensureDebian();
   });
 
-  after(async () => {
-    for (const t of tags) await dockerFor('legacy').getImage(t).remove().catch(() => undefined);
-  });
+  after(() => removeImages(tags));
 
   for (const builder of ['legacy', 'buildkit'] as Builder[]) {
     it(`${builder}: update alone, then install: claims ≤ bytes saved, and apt-get clean leaves /var/cache/apt empty`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'dfsize-apt-savings-'));
-      const file = join(dir, 'Dockerfile');
-      const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-apt-cache-')) };
       const text = [`FROM ${DEBIAN}`, 'RUN apt-get update', 'RUN apt-get install -y curl', 'CMD ["curl", "--version"]', ''].join('\n');
-      writeFileSync(file, text);
+      const dir = tempTree({ Dockerfile: text });
+      const file = join(dir, 'Dockerfile');
+      const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir())) };
       const before = `dfsize-test/rules-apt-savings:${builder}`;
       const after = `dfsize-test/rules-apt-savings-fixed:${builder}`;
       tags.push(before, after);
-      await build(builder, dir, before, { dockerfileText: text });
+      await build(builder, dir, before);
       assert.equal(dfsize(['analyze', '--image', before], env).code, 0);
 
       const r = dfsize(['report', file, '--image', before, '--json'], env);
@@ -71,12 +52,12 @@ describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes r
         'RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*',
         'CMD ["curl", "--version"]', ''].join('\n'));
       await build(builder, dir, after);
-      const saved = (await size(before)) - (await size(after));
+      const saved = (await imageSize(before)) - (await imageSize(after));
       console.log(`      ${builder}: claimed ${claimed} B (${findings.map((f) => `${f.code} ${f.savingsBytes}`).join(', ')}); saved ${saved} B`);
       // Every claimed byte is gone; what is saved beyond is the recommends, which claim nothing measured.
       assert.ok(claimed <= saved, `claimed ${claimed} B, saved ${saved} B`);
       assert.ok(claimed >= saved * 0.9, `claimed ${claimed} B, saved ${saved} B`);
-      assert.match(await shell(after, 'du -sb /var/cache/apt; curl --version'), /^\d{1,5}\t\/var\/cache\/apt\ncurl \d/);
+      assert.match(await runImage(after, ['sh', '-c', 'du -sb /var/cache/apt; curl --version']), /^\d{1,5}\t\/var\/cache\/apt\ncurl \d/);
 
       // The rebuilt image, analysed: nothing left to claim.
       assert.equal(dfsize(['analyze', '--image', after], env).code, 0);
@@ -86,15 +67,14 @@ describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes r
   }
 
   it('legacy: the lists removed but the caches kept (the old fix): measured, the rule appends apt-get clean', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dfsize-apt-clean-'));
-    const file = join(dir, 'Dockerfile');
-    const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-apt-cache-')) };
     const text = [`FROM ${DEBIAN}`, 'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*', ''].join('\n');
-    writeFileSync(file, text);
+    const dir = tempTree({ Dockerfile: text });
+    const file = join(dir, 'Dockerfile');
+    const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir())) };
     const before = 'dfsize-test/rules-apt-clean:legacy';
     const after = 'dfsize-test/rules-apt-clean-fixed:legacy';
     tags.push(before, after);
-    await build('legacy', dir, before, { dockerfileText: text });
+    await build('legacy', dir, before);
     // Statically nothing: official images clean /var/cache/apt through their docker-clean hook.
     assert.deepEqual(JSON.parse(dfsize(['report', file, '--image', before, '--json'], env).stdout).findings, []);
     assert.equal(dfsize(['analyze', '--image', before], env).code, 0);
@@ -104,8 +84,8 @@ describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes r
     assert.equal(dfsize(['fix', file, '--image', before, '--write'], env).code, 0);
     assert.equal(readFileSync(file, 'utf8'), text.replace('lists/*\n', 'lists/* && apt-get clean\n'));
     await build('legacy', dir, after);
-    const saved = (await size(before)) - (await size(after));
+    const saved = (await imageSize(before)) - (await imageSize(after));
     assert.ok(saved >= findings[0]!.savingsBytes!, `claimed ${findings[0]!.savingsBytes} B, saved ${saved} B`);
-    assert.match(await shell(after, 'du -sb /var/cache/apt'), /^\d{1,5}\t\/var\/cache\/apt\n$/);
+    assert.match(await runImage(after, ['sh', '-c', 'du -sb /var/cache/apt']), /^\d{1,5}\t\/var\/cache\/apt\n$/);
   });
 });

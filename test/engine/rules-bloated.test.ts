@@ -3,13 +3,13 @@
 // → `dfsize fix --write` (the bundled CLI, against the image it built) → rebuild: at least half of the bytes above
 // the base are gone, and the image still runs its command.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, dockerFor, type Builder } from '../support/builds';
+import { build, imageSize, removeImages, runImage, type Builder } from '../support/builds';
 import { dfsize } from '../support/cli';
 import { DEBIAN, ensureDebian } from '../support/debianBase';
 import { needEngine } from '../support/engine';
+import { tempTree } from '../support/tempDirs';
 
 const BLOATED = [
   `FROM ${DEBIAN}`,
@@ -23,23 +23,6 @@ const BLOATED = [
   '',
 ].join('\n');
 
-async function output(image: string): Promise<string> {
-  const docker = dockerFor('legacy');
-  const c = await docker.createContainer({ Image: image, Tty: true } as never);
-  try {
-    const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
-    const chunks: Buffer[] = [];
-    stream.on('data', (d: Buffer) => chunks.push(d));
-    const ended = new Promise((resolve) => stream.on('end', resolve));
-    await c.start();
-    await c.wait();
-    await ended;
-    return Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n');
-  } finally {
-    await c.remove({ force: true });
-  }
-}
-
 describe('engine: dfsize fix --write on a bloated Dockerfile', function () {
   this.timeout(900000);
   const tags: string[] = [];
@@ -49,16 +32,11 @@ describe('engine: dfsize fix --write on a bloated Dockerfile', function () {
     await ensureDebian();
   });
 
-  after(async () => {
-    for (const t of tags) await dockerFor('legacy').getImage(t).remove().catch(() => undefined);
-  });
+  after(() => removeImages(tags));
 
   for (const builder of ['legacy', 'buildkit'] as Builder[]) {
     it(`${builder}: at least half of the bytes above the base are gone, and the app still runs`, async () => {
-      const dir = mkdtempSync(join(tmpdir(), 'dfsize-bloated-'));
-      writeFileSync(join(dir, 'Dockerfile'), BLOATED);
-      writeFileSync(join(dir, 'requirements.txt'), '# no third-party packages yet\n');
-      writeFileSync(join(dir, 'app.py'), 'print("hello from the app")\n');
+      const dir = tempTree({ Dockerfile: BLOATED, 'requirements.txt': '# no third-party packages yet\n', 'app.py': 'print("hello from the app")\n' });
       const before = `dfsize-test/rules-bloated:${builder}`;
       const after = `dfsize-test/rules-bloated-fixed:${builder}`;
       tags.push(before, after);
@@ -81,11 +59,10 @@ describe('engine: dfsize fix --write on a bloated Dockerfile', function () {
       ].join('\n'));
 
       await build(builder, dir, after);
-      const size = async (t: string) => (await dockerFor('legacy').getImage(t).inspect()).Size;
-      const [base, a, b] = [await size(DEBIAN), await size(before), await size(after)];
+      const [base, a, b] = [await imageSize(DEBIAN), await imageSize(before), await imageSize(after)];
       console.log(`      ${builder}: base ${base} B; before ${a} B (+${a - base}); after ${b} B (+${b - base}); ${Math.round((1 - (b - base) / (a - base)) * 100)}% of the added bytes gone`);
       assert.ok(b - base <= (a - base) / 2, `after: ${b - base} B above the base, before: ${a - base} B`);
-      assert.equal(await output(after), 'hello from the app\n');
+      assert.equal(await runImage(after), 'hello from the app\n');
       // Nothing left to fix, statically: a second run changes nothing.
       const again = dfsize(['fix', join(dir, 'Dockerfile'), '--image', after], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
       assert.equal(again.stdout, '');

@@ -2,7 +2,7 @@
 // (no image known: both the legacy builder and BuildKit; COPY --chmod: BuildKit only), and the result still does
 // what the original did. Measured messages are checked against the layers of real images.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
@@ -12,47 +12,21 @@ import { cachedMeasured, contextFactory, gatherInputs } from '../../server/src/f
 import { DockerodeSource } from '../../server/src/engine/dockerode';
 import { resolveEndpoint } from '../../server/src/engine/endpoint';
 import { imageFromEngine } from '../../server/src/images/resolve';
-import { build, dockerFor, type Builder } from '../support/builds';
+import { build, imageSize, removeImages, runImage, type Builder } from '../support/builds';
 import { dfsize } from '../support/cli';
 import { DEBIAN, ensureDebian } from '../support/debianBase';
 import { needEngine } from '../support/engine';
 import { analysisOf, contentsOf, readLayers } from '../support/layerFacts';
+import { tempTree } from '../support/tempDirs';
 
 const BOTH: Builder[] = ['legacy', 'buildkit'];
 const made = new Set<string>();
-
-function context(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dfsize-rules-'));
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), body);
-  }
-  return dir;
-}
-
-async function run(image: string, cmd: string[]): Promise<string> {
-  const docker = dockerFor('legacy');
-  // A TTY keeps stdout and stderr in one plain stream (no multiplexing headers).
-  const c = await docker.createContainer({ Image: image, Tty: true, ...(cmd.length ? { Cmd: cmd, Entrypoint: [] } : {}) } as never);
-  try {
-    const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
-    const chunks: Buffer[] = [];
-    stream.on('data', (d: Buffer) => chunks.push(d));
-    const ended = new Promise((resolve) => stream.on('end', resolve));
-    await c.start();
-    await c.wait();
-    await ended;
-    return Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n');
-  } finally {
-    await c.remove({ force: true });
-  }
-}
 
 async function buildTag(builder: Builder, dir: string, tag: string, text: string, buildargs?: Record<string, string>): Promise<string> {
   const t = `dfsize-test/rules-${tag}:${builder}`;
   made.add(t);
   writeFileSync(join(dir, 'Dockerfile'), text);
-  await build(builder, dir, t, { dockerfileText: text, ...(buildargs ? { buildargs } : {}) });
+  await build(builder, dir, t, buildargs ? { buildargs } : {});
   return t;
 }
 
@@ -135,13 +109,11 @@ describe('engine: every offered fix builds', function () {
     await ensureDebian();
   });
 
-  after(async () => {
-    for (const t of made) await dockerFor('legacy').getImage(t).remove().catch(() => undefined);
-  });
+  after(() => removeImages(made));
 
   for (const c of CASES) {
     it(`${c.name}: ${c.expect.join(', ')}`, async () => {
-      const dir = context(c.files);
+      const dir = tempTree(c.files);
       const bc = await readBuildContext(dir);
       const ctx = staticContext(parseDockerfile(c.dockerfile), { buildContext: bc, ...c.over });
       const findings = computeFindings(ctx, { disabled: new Set() });
@@ -151,13 +123,13 @@ describe('engine: every offered fix builds', function () {
       for (const f of findings) {
         for (const fix of f.fixes) {
           const text = applyEdits(c.dockerfile, fix.edits)!;
-          const fixDir = context(c.files);
+          const fixDir = tempTree(c.files);
           for (const fc of fix.files ?? []) writeFileSync(join(fixDir, fc.path), applyEdits(fc.create ? '' : bc?.dockerignore ?? '', fc.edits)!);
           for (const builder of c.builders ?? BOTH) {
             const tag = await buildTag(builder, fixDir, `${c.name}-${k}`, text, c.buildargs).catch((e: Error) => {
               throw new Error(`${f.code} "${fix.title}" does not build with ${builder}:\n${text}\n${e.message}`);
             });
-            if (c.check) assert.match(await run(tag, c.check.cmd), c.check.out, `${f.code} "${fix.title}" with ${builder}`);
+            if (c.check) assert.match(await runImage(tag, c.check.cmd), c.check.out, `${f.code} "${fix.title}" with ${builder}`);
           }
           k++;
         }
@@ -167,25 +139,23 @@ describe('engine: every offered fix builds', function () {
 
   it('go: the two-stage image is a fraction of the single-stage one', async () => {
     const c = CASES.find((x) => x.name === 'go')!;
-    const dir = context(c.files);
+    const dir = tempTree(c.files);
     const single = await buildTag('legacy', dir, 'go-single', c.dockerfile);
     const f = computeFindings(staticContext(parseDockerfile(c.dockerfile)), { disabled: new Set() }).find((x) => x.code === 'compiled-no-multistage')!;
     const split = await buildTag('legacy', dir, 'go-split', applyEdits(c.dockerfile, f.fixes[0]!.edits)!);
-    const size = async (t: string) => (await dockerFor('legacy').getImage(t).inspect()).Size;
-    const [a, b, base] = [await size(single), await size(split), await size(DEBIAN)];
+    const [a, b, base] = [await imageSize(single), await imageSize(split), await imageSize(DEBIAN)];
     console.log(`      go: single stage ${a} B, two stages ${b} B, base ${base} B`);
     assert.ok(b - base < (a - base) / 10, `${b - base} B above the base after, ${a - base} B before`);
   });
 
   for (const builder of BOTH) {
     it(`${builder}: a RUN between the COPY and the chown -R, measured to add nothing there: COPY --chown is offered and right`, async () => {
-      const dir = context(APP);
+      const dir = tempTree(APP);
       const text = [`FROM ${DEBIAN}`, 'COPY app.sh /srv/app/', 'RUN mkdir -p /opt/tools && head -c 100000 /dev/urandom > /opt/tools/blob',
         'RUN chown -R nobody:nogroup /srv/app', 'CMD ["sh", "/srv/app/app.sh"]', ''].join('\n');
       const file = join(dir, 'Dockerfile');
-      writeFileSync(file, text);
       const tag = await buildTag(builder, dir, 'chown-between', text);
-      const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-rules-cache-')) };
+      const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir())) };
       assert.equal(dfsize(['analyze', '--image', tag], env).code, 0);
       const source = DockerodeSource.connect(resolveEndpoint({ env }), 10000);
       const model = parseDockerfile(text);
@@ -198,15 +168,14 @@ describe('engine: every offered fix builds', function () {
       const fixed = applyEdits(text, f.fixes[0]!.edits)!;
       assert.equal(fixed, text.replace('COPY app.sh', 'COPY --chown=nobody:nogroup app.sh').replace('chown -R nobody', 'chown nobody'));
       const after = await buildTag(builder, dir, 'chown-between-fixed', fixed);
-      assert.equal(await run(after, ['sh', '-c', 'find /srv/app ! -user nobody; sh /srv/app/app.sh']), 'hello from the app\n');
+      assert.equal(await runImage(after, ['sh', '-c', 'find /srv/app ! -user nobody; sh /srv/app/app.sh']), 'hello from the app\n');
     });
 
     it(`${builder}: messages carry the bytes measured in the image's layers, and cleanup moves where the files are made`, async () => {
-      const dir = context(APP);
+      const dir = tempTree(APP);
       const text = [`FROM ${DEBIAN}`, 'RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates', 'RUN head -c 3000000 /dev/urandom > /tmp/blob',
         'COPY app.sh /srv/', 'RUN rm -f /tmp/blob', 'CMD ["sh", "/srv/app.sh"]', ''].join('\n');
       const file = join(dir, 'Dockerfile');
-      writeFileSync(file, text);
       const tag = await buildTag(builder, dir, 'measured', text);
       const source = DockerodeSource.connect(resolveEndpoint({ env: { DOCKER_HOST: 'unix:///var/run/docker.sock' } }), 10000);
       const model = parseDockerfile(text);
@@ -232,9 +201,8 @@ describe('engine: every offered fix builds', function () {
       const fixed = applyEdits(text, cleanup.fixes[0]!.edits)!;
       assert.equal(fixed, text.replace('/tmp/blob\n', '/tmp/blob && rm -f /tmp/blob\n').replace('RUN rm -f /tmp/blob\n', ''));
       const after = await buildTag(builder, dir, 'measured-fixed', fixed);
-      const size = async (t: string) => (await dockerFor('legacy').getImage(t).inspect()).Size;
-      assert.ok((await size(tag)) - (await size(after)) >= 3_000_000, 'the blob is gone from the image');
-      assert.equal(await run(after, ['sh', '-c', 'ls /tmp; sh /srv/app.sh']), 'hello from the app\n');
+      assert.ok((await imageSize(tag)) - (await imageSize(after)) >= 3_000_000, 'the blob is gone from the image');
+      assert.equal(await runImage(after, ['sh', '-c', 'ls /tmp; sh /srv/app.sh']), 'hello from the app\n');
     });
   }
 });

@@ -9,14 +9,13 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { computeFindings, staticContext } from '../../server/src/core/rules/index';
 import { baseImageSizes, registrySize } from '../../server/src/images/baseSizes';
-import { ROOT } from '../support/cli';
+import { RECIPES } from '../support/cli';
+import { REGISTRY, registryAnswers, REQUIRE_ENGINE } from '../support/engine';
 
-const REGISTRY = 'http://127.0.0.1:5000';
 const MIRROR = '127.0.0.1:5000/dfsize-test-rules';
 const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const INDEX = 'application/vnd.oci.image.index.v1+json';
 
-const answers = () => fetch(`${REGISTRY}/v2/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
 const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 async function pushBlob(repo: string, body: Buffer): Promise<{ digest: string; size: number }> {
@@ -55,9 +54,9 @@ describe('engine: base image sizes from a registry', function () {
   let slim = 0;
 
   before(async function () {
-    if (!(await answers())) execFileSync('bash', [join(process.env.RECIPES ?? join(ROOT, '..', 'shared', 'recipes'), 'registry.sh'), 'serve'], { stdio: 'inherit' });
-    if (!(await answers())) {
-      if (process.env.DFSIZE_REQUIRE_ENGINE === '1') throw new Error(`no registry answers at ${REGISTRY}`);
+    if (!(await registryAnswers())) execFileSync('bash', [join(RECIPES, 'registry.sh'), 'serve'], { stdio: 'inherit' });
+    if (!(await registryAnswers())) {
+      if (REQUIRE_ENGINE) throw new Error(`no registry answers at ${REGISTRY}`);
       console.log(`      SKIPPED: no registry answers at ${REGISTRY} (../shared/recipes/registry.sh serve)`);
       this.skip();
     }

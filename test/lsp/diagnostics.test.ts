@@ -2,7 +2,7 @@
 // as literal code actions, "Fix all size issues" as source.fixAll.dfsize — and, once the real image is analysed,
 // messages that carry the measured bytes.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -10,9 +10,10 @@ import { applyEdits } from '../../server/src/core/rules/index';
 import { LABEL_DOCKERFILE } from '../../server/src/images/resolve';
 import { ensureBusybox } from '../support/baseImage';
 import { build } from '../support/builds';
-import { ROOT } from '../support/cli';
+import { NO_ENGINE, ROOT } from '../support/cli';
 import { needEngine } from '../support/engine';
 import { LspClient } from '../support/lspClient';
+import { workspaceCopy } from '../support/tempDirs';
 
 interface Diag { range: { start: { line: number } }; code: string; severity: number; message: string; codeDescription: { href: string }; source: string }
 interface Action { title: string; kind: string; isPreferred?: boolean; edit: { changes?: Record<string, Array<{ range: never; newText: string }>> } }
@@ -33,7 +34,7 @@ describe('lsp: size findings, quick fixes and fix-all (no engine needed)', funct
   before(async () => {
     writeFileSync(file, text);
     writeFileSync(join(dir, '.dockerignore'), '.git\n');
-    client = new LspClient({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+    client = new LspClient(NO_ENGINE);
     await client.initialize({ workspaceTrusted: true });
     client.open(uri, text);
   });
@@ -102,11 +103,7 @@ describe('lsp: measured findings on an analysed image', function () {
   it('cleanup-in-later-layer names the bytes and both lines, and its fix moves the deletion', async function () {
     await needEngine(this, 'docker');
     await ensureBusybox();
-    const dir = join(mkdtempSync(join(tmpdir(), 'dfsize-measured-')), 'hello');
-    cpSync(join(ROOT, 'examples', 'hello'), dir, { recursive: true });
-    const file = join(dir, 'Dockerfile');
-    const uri = pathToFileURL(file).href;
-    const text = readFileSync(file, 'utf8');
+    const { dir, file, uri, text } = workspaceCopy(join(ROOT, 'examples', 'hello'));
     await build('buildkit', dir, 'dfsize-test/lsp-measured:latest', { labels: { [LABEL_DOCKERFILE]: file } });
     const client = new LspClient({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
     try {

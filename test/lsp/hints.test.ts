@@ -2,10 +2,8 @@
 // marks after an edit, a refresh after a rebuild, cached marks when the engine goes away, and hints that go when
 // the image is deleted. No sleeps: each step waits for the message that proves it.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { makesLayer, parseDockerfile } from '../../server/src/core/dockerfile';
 import { formatBytes } from '../../server/src/core/format';
 import { LABEL_DOCKERFILE } from '../../server/src/images/resolve';
@@ -15,17 +13,10 @@ import { needEngine } from '../support/engine';
 import { LspClient } from '../support/lspClient';
 import { markerOf, rowOfMarker } from '../support/markers';
 import { EngineProxy } from '../support/proxy';
+import { workspaceCopy } from '../support/tempDirs';
 
 interface Hint { position: { line: number; character: number }; label: string }
 interface StatusParams { uri: string; cached: boolean; image: { ref: string } | null; message: string }
-
-/** A copy of a build fixture in a temp folder (so its path is ours to label) and its file URI. */
-function workspaceCopy(name: string): { dir: string; file: string; uri: string; text: string } {
-  const dir = join(mkdtempSync(join(tmpdir(), 'dfsize-lsp-')), name);
-  cpSync(join(BUILDS_DIR, name), dir, { recursive: true });
-  const file = join(dir, 'Dockerfile');
-  return { dir, file, uri: pathToFileURL(file).href, text: readFileSync(file, 'utf8') };
-}
 
 async function hints(client: LspClient, uri: string, text: string): Promise<Map<number, string>> {
   const lines = text.split('\n').length;
@@ -56,7 +47,7 @@ function waitStatus(client: LspClient, uri: string, pred: (s: StatusParams) => b
 for (const builder of ['legacy', 'buildkit'] as const) {
   describe(`lsp: hints and hovers on a ${builder} build`, function () {
     this.timeout(180000);
-    const ws = workspaceCopy('forms');
+    const ws = workspaceCopy(join(BUILDS_DIR, 'forms'));
     const tag = `dfsize-test/lsp-forms:${builder}`;
     let client: LspClient;
 
@@ -120,7 +111,7 @@ describe('lsp: live — rebuilds, deleted images, the engine going away', functi
   });
 
   it('a rebuild in a terminal refreshes the hints by itself', async () => {
-    const ws = workspaceCopy('multistage-copy');
+    const ws = workspaceCopy(join(BUILDS_DIR, 'multistage-copy'));
     const tag = 'dfsize-test/lsp-live:latest';
     await build('buildkit', ws.dir, tag, { labels: { [LABEL_DOCKERFILE]: ws.file } });
     const client = new LspClient({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
@@ -143,7 +134,7 @@ describe('lsp: live — rebuilds, deleted images, the engine going away', functi
   });
 
   it('when the image is deleted its hints go', async () => {
-    const ws = workspaceCopy('multistage-copy');
+    const ws = workspaceCopy(join(BUILDS_DIR, 'multistage-copy'));
     const tag = 'dfsize-test/lsp-deleted:latest';
     // A final stage no other image matches: its only image is the one we delete.
     const text = ws.text.replace('./m-relative', './m-relative-deleted');
@@ -165,7 +156,7 @@ describe('lsp: live — rebuilds, deleted images, the engine going away', functi
   });
 
   it('with the engine gone the last hints stay, marked cached, and the status says why', async () => {
-    const ws = workspaceCopy('multistage-copy');
+    const ws = workspaceCopy(join(BUILDS_DIR, 'multistage-copy'));
     const tag = 'dfsize-test/lsp-cached:latest';
     await build('buildkit', ws.dir, tag, { labels: { [LABEL_DOCKERFILE]: ws.file } });
     const proxy = await EngineProxy.start('unix');

@@ -2,10 +2,9 @@
 // work-done progress, then the explorer's request lists image → base + layers → files (dive-style, removable files
 // marked), hovers list the largest paths a layer added, and a line leads to its layer.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { LABEL_DOCKERFILE } from '../../server/src/images/resolve';
 import type { LayerNode, LayersResult } from '../../server/src/protocol';
 import { ensureBusybox } from '../support/baseImage';
@@ -13,13 +12,11 @@ import { build } from '../support/builds';
 import { ROOT } from '../support/cli';
 import { needEngine } from '../support/engine';
 import { LspClient } from '../support/lspClient';
+import { workspaceCopy } from '../support/tempDirs';
 
 describe('lsp: layer analysis and the explorer\'s data', function () {
   this.timeout(240000);
-  const dir = join(mkdtempSync(join(tmpdir(), 'dfsize-layers-')), 'hello');
-  const file = join(dir, 'Dockerfile');
-  const uri = pathToFileURL(file).href;
-  let text = '';
+  const { dir, file, uri, text } = workspaceCopy(join(ROOT, 'examples', 'hello'));
   let client: LspClient;
   const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
   const layers = (parent: string | null, offset = 0) => client.request<LayersResult>('dfsize/layers', { uri, parent, offset });
@@ -27,8 +24,6 @@ describe('lsp: layer analysis and the explorer\'s data', function () {
   before(async function () {
     await needEngine(this, 'docker');
     await ensureBusybox();
-    cpSync(join(ROOT, 'examples', 'hello'), dir, { recursive: true });
-    text = readFileSync(file, 'utf8');
     await build('buildkit', dir, 'dfsize-test/lsp-layers:latest', { labels: { [LABEL_DOCKERFILE]: file } });
     client = new LspClient({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
     await client.initialize({ workspaceTrusted: true, storageDir: mkdtempSync(join(tmpdir(), 'dfsize-storage-')) });

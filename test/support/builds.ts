@@ -1,5 +1,6 @@
-// Builds the Dockerfiles under test/fixtures/builds on a real engine, with each builder users have.
-// Used by the engine tests and by scripts/record-history.ts (which records the histories the unit tests replay).
+// Builds the Dockerfiles under test/fixtures/builds on a real engine, with each builder users have, and runs, sizes
+// and removes what was built. Used by the engine tests and by scripts/record-history.ts (which records the histories
+// the unit tests replay).
 import Docker from 'dockerode';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -71,4 +72,32 @@ export async function build(builder: Builder, caseDir: string, tag: string,
   if (/^ERROR /m.test(text)) throw new Error(`${builder} build of ${caseDir} failed:\n${text}`);
   const info = await docker.getImage(tag).inspect();
   return { id: info.Id, log: text };
+}
+
+/** What a container of `image` prints (stdout and stderr as one text): its own command, or `cmd` with no entrypoint. */
+export async function runImage(image: string, cmd: readonly string[] = []): Promise<string> {
+  // A TTY keeps stdout and stderr in one plain stream (no multiplexing headers).
+  const c = await dockerFor('legacy').createContainer({ Image: image, Tty: true, ...(cmd.length ? { Cmd: cmd, Entrypoint: [] } : {}) } as never);
+  try {
+    const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
+    const chunks: Buffer[] = [];
+    stream.on('data', (d: Buffer) => chunks.push(d));
+    const ended = new Promise((resolve) => stream.on('end', resolve));
+    await c.start();
+    await c.wait();
+    await ended;
+    return Buffer.concat(chunks).toString('utf8').replace(/\r\n/g, '\n');
+  } finally {
+    await c.remove({ force: true });
+  }
+}
+
+/** The size dockerd reports for a local image. */
+export async function imageSize(ref: string): Promise<number> {
+  return (await dockerFor('legacy').getImage(ref).inspect()).Size;
+}
+
+/** Removes images a suite tagged; one already gone is no error. */
+export async function removeImages(refs: Iterable<string>): Promise<void> {
+  for (const ref of refs) await dockerFor('legacy').getImage(ref).remove().catch(() => undefined);
 }

@@ -7,6 +7,10 @@ export const ROOT = join(__dirname, '..', '..');
 export const CLI = join(ROOT, 'server', 'out', 'cli.js');
 /** dive's public test images and Dockerfiles, read in place. */
 export const DIVE = join(ROOT, '..', 'shared', 'fixtures', 'dive');
+/** The recipes that start the real parts (engine, registry, base images), beside the project unless $RECIPES says. */
+export const RECIPES = process.env.RECIPES ?? join(ROOT, '..', 'shared', 'recipes');
+/** An engine address where nothing answers: the CLI runs as it does with no engine. */
+export const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 
 export function dfsize(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120000, maxBuffer: 64 << 20 });

@@ -3,13 +3,12 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { dockerFor } from './builds';
-import { ROOT } from './cli';
+import { RECIPES } from './cli';
 
 export const DEBIAN = 'local/debian:bookworm-slim';
 
 export async function ensureDebian(): Promise<void> {
   const have = await dockerFor('legacy').getImage(DEBIAN).inspect().then(() => true, () => false);
   if (have) return;
-  const recipes = process.env.RECIPES ?? join(ROOT, '..', 'shared', 'recipes');
-  execFileSync('bash', [join(recipes, 'base-images.sh'), 'debian'], { stdio: 'inherit' });
+  execFileSync('bash', [join(RECIPES, 'base-images.sh'), 'debian'], { stdio: 'inherit' });
 }

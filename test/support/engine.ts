@@ -27,3 +27,9 @@ export async function needEngine(ctx: Context, kind: 'docker' | 'podman'): Promi
   ctx.skip();
 }
 
+/** The local registry the suites push to and read manifests from (../shared/recipes/registry.sh serve). */
+export const REGISTRY = 'http://127.0.0.1:5000';
+
+export function registryAnswers(): Promise<boolean> {
+  return fetch(`${REGISTRY}/v2/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+}

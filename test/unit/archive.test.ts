@@ -6,12 +6,9 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { matchHistory } from '../../server/src/core/match';
 import { ArchiveFormatError, imageInfoOf, readArchive, readArchiveFile } from '../../server/src/engine/archive';
+import { chunked } from '../support/archives';
 import { DIVE, needDive } from '../support/cli';
 import { loadLoaded } from '../support/recorded';
-
-async function* chunks(buf: Buffer, size = 65536): AsyncIterable<Buffer> {
-  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
-}
 
 describe('archive: dive fixtures', function () {
   before(function () { needDive(this); });
@@ -71,7 +68,7 @@ describe('archive: bad input is one clear error', function () {
   ];
   for (const [what, buf, re] of cases) {
     it(what, async () => {
-      await assert.rejects(readArchive(chunks(buf())), (e: unknown) => e instanceof ArchiveFormatError && re.test(e.message));
+      await assert.rejects(readArchive(chunked(buf())), (e: unknown) => e instanceof ArchiveFormatError && re.test(e.message));
     });
   }
 

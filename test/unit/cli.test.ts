@@ -5,9 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
-import { dfsize, dfsizeAsync, DIVE, needDive } from '../support/cli';
+import { dfsize, dfsizeAsync, DIVE, needDive, NO_ENGINE } from '../support/cli';
 
-const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 
 function assertOneLineError(stderr: string, re: RegExp): void {
   const lines = stderr.trim().split('\n');

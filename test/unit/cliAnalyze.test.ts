@@ -4,9 +4,8 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dfsize, DIVE, needDive } from '../support/cli';
+import { dfsize, DIVE, needDive, NO_ENGINE } from '../support/cli';
 
-const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 const TAR = join(DIVE, 'test-docker-image.tar');
 
 describe('cli: dfsize analyze', function () {

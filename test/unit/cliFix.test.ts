@@ -1,25 +1,15 @@
 // `dfsize fix` and the findings of `dfsize report`, as a user runs them (the bundled CLI, a real process).
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dfsize } from '../support/cli';
+import { dfsize, NO_ENGINE } from '../support/cli';
+import { tempTree } from '../support/tempDirs';
 
-const NO_ENGINE = { DOCKER_HOST: 'unix:///nonexistent/docker.sock' };
 const SMELLY = ['FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y curl', 'WORKDIR /app', 'COPY . .', 'CMD ["bash"]', ''].join('\n');
-
-function project(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dfsize-fix-'));
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), body);
-  }
-  return dir;
-}
 
 describe('cli: dfsize fix', () => {
   it('prints a unified diff and leaves the file alone', () => {
-    const dir = project({ Dockerfile: SMELLY });
+    const dir = tempTree({ Dockerfile: SMELLY });
     const r = dfsize(['fix', join(dir, 'Dockerfile')], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^--- .*Dockerfile\n\+\+\+ .*Dockerfile\n@@ /m);
@@ -29,7 +19,7 @@ describe('cli: dfsize fix', () => {
   });
 
   it('--write writes the Dockerfile and a .dockerignore for what the context should not send', () => {
-    const dir = project({ Dockerfile: SMELLY, 'app.sh': 'echo hi\n', '.git/objects/big': 'x'.repeat(2_000_000) });
+    const dir = tempTree({ Dockerfile: SMELLY, 'app.sh': 'echo hi\n', '.git/objects/big': 'x'.repeat(2_000_000) });
     const r = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^dfsize: fixed 4: apt-update-alone \(line 2\), apt-install-recommends \(line 2\), apt-lists-not-removed \(line 2\), missing-dockerignore \(line 4\)$/m);
@@ -40,7 +30,7 @@ describe('cli: dfsize fix', () => {
   });
 
   it('--only applies the named codes only; the diff shows a new .dockerignore from /dev/null', () => {
-    const dir = project({ Dockerfile: SMELLY, '.git/HEAD': 'x'.repeat(1_000_000) });
+    const dir = tempTree({ Dockerfile: SMELLY, '.git/HEAD': 'x'.repeat(1_000_000) });
     const r = dfsize(['fix', join(dir, 'Dockerfile'), '--only', 'missing-dockerignore,apt-install-recommends'], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\+RUN apt-get install -y --no-install-recommends curl/);
@@ -55,7 +45,7 @@ describe('cli: dfsize fix', () => {
     ['an unknown flag', ['--frobnicate'], 2, /Unknown option '--frobnicate' \(dfsize --help lists the options\)/],
   ] as const) {
     it(`exits ${code} on ${what}`, () => {
-      const dir = project({ Dockerfile: SMELLY });
+      const dir = tempTree({ Dockerfile: SMELLY });
       const r = dfsize(['fix', join(dir, 'Dockerfile'), ...args], NO_ENGINE);
       assert.equal(r.code, code, r.stderr);
       assert.match(r.stderr, re);
@@ -65,14 +55,14 @@ describe('cli: dfsize fix', () => {
 
   it('exits 2 on a missing Dockerfile and 3 with --image and no engine', () => {
     assert.equal(dfsize(['fix', '/nonexistent/Dockerfile'], NO_ENGINE).code, 2);
-    const dir = project({ Dockerfile: SMELLY });
+    const dir = tempTree({ Dockerfile: SMELLY });
     assert.equal(dfsize(['fix', join(dir, 'Dockerfile'), '--image', 'x:y'], NO_ENGINE).code, 3);
   });
 });
 
 describe('cli: dfsize report findings', () => {
   it('JSON findings follow the contract; the human output lists them', () => {
-    const dir = project({ Dockerfile: SMELLY });
+    const dir = tempTree({ Dockerfile: SMELLY });
     const r = dfsize(['report', join(dir, 'Dockerfile'), '--json'], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);

@@ -36,9 +36,18 @@ describe('house rules', () => {
     }
   });
 
-  it('the client imports no server code but the protocol', () => {
+  it('the client imports no server code but the protocol and the one byte formatter', () => {
     for (const f of sources(join(ROOT, 'client', 'src'))) {
-      for (const i of imports(f).filter((x) => x.includes('server/'))) assert.match(i, /server\/src\/protocol$/, `${f} imports ${i}`);
+      for (const i of imports(f).filter((x) => x.includes('server/'))) assert.match(i, /server\/src\/(protocol|core\/format)$/, `${f} imports ${i}`);
+    }
+  });
+
+  it('bytes are formatted in one place: no other file defines a units table', () => {
+    const roots = [join(ROOT, 'server', 'src'), join(ROOT, 'client', 'src')];
+    const own = join(ROOT, 'server', 'src', 'core', 'format.ts');
+    for (const f of roots.flatMap(sources)) {
+      if (f === own) continue;
+      assert.doesNotMatch(readFileSync(f, 'utf8'), /\[\s*'B',\s*'kB'/, `${f.slice(ROOT.length + 1)} formats bytes itself; use core/format`);
     }
   });
 });

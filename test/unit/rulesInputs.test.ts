@@ -1,26 +1,17 @@
 // The IO side of the rules: the build context on disk with Docker's .dockerignore semantics (bounded), and base
 // image sizes from an engine (a stub ImageSource here; the registry path runs against a real one in test/engine).
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { readBuildContext } from '../../server/src/context/buildContext';
 import { EngineError, type ImageDetails, type ImageSource } from '../../server/src/engine/source';
 import { baseImageSizes } from '../../server/src/images/baseSizes';
-
-function tree(files: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'dfsize-ctx-'));
-  for (const [name, body] of Object.entries(files)) {
-    mkdirSync(join(dir, name, '..'), { recursive: true });
-    writeFileSync(join(dir, name), body);
-  }
-  return dir;
-}
+import { tempTree } from '../support/tempDirs';
 
 describe('rules inputs: build context', () => {
   it('lists every file with its size when there is no .dockerignore', async () => {
-    const dir = tree({ 'a.txt': 'abc', 'src/b.js': 'x'.repeat(10), '.git/HEAD': 'ref' });
+    const dir = tempTree({ 'a.txt': 'abc', 'src/b.js': 'x'.repeat(10), '.git/HEAD': 'ref' });
     const c = (await readBuildContext(dir))!;
     assert.equal(c.dockerignore, null);
     assert.equal(c.truncated, false);
@@ -28,7 +19,7 @@ describe('rules inputs: build context', () => {
   });
 
   it('applies Docker\'s matching: root-anchored names, **, and exceptions inside excluded folders', async () => {
-    const dir = tree({
+    const dir = tempTree({
       '.dockerignore': '# comment\nnode_modules\n**/*.log\ndocs\n!docs/keep.md\n',
       'node_modules/x.js': '1', 'pkg/node_modules/y.js': '2', 'a.log': '3', 'deep/b.log': '4', 'docs/drop.md': '5', 'docs/keep.md': '6', 'ok.js': '7',
     });
@@ -41,7 +32,7 @@ describe('rules inputs: build context', () => {
   it('stops at its bound and says so; does not follow symlinks', async () => {
     const files: Record<string, string> = {};
     for (let k = 0; k < 50; k++) files[`f${k}`] = 'x';
-    const dir = tree(files);
+    const dir = tempTree(files);
     symlinkSync('/etc', join(dir, 'link'));
     const c = (await readBuildContext(dir, { maxFiles: 10 }))!;
     assert.equal(c.truncated, true);

@@ -1,6 +1,7 @@
 // The layer explorer's model, with no `vscode` import (unit-tested as is): nodes from the server turned into what a
 // tree item shows — label, description with a size bar, codicon, tooltip, command — plus the cache of children and
 // parents that lazy expansion, paging and revealing need.
+import { formatBytes } from '../../../server/src/core/format';
 import type { LayerNode, LayersResult } from '../../../server/src/protocol';
 
 export interface ItemData {
@@ -17,14 +18,6 @@ export interface ItemData {
   readonly reveal: { readonly startLine: number; readonly endLine: number } | null;
 }
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
-export function size(bytes: number): string {
-  let v = bytes;
-  let u = 0;
-  while (v >= 1000 && u < UNITS.length - 1) { v /= 1000; u++; }
-  return `${u === 0 ? Math.round(v) : v.toPrecision(3).replace(/\.?0+$/, '')} ${UNITS[u]}`;
-}
-
 /** A share of the image as a bar of ten eighths-blocks: `████▋░░░░░`. */
 export function shareBar(share: number, width = 10): string {
   const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
@@ -39,8 +32,8 @@ const KEYWORD_ICONS: Record<string, string> = {
 const STATUS_BADGES: Record<string, string> = { added: 'A', modified: 'M', removed: 'D', unchanged: '' };
 
 export function itemOf(node: LayerNode): ItemData {
-  const bytes = node.sizeBytes !== undefined ? size(node.sizeBytes) : '';
-  const removable = node.removableBytes ? `${size(node.removableBytes)} removable` : '';
+  const bytes = node.sizeBytes !== undefined ? formatBytes(node.sizeBytes) : '';
+  const removable = node.removableBytes ? `${formatBytes(node.removableBytes)} removable` : '';
   const collapsible = node.hasChildren ? (node.kind === 'image' ? 'expanded' : 'collapsed') : 'none';
   const base = { id: node.id, tooltip: node.detail ?? node.label, collapsible, reveal: node.range ?? null } as const;
   switch (node.kind) {

@@ -113,6 +113,12 @@ async function fromCache(cache: AnalysisCache, scopes: readonly CacheScope[], im
   return { analysis: doc.analysis, contents, info: doc.info, source, platform: doc.platform, note: doc.note, cached: 'image' };
 }
 
+/** The analysis cached for the archive file `key` names: unverified results serve archive analyses only. */
+async function fromArchiveCache(cache: AnalysisCache, key: string, opts: AnalyzeOptions): Promise<AnalyzedImage | null> {
+  const known = await cache.readArchiveFile(key);
+  return known && fromCache(cache, known.scope === 'trusted' ? ['trusted'] : ['archive', 'trusted'], known.imageId, opts, 'archive');
+}
+
 async function store(cache: AnalysisCache | null | undefined, scope: CacheScope, layers: readonly ComputedLayer[], doc: CachedImage): Promise<void> {
   if (!cache) return;
   // Layers first: an image document is only ever read with its layers there.
@@ -180,13 +186,8 @@ async function fileKey(path: string, opts: AnalyzeOptions): Promise<string> {
 async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<AnalyzedImage> {
   const cache = opts.cache ?? null;
   const key = cache ? await fileKey(path, opts).catch(() => null) : null;
-  if (cache && key) {
-    const known = await cache.readArchiveFile(key);
-    if (known) {
-      const hit = await fromCache(cache, known.scope === 'trusted' ? ['trusted'] : ['archive', 'trusted'], known.imageId, opts, 'archive');
-      if (hit) return hit;
-    }
-  }
+  const hit = cache && key ? await fromArchiveCache(cache, key, opts) : null;
+  if (hit) return hit;
   const total = await stat(path).then((s) => s.size, () => null);
   const read = await readLayers((o) => readArchiveFile(path, o), opts, total);
   checkAbort(opts.signal);
@@ -218,7 +219,5 @@ export async function cachedAnalysis(cache: AnalysisCache, imageId: string, opts
 /** An archive file's analysis if an earlier one of the same file (same path, size and times) is in the cache. */
 export async function cachedArchiveAnalysis(cache: AnalysisCache, path: string): Promise<AnalyzedImage | null> {
   const key = await fileKey(path, {}).catch(() => null);
-  const known = key ? await cache.readArchiveFile(key) : null;
-  if (!known) return null;
-  return fromCache(cache, known.scope === 'trusted' ? ['trusted'] : ['archive', 'trusted'], known.imageId, {}, 'archive').catch(() => null);
+  return key ? fromArchiveCache(cache, key, {}).catch(() => null) : null;
 }

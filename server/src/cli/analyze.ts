@@ -14,7 +14,7 @@ import { matchHistory } from '../core/match';
 import { ArchiveFormatError } from '../engine/archive';
 import type { DockerodeSource } from '../engine/dockerode';
 import { resolveEndpoint } from '../engine/endpoint';
-import { EngineError, isImageReference, type ImageSource } from '../engine/source';
+import { EngineError, isImageReference } from '../engine/source';
 import { EXIT, UsageError } from './errors';
 import { ansi, plain } from './human';
 import { readDockerfile } from './input';
@@ -63,13 +63,6 @@ function readCiConfig(file: string | undefined): { config: CiConfig; name: strin
   }
 }
 
-/** The source's methods, bound, so that one of them can be swapped. */
-function bind(s: DockerodeSource): ImageSource {
-  return {
-    endpoint: s.endpoint, version: () => s.version(), list: () => s.list(), inspect: (r) => s.inspect(r), history: (r) => s.history(r), export: (r) => s.export(r),
-  };
-}
-
 /** Names the archive in every archive problem, and words file-system errors as the user's mistake. */
 function archiveError(path: string, e: unknown): Error {
   const code = (e as NodeJS.ErrnoException).code;
@@ -112,14 +105,11 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
     ref = result.info.refs[0] ?? target.path;
   } else {
     if (values.platform !== undefined) io.stderr('dfsize: warning: --platform applies to archives; the engine exports the image it has\n');
-    const endpoint = resolveEndpoint({ env: io.env });
     const { DockerodeSource } = await import('../engine/dockerode');
-    source = DockerodeSource.connect(endpoint, timeout);
     // dockerd answers an export only once it has spooled the whole image to disk (about 10 s per GB here): the
-    // export gets its own, longer deadline; everything else keeps the engine's.
-    const exporter = DockerodeSource.connect(endpoint, Number(io.env.DFSIZE_EXPORT_TIMEOUT_MS) || Math.max(timeout, 600000));
-    const engine: ImageSource = { ...bind(source), export: (ref) => exporter.export(ref) };
-    result = await analyzeImage({ engine, image: target.ref }, { cache, contents: false });
+    // export gets its own, longer deadline (EXPORT_START_TIMEOUT_MS unless set); everything else keeps the engine's.
+    source = DockerodeSource.connect(resolveEndpoint({ env: io.env }), timeout, Number(io.env.DFSIZE_EXPORT_TIMEOUT_MS) || undefined);
+    result = await analyzeImage({ engine: source, image: target.ref }, { cache, contents: false });
     ref = target.ref;
   }
   if (result.note) io.stderr(`dfsize: ${result.note}\n`);

@@ -1,14 +1,18 @@
 // The Engine API's JSON (Docker and Podman's compatible service) → the product's types. Pure, so the unit tests
 // replay recorded answers through exactly the conversion the engine adapter uses.
-import type { HistoryRow } from '../core/history';
+import type { HistoryRow, ImageInfo } from '../core/history';
 import type { ImageDetails, ImageSummary } from './source';
 
 export interface ApiHistory { Id: string; Created: number; CreatedBy: string; Size: number; Comment?: string }
+/** An image's container config, as the Engine API's inspect (`Config`) and the image's own config (`config`) write it. */
+export interface ApiContainerConfig {
+  Labels?: Record<string, string> | null; Entrypoint?: string[] | string | null; Cmd?: string[] | string | null;
+  ExposedPorts?: Record<string, unknown> | null; WorkingDir?: string; User?: string; OnBuild?: string[] | null;
+}
 export interface ApiInspect {
   Id: string; RepoTags?: string[] | null; Created?: string; Size?: number; Os?: string; Architecture?: string;
   RootFS?: { Layers?: string[] };
-  Config?: { Labels?: Record<string, string> | null; Entrypoint?: string[] | string | null; Cmd?: string[] | string | null;
-    ExposedPorts?: Record<string, unknown> | null; WorkingDir?: string; User?: string; OnBuild?: string[] | null } | null;
+  Config?: ApiContainerConfig | null;
 }
 export interface ApiSummary { Id: string; RepoTags?: string[] | null; Created: number; Size: number; Labels?: Record<string, string> | null }
 
@@ -22,16 +26,21 @@ export function historyFromApi(raw: readonly ApiHistory[]): HistoryRow[] {
   }));
 }
 
+/** The product's form of a container config (labels apart). */
+export function configFromApi(c: ApiContainerConfig): ImageInfo['config'] {
+  const list = (v: string[] | string | null | undefined) => (v == null ? null : Array.isArray(v) ? v : [v]);
+  return {
+    entrypoint: list(c.Entrypoint), cmd: list(c.Cmd), exposedPorts: Object.keys(c.ExposedPorts ?? {}),
+    workingDir: c.WorkingDir || null, user: c.User || null, onBuild: c.OnBuild ?? [],
+  };
+}
+
 export function detailsFromApi(i: ApiInspect): ImageDetails {
   const c = i.Config ?? {};
-  const list = (v: string[] | string | null | undefined) => (v == null ? null : Array.isArray(v) ? v : [v]);
   return {
     id: i.Id, refs: realTags(i.RepoTags), sizeBytes: i.Size ?? 0, created: i.Created ?? null,
     os: i.Os ?? null, architecture: i.Architecture ?? null, labels: c.Labels ?? {}, layers: i.RootFS?.Layers ?? [],
-    config: {
-      entrypoint: list(c.Entrypoint), cmd: list(c.Cmd), exposedPorts: Object.keys(c.ExposedPorts ?? {}),
-      workingDir: c.WorkingDir || null, user: c.User || null, onBuild: c.OnBuild ?? [],
-    },
+    config: configFromApi(c),
   };
 }
 

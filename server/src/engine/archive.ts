@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { HistoryRow, ImageInfo } from '../core/history';
+import { configFromApi } from './apiJson';
 import { fileChunks } from './fileChunks';
 import { resolveImage, type ArchiveDocs, type ArchiveImage } from './archiveIndex';
 import {
@@ -105,18 +106,20 @@ class BlobSink implements TarBody {
 
   /** A layer's bytes; a blob that cannot be read as a layer only matters if the manifest names it. */
   private feed(chunk: Buffer): void | Promise<void> {
-    const onError = (e: unknown) => {
-      if (e instanceof ArchiveFormatError) throw e;
-      this.c.failed.set(this.name, `is not a readable layer (${(e as Error).message})`);
-      this.c.opts.onBlobEnd?.(this.name, false);
-      this.mode = 'skip';
-    };
     try {
       const r = this.scanner!.data(chunk);
-      return r ? r.catch(onError) : undefined;
+      return r ? r.catch((e: unknown) => this.unreadable(e)) : undefined;
     } catch (e) {
-      return onError(e);
+      return this.unreadable(e);
     }
+  }
+
+  /** The layer's read failed: the blob is recorded as unreadable and skipped, unless the whole archive must stop. */
+  private unreadable(e: unknown): void {
+    if (e instanceof ArchiveFormatError) throw e;
+    this.c.failed.set(this.name, `is not a readable layer (${(e as Error).message})`);
+    this.c.opts.onBlobEnd?.(this.name, false);
+    this.mode = 'skip';
   }
 
   data(chunk: Buffer): void | Promise<void> {
@@ -145,9 +148,7 @@ class BlobSink implements TarBody {
       this.c.blobs.set(this.name, this.scanner!.stats);
       this.c.opts.onBlobEnd?.(this.name, true);
     } catch (e) {
-      if (e instanceof ArchiveFormatError) throw e;
-      this.c.failed.set(this.name, `is not a readable layer (${(e as Error).message})`);
-      this.c.opts.onBlobEnd?.(this.name, false);
+      this.unreadable(e);
     }
   }
 
@@ -181,7 +182,7 @@ export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOption
   if (head.length === 0) throw new ArchiveFormatError('the archive is empty');
   const kind = compressionOf(head);
   if (kind !== 'tar' && kind !== 'gzip' && kind !== 'zstd') throw new ArchiveFormatError('not a tar archive (docker save or an OCI image layout)');
-  const outer = kind === 'tar' ? stream : (await decompressed(stream)).stream;
+  const outer = kind === 'tar' ? stream : decompressed(stream, kind);
   // Only an uncompressed file's size says how many bytes are left for an entry.
   const total = kind === 'tar' ? opts.totalBytes : undefined;
 
@@ -239,11 +240,7 @@ export function imageInfoOf(a: ArchiveImage): ImageInfo {
   return {
     id: a.configDigest, refs: a.refs, sizeBytes: a.layers.reduce((s, l) => s + l.stats.sizeBytes, 0), created: a.config.created ?? null,
     os: a.config.os ?? null, architecture: a.config.architecture ?? null, labels: c.Labels ?? {},
-    layers: a.layers.map((l) => l.diffId ?? ''), history,
-    config: {
-      entrypoint: c.Entrypoint ?? null, cmd: c.Cmd ?? null, exposedPorts: Object.keys(c.ExposedPorts ?? {}),
-      workingDir: c.WorkingDir || null, user: c.User || null, onBuild: c.OnBuild ?? [],
-    },
+    layers: a.layers.map((l) => l.diffId ?? ''), history, config: configFromApi(c),
   };
 }
 

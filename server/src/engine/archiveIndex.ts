@@ -2,6 +2,7 @@
 // compatibility file of Docker ≥ 25 / containerd saves), else the OCI index (index.json → nested indexes → image
 // manifests). Everything read here was checked against its digest when its name carries one; sizes are checked
 // against descriptors; media types that are not image parts are refused by name rather than misread.
+import type { ApiContainerConfig } from './apiJson';
 import { ArchiveFormatError, type LayerStats } from './layerScan';
 
 export interface ArchiveLayer {
@@ -26,8 +27,7 @@ export interface ArchiveImage {
 
 export interface RawConfig {
   architecture?: string; os?: string; variant?: string; created?: string;
-  config?: { Labels?: Record<string, string> | null; Entrypoint?: string[] | null; Cmd?: string[] | null;
-    ExposedPorts?: Record<string, unknown> | null; WorkingDir?: string; User?: string; OnBuild?: string[] | null } | null;
+  config?: ApiContainerConfig | null;
   rootfs?: { diff_ids?: string[] };
   history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
 }

@@ -53,27 +53,15 @@ export class DockerodeSource implements ImageSource, EventSource {
   }
 
   async export(ref: string): Promise<NodeJS.ReadableStream> {
-    // The deadline covers the answer's start only: a big image may take minutes to stream.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), this.exportTimeoutMs);
-    try {
-      return await this.dial<NodeJS.ReadableStream>({ path: `/images/${this.checked(ref)}/get`, method: 'GET', isStream: true, abortSignal: abort.signal }, `export of ${ref}`);
-    } finally {
-      clearTimeout(timer);
-    }
+    // Its own deadline (EXPORT_START_TIMEOUT_MS), for the answer's start only: a big image may take minutes to stream.
+    return this.openStream(`/images/${this.checked(ref)}/get`, `export of ${ref}`, this.exportTimeoutMs);
   }
 
   async imageEvents(signal: AbortSignal): Promise<AsyncIterable<ImageEvent>> {
-    // The deadline covers the answer's start; the caller's signal ends the stream whenever it wants.
-    const start = new AbortController();
-    const timer = setTimeout(() => start.abort(), this.timeoutMs);
-    try {
-      // docker-modem appends `options` as the query to a path ending in '?' (objects as JSON)
-      const stream = await this.dial<NodeJS.ReadableStream>({ path: '/events?', method: 'GET', isStream: true, abortSignal: AbortSignal.any([signal, start.signal]), options: { filters: { type: ['image'] } } }, 'event stream');
-      return decodeEvents(stream as AsyncIterable<Buffer>);
-    } finally {
-      clearTimeout(timer);
-    }
+    // docker-modem appends `options` as the query to a path ending in '?' (objects as JSON); the caller's signal ends
+    // the stream whenever it wants.
+    const stream = await this.openStream('/events?', 'event stream', this.timeoutMs, signal, { filters: { type: ['image'] } });
+    return decodeEvents(stream as AsyncIterable<Buffer>);
   }
 
   /** Runs a build on this engine (see engine/build.ts). */
@@ -87,17 +75,29 @@ export class DockerodeSource implements ImageSource, EventSource {
   }
 
   private call<T>(path: string, what: string): Promise<T> {
-    return this.dial<T>({ path, method: 'GET', abortSignal: AbortSignal.timeout(this.timeoutMs) }, what);
+    return this.dial<T>({ path, method: 'GET', abortSignal: AbortSignal.timeout(this.timeoutMs) }, what, this.timeoutMs);
   }
 
-  private dial<T>(opts: { path: string; method: string; isStream?: boolean; abortSignal: AbortSignal; options?: Record<string, unknown> }, what: string): Promise<T> {
+  /** A streamed answer: the deadline covers its start only. */
+  private async openStream(path: string, what: string, deadlineMs: number, signal?: AbortSignal, options?: Record<string, unknown>): Promise<NodeJS.ReadableStream> {
+    const start = new AbortController();
+    const timer = setTimeout(() => start.abort(), deadlineMs);
+    try {
+      const abortSignal = signal ? AbortSignal.any([signal, start.signal]) : start.signal;
+      return await this.dial<NodeJS.ReadableStream>({ path, method: 'GET', isStream: true, abortSignal, options }, what, deadlineMs);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private dial<T>(opts: { path: string; method: string; isStream?: boolean; abortSignal: AbortSignal; options?: Record<string, unknown> }, what: string, deadlineMs: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.docker.modem.dial({ ...opts, options: opts.options ?? {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
-        (err: unknown, data: unknown) => (err ? reject(this.translate(err, what)) : resolve(data as T)));
+        (err: unknown, data: unknown) => (err ? reject(this.translate(err, what, deadlineMs)) : resolve(data as T)));
     });
   }
 
-  private translate(err: unknown, what: string): EngineError {
+  private translate(err: unknown, what: string, deadlineMs: number): EngineError {
     const e = err as { statusCode?: number; code?: string; name?: string; message?: string; json?: { message?: string } };
     const at = this.endpoint;
     if (e.statusCode === 404) {
@@ -108,7 +108,7 @@ export class DockerodeSource implements ImageSource, EventSource {
       return new EngineError('not-found', `${what}: no such image on ${at} (docker image ls lists what is there)`);
     }
     if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR') {
-      return new EngineError('timeout', `${what}: the engine at ${at} did not answer within ${this.timeoutMs} ms (is it overloaded? raise the deadline: dockerfileSize.engine.timeoutMs in the editor, DFSIZE_ENGINE_TIMEOUT_MS for dfsize)`);
+      return new EngineError('timeout', `${what}: the engine at ${at} did not answer within ${deadlineMs} ms (is it overloaded? raise the deadline: dockerfileSize.engine.timeoutMs in the editor, DFSIZE_ENGINE_TIMEOUT_MS for dfsize)`);
     }
     // Any system-level failure with no HTTP answer (refused, reset, timed out, no route, ssh handshake…) means the engine
     // cannot be reached; an HTTP status means it answered.

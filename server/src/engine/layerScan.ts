@@ -249,36 +249,21 @@ export async function peek(source: AsyncIterable<Buffer>, want = 512): Promise<{
   return { head, stream };
 }
 
-/** A whole compressed archive (`docker save | gzip`) as its decompressed bytes; layers use LayerScanner instead. */
-export async function decompressed(source: AsyncIterable<Buffer>): Promise<{ compression: Compression; stream: AsyncIterable<Buffer> }> {
-  const { head, stream } = await peek(source, 512);
-  const kind = compressionOf(head);
-  if (kind === 'gzip') return { compression: 'gzip', stream: Readable.from(stream).pipe(createGunzip()) };
-  if (kind === 'zstd') {
-    // Decompressed chunks wait here until the reader asks for them (the outer tar reader holds back in turn).
-    const out: Buffer[] = [];
-    const z = inflater('zstd', { write: (c) => out.push(c) > 0, drained: () => Promise.resolve() });
-    return {
-      compression: 'zstd',
-      stream: (async function* () {
-        for await (const chunk of stream) {
-          await z.write(chunk);
-          while (out.length) yield out.shift()!;
-        }
-        await z.end();
-        while (out.length) yield out.shift()!;
-      })(),
-    };
-  }
-  return { compression: 'none', stream };
-}
-
-/** Scans a whole layer blob given as a stream (any compression). */
-export async function scanLayer(blob: AsyncIterable<Buffer>, onEntry: (e: LayerEntry) => void, limits: ScanLimits = DEFAULT_LIMITS): Promise<LayerStats> {
-  const { head, stream } = await peek(blob, 512);
-  const kind = compressionOf(head);
-  const scanner = new LayerScanner(kind === 'gzip' || kind === 'zstd' ? kind : 'none', onEntry, limits);
-  for await (const chunk of stream) await scanner.data(chunk);
-  await scanner.end();
-  return scanner.stats;
+/**
+ * A whole compressed archive (`docker save | gzip`) as its decompressed bytes, its compression sniffed by the caller
+ * (compressionOf); layers use LayerScanner instead.
+ */
+export function decompressed(stream: AsyncIterable<Buffer>, kind: 'gzip' | 'zstd'): AsyncIterable<Buffer> {
+  if (kind === 'gzip') return Readable.from(stream).pipe(createGunzip());
+  // Decompressed chunks wait here until the reader asks for them (the outer tar reader holds back in turn).
+  const out: Buffer[] = [];
+  const z = inflater('zstd', { write: (c) => out.push(c) > 0, drained: () => Promise.resolve() });
+  return (async function* () {
+    for await (const chunk of stream) {
+      await z.write(chunk);
+      while (out.length) yield out.shift()!;
+    }
+    await z.end();
+    while (out.length) yield out.shift()!;
+  })();
 }

@@ -5,8 +5,8 @@ import { dirname } from 'node:path';
 import type { ImageAnalysis, LayerContents } from '../core/analysis';
 import type { DockerfileModel } from '../core/dockerfile';
 import type { ImageInfo } from '../core/history';
-import { layersForImage } from '../core/layers';
-import { matchHistory, type MatchOptions } from '../core/match';
+import { layersForImage, type RowLayers } from '../core/layers';
+import { matchHistory, type MatchOptions, type MatchResult } from '../core/match';
 import type { ReportFinding } from '../core/report';
 import { DEFAULT_MIN_BYTES, layerOfFromMatch, type Finding, type RuleContext } from '../core/rules/index';
 import { cachedAnalysis } from '../analysis/analyze';
@@ -49,13 +49,18 @@ export async function cachedMeasured(image: { readonly info: ImageInfo; readonly
   return m && { analysis: m.analysis, contents: m.contents, info: m.info };
 }
 
-/** A RuleContext for any text of the file: the inputs stay, the match is redone for the text. */
+/**
+ * A RuleContext for any text of the file: the inputs stay, the match is redone for the text. `known`: the match and
+ * row pairing a caller already made for one model (the editor's, for the current text), used as they are for it.
+ */
 export function contextFactory(inputs: GatheredInputs, image: { readonly info: ImageInfo; readonly matchOptions: MatchOptions } | null,
-  measured: Measured | null, minBytes: number): (model: DockerfileModel) => RuleContext {
+  measured: Measured | null, minBytes: number,
+  known?: { readonly model: DockerfileModel; readonly match: MatchResult; readonly layerOf: RowLayers['layerOf'] }): (model: DockerfileModel) => RuleContext {
   return (model) => {
-    const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
+    const reuse = known?.model === model ? known : undefined;
+    const match = reuse ? reuse.match : image ? matchHistory(model, image.info, image.matchOptions) : null;
     // With an analysis, its history knows each row's empty_layer: the pairing is then exact.
-    const rows = match ? layersForImage(measured?.info ?? image!.info, model, match.builder).layerOf : [];
+    const rows = reuse ? reuse.layerOf : match ? layersForImage(measured?.info ?? image!.info, model, match.builder).layerOf : [];
     return {
       model, match, builder: match ? match.builder : null, analysis: measured?.analysis ?? null, contents: measured?.contents ?? null,
       layerOf: layerOfFromMatch(match, rows), buildContext: inputs.buildContext, imageSizes: inputs.imageSizes,

@@ -1,5 +1,7 @@
 // The image's layers as the explorer lists them: each with the row that made it, the instruction (if a line of this
 // file made it), its stage, and whether it belongs to the base (the base image's layers and its ONBUILD triggers).
+import { normaliseRow } from '../core/history';
+import { modelShells } from '../core/layers';
 import type { DocumentView } from '../state/session';
 
 export interface LayerRow {
@@ -29,6 +31,7 @@ export function layerRows(view: DocumentView): LayerRow[] {
   const baseEnd = (match.base?.rows ?? 0) + (match.base?.triggerRows.length ?? 0);
   const out: LayerRow[] = [];
   const lines = view.model.text.split(/\r\n|\n|\r/);
+  const shells = modelShells(view.model);
   let stage = match.chain[0] ?? 0;
   info.history.forEach((h, row) => {
     const layer = view.rowLayers!.layerOf[row];
@@ -39,7 +42,7 @@ export function layerRows(view: DocumentView): LayerRow[] {
     const text = inst ? (lines[inst.range.start.line] ?? '').trim() : h.createdBy.replace(/ # buildkit$/, '');
     out.push({
       layer, row, base: row < baseEnd && !inst, stage, instruction: k ?? null,
-      keyword: inst?.keyword ?? (/^(?:\/bin\/sh -c #\(nop\)\s+)?([A-Z]+)\b/.exec(h.createdBy)?.[1] ?? 'RUN'),
+      keyword: inst?.keyword ?? normaliseRow(h, shells).keyword ?? 'RUN',
       label: text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text || '(no CreatedBy)',
       createdBy: h.createdBy, sizeBytes: h.sizeBytes, status: k !== undefined ? match.instructions[k]!.status : row < baseEnd ? 'base' : 'unexplained',
       range: inst ? { startLine: inst.range.start.line, endLine: inst.range.end.line } : null,

@@ -3,7 +3,7 @@
 // The client never talks to the engine: everything comes from the session (match, row↔layer pairing, analysis).
 import type { ImageAnalysis } from '../core/analysis';
 import { instructionAtLine } from '../core/dockerfile';
-import { formatBytes } from '../core/format';
+import { formatBytes, plural } from '../core/format';
 import { AnalyseRequest, LayerAtLineRequest, LayersChangedNotification, LayersRequest, type LayerNode, type LayersResult } from '../protocol';
 import { fsPathOf } from '../state/documentImages';
 import type { DocumentView, Session } from '../state/session';
@@ -72,7 +72,6 @@ function files(session: Session, view: DocumentView, layer: number, dir: string,
 }
 
 async function layers(session: Session, uri: string, parent: string | null, offset: number, limit: number): Promise<LayersResult> {
-  if (!session.documents.get(uri)) return result('no-document', 'open a Dockerfile to see its layers');
   const view = await session.view(uri);
   if (!view) return result('no-document', 'open a Dockerfile to see its layers');
   const s = view.state;
@@ -147,7 +146,7 @@ function baseGroup(view: DocumentView, base: LayerRow[]): LayerNode {
   return {
     id: 'base', kind: 'base', label: from ? `FROM ${from.args}` : 'base image', sizeBytes: bytes, share: view.state.image!.info.sizeBytes ? bytes / view.state.image!.info.sizeBytes : 0,
     keyword: 'FROM', hasChildren: true, status: 'base', ...(from ? { range: { startLine: from.range.start.line, endLine: from.range.end.line } } : {}),
-    detail: `**base** · ${formatBytes(bytes)} in ${base.length} layer${base.length === 1 ? '' : 's'}`,
+    detail: `**base** · ${formatBytes(bytes)} in ${plural(base.length, 'layer')}`,
   };
 }
 

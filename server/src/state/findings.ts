@@ -125,11 +125,14 @@ export class Findings {
     const source = image?.source === 'engine' && view.state.conn && !view.state.cached ? view.state.conn.source : null;
     const file = fsPathOf(uri);
     const [listing, bases] = await Promise.all([file ? this.listing(dirname(file)) : Promise.resolve(null), this.baseSizes(view.model, source)]);
-    const options = image ? this.session.images.matchOptions(view.state, view.model, uri) : null;
+    const own = view.imageMatch;
     const analysed = image ? this.session.analyses.result(image.info.id) : null;
+    // The current text's match and row pairing are the session's (made once per version); other texts (fix-all's
+    // passes) are matched with the same options.
     const makeContext = contextFactory({ buildContext: listing, imageSizes: bases.sizes, imageSizesFrom: bases.from },
-      image && options ? { info: image.info, matchOptions: options } : null,
-      analysed ? { analysis: analysed.analysis, contents: analysed.contents, info: analysed.info } : null, settings.rules.minBytes);
+      image && own ? { info: image.info, matchOptions: own.options } : null,
+      analysed ? { analysis: analysed.analysis, contents: analysed.contents, info: analysed.info } : null, settings.rules.minBytes,
+      own && view.rowLayers ? { model: view.model, match: own.match, layerOf: view.rowLayers.layerOf } : undefined);
     const disabled = new Set(settings.rules.disabled);
     return {
       version: view.doc.version, findings: computeFindings(makeContext(view.model), { disabled }), makeContext, disabled,

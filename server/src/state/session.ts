@@ -23,6 +23,8 @@ export interface DocumentView {
   readonly state: ImageState;
   /** Null when there is no image. */
   readonly match: MatchResult | null;
+  /** The match against the image alone (no image built for another stage filling in) and its options: what the rules see. */
+  readonly imageMatch: { readonly match: MatchResult; readonly options: MatchOptions } | null;
   readonly rowLayers: RowLayers | null;
 }
 
@@ -48,7 +50,7 @@ export class Session implements Disposable {
   readonly previousBuilds: PreviousBuilds;
   readonly findings: Findings;
   private readonly models = new Map<string, { version: number; model: DockerfileModel }>();
-  private readonly matches = new Map<string, { key: string; match: MatchResult }>();
+  private readonly matches = new Map<string, { key: string; own: MatchResult; match: MatchResult }>();
   private readonly rowLayers = new Map<string, RowLayers>();
   private readonly changeListeners = new Set<(uri: string) => void>();
   private readonly analysisListeners = new Set<(uri: string) => void>();
@@ -144,10 +146,10 @@ export class Session implements Disposable {
     const current = this.documents.get(uri);
     if (!current) return null;
     const model = this.model(current);
-    if (!state.image) return { doc: current, model, state, match: null, rowLayers: null };
+    if (!state.image) return { doc: current, model, state, match: null, imageMatch: null, rowLayers: null };
     const options = this.images.matchOptions(state, model, uri);
-    const match = this.match(current, model, state, options);
-    return { doc: current, model, state, match, rowLayers: this.layersOf(state, model, match) };
+    const { own, match } = this.match(current, model, state, options);
+    return { doc: current, model, state, match, imageMatch: { match: own, options }, rowLayers: this.layersOf(state, model, match) };
   }
 
   /** Before a build: remembers what the current image measured per line, for the deltas after it. */
@@ -203,15 +205,17 @@ export class Session implements Disposable {
     this.settingsListeners.clear();
   }
 
-  private match(doc: TextDocument, model: DockerfileModel, state: ImageState, options: MatchOptions): MatchResult {
+  /** `own`: the match against the image alone; `match`: with the stages it does not hold filled in. */
+  private match(doc: TextDocument, model: DockerfileModel, state: ImageState, options: MatchOptions): { own: MatchResult; match: MatchResult } {
     const stages = state.stages ?? [];
     const key = `${doc.version} ${state.image!.info.id} ${JSON.stringify(options)} ${stages.map((s) => s.info.id).join(' ')}`;
     const hit = this.matches.get(doc.uri);
-    if (hit?.key === key) return hit.match;
+    if (hit?.key === key) return hit;
     // Stages the image does not hold get their numbers from the images built for them, when there are some.
-    const match = overlayStages(matchHistory(model, state.image!.info, options), stages.map((s) => matchHistory(model, s.info, s.matchOptions)));
-    this.matches.set(doc.uri, { key, match });
-    return match;
+    const own = matchHistory(model, state.image!.info, options);
+    const entry = { key, own, match: overlayStages(own, stages.map((s) => matchHistory(model, s.info, s.matchOptions))) };
+    this.matches.set(doc.uri, entry);
+    return entry;
   }
 
   private layersOf(state: ImageState, model: DockerfileModel, match: MatchResult): RowLayers {

@@ -1,7 +1,7 @@
 // Settings resolved per document into one typed object (`workspace/configuration` scoped to the document), kept
 // until the client says they changed. In an untrusted workspace the engine address is never taken from settings.
 import type { Connection } from 'vscode-languageserver/node';
-import { DEFAULT_SETTINGS, toSettings, type Settings } from '../protocol';
+import { toSettings, type Settings } from '../protocol';
 
 export class SettingsStore {
   private readonly cache = new Map<string, Promise<Settings>>();
@@ -20,7 +20,7 @@ export class SettingsStore {
       const raw = this.canAsk
         ? this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'dockerfileSize' }).catch(() => this.initial)
         : Promise.resolve(this.initial);
-      s = raw.then((r) => this.restrict(toSettings(r ?? DEFAULT_SETTINGS)));
+      s = raw.then((r) => this.restrict(toSettings(r)));
       this.cache.set(uri, s);
     }
     return s;
