@@ -41,6 +41,9 @@ const STEPS: ReadonlyArray<{ line: string; legacy: string; layer: readonly TarEn
   { line: 'RUN chmod +x /root/saved.txt', legacy: '', layer: [rootDir, readme('root/saved.txt', 0o755)] },
 ];
 
+/** A one-layer arm64 image of one 11000-byte file, as `COPY README.md /README.md` in BuildKit makes it. */
+export const ONE_FILE: ImageSpec = { layers: [[file('README.md', 11000, 'm')]], history: ['COPY README.md /README.md # buildkit'], architecture: 'arm64' };
+
 /** The Dockerfile the sample was "built" from: 14 lines, one per layer. */
 export const SAMPLE_DOCKERFILE = ['FROM busybox:latest', ...STEPS.map((s) => s.line)].join('\n') + '\n';
 

@@ -12,7 +12,7 @@ import { deserializeList, LayerListBuilder, serializeList, type LayerList } from
 import { goSort } from '../../server/src/analysis/goSort';
 import { readArchive } from '../../server/src/engine/archive';
 import { dir, dockerArchive, chunked, file, ociArchive, opaque, whiteout, type ImageSpec } from '../support/archives';
-import { diveFigures, README_BYTES, sampleImage } from '../support/sampleImage';
+import { diveFigures, ONE_FILE, README_BYTES, sampleImage } from '../support/sampleImage';
 
 async function analyzeBuffer(buf: Buffer) {
   const builders = new Map<string, LayerListBuilder>();
@@ -69,10 +69,9 @@ describe('analysis: an image shaped like dive\'s test image (generated here)', (
   });
 
   it('OCI layouts with uncompressed, gzip, zstd and estargz layers give the same one-file tree', async () => {
-    const spec = { layers: [[file('README.md', 11000, 'm')]], history: ['COPY README.md /README.md # buildkit'], architecture: 'arm64' };
     const trees = await Promise.all((['none', 'gzip', 'zstd', 'estargz'] as const).map(async (compression) => {
       const path = join(mkdtempSync(join(tmpdir(), 'dfsize-oci-')), `${compression}.tar`);
-      writeFileSync(path, await ociArchive(spec, { compression }));
+      writeFileSync(path, await ociArchive(ONE_FILE, { compression }));
       const r = await analyzeImage({ archive: path });
       assert.equal(r.platform, 'linux/arm64');
       return { page: r.contents!.listDir(0, '/'), dive: r.analysis.dive, size: r.analysis.layers[0]!.sizeBytes };
