@@ -13,5 +13,6 @@ need_curl
 if pings "$SOCK"; then say "already answering on $SOCK"; exit 0; fi
 command -v dockerd >/dev/null || apt_install docker.io
 nohup dockerd >"$LOG" 2>&1 &
-wait_for 60 pings "$SOCK" || fail "dockerd did not answer on $SOCK within 60 s" "$LOG"
-say "started dockerd $($DOCKER version --format '{{.Server.Version}}') on $SOCK (pid $!, log $LOG)"
+pid=$!
+wait_for 60 pid=$pid pings "$SOCK" || fail "dockerd did not answer on $SOCK (it exited, or 60 s passed)" "$LOG"
+say "started dockerd $($DOCKER version --format '{{.Server.Version}}') on $SOCK (pid $pid, log $LOG)"

@@ -37,10 +37,13 @@ apt_install() {
   logged "$WORK/apt-$PART.log" apt-get "${APT_LOCK[@]}" install -y -qq --no-install-recommends "${missing[@]}"
 }
 
-# wait_for SECONDS COMMAND...: true as soon as COMMAND succeeds, false when SECONDS pass first.
+# wait_for SECONDS [pid=PID] COMMAND...: true as soon as COMMAND succeeds; false when SECONDS pass first, or at once
+# when the process PID (the service being waited for) has exited.
 wait_for() {
-  local deadline=$(( $(date +%s) + $1 )); shift
+  local deadline=$(( $(date +%s) + $1 )) pid=""; shift
+  case "$1" in pid=*) pid=${1#pid=}; shift;; esac
   until "$@" >/dev/null 2>&1; do
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then return 1; fi
     [ "$(date +%s)" -ge "$deadline" ] && return 1
     sleep 0.5
   done

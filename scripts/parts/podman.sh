@@ -15,6 +15,6 @@ command -v podman >/dev/null || apt_install podman
 rm -f "$SOCK"
 nohup podman system service --time=0 "unix://$SOCK" >"$LOG" 2>&1 &
 pid=$!
-wait_for 30 pings "$SOCK" || fail "the service did not answer on $SOCK within 30 s" "$LOG"
+wait_for 30 pid=$pid pings "$SOCK" || fail "the service did not answer on $SOCK (it exited, or 30 s passed)" "$LOG"
 say "started $(podman --version) service (log $LOG)"
 echo "DOCKER_HOST=unix://$SOCK pid=$pid"

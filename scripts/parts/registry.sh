@@ -31,6 +31,6 @@ http:
 CONFIG
 nohup docker-registry serve "$DATA/config.yml" >"$DATA/registry.log" 2>&1 &
 pid=$!
-wait_for 30 answers || fail "no answer on $ADDR within 30 s" "$DATA/registry.log"
+wait_for 30 pid=$pid answers || fail "no answer on $ADDR (docker-registry exited, or 30 s passed)" "$DATA/registry.log"
 say "started docker-registry (data $DATA)"
 echo "registry=$ADDR pid=$pid"

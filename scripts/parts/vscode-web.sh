@@ -43,7 +43,7 @@ serve() {
     --disable-telemetry --disable-update-check $flag "$folder" >"$data/code-server.log" 2>&1 &
   local pid=$!
   need_curl
-  wait_for 30 curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" || fail "code-server did not answer on port $port" "$data/code-server.log"
+  wait_for 30 pid=$pid curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" || fail "code-server did not answer on port $port (it exited, or 30 s passed)" "$data/code-server.log"
   echo "url=http://127.0.0.1:$port/?folder=$folder pid=$pid log=$data/code-server.log"
 }
 
