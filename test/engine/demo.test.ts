@@ -91,15 +91,13 @@ describe('engine: npm run demo in a Debian container with only Node and the engi
     const rows = (await docker.getImage(DEMO_IMAGE).history()).reverse().slice(-steps.length);
     const report = demo.stdout.slice(demo.stdout.indexOf('$ dfsize report'));
     const lines = report.split('\n');
-    let checked = 0;
+    assert.ok(steps.some((s) => s.keyword === 'RUN'), 'the example has layers to check');
     steps.forEach((step, k) => {
       if (!['RUN', 'COPY', 'ADD'].includes(step.keyword)) return;
       const n = step.range.end.line + 1;
       const line = lines.find((l) => l.startsWith(`${String(n).padStart(2)} │ `));
       assert.ok(line, `line ${n} is in the report:\n${report}`);
       assert.ok(line.trimEnd().endsWith(` ${formatBytes(rows[k]!.Size)}`), `line ${n} ends with ${formatBytes(rows[k]!.Size)}: ${line}`);
-      checked++;
     });
-    assert.equal(checked, 4);
   });
 });
