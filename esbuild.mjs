@@ -4,8 +4,9 @@
 // dockerode is bundled. Two of its run-time needs are handled here: it loads .proto files from `__dirname/proto`
 // (BuildKit sessions and status decoding), so they are copied beside the server bundle; ssh2 tries an optional
 // native addon inside a try/catch, so `*.node` stays external and ssh2 falls back to pure JS.
+// The two bins (`dfsize`, `dfsize-langserver`) keep their run bit after every build, so `npx dfsize` runs from a clone.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 
@@ -26,10 +27,17 @@ const common = {
   external: ['*.node'],
 };
 
+/** A bundle run as a command: its shebang, and the run bit set again after each (re)build. */
+const EXECUTABLE = 0o755;
+function bin(outfile) {
+  const runBit = { name: 'run-bit', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync(outfile, EXECUTABLE); }) };
+  return { outfile, banner: { js: '#!/usr/bin/env node' }, plugins: [runBit] };
+}
+
 const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode', '*.node'] },
-  { entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['server/src/cli.ts'], outfile: 'server/out/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/server.ts'], ...bin('server/out/server.js') },
+  { entryPoints: ['server/src/cli.ts'], ...bin('server/out/cli.js') },
 ];
 
 function copyProtos() {

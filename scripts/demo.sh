@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# One command on a fresh machine: install, build the bundles, make sure an engine answers, run the demo.
+# `npm run demo`, the one command on a fresh machine: install, build the bundles, run the demo (scripts/demo.ts).
+# Needs Node.js >= 20.19 and a Docker engine answering (DOCKER_HOST, or /var/run/docker.sock). When none answers
+# and this runs as root on Debian, it starts one with scripts/parts/engine.sh and tries again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+NO_ENGINE=3   # the demo's exit code when no engine answers (as dfsize's)
 [ -d node_modules ] || npm ci --no-audit --no-fund
 node esbuild.mjs >/dev/null
-sock=${DOCKER_HOST:-unix:///var/run/docker.sock}
-if [[ "$sock" == unix://* ]] && ! curl -fsS --max-time 3 --unix-socket "${sock#unix://}" http://localhost/_ping >/dev/null 2>&1; then
-  recipe=../shared/recipes/start-engine.sh
-  if [ -f "$recipe" ] && [ "$(id -u)" = 0 ]; then bash "$recipe"; else echo "no Docker engine answers at $sock: start Docker first" >&2; exit 3; fi
+code=0
+node_modules/.bin/tsx scripts/demo.ts || code=$?
+if [ "$code" = "$NO_ENGINE" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null && [ -z "${DOCKER_HOST:-}" ]; then
+  bash scripts/parts/engine.sh
+  exec node_modules/.bin/tsx scripts/demo.ts
 fi
-command -v busybox >/dev/null || [ -x /bin/busybox ] || { [ "$(id -u)" = 0 ] && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq busybox-static >/dev/null; }
-exec npx tsx scripts/demo.ts
+exit "$code"

@@ -1,8 +1,10 @@
 // `npm run demo`: builds examples/hello on the local engine (BuildKit, through the Engine API, labelled so the
-// report finds it without being told), analyses its layers and prints `dfsize report` for it.
+// report finds it without being told), analyses its layers and prints `dfsize report` for it. Every check goes
+// through the project's engine code (no curl, no docker client); a base image the engine already has is used as is.
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { resolveEndpoint } from '../server/src/engine/endpoint';
+import { EXIT } from '../server/src/cli/errors';
 import { DockerodeSource } from '../server/src/engine/dockerode';
 import { LABEL_DOCKERFILE } from '../server/src/images/resolve';
 import { ensureBusybox } from '../test/support/baseImage';
@@ -17,8 +19,8 @@ async function main(): Promise<number> {
     const v = await DockerodeSource.connect(endpoint, 5000).version();
     console.log(`engine: ${v.product} ${v.version} at ${endpoint.url}`);
   } catch (e) {
-    console.error(`demo: ${(e as Error).message}\n(on a fresh machine of this project's kind: bash ../shared/recipes/start-engine.sh)`);
-    return 3;
+    console.error(`demo: ${(e as Error).message} — start Docker, or set DOCKER_HOST (as root on Debian: bash scripts/parts/engine.sh)`);
+    return EXIT.engineUnreachable;
   }
   await ensureBusybox();
   const dockerfile = resolve(EXAMPLE, 'Dockerfile');

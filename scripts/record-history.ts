@@ -1,12 +1,13 @@
 // Records what real engines say about images built from test/fixtures/builds, for the unit tests to replay.
 //   npm run record-history [-- --builders legacy,buildkit,podman] [--cases forms,...] [--loaded]
-// Needs dockerd on /var/run/docker.sock (../shared/recipes/start-engine.sh, base-images.sh) and, for podman, the
-// Podman service (../shared/recipes/podman.sh serve; `podman pull docker-daemon:local/busybox:latest`).
+// Needs dockerd on /var/run/docker.sock (scripts/parts/engine.sh, base-images.sh) and, for podman, the Podman
+// service (scripts/parts/podman.sh serve; `podman pull docker-daemon:local/busybox:latest`). --loaded records dive's
+// test images after `docker load`, from the folder DFSIZE_DIVE_FIXTURES names (see README).
 // Writes test/fixtures/history/<builder>/<case>.json: the Dockerfile text, build args, `GET /images/{id}/json`,
 // `GET /images/{id}/history`, the image config from the export (it alone says which rows are empty layers), and the
 // base image's history length and layer count. Recordings are data: re-record when an engine's format is in doubt.
 import type Docker from 'dockerode';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { extract } from 'tar-stream';
@@ -67,11 +68,22 @@ async function record(builder: Builder, c: Case): Promise<void> {
   console.log(`${builder.padEnd(8)} ${c.name.padEnd(18)} ${id.slice(7, 19)} ${history.length} rows`);
 }
 
-/** dive's fixture images as dockerd reports them after `docker load` (../shared/recipes/base-images.sh dive). */
-const LOADED = [{ name: 'dive-test-latest', ref: 'dive-test:latest' }, { name: 'dive-test-kaniko', ref: 'dive-test:kaniko-latest' }];
+/** dive's test images as dockerd reports them after `docker load` of their archives. */
+const LOADED = [
+  { name: 'dive-test-latest', ref: 'dive-test:latest', archive: 'test-docker-image.tar' },
+  { name: 'dive-test-kaniko', ref: 'dive-test:kaniko-latest', archive: 'test-kaniko-image.tar' },
+];
 
-async function recordLoaded(name: string, ref: string): Promise<void> {
-  const image = dockerFor('legacy').getImage(ref);
+async function recordLoaded(name: string, ref: string, archive: string): Promise<void> {
+  const docker = dockerFor('legacy');
+  const image = docker.getImage(ref);
+  const loaded = await image.inspect().then(() => true, () => false);
+  if (!loaded) {
+    const dir = process.env.DFSIZE_DIVE_FIXTURES;
+    if (!dir) throw new Error(`${ref} is not on the engine: set DFSIZE_DIVE_FIXTURES to a folder with dive's test images to load it`);
+    const stream = await docker.loadImage(createReadStream(join(dir, archive)) as never);
+    await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+  }
   const [inspect, history] = await Promise.all([image.inspect(), image.history()]);
   const dir = join(HISTORY_DIR, 'loaded');
   mkdirSync(dir, { recursive: true });
@@ -84,7 +96,7 @@ async function main(): Promise<void> {
   const builders = values.builders ? (values.builders.split(',') as Builder[]) : ALL;
   const cases = values.cases ? CASES.filter((c) => values.cases!.split(',').includes(c.name)) : CASES;
   for (const c of cases) for (const b of builders) if (c.builders.includes(b)) await record(b, c);
-  if (values.loaded || !values.cases) for (const l of LOADED) await recordLoaded(l.name, l.ref);
+  if (values.loaded || !values.cases) for (const l of LOADED) await recordLoaded(l.name, l.ref, l.archive);
 }
 
 main().catch((e: unknown) => { console.error(e instanceof Error ? e.message : e); process.exit(1); });

@@ -1,4 +1,4 @@
-// The real VS Code workbench for the e2e suite: code-server (../shared/recipes/vscode-web.sh) with the packaged .vsix
+// The real VS Code workbench for the e2e suite: code-server (scripts/parts/vscode-web.sh) with the packaged .vsix
 // installed into a fresh extensions folder, driven in Debian's Chromium by playwright-core. Every wait is on a
 // condition in the page (a selector, a text), never a fixed pause.
 import { spawnSync } from 'node:child_process';
@@ -6,9 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from '../support/cli';
+import { RECIPES, ROOT } from '../support/cli';
 
-const RECIPE = process.env.DFSIZE_VSCODE_WEB ?? join(ROOT, '..', 'shared', 'recipes', 'vscode-web.sh');
+const RECIPE = process.env.DFSIZE_VSCODE_WEB ?? join(RECIPES, 'vscode-web.sh');
 const VSIX = process.env.DFSIZE_VSIX ?? join(ROOT, 'dockerfile-size-insights.vsix');
 export const SHOTS = join(ROOT, 'test-results', 'e2e');
 

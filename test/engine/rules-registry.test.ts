@@ -1,4 +1,4 @@
-// Base image sizes from a real registry (Debian's docker-registry on 127.0.0.1:5000, ../shared/recipes/registry.sh,
+// Base image sizes from a real registry (Debian's docker-registry on 127.0.0.1:5000, scripts/parts/registry.sh,
 // started here when it does not answer): manifests (and a multi-platform index) give compressed layer bytes without
 // pulling, and large-base-image's message then names both sizes and where they come from. Test data lives under
 // its own path prefix (dfsize-test-rules/…), pushed through the registry API: no engine tag is involved.
@@ -57,7 +57,7 @@ describe('engine: base image sizes from a registry', function () {
     if (!(await registryAnswers())) execFileSync('bash', [join(RECIPES, 'registry.sh'), 'serve'], { stdio: 'inherit' });
     if (!(await registryAnswers())) {
       if (REQUIRE_ENGINE) throw new Error(`no registry answers at ${REGISTRY}`);
-      console.log(`      SKIPPED: no registry answers at ${REGISTRY} (../shared/recipes/registry.sh serve)`);
+      console.log(`      SKIPPED: no registry answers at ${REGISTRY} (scripts/parts/registry.sh serve)`);
       this.skip();
     }
     const repo = 'dfsize-test-rules/library/node';

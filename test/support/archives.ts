@@ -1,6 +1,7 @@
-// Small image archives written by the tests, in the shapes engines write: docker save (manifest.json, <id>/layer.tar)
-// and OCI layouts (index.json, blobs/sha256, optionally a nested index), layers uncompressed or gzip. Each layer is a
-// list of tar entries, so a test controls whiteouts, opaque directories, links and hostile names exactly.
+// Small image archives written by the tests, in the shapes engines write: docker save (manifest.json, <id>/layer.tar,
+// or kaniko's <sha>.tar.gz layers) and OCI layouts (index.json, blobs/sha256, optionally a nested index), layers
+// uncompressed, gzip, zstd or estargz. Each layer is a list of tar entries, so a test controls whiteouts, opaque
+// directories, links and hostile names exactly.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { pack, type Header } from 'tar-stream';
@@ -35,10 +36,21 @@ export const whiteout = (path: string): TarEntry => {
 };
 export const opaque = (d: string): TarEntry => ({ name: `${d}/.wh..wh..opq`, body: '' });
 
+/** One row of the image config's history, as builders write it. */
+export interface HistoryRow {
+  created_by: string;
+  /** A row that made no layer (ENV, CMD… on the legacy builder). */
+  empty_layer?: true;
+  created?: string;
+  author?: string;
+}
+
 export interface ImageSpec {
   layers: ReadonlyArray<readonly TarEntry[]>;
   /** created_by of each layer's history row. */
   history?: readonly string[];
+  /** The whole history instead, empty rows included: its non-empty rows pair with `layers` in order. */
+  rows?: readonly HistoryRow[];
   tag?: string;
   architecture?: string;
 }
@@ -47,30 +59,79 @@ export async function layerTars(spec: ImageSpec): Promise<Buffer[]> {
   return Promise.all(spec.layers.map((l) => tarOf(l)));
 }
 
-function configOf(spec: ImageSpec, tars: readonly Buffer[]): Buffer {
+/** The image config (its sha256 is the image id). */
+export function configOf(spec: ImageSpec, tars: readonly Buffer[]): Buffer {
   return Buffer.from(JSON.stringify({
     architecture: spec.architecture ?? 'amd64', os: 'linux', config: {},
     rootfs: { type: 'layers', diff_ids: tars.map((t) => `sha256:${sha256(t)}`) },
-    history: tars.map((_, i) => ({ created_by: spec.history?.[i] ?? `/bin/sh -c step ${i}` })),
+    history: spec.rows ?? tars.map((_, i) => ({ created_by: spec.history?.[i] ?? `/bin/sh -c step ${i}` })),
   }));
 }
 
-/** A legacy `docker save` archive. */
-export async function dockerArchive(spec: ImageSpec, extra: readonly TarEntry[] = []): Promise<Buffer> {
+/**
+ * A `docker save` archive: the legacy shape (`<id>/layer.tar`), or with `gzip` the shape kaniko's tarball writes
+ * (`<sha of the gzip>.tar.gz` layers, config named by its digest).
+ */
+export async function dockerArchive(spec: ImageSpec, extra: readonly TarEntry[] = [], opts: { gzip?: boolean } = {}): Promise<Buffer> {
   const tars = await layerTars(spec);
   const config = configOf(spec, tars);
+  const tag = spec.tag ?? 'test/image:latest';
+  if (opts.gzip) {
+    const gz = tars.map((t) => gzipSync(t));
+    const cfgName = `sha256:${sha256(config)}`;
+    const names = gz.map((g) => `${sha256(g)}.tar.gz`);
+    return tarOf([{ name: cfgName, body: config }, ...gz.map((body, i) => ({ name: names[i]!, body })),
+      { name: 'manifest.json', body: JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: names }]) }, ...extra]);
+  }
   const cfgName = `${sha256(config)}.json`;
   const ids = tars.map((t) => sha256(t));
   return tarOf([
     ...tars.flatMap((t, i) => [dir(`${ids[i]}/`), { name: `${ids[i]}/VERSION`, body: '1.0' }, { name: `${ids[i]}/layer.tar`, body: t }]),
     { name: cfgName, body: config },
-    { name: 'manifest.json', body: JSON.stringify([{ Config: cfgName, RepoTags: [spec.tag ?? 'test/image:latest'], Layers: ids.map((id) => `${id}/layer.tar`) }]) },
+    { name: 'manifest.json', body: JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: ids.map((id) => `${id}/layer.tar`) }]) },
     ...extra,
   ]);
 }
 
+/** A zstd frame of raw (stored) blocks: valid zstd that any decoder reads, written without a compressor. */
+export function zstdStored(data: Buffer): Buffer {
+  const MAGIC = Buffer.from([0x28, 0xb5, 0x2f, 0xfd]);
+  // Frame header: no content size, no checksum, no dictionary; a window of 2^(10+11) bytes.
+  const HEADER = Buffer.from([0x00, 11 << 3]);
+  const BLOCK = 128 * 1024;
+  const RAW_BLOCK = 0;
+  const parts: Buffer[] = [MAGIC, HEADER];
+  for (let at = 0; at === 0 || at < data.length; at += BLOCK) {
+    const piece = data.subarray(at, at + BLOCK);
+    const last = at + BLOCK >= data.length ? 1 : 0;
+    const word = last | (RAW_BLOCK << 1) | (piece.length << 3);
+    parts.push(Buffer.from([word & 0xff, (word >> 8) & 0xff, (word >> 16) & 0xff]), piece);
+  }
+  return Buffer.concat(parts);
+}
+
+export type LayerCompression = 'none' | 'gzip' | 'zstd' | 'estargz';
+
+/** A layer as stored, and the tar it decompresses to (its sha256 is the layer's diff_id). */
+interface Blob { blob: Buffer; tar: Buffer }
+
+/** estargz: the layer's entries plus its table of contents (`stargz.index.json`), then a footer gzip member. */
+async function estargz(entries: readonly TarEntry[]): Promise<Blob> {
+  const toc = { version: 1, entries: entries.map((e) => ({ name: e.name, type: e.type ?? 'reg', size: e.body?.length ?? 0 })) };
+  const tar = await tarOf([...entries, { name: 'stargz.index.json', body: JSON.stringify(toc) }]);
+  return { blob: Buffer.concat([gzipSync(tar), gzipSync(Buffer.alloc(0))]), tar };
+}
+
+async function layerBlob(how: LayerCompression, entries: readonly TarEntry[]): Promise<Blob> {
+  if (how === 'estargz') return estargz(entries);
+  const tar = await tarOf(entries);
+  return { blob: how === 'gzip' ? gzipSync(tar) : how === 'zstd' ? zstdStored(tar) : tar, tar };
+}
+
+const MEDIA_SUFFIX: Record<LayerCompression, string> = { none: '', gzip: '+gzip', zstd: '+zstd', estargz: '+gzip' };
+
 export interface OciOptions {
-  gzip?: boolean;
+  compression?: LayerCompression;
   /** Put the image manifest behind a nested index, listed for these platforms (the same manifest each time). */
   nested?: readonly string[];
   manifestJson?: boolean;
@@ -78,14 +139,15 @@ export interface OciOptions {
 
 /** An OCI image layout (as containerd and Docker ≥ 25 write it). */
 export async function ociArchive(spec: ImageSpec, opts: OciOptions = {}): Promise<Buffer> {
-  const tars = await layerTars(spec);
-  const blobs = tars.map((t) => (opts.gzip ? gzipSync(t) : t));
-  const config = configOf(spec, tars);
+  const how = opts.compression ?? 'none';
+  const stored = await Promise.all(spec.layers.map((l) => layerBlob(how, l)));
+  const blobs = stored.map((b) => b.blob);
+  const config = configOf(spec, stored.map((b) => b.tar));
   const desc = (mediaType: string, b: Buffer, extra: object = {}) => ({ mediaType, digest: `sha256:${sha256(b)}`, size: b.length, ...extra });
   const manifest = Buffer.from(JSON.stringify({
     schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
     config: desc('application/vnd.oci.image.config.v1+json', config),
-    layers: blobs.map((b) => desc(`application/vnd.oci.image.layer.v1.tar${opts.gzip ? '+gzip' : ''}`, b)),
+    layers: blobs.map((b) => desc(`application/vnd.oci.image.layer.v1.tar${MEDIA_SUFFIX[how]}`, b)),
   }));
   const platform = (p: string) => { const [os, architecture, variant] = p.split('/'); return { os, architecture, ...(variant ? { variant } : {}) }; };
   const files: Array<[string, Buffer]> = [...blobs, config, manifest].map((b) => [`blobs/sha256/${sha256(b)}`, b]);

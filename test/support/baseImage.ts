@@ -1,5 +1,5 @@
 // The base image the engine suites build on, made here so a fresh machine needs no registry: a busybox rootfs
-// imported from Debian's busybox-static binary as `local/busybox:latest` (the name ../shared/recipes/base-images.sh
+// imported from Debian's busybox-static binary as `local/busybox:latest` (the name scripts/parts/base-images.sh
 // also uses), then copied into Podman over its API. Idempotent.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';

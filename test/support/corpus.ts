@@ -1,9 +1,10 @@
-// Every Dockerfile the tests have: the corpus (clean, smelly, edge, windows), the build fixtures, dive's, and a
-// generated 650-line, 50-stage file.
+// Every Dockerfile the tests have: the corpus (clean, smelly, edge, windows), the build fixtures, the examples, the
+// sample shaped like dive's test image, and a generated 650-line, 50-stage file.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { DIVE, ROOT } from './cli';
+import { ROOT } from './cli';
 import { largeDockerfile } from './largeDockerfile';
+import { SAMPLE_DOCKERFILE } from './sampleImage';
 
 function files(dir: string, keep: (name: string) => boolean): string[] {
   if (!existsSync(dir)) return [];
@@ -19,10 +20,10 @@ export function corpus(): Array<{ name: string; text: string }> {
     ...files(join(ROOT, 'test', 'fixtures', 'dockerfiles'), df),
     ...files(join(ROOT, 'test', 'fixtures', 'builds'), (n) => n === 'Dockerfile'),
     ...files(join(ROOT, 'examples'), (n) => n === 'Dockerfile'),
-    ...files(DIVE, df),
   ];
   return [
     ...paths.map((p) => ({ name: p.slice(ROOT.length + 1), text: readFileSync(p, 'utf8') })),
+    { name: 'generated: shaped like dive\'s test image', text: SAMPLE_DOCKERFILE },
     { name: 'generated: 650 lines, 50 stages', text: largeDockerfile(50, 650) },
   ];
 }

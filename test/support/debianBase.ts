@@ -1,5 +1,5 @@
 // local/debian:bookworm-slim for the rule engine suites (apt works inside builds: Debian's mirror is reachable).
-// Made by ../shared/recipes/base-images.sh when missing (~35 s, root and the mirror needed); CI can make it up front.
+// Made by scripts/parts/base-images.sh when missing (~35 s, root and the mirror needed); CI can make it up front.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { dockerFor } from './builds';

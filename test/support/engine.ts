@@ -21,13 +21,13 @@ function probe(kind: 'docker' | 'podman'): Promise<string | null> {
 export async function needEngine(ctx: Context, kind: 'docker' | 'podman'): Promise<void> {
   const why = await probe(kind);
   if (why === null) return;
-  const where = kind === 'podman' ? `Podman service at ${PODMAN_SOCKET} (../shared/recipes/podman.sh serve)` : 'Docker engine at /var/run/docker.sock (../shared/recipes/start-engine.sh)';
+  const where = kind === 'podman' ? `Podman service at ${PODMAN_SOCKET} (scripts/parts/podman.sh serve)` : 'Docker engine at /var/run/docker.sock (scripts/parts/engine.sh)';
   if (REQUIRE_ENGINE) throw new Error(`DFSIZE_REQUIRE_ENGINE=1 but no ${where} answers: ${why}`);
   console.log(`      SKIPPED: no ${where} answers (${why}); set DFSIZE_REQUIRE_ENGINE=1 to make this a failure`);
   ctx.skip();
 }
 
-/** The local registry the suites push to and read manifests from (../shared/recipes/registry.sh serve). */
+/** The local registry the suites push to and read manifests from (scripts/parts/registry.sh serve). */
 export const REGISTRY = 'http://127.0.0.1:5000';
 
 export function registryAnswers(): Promise<boolean> {

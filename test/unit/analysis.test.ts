@@ -1,15 +1,18 @@
-// The layer analysis on archives read in place: dive's own figures on dive's fixtures (exactly), our removable bytes
-// and their attribution, added/modified/removed against the layers below (whiteouts, opaque directories, overwrites,
-// hard links), per-path contents for rules and the explorer, and the cache format.
+// The layer analysis on archives generated here: dive's figures (exactly, as dive's algorithm gives them) on an image
+// shaped like dive's test image, our removable bytes and their attribution, added/modified/removed against the layers
+// below (whiteouts, opaque directories, overwrites, hard links), per-path contents for rules and the explorer, and the
+// cache format. dive's published numbers on dive's own images: test/conformance/dive.test.ts.
 import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyzeImage } from '../../server/src/analysis/analyze';
 import { computeAnalysis } from '../../server/src/analysis/compute';
 import { deserializeList, LayerListBuilder, serializeList, type LayerList } from '../../server/src/analysis/entries';
 import { goSort } from '../../server/src/analysis/goSort';
 import { readArchive } from '../../server/src/engine/archive';
-import { dir, dockerArchive, chunked, file, opaque, whiteout, type ImageSpec } from '../support/archives';
-import { DIVE, needDive } from '../support/cli';
+import { dir, dockerArchive, chunked, file, ociArchive, opaque, whiteout, type ImageSpec } from '../support/archives';
+import { diveFigures, ONE_FILE, README_BYTES, sampleImage } from '../support/sampleImage';
 
 async function analyzeBuffer(buf: Buffer) {
   const builders = new Map<string, LayerListBuilder>();
@@ -18,63 +21,63 @@ async function analyzeBuffer(buf: Buffer) {
   return computeAnalysis(a.configDigest, layers);
 }
 
-describe('analysis: dive fixtures', function () {
-  before(function () { needDive(this); });
-  it('test-docker-image.tar: dive\'s figures, exactly', async () => {
-    const { analysis } = await analyzeImage({ archive: join(DIVE, 'test-docker-image.tar') });
+describe('analysis: an image shaped like dive\'s test image (generated here)', () => {
+  const R = README_BYTES;
+  const analysed = async (builder: 'legacy' | 'kaniko') => {
+    const s = await sampleImage(builder);
+    return { s, ...(await analyzeBuffer(s.archive)) };
+  };
+
+  it('dive\'s figures, exactly as dive\'s algorithm gives them for these steps', async () => {
+    const { s, analysis } = await analysed('legacy');
+    const want = diveFigures(s);
     const d = analysis.dive;
-    assert.equal(d.efficiencyScore, 0.9844212134184309);
-    assert.equal(d.inefficientBytes, 32025);
-    assert.equal(d.sizeBytes, 1220598);
-    assert.equal(d.userSizeBytes, 66237);
-    assert.equal(d.userWastedPercent, 0.4834911001404049);
-    assert.deepEqual(d.fileReference, [
-      { file: '/root/saved.txt', count: 2, sizeBytes: 12810 },
-      { file: '/root/example/somefile1.txt', count: 2, sizeBytes: 12810 },
-      { file: '/root/example/somefile3.txt', count: 2, sizeBytes: 6405 },
-    ]);
-    assert.equal(analysis.layers.length, 14);
+    assert.equal(d.efficiencyScore, want.efficiencyScore);
+    assert.equal(d.inefficientBytes, want.inefficientBytes);
+    assert.equal(d.sizeBytes, s.sizeBytes);
+    assert.equal(d.userSizeBytes, s.userBytes);
+    assert.equal(d.userWastedPercent, want.userWastedPercent);
+    assert.deepEqual(d.fileReference, want.fileReference);
+    assert.equal(analysis.layers.length, s.spec.layers.length);
   });
 
-  it('test-docker-image.tar: removable bytes count the copies nobody sees, never the one that stays', async () => {
-    const { analysis } = await analyzeImage({ archive: join(DIVE, 'test-docker-image.tar') });
-    // 5 copies of the 6405-byte README are hidden: somefile1 (chmod, then rm -rf), its chmod copy, somefile2, somefile3 (mv), saved.txt (chmod).
-    assert.equal(analysis.removableBytes, 5 * 6405);
+  it('removable bytes count the copies nobody sees, never the one that stays', async () => {
+    const { s, analysis } = await analysed('legacy');
+    // 5 copies of README are hidden: somefile1 (chmod, then rm -rf), its chmod copy, somefile2, somefile3 (mv), saved.txt (chmod).
+    assert.equal(analysis.removableBytes, 5 * R);
     assert.deepEqual(analysis.attribution.map((w) => [w.path, w.bytes, w.kind, w.addedLayer, w.removedLayer]), [
-      ['/root/example', 6405, 'deleted', 4, 9],
-      ['/root/example', 6405, 'deleted', 5, 9],
-      ['/root/example/somefile1.txt', 6405, 'overwritten', 3, 4],
-      ['/root/example/somefile3.txt', 6405, 'deleted', 6, 7],
-      ['/root/saved.txt', 6405, 'overwritten', 7, 13],
+      ['/root/example', R, 'deleted', 4, 9],
+      ['/root/example', R, 'deleted', 5, 9],
+      ['/root/example/somefile1.txt', R, 'overwritten', 3, 4],
+      ['/root/example/somefile3.txt', R, 'deleted', 6, 7],
+      ['/root/saved.txt', R, 'overwritten', 7, 13],
     ]);
     assert.deepEqual(analysis.layers.map((l) => [l.added, l.modified, l.removed]), [
-      [415, 0, 0], [1, 0, 0], [3, 0, 0], [1, 0, 0], [0, 1, 0], [1, 0, 0], [1, 0, 0], [1, 0, 1], [1, 0, 0], [0, 0, 5], [3, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0],
+      [s.spec.layers[0]!.length, 0, 0], [1, 0, 0], [3, 0, 0], [1, 0, 0], [0, 1, 0], [1, 0, 0], [1, 0, 0], [1, 0, 1], [1, 0, 0], [0, 0, 5], [3, 0, 0], [1, 0, 0], [1, 0, 0], [0, 1, 0],
     ]);
-    assert.deepEqual(analysis.layers[3]!.topPaths, [{ path: '/root/example/somefile1.txt', bytes: 6405 }]);
-    assert.equal(analysis.layers.reduce((s, l) => s + l.removableBytes, 0), analysis.removableBytes);
+    assert.deepEqual(analysis.layers[3]!.topPaths, [{ path: '/root/example/somefile1.txt', bytes: R }]);
+    assert.equal(analysis.layers.reduce((n, l) => n + l.removableBytes, 0), analysis.removableBytes);
   });
 
-  it('test-kaniko-image.tar: the same build by kaniko gives the same shape of waste', async () => {
-    const { analysis } = await analyzeImage({ archive: join(DIVE, 'test-kaniko-image.tar') });
-    assert.equal(analysis.layers.length, 14);
-    assert.deepEqual(analysis.dive.fileReference, [
-      { file: '/root/saved.txt', count: 2, sizeBytes: 18498 },
-      { file: '/root/example/somefile1.txt', count: 2, sizeBytes: 18498 },
-      { file: '/root/example/somefile3.txt', count: 2, sizeBytes: 9249 },
-    ]);
-    assert.equal(analysis.dive.inefficientBytes, 46245);
-    assert.equal(analysis.dive.userSizeBytes, analysis.dive.sizeBytes - 1231733);
-    assert.equal(analysis.removableBytes, 5 * 9249);
+  it('the same build by kaniko (gzip layers) gives the same waste', async () => {
+    const { s, analysis } = await analysed('kaniko');
+    assert.equal(analysis.layers.length, s.spec.layers.length);
+    assert.deepEqual(analysis.dive.fileReference, diveFigures(s).fileReference);
+    assert.equal(analysis.dive.inefficientBytes, 5 * R);
+    assert.equal(analysis.dive.userSizeBytes, analysis.dive.sizeBytes - s.baseBytes);
+    assert.equal(analysis.removableBytes, 5 * R);
   });
 
-  it('the four OCI layouts (uncompressed, gzip, zstd, estargz) give the same one-file tree', async () => {
-    const trees = await Promise.all(['uncompressed', 'gzip', 'zstd', 'estargz'].map(async (k) => {
-      const r = await analyzeImage({ archive: join(DIVE, `test-oci-${k}-image.tar`) });
+  it('OCI layouts with uncompressed, gzip, zstd and estargz layers give the same one-file tree', async () => {
+    const trees = await Promise.all((['none', 'gzip', 'zstd', 'estargz'] as const).map(async (compression) => {
+      const path = join(mkdtempSync(join(tmpdir(), 'dfsize-oci-')), `${compression}.tar`);
+      writeFileSync(path, await ociArchive(ONE_FILE, { compression }));
+      const r = await analyzeImage({ archive: path });
       assert.equal(r.platform, 'linux/arm64');
       return { page: r.contents!.listDir(0, '/'), dive: r.analysis.dive, size: r.analysis.layers[0]!.sizeBytes };
     }));
     for (const t of trees) {
-      assert.deepEqual(t.page.children.map((c) => [c.path, c.type, c.bytes, c.status]), [['/README.md', 'file', 11189, 'added']]);
+      assert.deepEqual(t.page.children.map((c) => [c.path, c.type, c.bytes, c.status]), [['/README.md', 'file', 11000, 'added']]);
       assert.deepEqual(t, trees[0]);
     }
     assert.equal(trees[0]!.dive.efficiencyScore, 1);

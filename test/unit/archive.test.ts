@@ -1,65 +1,54 @@
-// Archives as the history source of `dfsize report --archive`: dive's fixtures (read in place), their sizes equal to
-// what dockerd reports after loading them, and bad archives turned into one-line errors.
+// Archives as the history source of `dfsize report --archive`, generated here in the shapes builders write (legacy
+// docker save, kaniko, OCI layouts with each layer compression), and bad archives turned into one-line errors.
+// Rows equal to dockerd's after `docker load` of dive's images: test/conformance/dive.test.ts.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { matchHistory } from '../../server/src/core/match';
 import { ArchiveFormatError, imageInfoOf, readArchive, readArchiveFile } from '../../server/src/engine/archive';
-import { chunked } from '../support/archives';
-import { DIVE, needDive } from '../support/cli';
-import { loadLoaded } from '../support/recorded';
+import { chunked, ociArchive } from '../support/archives';
+import { layerBytes, ONE_FILE, SAMPLE_DOCKERFILE, sampleImage } from '../support/sampleImage';
 
-describe('archive: dive fixtures', function () {
-  before(function () { needDive(this); });
-  for (const [file, recorded] of [['test-docker-image.tar', 'dive-test-latest'], ['test-kaniko-image.tar', 'dive-test-kaniko']] as const) {
-    it(`${file}: every row's size equals dockerd's after docker load`, async () => {
-      const info = imageInfoOf(await readArchiveFile(join(DIVE, file)));
-      const engine = loadLoaded(recorded).info;
-      assert.equal(info.history.length, engine.history.length);
-      assert.deepEqual(info.history.map((r) => r.sizeBytes), engine.history.map((r) => r.sizeBytes));
-      assert.deepEqual(info.history.map((r) => r.createdBy), engine.history.map((r) => r.createdBy));
-      assert.deepEqual(info.layers, engine.layers);
-    });
-  }
-
-  it('dive\'s sizeBytes (Σ layer file sizes) is the archive image size', async () => {
-    const info = imageInfoOf(await readArchiveFile(join(DIVE, 'test-docker-image.tar')));
-    assert.equal(info.sizeBytes, 1220598);
+describe('archive: images shaped like dive\'s test image', () => {
+  it('the archive\'s image size is Σ layer file sizes (dive\'s sizeBytes), each row the bytes of its layer', async () => {
+    const s = await sampleImage('legacy');
+    const info = imageInfoOf(await readArchive(chunked(s.archive)));
+    assert.equal(info.sizeBytes, s.sizeBytes);
+    assert.deepEqual(info.history.filter((r) => !r.emptyLayer).map((r) => r.sizeBytes), s.spec.layers.map(layerBytes));
   });
 
-  for (const [file, builder] of [['test-kaniko-image.tar', 'kaniko'], ['test-docker-image.tar', 'legacy']] as const) {
-    it(`${file}: Dockerfile.test-image lines get their layers (${builder})`, async () => {
-      const info = imageInfoOf(await readArchiveFile(join(DIVE, file)));
-      const model = parseDockerfile(readFileSync(join(DIVE, 'Dockerfile.test-image'), 'utf8'));
+  for (const builder of ['kaniko', 'legacy'] as const) {
+    it(`the Dockerfile's lines get their layers (${builder})`, async () => {
+      const s = await sampleImage(builder);
+      const info = imageInfoOf(await readArchive(chunked(s.archive)));
+      const model = parseDockerfile(SAMPLE_DOCKERFILE);
       const result = matchHistory(model, info);
       assert.equal(result.builder, builder);
       assert.equal(result.score, 1);
-      // busybox's two rows are the base; then one row per instruction, in order.
+      // The base's two rows (its layer and its CMD); then one row per instruction, in order.
       assert.equal(result.base!.rows, 2);
-      assert.equal(result.base!.sizeBytes, info.history[0]!.sizeBytes);
+      assert.equal(result.base!.sizeBytes, s.baseBytes);
       const layers = model.instructions.slice(1).map((_, k) => result.instructions[k + 1]!.layerBytes);
-      assert.deepEqual(layers, info.history.slice(2).map((r) => r.sizeBytes));
+      assert.deepEqual(layers, s.spec.layers.slice(1).map(layerBytes));
     });
   }
 
-  it('the four OCI layouts (uncompressed, gzip, zstd, estargz) give the same image', async () => {
-    const infos = await Promise.all(['uncompressed', 'gzip', 'zstd', 'estargz'].map(async (k) => {
-      const a = await readArchiveFile(join(DIVE, `test-oci-${k}-image.tar`));
+  it('OCI layouts with uncompressed, gzip, zstd and estargz layers give the same image', async () => {
+    const infos = await Promise.all((['none', 'gzip', 'zstd', 'estargz'] as const).map(async (compression) => {
+      const a = await readArchive(chunked(await ociArchive(ONE_FILE, { compression })));
       assert.equal(a.format, 'oci-layout');
       assert.equal(a.platform, 'linux/arm64');
       return imageInfoOf(a);
     }));
     for (const info of infos) {
-      assert.deepEqual(info.history.map((r) => [r.createdBy, r.sizeBytes]), infos[0]!.history.map((r) => [r.createdBy, r.sizeBytes]));
-      assert.equal(info.history.at(-1)!.createdBy, 'COPY README.md /README.md # buildkit');
+      assert.deepEqual(info.history.map((r) => [r.createdBy, r.sizeBytes]), [['COPY README.md /README.md # buildkit', 11000]]);
     }
   });
 });
 
-describe('archive: bad input is one clear error', function () {
-  before(function () { needDive(this); });
-  const tar = () => readFileSync(join(DIVE, 'test-docker-image.tar'));
+describe('archive: bad input is one clear error', () => {
+  let sample: Buffer = Buffer.alloc(0);
+  before(async () => { sample = (await sampleImage('legacy')).archive; });
+  const tar = () => sample;
   const cases: Array<[string, () => Buffer, RegExp]> = [
     ['empty', () => Buffer.alloc(0), /empty/],
     ['not a tar', () => Buffer.from('hello, this is not an archive at all'.repeat(40)), /not a tar archive/],

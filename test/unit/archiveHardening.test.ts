@@ -65,7 +65,7 @@ async function withLayer(layer: Buffer): Promise<Buffer> {
 describe('archive hardening: shapes that must read', () => {
   it('docker save, OCI with and without manifest.json, gzip layers and a nested index all give the same image', async () => {
     const shapes = [await dockerArchive(SIMPLE), await ociArchive(SIMPLE), await ociArchive(SIMPLE, { manifestJson: true }),
-      await ociArchive(SIMPLE, { gzip: true }), await ociArchive(SIMPLE, { nested: ['linux/amd64'] })];
+      await ociArchive(SIMPLE, { compression: 'gzip' }), await ociArchive(SIMPLE, { nested: ['linux/amd64'] })];
     const results = await Promise.all(shapes.map(async (b) => {
       const a = await readArchive(chunked(b));
       return { id: a.configDigest, diffIds: a.layers.map((l) => l.diffId), sizes: a.layers.map((l) => l.stats.sizeBytes), entries: a.layers.map((l) => l.stats.entries) };

@@ -5,7 +5,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
-import { dfsize, dfsizeAsync, DIVE, needDive, NO_ENGINE } from '../support/cli';
+import { formatBytes } from '../../server/src/core/format';
+import { dfsize, dfsizeAsync, NO_ENGINE } from '../support/cli';
+import { README_BYTES, SAMPLE_DOCKERFILE, sampleImage, type Sample } from '../support/sampleImage';
 
 
 function assertOneLineError(stderr: string, re: RegExp): void {
@@ -16,44 +18,57 @@ function assertOneLineError(stderr: string, re: RegExp): void {
 }
 
 describe('cli: dfsize report', function () {
-  before(function () { needDive(this); });
+  this.timeout(20000); // each test runs the CLI as a process
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-cli-'));
   const write = (name: string, body: string | Buffer) => {
     const p = join(dir, name);
     writeFileSync(p, body);
     return p;
   };
+  // An image shaped like dive's test image, built by kaniko and by the legacy builder, and its Dockerfile.
+  const DOCKERFILE = write('Dockerfile', SAMPLE_DOCKERFILE);
+  const KANIKO = join(dir, 'kaniko.tar');
+  const LEGACY = join(dir, 'legacy.tar');
+  let kaniko: Sample;
+  before(async () => {
+    kaniko = await sampleImage('kaniko');
+    writeFileSync(KANIKO, kaniko.archive);
+    writeFileSync(LEGACY, (await sampleImage('legacy')).archive);
+  });
 
-  it('--archive --json follows the contract: dive\'s kaniko image against its Dockerfile', () => {
-    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-kaniko-image.tar'), '--json']);
+  it('--archive --json follows the contract: the kaniko build against its Dockerfile', () => {
+    const r = dfsize(['report', DOCKERFILE, '--archive', KANIKO, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report), ['dockerfile', 'image', 'base', 'instructions', 'analysis', 'findings']);
     assert.deepEqual(Object.keys(report.image), ['ref', 'id', 'sizeBytes', 'builder', 'source']);
     assert.equal(report.image.builder, 'kaniko');
     assert.equal(report.image.source, 'archive');
-    assert.equal(report.image.ref, 'dive-test:kaniko-latest');
-    assert.deepEqual(report.base, { line: 1, layers: 1, sizeBytes: 1231733 });
+    assert.equal(report.image.ref, kaniko.spec.tag);
+    assert.deepEqual(report.base, { line: 1, layers: 1, sizeBytes: kaniko.baseBytes });
     const add = report.instructions[1];
-    assert.deepEqual(add, { line: 2, endLine: 2, keyword: 'ADD', stage: 0, stageName: null, layerBytes: 9249, status: 'matched', rebuilds: false });
+    assert.deepEqual(add, { line: 2, endLine: 2, keyword: 'ADD', stage: 0, stageName: null, layerBytes: README_BYTES, status: 'matched', rebuilds: false });
     assert.ok(report.instructions.slice(1).every((i: { status: string }) => i.status === 'matched'));
-    // dive's test file chains single-command RUNs: consecutive-run on each second one, static (no analysis here).
-    assert.deepEqual(report.findings.map((f: { code: string; line: number }) => `${f.code}@${f.line}`), [4, 5, 6, 7, 8, 9, 10, 13, 14].map((l) => `consecutive-run@${l}`));
+    // The file chains single-command RUNs: consecutive-run on each RUN after a RUN, static (no analysis here).
+    const lines = SAMPLE_DOCKERFILE.split('\n');
+    const chained = lines.flatMap((l, i) => (i > 0 && l.startsWith('RUN') && lines[i - 1]!.startsWith('RUN') ? [i + 1] : []));
+    assert.deepEqual(report.findings.map((f: { code: string; line: number }) => `${f.code}@${f.line}`), chained.map((l) => `consecutive-run@${l}`));
     assert.deepEqual(Object.keys(report.findings[0]), ['code', 'line', 'endLine', 'severity', 'message', 'savingsBytes', 'fixable']);
     assert.deepEqual(report.findings[0], { code: 'consecutive-run', line: 4, endLine: 4, severity: 'info',
       message: 'This RUN follows the RUN on line 3: one RUN makes one layer instead of two.', savingsBytes: null, fixable: true });
   });
 
   it('human output puts each size at the end of its line', () => {
-    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-docker-image.tar')]);
+    const r = dfsize(['report', DOCKERFILE, '--archive', LEGACY]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^ 1 │ FROM busybox:latest +base 1\.15 MB · 1 layer$/m);
-    assert.match(r.stdout, /^ 2 │ ADD README\.md \/somefile\.txt +6\.41 kB$/m);
-    assert.match(r.stdout, /^ 4 │ RUN cp \/somefile\.txt \/root\/example\/somefile1\.txt +6\.41 kB$/m);
+    const tail = (prefix: string) => r.stdout.split('\n').find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+    assert.equal(tail(' 1 │ FROM busybox:latest'), `base ${formatBytes(kaniko.baseBytes)} · 1 layer`);
+    assert.equal(tail(' 2 │ ADD README.md /somefile.txt'), formatBytes(README_BYTES));
+    assert.equal(tail(' 4 │ RUN cp /somefile.txt /root/example/somefile1.txt'), formatBytes(README_BYTES));
   });
 
   it('a half-typed Dockerfile still reports', () => {
-    const r = dfsize(['report', write('half.Dockerfile', 'FROM busybox:latest\nADD README.md /somefile.txt\nRU'), '--archive', join(DIVE, 'test-docker-image.tar'), '--json']);
+    const r = dfsize(['report', write('half.Dockerfile', 'FROM busybox:latest\nADD README.md /somefile.txt\nRU'), '--archive', LEGACY, '--json']);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.instructions[1].status, 'matched');
@@ -69,12 +84,12 @@ describe('cli: dfsize report', function () {
     ['binary garbage', () => ['report', write('garbage.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0xff]))], {}, 2, /binary file/],
     ['a file that is not a Dockerfile', () => ['report', write('package.json', '{ "name": "x" }\n')], {}, 2, /no FROM instruction/],
     ['an empty file', () => ['report', write('empty', '')], {}, 2, /does not look like a Dockerfile/],
-    ['--image and --archive together', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'a', '--archive', 'b'], {}, 2, /give one/],
-    ['a missing archive', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(dir, 'none.tar')], {}, 2, /none\.tar: no such file/],
-    ['a corrupt archive', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--archive', write('bad.tar', 'x'.repeat(2000))], {}, 2, /bad\.tar: not a tar archive/],
-    ['--image with no engine', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'dive-test:latest'], NO_ENGINE, 3, /no engine answers at unix:\/\/\/nonexistent\/docker\.sock .*start Docker/],
-    ['an unsupported DOCKER_HOST', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'x'], { DOCKER_HOST: 'carrier-pigeon://x' }, 2, /not supported/],
-    ['a malformed image reference', () => ['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'Not An Image?'], NO_ENGINE, 2, /not an image reference/],
+    ['--image and --archive together', () => ['report', DOCKERFILE, '--image', 'a', '--archive', 'b'], {}, 2, /give one/],
+    ['a missing archive', () => ['report', DOCKERFILE, '--archive', join(dir, 'none.tar')], {}, 2, /none\.tar: no such file/],
+    ['a corrupt archive', () => ['report', DOCKERFILE, '--archive', write('bad.tar', 'x'.repeat(2000))], {}, 2, /bad\.tar: not a tar archive/],
+    ['--image with no engine', () => ['report', DOCKERFILE, '--image', 'sample/dive-like:legacy'], NO_ENGINE, 3, /no engine answers at unix:\/\/\/nonexistent\/docker\.sock .*start Docker/],
+    ['an unsupported DOCKER_HOST', () => ['report', DOCKERFILE, '--image', 'x'], { DOCKER_HOST: 'carrier-pigeon://x' }, 2, /not supported/],
+    ['a malformed image reference', () => ['report', DOCKERFILE, '--image', 'Not An Image?'], NO_ENGINE, 2, /not an image reference/],
   ];
   for (const [what, args, env, code, re] of bad) {
     it(`${what}: exit ${code} and one line`, () => {
@@ -89,7 +104,7 @@ describe('cli: dfsize report', function () {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
-      const r = await dfsizeAsync(['report', join(DIVE, 'Dockerfile.test-image'), '--image', 'dive-test:latest'], { DOCKER_HOST: `tcp://127.0.0.1:${port}` });
+      const r = await dfsizeAsync(['report', DOCKERFILE, '--image', 'sample/dive-like:legacy'], { DOCKER_HOST: `tcp://127.0.0.1:${port}` });
       assert.equal(r.code, 3, r.stderr);
       assertOneLineError(r.stderr, /answers, but not as a Docker or Podman engine/);
     } finally {
@@ -98,7 +113,7 @@ describe('cli: dfsize report', function () {
   });
 
   it('no engine and no --image: the report without sizes, exit 0, and why on stderr', () => {
-    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--json'], NO_ENGINE);
+    const r = dfsize(['report', DOCKERFILE, '--json'], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.image, null);

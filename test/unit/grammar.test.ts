@@ -1,6 +1,6 @@
 // The injection grammar (syntaxes/) against VS Code's own Dockerfile grammar, with vscode-tmgrammar-test. That
 // grammar ships with VS Code, not with this project: it is taken from the code-server that the e2e suite installs
-// (../shared/recipes/vscode-web.sh install), or from DFSIZE_DOCKER_GRAMMAR; without it this test says so and skips.
+// (scripts/parts/vscode-web.sh install), or from DFSIZE_DOCKER_GRAMMAR; without it this test says so and skips.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

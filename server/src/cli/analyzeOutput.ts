@@ -1,4 +1,4 @@
-// `dfsize analyze` output: the JSON contract of DESIGN.md, and the same facts for people.
+// `dfsize analyze` output: the JSON contract in README, and the same facts for people.
 import type { ImageAnalysis } from '../core/analysis';
 import { formatBytes, plural } from '../core/format';
 import type { ImageInfo } from '../core/history';

@@ -1,4 +1,4 @@
-// Exit codes of every dfsize command (DESIGN.md): 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable.
+// Exit codes of every dfsize command (README): 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable.
 // 4 is ours: an internal error (a bug), reported in one line like everything else.
 import { ArchiveFormatError } from '../engine/archiveError';
 import { EngineError } from '../engine/source';

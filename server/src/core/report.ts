@@ -1,4 +1,4 @@
-// The report of one Dockerfile against one image: the JSON contract of `dfsize report --json` (DESIGN.md), built
+// The report of one Dockerfile against one image: the JSON contract of `dfsize report --json` (README), built
 // from the model and the match. Lines are 1-based here, as in all CLI output.
 import type { DockerfileModel } from './dockerfile';
 import type { BuilderKind, ImageInfo } from './history';
