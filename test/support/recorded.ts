@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HistoryRow, ImageInfo } from '../../server/src/core/history';
-import { detailsFromApi, historyFromApi, type ApiHistory, type ApiInspect } from '../../server/src/engine/apiJson';
+import { detailsFromApi, historyFromApi, sizeMeasureFromInfo, type ApiHistory, type ApiInfo, type ApiInspect } from '../../server/src/engine/apiJson';
 
 export const HISTORY_DIR = join(__dirname, '..', 'fixtures', 'history');
 
@@ -21,13 +21,15 @@ export interface Recording {
 interface RawRecording {
   builder: Recording['builder']; case: string; dockerfile: string; inspect: ApiInspect; history: ApiHistory[];
   config: { history: Array<{ empty_layer?: boolean }> }; base: Recording['base'];
+  /** `GET /info`'s store fields; recordings made before it was kept come from dockerd 20.10 and Podman (file bytes). */
+  engineInfo?: ApiInfo;
 }
 
 export function loadRecording(builder: string, name: string): Recording {
   const raw = JSON.parse(readFileSync(join(HISTORY_DIR, builder, `${name}.json`), 'utf8')) as RawRecording;
   const history = historyFromApi(raw.history);
   const withEmpty: HistoryRow[] = history.map((r, i) => ({ ...r, emptyLayer: !!raw.config.history[i]?.empty_layer }));
-  const info: ImageInfo = { ...detailsFromApi(raw.inspect), history };
+  const info: ImageInfo = { ...detailsFromApi(raw.inspect, sizeMeasureFromInfo(raw.engineInfo ?? {})), history };
   return { builder: raw.builder, case: raw.case, dockerfile: raw.dockerfile, info, infoWithConfig: { ...info, history: withEmpty }, base: raw.base, rawHistory: raw.history };
 }
 
@@ -38,5 +40,6 @@ export function allRecordings(): Recording[] {
 
 export function loadLoaded(name: string): { info: ImageInfo; rawHistory: ApiHistory[] } {
   const raw = JSON.parse(readFileSync(join(HISTORY_DIR, 'loaded', `${name}.json`), 'utf8')) as { inspect: ApiInspect; history: ApiHistory[] };
-  return { info: { ...detailsFromApi(raw.inspect), history: historyFromApi(raw.history) }, rawHistory: raw.history };
+  // recorded from dockerd 20.10 (overlay2): file bytes
+  return { info: { ...detailsFromApi(raw.inspect, 'layer-tar'), history: historyFromApi(raw.history) }, rawHistory: raw.history };
 }
