@@ -85,6 +85,8 @@ export interface BuildOptions {
   buildargs?: Record<string, string>; dockerfileText?: string; labels?: Record<string, string>;
   /** buildx only: `--platform` (several make a multi-platform image). */
   platforms?: readonly string[];
+  /** Build every step again (BuildKit would otherwise take a checksummed download from its cache). */
+  noCache?: boolean;
 }
 
 /** Runs a command without a shell to its end; rejects with its output when it fails. */
@@ -111,7 +113,7 @@ async function buildx(caseDir: string, tag: string, opts: BuildOptions): Promise
     const pairs = (flag: string, kv: Record<string, string> = {}) => Object.entries(kv).flatMap(([k, v]) => [flag, `${k}=${v}`]);
     const log = await runCommand(DOCKER_CLI, ['buildx', 'build', '--load', '--progress=plain', '-t', tag,
       ...pairs('--build-arg', opts.buildargs), ...pairs('--label', opts.labels),
-      ...(opts.platforms ? ['--platform', opts.platforms.join(',')] : []), dir], { ...hostEnv('modern-buildx'), DOCKER_CONFIG: MODERN_CONFIG });
+      ...(opts.platforms ? ['--platform', opts.platforms.join(',')] : []), ...(opts.noCache ? ['--no-cache'] : []), dir], { ...hostEnv('modern-buildx'), DOCKER_CONFIG: MODERN_CONFIG });
     const info = await dockerFor('modern-buildx').getImage(tag).inspect();
     return { id: info.Id, log };
   } finally {
@@ -128,6 +130,7 @@ export async function build(builder: Builder, caseDir: string, tag: string, opts
     // podman answers 400 to an empty `buildargs=` / `labels=` parameter: send them only when set
     ...(opts.buildargs ? { buildargs: opts.buildargs } : {}),
     ...(opts.labels ? { labels: opts.labels } : {}),
+    ...(opts.noCache ? { nocache: true } : {}),
     ...(builder === 'buildkit' || builder === 'modern-buildkit' ? { version: '2' } : { version: '1' }),
   } as Docker.ImageBuildOptions);
   const log: string[] = [];
