@@ -39,11 +39,11 @@ export type SizeMeasure = 'layer-tar' | 'snapshot-disk-usage';
 /** How a size of each measure reads in the product's texts. */
 export const SIZE_MEASURE_TEXT: Record<SizeMeasure, string> = {
   'layer-tar': 'file bytes',
-  'snapshot-disk-usage': 'disk usage, block-rounded',
+  'snapshot-disk-usage': 'snapshot disk usage (block-rounded)',
 };
 
 /**
- * What a layer's history size counts, for the hover and the explorer: `disk usage, block-rounded · files 8.19 kB`
+ * What a layer's history size counts, for the hover and the explorer: `snapshot disk usage (block-rounded) · files 8.19 kB`
  * when the row is a snapshot's disk usage and the layer analysis knows the layer's file bytes.
  */
 export function measureNote(measure: SizeMeasure, fileBytes: number | null): string {
