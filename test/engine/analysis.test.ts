@@ -17,8 +17,8 @@ import { hostPlatform, readArchiveFile } from '../../server/src/engine/archive';
 import { EngineProxy } from '../support/proxy';
 import { DockerodeSource } from '../../server/src/engine/dockerode';
 import { ensureBusyboxFor } from '../support/baseImage';
-import { build, dockerFor, engineOf, hostEnv, runCommand as run, type Builder } from '../support/builds';
-import { dfsize, RECIPES } from '../support/cli';
+import { build, BUILDS_DIR, dockerFor, engineOf, hostEnv, runCommand as run, type Builder } from '../support/builds';
+import { dfsize, NO_ENGINE, RECIPES } from '../support/cli';
 import { needEngine, registryAnswers } from '../support/engine';
 import { ociArchive, sha256, tarOf } from '../support/archives';
 
@@ -144,6 +144,21 @@ for (const builder of ['legacy', 'buildkit', 'modern-buildkit', 'modern-buildx']
         assert.deepEqual(essence(r), essence({ ...fromEngine, analysis: { ...fromEngine.analysis, imageId: saved.configDigest } }));
       } else assert.deepEqual(essence(r), essence(fromEngine));
     });
+
+    if (builder === 'modern-buildx') {
+      it('a multi-platform build (linux/amd64 + linux/arm64, no command run), saved: both platforms listed, this machine\'s read', async () => {
+        const tagged = `dfsize-test/analysis-platforms:${builder}`;
+        await build(builder, join(BUILDS_DIR, 'multi-platform'), tagged, { platforms: ['linux/amd64', 'linux/arm64'] });
+        const file = join(dir, 'platforms.tar');
+        await pipeline(await dockerFor(builder).getImage(tagged).get() as unknown as NodeJS.ReadableStream, createWriteStream(file));
+        assert.deepEqual([...(await readArchiveFile(file)).platforms].sort(), ['linux/amd64', 'linux/arm64']);
+        const r = dfsize(['analyze', file, '--json', '--no-cache'], NO_ENGINE);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`holds images for linux/amd64, linux/arm64; reading ${hostPlatform()} \\(this machine's\\)`));
+        const layers = (JSON.parse(r.stdout) as { layers: Array<{ added: number }> }).layers;
+        assert.deepEqual(layers.map((l) => l.added).slice(1), [2], 'the COPY layer: its directory and its file');
+      });
+    }
 
     if (modern) return;
 

@@ -14,6 +14,8 @@ import { buildReport } from '../../server/src/core/report';
 import { plain, renderReport } from '../../server/src/cli/human';
 import { MODERN_BUILDERS } from '../support/builds';
 import { loadRecording, type Recording } from '../support/recorded';
+import { chunked, dir, file, ociArchive } from '../support/archives';
+import { hostPlatform, readArchive } from '../../server/src/engine/archive';
 
 /** Filesystem blocks the snapshots are measured in. */
 const BLOCK = 4096;
@@ -94,6 +96,21 @@ for (const builder of MODERN_BUILDERS) {
     });
   });
 }
+
+describe("Docker 28's save of a multi-platform image: manifest.json lists this machine's image, the index every platform", () => {
+  it('the image read is manifest.json\'s, the platforms and the note come from the index', async () => {
+    const host = hostPlatform();
+    const other = host === 'linux/arm64' ? 'linux/amd64' : 'linux/arm64';
+    const spec = { layers: [[dir('app/'), file('app/a.bin', 3000)]] };
+    const both = await readArchive(chunked(await ociArchive(spec, { nested: [host, other], manifestJson: true })));
+    const one = await readArchive(chunked(await ociArchive(spec, { manifestJson: true })));
+    assert.deepEqual([...both.platforms].sort(), [host, other].sort());
+    assert.equal(both.note, `the archive holds images for ${[host, other].join(', ')}; reading ${host} (this machine's)`);
+    assert.equal(both.configDigest, one.configDigest);
+    assert.deepEqual(both.layers.map((l) => l.stats.sizeBytes), one.layers.map((l) => l.stats.sizeBytes));
+    assert.equal(one.note, null);
+  });
+});
 
 describe('20.10 recordings: sizes are file bytes, and nothing is added to say otherwise', () => {
   it('report says its sizes are what `dfsize analyze` counts; the hover has no snapshot note', () => {
