@@ -45,8 +45,12 @@ export async function ensureBusyboxFor(builder: Builder): Promise<void> {
     const stream = await (dockerFor('legacy').importImage(rootfs() as never, { repo, tag, changes: ['CMD ["sh"]'] } as never) as unknown as Promise<NodeJS.ReadableStream>);
     await follow('legacy', stream);
   }
-  if (engineOf(builder) !== 'docker' && !(await exists(builder, BUSYBOX))) {
-    const archive = await dockerFor('legacy').getImage(BUSYBOX).get();
-    await follow(builder, await dockerFor(builder).loadImage(archive as never));
-  }
+  await copyToEngine(BUSYBOX, builder);
+}
+
+/** Copies an image of dockerd's to the engine `builder` builds on (over their APIs), unless that engine has it. */
+export async function copyToEngine(ref: string, builder: Builder): Promise<void> {
+  if (engineOf(builder) === 'docker' || (await exists(builder, ref))) return;
+  const archive = await dockerFor('legacy').getImage(ref).get();
+  await follow(builder, await dockerFor(builder).loadImage(archive as never));
 }

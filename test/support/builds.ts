@@ -148,10 +148,13 @@ export async function build(builder: Builder, caseDir: string, tag: string, opts
   return { id: info.Id, log: text };
 }
 
-/** What a container of `image` prints (stdout and stderr as one text): its own command, or `cmd` with no entrypoint. */
-export async function runImage(image: string, cmd: readonly string[] = []): Promise<string> {
+/**
+ * What a container of `image` prints (stdout and stderr as one text): its own command, or `cmd` with no entrypoint;
+ * on the engine `builder` builds on.
+ */
+export async function runImage(image: string, cmd: readonly string[] = [], builder: Builder = 'legacy'): Promise<string> {
   // A TTY keeps stdout and stderr in one plain stream (no multiplexing headers).
-  const c = await dockerFor('legacy').createContainer({ Image: image, Tty: true, ...(cmd.length ? { Cmd: cmd, Entrypoint: [] } : {}) } as never);
+  const c = await dockerFor(builder).createContainer({ Image: image, Tty: true, ...(cmd.length ? { Cmd: cmd, Entrypoint: [] } : {}) } as never);
   try {
     const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
     const chunks: Buffer[] = [];
@@ -166,9 +169,9 @@ export async function runImage(image: string, cmd: readonly string[] = []): Prom
   }
 }
 
-/** The size dockerd reports for a local image. */
-export async function imageSize(ref: string): Promise<number> {
-  return (await dockerFor('legacy').getImage(ref).inspect()).Size;
+/** The size the engine `builder` builds on reports for a local image. */
+export async function imageSize(ref: string, builder: Builder = 'legacy'): Promise<number> {
+  return (await dockerFor(builder).getImage(ref).inspect()).Size;
 }
 
 /** Removes images a suite tagged (on the engine `builder` builds on); one already gone is no error. */
