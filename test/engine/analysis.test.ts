@@ -1,23 +1,24 @@
-// Layer contents and waste on real builds (dockerd 20.10, the legacy builder and BuildKit): an image whose waste we
+// Layer contents and waste on real builds (dockerd 20.10 with the legacy builder and BuildKit; Docker 28 with the
+// containerd image store, through its Engine API's BuildKit and `docker buildx build --load`): an image whose waste we
 // control — a file written then deleted, a file overwritten, a directory removed, a directory emptied and recreated
 // (an opaque directory) — analysed through the engine's export, a docker save file and the shapes Docker ≥ 25 /
 // containerd write (OCI with and without manifest.json, gzip layers through a real registry, a nested index built
-// here): every shape gives the identical analysis, and `dfsize analyze --dockerfile` names the exact lines.
+// here, and Docker 28's own OCI `docker save`): every shape gives the identical analysis, and
+// `dfsize analyze --dockerfile` names the exact lines.
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { analyzeImage, type AnalyzedImage } from '../../server/src/analysis/analyze';
-import { K_OPAQUE } from '../../server/src/analysis/entries';
+import { K_OPAQUE, K_WHITEOUT } from '../../server/src/analysis/entries';
 import { EngineError } from '../../server/src/engine/source';
 import { hostPlatform, readArchiveFile } from '../../server/src/engine/archive';
 import { EngineProxy } from '../support/proxy';
 import { DockerodeSource } from '../../server/src/engine/dockerode';
-import { ensureBusybox } from '../support/baseImage';
-import { build, dockerFor, type Builder } from '../support/builds';
-import { dfsize, RECIPES } from '../support/cli';
+import { ensureBusyboxFor } from '../support/baseImage';
+import { build, BUILDS_DIR, dockerFor, engineOf, hostEnv, runCommand as run, type Builder } from '../support/builds';
+import { dfsize, NO_ENGINE, RECIPES } from '../support/cli';
 import { needEngine, registryAnswers } from '../support/engine';
 import { ociArchive, sha256, tarOf } from '../support/archives';
 
@@ -31,18 +32,6 @@ RUN head -c 200000 /dev/zero > /w/over.bin
 RUN rm -rf /w/dir
 RUN rm -rf /w/opq && mkdir /w/opq && echo hi > /w/opq/new
 `;
-
-/** Runs a command to its end (waiting on its exit event); rejects with its output when it fails. */
-function run(cmd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args);
-    let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
-  });
-}
 
 /** The facts that must not depend on how the image reached us. */
 function essence(r: AnalyzedImage) {
@@ -78,21 +67,25 @@ async function nestIndex(ociFile: string, host: string): Promise<Buffer> {
   return tarOf([...files].map(([name, body]) => ({ name, body })));
 }
 
-for (const builder of ['legacy', 'buildkit'] as Builder[]) {
+for (const builder of ['legacy', 'buildkit', 'modern-buildkit', 'modern-buildx'] as Builder[]) {
   describe(`engine: layer contents and waste (${builder})`, function () {
     this.timeout(600000);
     const tag = `dfsize-test/analysis-waste:${builder}`;
     const dir = mkdtempSync(join(tmpdir(), `dfsize-analysis-${builder}-`));
+    // Docker 28's containerd store saves OCI layouts itself: the shapes made here from dockerd 20.10 are not needed.
+    const modern = engineOf(builder) === 'modern';
+    const host = hostEnv(builder).DOCKER_HOST;
     let startedRegistryPid: number | null = null;
     let fromEngine: AnalyzedImage;
 
     before(async function () {
       await needEngine(this, 'docker');
-      await ensureBusybox();
+      if (modern) await needEngine(this, 'modern');
+      await ensureBusyboxFor(builder);
       writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
       await build(builder, dir, tag);
-      fromEngine = await analyzeImage({ engine: DockerodeSource.connect({ kind: 'socket', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock' }, 30000), image: tag });
-      if (!(await registryAnswers())) {
+      fromEngine = await analyzeImage({ engine: DockerodeSource.connect({ kind: 'socket', url: host, socketPath: host.slice('unix://'.length) }, 30000), image: tag });
+      if (!modern && !(await registryAnswers())) {
         // gzip layers go through a registry: started here only when nothing answers (.ci/run starts one); stopped in after().
         const out = await run('bash', [join(RECIPES, 'registry.sh'), 'serve', join(dir, 'registry')]);
         startedRegistryPid = Number(/pid=(\d+)/.exec(out)?.[1]) || null;
@@ -108,12 +101,13 @@ for (const builder of ['legacy', 'buildkit'] as Builder[]) {
       assert.equal(a.layers.length, 9);
       assert.equal(a.removableBytes, 720000);
       const items = a.attribution.map((w) => [w.path, w.bytes, w.kind, w.addedLayer, w.removedLayer]);
-      // The emptied and recreated directory is an opaque directory in the layer (both builders write the marker).
+      // The emptied and recreated directory: dockerd 20.10 (both builders) writes an opaque marker in the layer, the
+      // containerd store's differ a whiteout for the one file that went.
       assert.deepEqual(items, [
         ['/w/deleted.bin', 300000, 'deleted', 1, 5],
         ['/w/over.bin', 200000, 'overwritten', 2, 6],
         ['/w/dir', 150000, 'deleted', 3, 7],
-        ['/w/opq', 70000, 'deleted', 4, 8],
+        [modern ? '/w/opq/old' : '/w/opq', 70000, 'deleted', 4, 8],
       ]);
       assert.deepEqual(a.layers.slice(1).map((l) => [l.added, l.modified, l.removed]), [[2, 0, 0], [1, 0, 0], [4, 0, 0], [2, 0, 0], [0, 0, 1], [0, 1, 0], [0, 0, 4], [1, 0, 1]]);
       assert.deepEqual(a.layers.slice(1).map((l) => l.removableBytes), [300000, 200000, 150000, 70000, 0, 0, 0, 0]);
@@ -121,11 +115,12 @@ for (const builder of ['legacy', 'buildkit'] as Builder[]) {
       assert.equal(fromEngine.contents!.addedUnder(3, '/w/dir'), 150000);
       const opaque = fromEngine.contents!.listDir(8, '/w').children.find((c) => c.name === 'opq')!;
       assert.deepEqual([opaque.removedBytes, opaque.bytes], [70000, 3]);
-      assert.ok(fromEngine.contents!.lists[8]!.kinds.includes(K_OPAQUE), 'the layer holds an opaque marker');
+      const marker = modern ? K_WHITEOUT : K_OPAQUE;
+      assert.ok(fromEngine.contents!.lists[8]!.kinds.includes(marker), `the layer holds ${modern ? 'a whiteout' : 'an opaque marker'}`);
     });
 
     it('dfsize analyze --image --dockerfile: the lines that added and removed each waste, exactly', () => {
-      const r = dfsize(['analyze', '--image', tag, '--json', '--no-cache', '--dockerfile', join(dir, 'Dockerfile')], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
+      const r = dfsize(['analyze', '--image', tag, '--json', '--no-cache', '--dockerfile', join(dir, 'Dockerfile')], hostEnv(builder));
       assert.equal(r.code, 0, r.stderr);
       const j = JSON.parse(r.stdout);
       assert.deepEqual(j.layers.map((l: { line: number }) => l.line), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -138,11 +133,34 @@ for (const builder of ['legacy', 'buildkit'] as Builder[]) {
 
     it('a docker save file gives the identical analysis', async () => {
       const file = join(dir, 'save.tar');
-      await pipeline(await dockerFor('legacy').getImage(tag).get() as unknown as NodeJS.ReadableStream, createWriteStream(file));
+      await pipeline(await dockerFor(builder).getImage(tag).get() as unknown as NodeJS.ReadableStream, createWriteStream(file));
       const r = await analyzeImage({ archive: file });
-      assert.deepEqual(essence(r), essence(fromEngine));
-      assert.equal((await readArchiveFile(file)).format, 'docker-archive');
+      const saved = await readArchiveFile(file);
+      // Docker 28's containerd store writes an OCI layout (with a manifest.json beside it), and names images by their
+      // manifest's digest where an archive only has the config's: the same image, the one fact that differs.
+      assert.equal(saved.format, modern ? 'oci-layout' : 'docker-archive');
+      if (modern) {
+        assert.equal(r.analysis.imageId, saved.configDigest);
+        assert.deepEqual(essence(r), essence({ ...fromEngine, analysis: { ...fromEngine.analysis, imageId: saved.configDigest } }));
+      } else assert.deepEqual(essence(r), essence(fromEngine));
     });
+
+    if (builder === 'modern-buildx') {
+      it('a multi-platform build (linux/amd64 + linux/arm64, no command run), saved: both platforms listed, this machine\'s read', async () => {
+        const tagged = `dfsize-test/analysis-platforms:${builder}`;
+        await build(builder, join(BUILDS_DIR, 'multi-platform'), tagged, { platforms: ['linux/amd64', 'linux/arm64'] });
+        const file = join(dir, 'platforms.tar');
+        await pipeline(await dockerFor(builder).getImage(tagged).get() as unknown as NodeJS.ReadableStream, createWriteStream(file));
+        assert.deepEqual([...(await readArchiveFile(file)).platforms].sort(), ['linux/amd64', 'linux/arm64']);
+        const r = dfsize(['analyze', file, '--json', '--no-cache'], NO_ENGINE);
+        assert.equal(r.code, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`holds images for linux/amd64, linux/arm64; reading ${hostPlatform()} \\(this machine's\\)`));
+        const layers = (JSON.parse(r.stdout) as { layers: Array<{ added: number }> }).layers;
+        assert.deepEqual(layers.map((l) => l.added).slice(1), [2], 'the COPY layer: its directory and its file');
+      });
+    }
+
+    if (modern) return;
 
     it('containerd saves: OCI with manifest.json, without it, and a nested two-platform index: identical', async () => {
       const withMj = join(dir, 'oci-mj.tar');

@@ -5,10 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, imageSize, removeImages, runImage, type Builder } from '../support/builds';
+import { build, engineOf, hostEnv, imageSize, removeImages, runImage, type Builder } from '../support/builds';
 import { dfsize } from '../support/cli';
 import { DEBIAN, ensureDebian } from '../support/debianBase';
 import { needEngine } from '../support/engine';
+import { copyToEngine } from '../support/baseImage';
 import { tempTree } from '../support/tempDirs';
 
 const BLOATED = [
@@ -32,17 +33,23 @@ describe('engine: dfsize fix --write on a bloated Dockerfile', function () {
     await ensureDebian();
   });
 
-  after(() => removeImages(tags));
+  after(async () => {
+    await removeImages(tags);
+    await removeImages(modernTags, 'modern-buildkit');
+  });
+  const modernTags: string[] = [];
 
-  for (const builder of ['legacy', 'buildkit'] as Builder[]) {
-    it(`${builder}: at least half of the bytes above the base are gone, and the app still runs`, async () => {
+  for (const builder of ['legacy', 'buildkit', 'modern-buildkit'] as Builder[]) {
+    it(`${builder}: at least half of the bytes above the base are gone, and the app still runs`, async function () {
+      if (engineOf(builder) === 'modern') await needEngine(this, 'modern');
+      await copyToEngine(DEBIAN, builder);
       const dir = tempTree({ Dockerfile: BLOATED, 'requirements.txt': '# no third-party packages yet\n', 'app.py': 'print("hello from the app")\n' });
       const before = `dfsize-test/rules-bloated:${builder}`;
       const after = `dfsize-test/rules-bloated-fixed:${builder}`;
-      tags.push(before, after);
+      (engineOf(builder) === 'modern' ? modernTags : tags).push(before, after);
       await build(builder, dir, before);
 
-      const r = dfsize(['fix', join(dir, 'Dockerfile'), '--image', before, '--write'], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
+      const r = dfsize(['fix', join(dir, 'Dockerfile'), '--image', before, '--write'], hostEnv(builder));
       assert.equal(r.code, 0, r.stderr);
       const fixed = readFileSync(join(dir, 'Dockerfile'), 'utf8');
       for (const code of ['apt-update-alone', 'consecutive-run', 'apt-install-recommends', 'copy-all-before-deps', 'pip-cache']) assert.match(r.stdout, new RegExp(code));
@@ -59,12 +66,12 @@ describe('engine: dfsize fix --write on a bloated Dockerfile', function () {
       ].join('\n'));
 
       await build(builder, dir, after);
-      const [base, a, b] = [await imageSize(DEBIAN), await imageSize(before), await imageSize(after)];
+      const [base, a, b] = [await imageSize(DEBIAN, builder), await imageSize(before, builder), await imageSize(after, builder)];
       console.log(`      ${builder}: base ${base} B; before ${a} B (+${a - base}); after ${b} B (+${b - base}); ${Math.round((1 - (b - base) / (a - base)) * 100)}% of the added bytes gone`);
       assert.ok(b - base <= (a - base) / 2, `after: ${b - base} B above the base, before: ${a - base} B`);
-      assert.equal(await runImage(after), 'hello from the app\n');
+      assert.equal(await runImage(after, [], builder), 'hello from the app\n');
       // Nothing left to fix, statically: a second run changes nothing.
-      const again = dfsize(['fix', join(dir, 'Dockerfile'), '--image', after], { DOCKER_HOST: 'unix:///var/run/docker.sock' });
+      const again = dfsize(['fix', join(dir, 'Dockerfile'), '--image', after], hostEnv(builder));
       assert.equal(again.stdout, '');
     });
   }

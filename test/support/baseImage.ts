@@ -4,12 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { pack } from 'tar-stream';
-import { dockerFor } from './builds';
+import { dockerFor, engineOf, type Builder } from './builds';
 
 export const BUSYBOX = 'local/busybox:latest';
 const BUSYBOX_BIN = '/bin/busybox';
 
-async function exists(kind: 'legacy' | 'podman', ref: string): Promise<boolean> {
+async function exists(kind: Builder, ref: string): Promise<boolean> {
   return dockerFor(kind).getImage(ref).inspect().then(() => true, () => false);
 }
 
@@ -28,20 +28,29 @@ function rootfs(): NodeJS.ReadableStream {
   return p as unknown as NodeJS.ReadableStream;
 }
 
-async function follow(kind: 'legacy' | 'podman', stream: NodeJS.ReadableStream): Promise<void> {
+async function follow(kind: Builder, stream: NodeJS.ReadableStream): Promise<void> {
   const docker = dockerFor(kind);
   await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
 }
 
 /** Makes sure BUSYBOX exists on dockerd, and on Podman when `podman` is true. */
 export async function ensureBusybox(podman = false): Promise<void> {
+  await ensureBusyboxFor(podman ? 'podman' : 'legacy');
+}
+
+/** Makes sure BUSYBOX exists on dockerd (where it is made) and on the engine `builder` builds on (copied over its API). */
+export async function ensureBusyboxFor(builder: Builder): Promise<void> {
   if (!(await exists('legacy', BUSYBOX))) {
     const [repo, tag] = BUSYBOX.split(':') as [string, string];
     const stream = await (dockerFor('legacy').importImage(rootfs() as never, { repo, tag, changes: ['CMD ["sh"]'] } as never) as unknown as Promise<NodeJS.ReadableStream>);
     await follow('legacy', stream);
   }
-  if (podman && !(await exists('podman', BUSYBOX))) {
-    const archive = await dockerFor('legacy').getImage(BUSYBOX).get();
-    await follow('podman', await dockerFor('podman').loadImage(archive as never));
-  }
+  await copyToEngine(BUSYBOX, builder);
+}
+
+/** Copies an image of dockerd's to the engine `builder` builds on (over their APIs), unless that engine has it. */
+export async function copyToEngine(ref: string, builder: Builder): Promise<void> {
+  if (engineOf(builder) === 'docker' || (await exists(builder, ref))) return;
+  const archive = await dockerFor('legacy').getImage(ref).get();
+  await follow(builder, await dockerFor(builder).loadImage(archive as never));
 }

@@ -1,7 +1,7 @@
-// Real engines for the engine suites. A suite calls `needEngine(this, 'docker' | 'podman')` in its `before`: with no
-// engine answering it is skipped and says so plainly, unless DFSIZE_REQUIRE_ENGINE=1 (CI), where it fails instead.
+// Real engines for the engine suites. A suite calls `needEngine(this, 'docker' | 'podman' | 'modern')` in its `before`:
+// with no engine answering it is skipped and says so plainly, unless DFSIZE_REQUIRE_ENGINE=1 (CI), where it fails instead.
 import type { Context } from 'mocha';
-import { dockerFor } from './builds';
+import { dockerFor, MODERN_HOST, type EngineKind } from './builds';
 
 export const REQUIRE_ENGINE = process.env.DFSIZE_REQUIRE_ENGINE === '1';
 export const PODMAN_SOCKET = process.env.DFSIZE_PODMAN_SOCKET ?? '/tmp/podman.sock';
@@ -9,19 +9,22 @@ export const PODMAN_SOCKET = process.env.DFSIZE_PODMAN_SOCKET ?? '/tmp/podman.so
 const answered = new Map<string, Promise<string | null>>();
 
 /** null when the engine answers, else why not. */
-function probe(kind: 'docker' | 'podman'): Promise<string | null> {
+function probe(kind: EngineKind): Promise<string | null> {
+  if (kind === 'modern' && !MODERN_HOST) return Promise.resolve('DFSIZE_MODERN_DOCKER_HOST is not set');
   if (!answered.has(kind)) {
-    const docker = dockerFor(kind === 'podman' ? 'podman' : 'legacy');
+    const docker = dockerFor(kind === 'podman' ? 'podman' : kind === 'modern' ? 'modern-buildkit' : 'legacy');
     const ping = docker.ping({ abortSignal: AbortSignal.timeout(5000) } as never) as unknown as Promise<unknown>;
     answered.set(kind, ping.then(() => null, (e: Error) => e.message));
   }
   return answered.get(kind)!;
 }
 
-export async function needEngine(ctx: Context, kind: 'docker' | 'podman'): Promise<void> {
+const MODERN_WHERE = `Docker 28 engine with the containerd image store at ${MODERN_HOST ?? '$DFSIZE_MODERN_DOCKER_HOST'}`;
+
+export async function needEngine(ctx: Context, kind: EngineKind): Promise<void> {
   const why = await probe(kind);
   if (why === null) return;
-  const where = kind === 'podman' ? `Podman service at ${PODMAN_SOCKET} (scripts/parts/podman.sh serve)` : 'Docker engine at /var/run/docker.sock (scripts/parts/engine.sh)';
+  const where = kind === 'modern' ? MODERN_WHERE : kind === 'podman' ? `Podman service at ${PODMAN_SOCKET} (scripts/parts/podman.sh serve)` : 'Docker engine at /var/run/docker.sock (scripts/parts/engine.sh)';
   if (REQUIRE_ENGINE) throw new Error(`DFSIZE_REQUIRE_ENGINE=1 but no ${where} answers: ${why}`);
   console.log(`      SKIPPED: no ${where} answers (${why}); set DFSIZE_REQUIRE_ENGINE=1 to make this a failure`);
   ctx.skip();

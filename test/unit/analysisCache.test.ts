@@ -29,7 +29,7 @@ class FakeEngine implements ImageSource {
     const a = await readArchive(chunked(buf));
     return new FakeEngine(buf, {
       id: id ?? a.configDigest, refs: ['fake/image:1'], sizeBytes: buf.length, created: null, os: 'linux', architecture: 'amd64', labels: {},
-      layers: a.layers.map((l) => l.diffId!), config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] },
+      layers: a.layers.map((l) => l.diffId!), sizeMeasure: 'layer-tar', config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] },
     }, chunk);
   }
   async version() { return { product: 'docker' as const, version: '0', apiVersion: '0' }; }

@@ -1,5 +1,6 @@
-// CreatedBy forms this machine's engine cannot produce, from the documented strings (BuildKit's dockerfile2llb:
-// heredocs, COPY --link/--chmod/--chown in newer frontends, WORKDIR /; kaniko's raw text), and the builder detection.
+// CreatedBy forms from the documented strings (BuildKit's dockerfile2llb: heredocs, COPY --link/--chmod/--chown in
+// newer frontends, WORKDIR /; kaniko's raw text), and the builder detection. The same BuildKit forms as Docker 28
+// records them are replayed from real recordings in modernEngine.test.ts.
 import { strict as assert } from 'node:assert';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { detectBuilder, normaliseRow, parseStrings, rowBuilder, shellPrefixes, type HistoryRow } from '../../server/src/core/history';

@@ -17,7 +17,7 @@ class CountingSource implements ImageSource {
   async inspect(): Promise<ImageDetails> {
     this.calls.inspect++;
     if (this.failNext) { this.failNext = false; throw new Error('boom'); }
-    return { id: ID, refs: ['a:1'], sizeBytes: 1, created: null, os: null, architecture: null, labels: {}, layers: [], config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] } };
+    return { id: ID, refs: ['a:1'], sizeBytes: 1, created: null, os: null, architecture: null, labels: {}, layers: [], sizeMeasure: 'layer-tar', config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] } };
   }
   async history(): Promise<HistoryRow[]> { this.calls.history++; return []; }
   async export(): Promise<NodeJS.ReadableStream> { throw new Error('not used'); }

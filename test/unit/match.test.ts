@@ -5,6 +5,7 @@ import { makesLayer, parseDockerfile, stageChain, type DockerfileModel } from '.
 import { matchHistory, type MatchOptions, type MatchResult } from '../../server/src/core/match';
 import { markerOf, rowOfMarker } from '../support/markers';
 import { allRecordings, loadRecording, type Recording } from '../support/recorded';
+import { MODERN_BUILDERS, type Builder } from '../support/builds';
 
 function instructionText(model: DockerfileModel, k: number): string {
   const r = model.instructions[k]!.range;
@@ -43,7 +44,7 @@ describe('match: recorded histories of real builds', () => {
         it(`sizes every layer-making line from its own row — ${what}`, () => {
           const info = withConfig ? rec.infoWithConfig : rec.info;
           const result = matchHistory(model, info, opts);
-          assert.equal(result.builder, rec.builder);
+          assert.equal(result.builder, rec.kind);
           assert.equal(result.score, 1);
           const checked = assertSizesByMarker(rec, model, result);
           const expected = model.instructions.filter((i) => makesLayer(i.keyword) && result.chain.includes(i.stage) && /\/m-|\$\{DEST\}/.test(i.args)).length;
@@ -60,7 +61,9 @@ describe('match: recorded histories of real builds', () => {
         assert.equal(result.base.layers, rec.base.layers);
         const baseRowsBytes = rec.info.history.slice(0, rec.base.historyRows).reduce((s, r) => s + r.sizeBytes, 0);
         assert.equal(result.base.sizeBytes, baseRowsBytes);
-        if (rec.builder !== 'podman') assert.equal(result.base.sizeBytes, rec.base.sizeBytes, 'docker: base rows add up to the base image size');
+        // dockerd 20.10: the base rows add up to the base image's size; not on Podman, nor on the containerd store
+        // (its rows are snapshot disk usage, its image size something else again)
+        if (rec.builder === 'legacy' || rec.builder === 'buildkit') assert.equal(result.base.sizeBytes, rec.base.sizeBytes, 'docker: base rows add up to the base image size');
         assert.equal(result.instructions[root.from.index]!.status, 'base');
         // Σ of what the lines show is the whole image (ONBUILD trigger rows are on the FROM line).
         const shown = result.instructions.reduce((s, m) => s + (m.layerBytes ?? 0), 0);
@@ -179,7 +182,7 @@ describe('match: what the next build redoes', () => {
 });
 
 describe('match: ONBUILD triggers of the base', () => {
-  for (const builder of ['legacy', 'buildkit', 'podman']) {
+  for (const builder of ['legacy', 'buildkit', 'podman', ...MODERN_BUILDERS] as Builder[]) {
     it(`${builder}: the trigger's row goes on the FROM line, not on any line of the child`, () => {
       const rec = loadRecording(builder, 'onbuild-child');
       const model = parseDockerfile(rec.dockerfile);

@@ -109,7 +109,9 @@ export class AnalysisCache {
       // JSON has no NaN or Infinity (dive's 0/0 and x/0): recomputed, as dive computes it.
       const d = doc.analysis.dive;
       const dive = { ...d, userWastedPercent: d.inefficientBytes / d.userSizeBytes };
-      return { ...doc, analysis: { ...doc.analysis, dive } };
+      // Images cached before the size measure was recorded were measured in file bytes (dockerd's graph drivers).
+      const info = { ...doc.info, sizeMeasure: doc.info.sizeMeasure ?? 'layer-tar' };
+      return { ...doc, info, analysis: { ...doc.analysis, dive } };
     } catch {
       return null;
     }

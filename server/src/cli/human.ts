@@ -1,5 +1,6 @@
 // `dfsize report` for people: the Dockerfile with each layer's size at the end of the line that made it.
 import { formatBytes, plural } from '../core/format';
+import { SIZE_MEASURE_TEXT } from '../core/history';
 import type { Report, ReportInstruction } from '../core/report';
 
 export interface Style {
@@ -72,5 +73,9 @@ function summary(report: Report, style: Style): string {
   const parts = [`${plural(layers.length, 'layer')} from this file in the image: ${formatBytes(own)}`];
   if (report.base) parts.push(`base ${formatBytes(report.base.sizeBytes)}`);
   if (stale) parts.push(style.warn(`${plural(stale, 'line')} edited since the build`));
-  return parts.join(' · ');
+  const sizes = `layer sizes: ${SIZE_MEASURE_TEXT[report.image.sizeMeasure]}`;
+  // The containerd store's rows are not what `dfsize analyze` counts: say so where both numbers can be compared.
+  return [parts.join(' · '), report.image.sizeMeasure === 'snapshot-disk-usage'
+    ? style.dim(`${sizes}, as the engine reports them; \`dfsize analyze\` counts file bytes`)
+    : style.dim(`${sizes}, as \`dfsize analyze\` counts them`)].join('\n');
 }

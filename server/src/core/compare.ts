@@ -111,9 +111,11 @@ function sameArg(inst: Instruction, step: Step): boolean {
   return samePairs(mine, theirs);
 }
 
+/** EXPOSE's ports from the line or a row: `8080 9090/udp`, BuildKit's `map[8080/tcp:{} …]`, Docker 28's `[8080/tcp 9090/udp]`. */
 function ports(text: string): string[] {
   const t = text.trim();
-  const words = t.startsWith('map[') ? [...t.matchAll(/([^\s[\]:{}]+):\{\}/g)].map((m) => m[1]!) : t.split(/\s+/).filter(Boolean);
+  const list = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
+  const words = t.startsWith('map[') ? [...t.matchAll(/([^\s[\]:{}]+):\{\}/g)].map((m) => m[1]!) : list.split(/\s+/).filter(Boolean);
   return words.map((p) => (p.includes('/') ? p.toLowerCase() : `${p}/tcp`)).sort();
 }
 

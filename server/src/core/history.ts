@@ -5,10 +5,13 @@
 //             spaces), `/bin/sh -c #(nop) COPY file:<sha> in /dst ` (sources lost), `COPY --chown=1:1file:…`,
 //             the prefix follows SHELL
 //   buildkit  `RUN |2 A=1 B=2 /bin/sh -c … # buildkit`, `COPY src dst # buildkit` (flags dropped), `ENV A=b`,
-//             `EXPOSE map[8080/tcp:{}]`, no ONBUILD row; Comment `buildkit.dockerfile.v0`
+//             `EXPOSE map[8080/tcp:{}]` (Docker 28: `EXPOSE [8080/tcp 9090/udp]`), no ONBUILD row;
+//             Comment `buildkit.dockerfile.v0`. Docker 28's containerd store: sizes are snapshot disk usage (SizeMeasure)
 //   podman    like legacy with one space after `#(nop)`, exec-form RUN as `/bin/sh -c ["…"]`, RUN keeps `--mount`,
 //             COPY dest unexpanded, ARG rows list names only; Comment `FROM <parent>`
 //   kaniko    the instruction text as written; no rows for metadata instructions; created 0001-01-01
+
+import { formatBytes } from './format';
 
 /** One history entry, oldest first (the API answers newest first; engine/ reverses it). */
 export interface HistoryRow {
@@ -25,6 +28,29 @@ export interface HistoryRow {
 
 export type BuilderKind = 'legacy' | 'buildkit' | 'podman' | 'kaniko' | 'unknown';
 
+/**
+ * What a history row's size counts. `layer-tar`: the bytes of the layer's files (dockerd's graph drivers, Podman,
+ * archives — and the layer analysis). `snapshot-disk-usage`: the disk usage of the layer's snapshot, rounded up to
+ * blocks (Docker with the containerd image store: an empty WORKDIR shows 12 kB, and the image's size is not the sum
+ * of its rows).
+ */
+export type SizeMeasure = 'layer-tar' | 'snapshot-disk-usage';
+
+/** How a size of each measure reads in the product's texts. */
+export const SIZE_MEASURE_TEXT: Record<SizeMeasure, string> = {
+  'layer-tar': 'file bytes',
+  'snapshot-disk-usage': 'snapshot disk usage (block-rounded)',
+};
+
+/**
+ * What a layer's history size counts, for the hover and the explorer: `snapshot disk usage (block-rounded) · files 8.19 kB`
+ * when the row is a snapshot's disk usage and the layer analysis knows the layer's file bytes.
+ */
+export function measureNote(measure: SizeMeasure, fileBytes: number | null): string {
+  const files = measure === 'snapshot-disk-usage' && fileBytes !== null ? ` · files ${formatBytes(fileBytes)} (layer analysis)` : '';
+  return `${SIZE_MEASURE_TEXT[measure]}${files}`;
+}
+
 /** What core needs to know about one image, whatever it came from. */
 export interface ImageInfo {
   readonly id: string;
@@ -37,6 +63,8 @@ export interface ImageInfo {
   /** diffIDs, bottom first. */
   readonly layers: readonly string[];
   readonly history: readonly HistoryRow[];
+  /** What the rows' sizes count (the engine's image store decides). */
+  readonly sizeMeasure: SizeMeasure;
   readonly config: {
     readonly entrypoint: readonly string[] | null;
     readonly cmd: readonly string[] | null;

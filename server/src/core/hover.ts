@@ -4,7 +4,7 @@ import { MarkupKind, type Hover, type Position } from 'vscode-languageserver-typ
 import type { ImageAnalysis } from './analysis';
 import { instructionAtLine, makesLayer, type DockerfileModel } from './dockerfile';
 import { formatBytes, formatDelta, plural } from './format';
-import type { BuilderKind, ImageInfo } from './history';
+import { measureNote, type BuilderKind, type ImageInfo } from './history';
 import type { RowLayers } from './layers';
 import type { MatchResult } from './match';
 
@@ -33,6 +33,13 @@ const pct = (part: number, whole: number) => (whole > 0 ? `${((100 * part) / who
 const short = (digest: string) => `\`${digest.replace(/^sha256:/, '').slice(0, 12)}\``;
 const fence = (text: string) => `\`\`\`text\n${text.replace(/```/g, '``\u200b`')}\n\`\`\``;
 const list = (v: readonly string[] | null) => (v && v.length ? `\`${JSON.stringify(v)}\`` : '—');
+
+/** The containerd store's sizes are not file bytes: say so, with the layer's file bytes when the analysis has them. */
+function snapshotNote(input: HoverInput, row: number | null, fromStageImage: boolean): string {
+  const layer = row !== null && !fromStageImage ? input.rowLayers.layerOf[row] : undefined;
+  const facts = layer != null ? input.analysis?.layers[layer] : undefined;
+  return `*the engine's ${measureNote('snapshot-disk-usage', facts?.sizeBytes ?? null)}: the layer analysis counts file bytes*`;
+}
 
 export function computeHover(input: HoverInput, position: Position): Hover | null {
   const inst = instructionAtLine(input.model, position.line);
@@ -66,6 +73,7 @@ export function computeHover(input: HoverInput, position: Position): Hover | nul
       const prev = input.previous?.get(inst.range.start.line + 1);
       const delta = prev !== undefined && prev !== m.layerBytes ? ` (was ${formatBytes(prev)}, ${formatDelta(m.layerBytes - prev)})` : '';
       lines.push(`**${formatBytes(m.layerBytes)}**${delta} · ${pct(m.layerBytes, image.sizeBytes)} of \`${ref}\` (${formatBytes(image.sizeBytes)})${cached}`);
+      if (image.sizeMeasure === 'snapshot-disk-usage') lines.push(snapshotNote(input, m.row, !!stageImage));
       if (stageImage) lines.push(`*This stage is not in \`${input.ref}\`; its numbers come from \`${ref}\`, built for it.*`);
     } else if (m.status === 'metadata') {
       lines.push(`**no filesystem layer** (${inst.keyword} changes only the image's configuration)${cached}`);

@@ -1,7 +1,7 @@
 // The report of one Dockerfile against one image: the JSON contract of `dfsize report --json` (README), built
 // from the model and the match. Lines are 1-based here, as in all CLI output.
 import type { DockerfileModel } from './dockerfile';
-import type { BuilderKind, ImageInfo } from './history';
+import type { BuilderKind, ImageInfo, SizeMeasure } from './history';
 import type { MatchResult, Status } from './match';
 
 export interface ReportImage {
@@ -10,6 +10,8 @@ export interface ReportImage {
   readonly sizeBytes: number;
   readonly builder: BuilderKind;
   readonly source: 'engine' | 'archive';
+  /** What `layerBytes` and the base's size count: file bytes (as `dfsize analyze` does) or snapshot disk usage. */
+  readonly sizeMeasure: SizeMeasure;
 }
 
 export interface ReportInstruction {
@@ -75,7 +77,10 @@ export function buildReport(input: ReportInput): Report {
   return {
     dockerfile: input.dockerfile,
     image: input.image && match
-      ? { ref: input.image.ref, id: input.image.info.id, sizeBytes: input.image.info.sizeBytes, builder: match.builder, source: input.image.source }
+      ? {
+        ref: input.image.ref, id: input.image.info.id, sizeBytes: input.image.info.sizeBytes, builder: match.builder, source: input.image.source,
+        sizeMeasure: input.image.info.sizeMeasure,
+      }
       : null,
     base, instructions, analysis: input.analysis ?? null, findings: input.findings ?? [],
   };

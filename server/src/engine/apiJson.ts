@@ -1,6 +1,6 @@
 // The Engine API's JSON (Docker and Podman's compatible service) → the product's types. Pure, so the unit tests
 // replay recorded answers through exactly the conversion the engine adapter uses.
-import type { HistoryRow, ImageInfo } from '../core/history';
+import type { HistoryRow, ImageInfo, SizeMeasure } from '../core/history';
 import type { ImageDetails, ImageSummary } from './source';
 
 export interface ApiHistory { Id: string; Created: number; CreatedBy: string; Size: number; Comment?: string }
@@ -14,6 +14,8 @@ export interface ApiInspect {
   RootFS?: { Layers?: string[] };
   Config?: ApiContainerConfig | null;
 }
+/** The part of `GET /info` that names the image store. */
+export interface ApiInfo { Driver?: string; DriverStatus?: Array<[string, string]> | null }
 export interface ApiSummary { Id: string; RepoTags?: string[] | null; Created: number; Size: number; Labels?: Record<string, string> | null }
 
 const realTags = (tags: string[] | null | undefined) => (tags ?? []).filter((t) => t !== '<none>:<none>');
@@ -35,10 +37,19 @@ export function configFromApi(c: ApiContainerConfig): ImageInfo['config'] {
   };
 }
 
-export function detailsFromApi(i: ApiInspect): ImageDetails {
+/** The containerd image store names its snapshotter in DriverStatus; dockerd's graph drivers report layer bytes. */
+const CONTAINERD_SNAPSHOTTER = 'io.containerd.snapshotter.v1';
+
+/** What an engine's history sizes count, from its `GET /info`. */
+export function sizeMeasureFromInfo(info: ApiInfo): SizeMeasure {
+  const snapshotter = (info.DriverStatus ?? []).some(([key, value]) => key === 'driver-type' && value === CONTAINERD_SNAPSHOTTER);
+  return snapshotter ? 'snapshot-disk-usage' : 'layer-tar';
+}
+
+export function detailsFromApi(i: ApiInspect, sizeMeasure: SizeMeasure): ImageDetails {
   const c = i.Config ?? {};
   return {
-    id: i.Id, refs: realTags(i.RepoTags), sizeBytes: i.Size ?? 0, created: i.Created ?? null,
+    id: i.Id, refs: realTags(i.RepoTags), sizeBytes: i.Size ?? 0, created: i.Created ?? null, sizeMeasure,
     os: i.Os ?? null, architecture: i.Architecture ?? null, labels: c.Labels ?? {}, layers: i.RootFS?.Layers ?? [],
     config: configFromApi(c),
   };

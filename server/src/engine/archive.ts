@@ -241,6 +241,8 @@ export function imageInfoOf(a: ArchiveImage): ImageInfo {
     id: a.configDigest, refs: a.refs, sizeBytes: a.layers.reduce((s, l) => s + l.stats.sizeBytes, 0), created: a.config.created ?? null,
     os: a.config.os ?? null, architecture: a.config.architecture ?? null, labels: c.Labels ?? {},
     layers: a.layers.map((l) => l.diffId ?? ''), history, config: configFromApi(c),
+    // An archive's layer sizes are its layers' file bytes, whichever store wrote it.
+    sizeMeasure: 'layer-tar',
   };
 }
 

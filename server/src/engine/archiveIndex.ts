@@ -239,12 +239,34 @@ function fromIndex(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[
   };
 }
 
+/**
+ * Docker 28's save of a multi-platform image lists only this machine's image in manifest.json; its index lists every
+ * platform the archive holds. The same image read through the index says so (and which one it read), or null when
+ * the index does not lead to that image.
+ */
+function withIndexPlatforms(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[] }, fromManifest: ArchiveImage, opts: ResolveOptions): ArchiveImage | null {
+  let viaIndex: ArchiveImage;
+  try {
+    viaIndex = fromIndex(r, d, index, opts);
+  } catch (e) {
+    // An index the manifest.json reading does not need (one listing blobs the save left out): manifest.json stands.
+    if (e instanceof ArchiveFormatError) return null;
+    throw e;
+  }
+  if (viaIndex.configDigest !== fromManifest.configDigest || viaIndex.platforms.length < 2) return null;
+  return { ...fromManifest, platforms: viaIndex.platforms, note: viaIndex.note };
+}
+
 /** The image an archive holds, from what reading it collected. Throws ArchiveFormatError with a one-line reason. */
 export function resolveImage(d: ArchiveDocs, opts: ResolveOptions): ArchiveImage {
   const r = new Resolver(d, opts);
   const manifest = d.json.get('manifest.json') as DockerManifest | undefined;
-  if (Array.isArray(manifest) && manifest.length && !opts.platform) return fromManifestJson(r, manifest, opts, d.json.has('index.json'));
   const index = d.json.get('index.json') as { manifests?: Descriptor[] } | undefined;
+  if (Array.isArray(manifest) && manifest.length && !opts.platform) {
+    const fromManifest = fromManifestJson(r, manifest, opts, d.json.has('index.json'));
+    const multi = index && typeof index === 'object' && !opts.ref ? withIndexPlatforms(r, d, index, fromManifest, opts) : null;
+    return multi ?? fromManifest;
+  }
   if (index && typeof index === 'object') return fromIndex(r, d, index, opts);
   if (Array.isArray(manifest) && manifest.length) return fromManifestJson(r, manifest, opts, false);
   if (d.failed.has('manifest.json')) throw new ArchiveFormatError(`manifest.json ${d.failed.get('manifest.json')}`);

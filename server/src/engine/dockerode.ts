@@ -1,10 +1,10 @@
 // ImageSource over the Docker Engine API (dockerode), for Docker and for Podman's compatible service.
 // Every call has a deadline; failures become EngineErrors that say what to do.
 import Docker from 'dockerode';
-import type { HistoryRow } from '../core/history';
+import type { HistoryRow, SizeMeasure } from '../core/history';
 import { buildImage, type BuildHandlers, type BuildRequest, type BuildResult } from './build';
 import { decodeEvents, type EventSource, type ImageEvent } from './events';
-import { detailsFromApi, historyFromApi, summaryFromApi, type ApiHistory, type ApiInspect, type ApiSummary } from './apiJson';
+import { detailsFromApi, historyFromApi, sizeMeasureFromInfo, summaryFromApi, type ApiHistory, type ApiInfo, type ApiInspect, type ApiSummary } from './apiJson';
 import type { Endpoint } from './endpoint';
 import { EngineError, isImageReference, type EngineVersion, type ImageDetails, type ImageSource, type ImageSummary } from './source';
 
@@ -27,6 +27,9 @@ export function dockerodeFor(endpoint: Endpoint): Docker {
 export const EXPORT_START_TIMEOUT_MS = 10 * 60 * 1000;
 
 export class DockerodeSource implements ImageSource, EventSource {
+  /** The engine's image store does not change while it runs: asked once, on the first inspect. */
+  private measure: Promise<SizeMeasure> | null = null;
+
   constructor(private readonly docker: Docker, readonly endpoint: string, private readonly timeoutMs: number,
     private readonly exportTimeoutMs = Math.max(timeoutMs, EXPORT_START_TIMEOUT_MS)) {}
 
@@ -45,7 +48,16 @@ export class DockerodeSource implements ImageSource, EventSource {
   }
 
   async inspect(ref: string): Promise<ImageDetails> {
-    return detailsFromApi(await this.call<ApiInspect>(`/images/${this.checked(ref)}/json`, `image ${ref}`));
+    const raw = await this.call<ApiInspect>(`/images/${this.checked(ref)}/json`, `image ${ref}`);
+    return detailsFromApi(raw, await this.sizeMeasure());
+  }
+
+  /** What the engine's history sizes count (`GET /info`: the containerd store names its snapshotter). */
+  sizeMeasure(): Promise<SizeMeasure> {
+    this.measure ??= this.call<ApiInfo>('/info', 'engine info').then(sizeMeasureFromInfo);
+    // A failed ask is asked again next time, not remembered.
+    this.measure.catch(() => { this.measure = null; });
+    return this.measure;
   }
 
   async history(ref: string): Promise<HistoryRow[]> {

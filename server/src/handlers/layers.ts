@@ -4,6 +4,7 @@
 import type { ImageAnalysis } from '../core/analysis';
 import { instructionAtLine } from '../core/dockerfile';
 import { formatBytes, plural } from '../core/format';
+import { measureNote } from '../core/history';
 import { AnalyseRequest, LayerAtLineRequest, LayersChangedNotification, LayersRequest, type LayerNode, type LayersResult } from '../protocol';
 import { fsPathOf } from '../state/documentImages';
 import type { DocumentView, Session } from '../state/session';
@@ -23,7 +24,7 @@ function layerNode(row: LayerRow, view: DocumentView, analysis: ImageAnalysis | 
     keyword: row.keyword, status: row.status, hasChildren: true,
     ...(row.range ? { range: row.range } : {}),
     ...(facts ? { removableBytes: facts.removableBytes } : {}),
-    detail: [`**${row.keyword}** · ${formatBytes(row.sizeBytes)} · layer ${row.layer + 1} of ${image.layers.length}`,
+    detail: [`**${row.keyword}** · ${formatBytes(row.sizeBytes)} (${measureNote(image.sizeMeasure, facts?.sizeBytes ?? null)}) · layer ${row.layer + 1} of ${image.layers.length}`,
       facts ? `${facts.added} added · ${facts.modified} modified · ${facts.removed} removed${facts.removableBytes ? ` · ${formatBytes(facts.removableBytes)} removable later` : ''}` : '',
       '```text', row.createdBy || '(no CreatedBy)', '```'].filter(Boolean).join('\n\n'),
   };
