@@ -41,8 +41,9 @@ describe('cli: dfsize report', function () {
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report), ['dockerfile', 'image', 'base', 'instructions', 'analysis', 'findings']);
-    assert.deepEqual(Object.keys(report.image), ['ref', 'id', 'sizeBytes', 'builder', 'source']);
+    assert.deepEqual(Object.keys(report.image), ['ref', 'id', 'sizeBytes', 'builder', 'source', 'sizeMeasure']);
     assert.equal(report.image.builder, 'kaniko');
+    assert.equal(report.image.sizeMeasure, 'layer-tar', 'an archive\'s layer sizes are the layer tars');
     assert.equal(report.image.source, 'archive');
     assert.equal(report.image.ref, kaniko.spec.tag);
     assert.deepEqual(report.base, { line: 1, layers: 1, sizeBytes: kaniko.baseBytes });
