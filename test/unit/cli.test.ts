@@ -18,6 +18,8 @@ function assertOneLineError(stderr: string, re: RegExp): void {
 describe('cli: dfsize report', function () {
   before(function () { needDive(this); });
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-cli-'));
+  /** The analyses the reports make by themselves go to a cache of this suite's own. */
+  const cache = { DFSIZE_CACHE_DIR: join(dir, 'cache') };
   const write = (name: string, body: string | Buffer) => {
     const p = join(dir, name);
     writeFileSync(p, body);
@@ -25,7 +27,7 @@ describe('cli: dfsize report', function () {
   };
 
   it('--archive --json follows the contract: dive\'s kaniko image against its Dockerfile', () => {
-    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-kaniko-image.tar'), '--json']);
+    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-kaniko-image.tar'), '--json', '--no-analyze'], cache);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report), ['dockerfile', 'image', 'base', 'instructions', 'analysis', 'findings']);
@@ -37,15 +39,29 @@ describe('cli: dfsize report', function () {
     const add = report.instructions[1];
     assert.deepEqual(add, { line: 2, endLine: 2, keyword: 'ADD', stage: 0, stageName: null, layerBytes: 9249, status: 'matched', rebuilds: false });
     assert.ok(report.instructions.slice(1).every((i: { status: string }) => i.status === 'matched'));
-    // dive's test file chains single-command RUNs: consecutive-run on each second one, static (no analysis here).
+    // dive's test file chains single-command RUNs: consecutive-run on each second one, static (--no-analyze).
     assert.deepEqual(report.findings.map((f: { code: string; line: number }) => `${f.code}@${f.line}`), [4, 5, 6, 7, 8, 9, 10, 13, 14].map((l) => `consecutive-run@${l}`));
     assert.deepEqual(Object.keys(report.findings[0]), ['code', 'line', 'endLine', 'severity', 'message', 'savingsBytes', 'fixable']);
     assert.deepEqual(report.findings[0], { code: 'consecutive-run', line: 4, endLine: 4, severity: 'info',
       message: 'This RUN follows the RUN on line 3: one RUN makes one layer instead of two.', savingsBytes: null, fixable: true });
   });
 
+  it('--archive measures the image by itself: the figures of `dfsize analyze`, and measured bytes on the findings', () => {
+    const args = ['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-kaniko-image.tar'), '--json'];
+    const r = dfsize(args, { DFSIZE_CACHE_DIR: join(dir, 'cache-measured') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const report = JSON.parse(r.stdout);
+    const analysed = JSON.parse(dfsize(['analyze', '--archive', join(DIVE, 'test-kaniko-image.tar'), '--json'], { DFSIZE_CACHE_DIR: join(dir, 'cache-analyze') }).stdout);
+    assert.deepEqual(report.analysis, { efficiencyScore: analysed.dive.efficiencyScore, inefficientBytes: analysed.dive.inefficientBytes,
+      userWastedPercent: analysed.dive.userWastedPercent, removableBytes: analysed.removableBytes });
+    // Measured, every finding knows its bytes (0 where a join saves nothing); without the analysis none does.
+    assert.ok(report.findings.length > 0 && report.findings.every((f: { savingsBytes: unknown }) => typeof f.savingsBytes === 'number'));
+    assert.ok(report.findings.some((f: { savingsBytes: number }) => f.savingsBytes > 0));
+  });
+
   it('human output puts each size at the end of its line', () => {
-    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-docker-image.tar')]);
+    const r = dfsize(['report', join(DIVE, 'Dockerfile.test-image'), '--archive', join(DIVE, 'test-docker-image.tar')], cache);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^ 1 │ FROM busybox:latest +base 1\.15 MB · 1 layer$/m);
     assert.match(r.stdout, /^ 2 │ ADD README\.md \/somefile\.txt +6\.41 kB$/m);
@@ -53,7 +69,7 @@ describe('cli: dfsize report', function () {
   });
 
   it('a half-typed Dockerfile still reports', () => {
-    const r = dfsize(['report', write('half.Dockerfile', 'FROM busybox:latest\nADD README.md /somefile.txt\nRU'), '--archive', join(DIVE, 'test-docker-image.tar'), '--json']);
+    const r = dfsize(['report', write('half.Dockerfile', 'FROM busybox:latest\nADD README.md /somefile.txt\nRU'), '--archive', join(DIVE, 'test-docker-image.tar'), '--json'], cache);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.instructions[1].status, 'matched');

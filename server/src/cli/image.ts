@@ -1,9 +1,9 @@
 // The image a command's numbers come from, as `dfsize report` picks it: --archive, --image (the engine must
 // answer: exit 3 otherwise), or discovery (no image is fine: the command goes on without one, stderr says why).
-import { resolveEndpoint } from '../engine/endpoint';
 import { EngineError, type ImageSource } from '../engine/source';
 import type { DockerfileModel } from '../core/dockerfile';
 import { discoverImage, imageFromArchive, imageFromEngine, type ResolvedImage } from '../images/resolve';
+import { connectEngine } from './measure';
 import type { CliIo } from './report';
 
 export interface CliImage {
@@ -14,10 +14,7 @@ export interface CliImage {
 
 export async function resolveCliImage(values: { image?: string; archive?: string }, model: DockerfileModel, path: string, io: CliIo): Promise<CliImage> {
   if (values.archive !== undefined) return { image: await imageFromArchive(values.archive, model), source: null };
-  const timeout = Number(io.env.DFSIZE_ENGINE_TIMEOUT_MS) || 10000;
-  // The engine client is loaded only when an engine is asked (an archive needs none of it).
-  const { DockerodeSource } = await import('../engine/dockerode');
-  const source = DockerodeSource.connect(resolveEndpoint({ env: io.env }), timeout);
+  const source = await connectEngine(io.env);
   if (values.image !== undefined) return { image: await imageFromEngine(source, values.image, model, '--image'), source };
   try {
     const found = await discoverImage(source, model, path, { maxImages: Number(io.env.DFSIZE_MAX_IMAGES) || 200 });
