@@ -68,5 +68,6 @@ if (require.main === module) {
     env: process.env,
     isTty: process.stdout.isTTY === true,
     stderrIsTty: process.stderr.isTTY === true,
+    stderrColumns: process.stderr.columns,
   }).then((code) => { process.exitCode = code; });
 }

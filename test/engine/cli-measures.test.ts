@@ -96,14 +96,23 @@ describe('engine: dfsize report and fix measure the image by themselves', functi
     assert.doesNotMatch(blind.stdout, /apt-get clean/);
   });
 
-  it('on a terminal, stderr shows one progress line, rewritten in place and erased at the end', () => {
-    // script(1) gives the command a terminal; the variables keep the paths out of the command line.
+  it('on a terminal, stderr shows one progress line, rewritten in place, cut to the width, and erased at the end', () => {
+    // script(1) gives the command a terminal 60 columns wide; the variables keep the paths out of the command line.
     const env = { ...process.env, ...clean(), NO_COLOR: '1', CLI, DOCKERFILE: file, IMAGE: TAG };
-    const r = spawnSync('script', ['-qec', 'node "$CLI" report "$DOCKERFILE" --image "$IMAGE" >/dev/null', '/dev/null'], { env, encoding: 'utf8', timeout: 300000 });
+    const r = spawnSync('script', ['-qec', 'stty cols 60; node "$CLI" report "$DOCKERFILE" --image "$IMAGE" >/dev/null', '/dev/null'], { env, encoding: 'utf8', timeout: 300000 });
     assert.equal(r.error, undefined);
     assert.equal(r.status, 0, r.stdout);
-    assert.match(r.stdout, /^\r\x1b\[Kdfsize: analysing dfsize-test\/cli-measures:apt: starting…\r\x1b\[K/);
-    assert.match(r.stdout, /\r\x1b\[Kdfsize: analysing dfsize-test\/cli-measures:apt: computing waste…\r\x1b\[K$/);
     assert.doesNotMatch(r.stdout, /\n/, 'one line, never a new one');
+    const shown = r.stdout.split('\r\x1b[K');
+    assert.equal(shown[0], '', 'each state rewrites the line from its start');
+    assert.equal(shown.at(-1), '', 'erased at the end');
+    const prefix = 'dfsize: analysing dfsize-test/cli-measures:apt: ';
+    assert.equal(shown[1], `${prefix}starting…`);
+    // What does not fit in 59 columns is cut, never wrapped: the bytes read as they go, then the computing phase.
+    const later = shown.slice(2, -1);
+    assert.ok(later.length >= 2, shown.join(' | '));
+    for (const l of later) assert.ok(l.startsWith(prefix) && l.endsWith('…') && l.length === 59, l);
+    assert.ok(later.slice(0, -1).every((l) => /^\d/.test(l.slice(prefix.length))), later.join(' | '));
+    assert.ok(later.at(-1)!.startsWith(`${prefix}computing`));
   });
 });

@@ -63,14 +63,21 @@ function archiveError(path: string, e: unknown): unknown {
   return e;
 }
 
-/** One line on a terminal's stderr, rewritten in place as the analysis goes, and erased at its end. */
-function progressLine(write: (s: string) => void, what: string): { update(p: AnalysisProgress): void; end(): void } {
-  const show = (text: string) => write(`\r\x1b[K${text}`);
+/** Used when a terminal does not say how wide it is. */
+const TERMINAL_COLUMNS = 80;
+
+/**
+ * One line on a terminal's stderr, rewritten in place as the analysis goes and erased at its end; cut to the
+ * terminal's width, since a wrapped line could not be rewritten.
+ */
+function progressLine(io: CliIo, what: string): { update(p: AnalysisProgress): void; end(): void } {
+  const width = Math.max(1, (io.stderrColumns || TERMINAL_COLUMNS) - 1);
+  const show = (text: string) => io.stderr(`\r\x1b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
   show(`dfsize: analysing ${what}: starting…`);
   return {
     update: (p) => show(p.phase === 'computing' ? `dfsize: analysing ${what}: computing waste…`
       : `dfsize: analysing ${what}: ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''} read`),
-    end: () => write('\r\x1b[K'),
+    end: () => io.stderr('\r\x1b[K'),
   };
 }
 
@@ -81,7 +88,7 @@ function progressLine(write: (s: string) => void, what: string): { update(p: Ana
  */
 export async function analyzeTarget(target: AnalysisSource, what: string, io: CliIo,
   opts: { readonly cache: AnalysisCache | null; readonly contents: boolean; readonly platform?: string }): Promise<AnalyzedImage> {
-  const progress = io.stderrIsTty ? progressLine(io.stderr, what) : null;
+  const progress = io.stderrIsTty ? progressLine(io, what) : null;
   try {
     return await analyzeImage(target, { cache: opts.cache, contents: opts.contents, platform: opts.platform, onProgress: progress?.update });
   } catch (e) {

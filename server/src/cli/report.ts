@@ -17,8 +17,9 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** stdout is a terminal (colours). */
   readonly isTty: boolean;
-  /** stderr is a terminal (a progress line). */
+  /** stderr is a terminal (a progress line), and how wide (the line never wraps). */
   readonly stderrIsTty: boolean;
+  readonly stderrColumns?: number;
 }
 
 export { REPORT_USAGE };
