@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import type { HistoryRow, ImageInfo } from '../../server/src/core/history';
+import { CLI_HINTS } from '../../server/src/cli/image';
 import { RecentImages } from '../../server/src/engine/events';
 import type { ImageSource, ImageSummary } from '../../server/src/engine/source';
 import { discoverImage, ScoreCache, scoreImages, type DiscoveryOptions } from '../../server/src/images/resolve';
@@ -81,7 +82,7 @@ describe('discovery on a busy engine (recorded histories)', () => {
 
   it('the CLI\'s words: its variable and --image', async () => {
     const clock = { now: 0, perHistoryMs: 100 };
-    const r = await discover(new BusyEngine(400, clock), clock, { widerSearchMs: 0, hints: { maxImages: 'DFSIZE_MAX_IMAGES', choose: 'name its image with --image REF' } });
+    const r = await discover(new BusyEngine(400, clock), clock, { widerSearchMs: 0, hints: CLI_HINTS });
     assert.ok('none' in r);
     assert.match(r.none, /^none of the 200 images compared \(the 200 first by date or recent build; 201 of 401 not compared\) .*raise DFSIZE_MAX_IMAGES to compare more, or name its image with --image REF$/);
   });

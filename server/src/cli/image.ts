@@ -19,7 +19,7 @@ const MAX_IMAGES = 200;
 /** How far back the engine's own memory of image events is asked (dockerd keeps its last 256 anyway). */
 const RECENT_EVENTS_SECONDS = 24 * 3600;
 
-const CLI_HINTS: DiscoveryHints = { maxImages: 'DFSIZE_MAX_IMAGES', choose: 'name its image with --image REF' };
+export const CLI_HINTS: DiscoveryHints = { maxImages: 'DFSIZE_MAX_IMAGES', choose: 'name its image with --image REF' };
 
 /** The images the engine built, tagged, loaded or imported lately, from its event memory (newest first). */
 async function recentImages(source: DockerodeSource, io: CliIo): Promise<readonly RecentImage[]> {
