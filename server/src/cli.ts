@@ -67,5 +67,7 @@ if (require.main === module) {
     stderr: (s) => process.stderr.write(s),
     env: process.env,
     isTty: process.stdout.isTTY === true,
+    stderrIsTty: process.stderr.isTTY === true,
+    stderrColumns: process.stderr.columns,
   }).then((code) => { process.exitCode = code; });
 }

@@ -1,7 +1,8 @@
 // What the client and the server say to each other beyond the LSP: the settings (one typed object, resolved per
 // document) and the custom messages, each as `namespace X { method; type }`. The client imports this file too, so
-// it imports nothing but the protocol library.
+// it imports nothing but the protocol library (and one constant of the analysis contract, which imports nothing).
 import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { MAX_AUTO_ANALYSIS_BYTES } from './core/analysis';
 
 /** `dockerfileSize.*` as the server uses it. Defaults here and in package.json agree. */
 export interface Settings {
@@ -28,7 +29,7 @@ export const DEFAULT_SETTINGS: Settings = {
   discovery: { maxImages: 200 },
   hints: { showZeroBytes: false },
   rules: { minBytes: 1_000_000, disabled: [] },
-  analysis: { maxAutoBytes: 2_000_000_000 },
+  analysis: { maxAutoBytes: MAX_AUTO_ANALYSIS_BYTES },
 };
 
 /** Turns whatever `workspace/configuration` answered into Settings, ignoring what has the wrong type. */

@@ -20,6 +20,8 @@ function assertOneLineError(stderr: string, re: RegExp): void {
 describe('cli: dfsize report', function () {
   this.timeout(20000); // each test runs the CLI as a process
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-cli-'));
+  /** The analyses the reports make by themselves go to a cache of this suite's own. */
+  const cache = { DFSIZE_CACHE_DIR: join(dir, 'cache') };
   const write = (name: string, body: string | Buffer) => {
     const p = join(dir, name);
     writeFileSync(p, body);
@@ -37,7 +39,7 @@ describe('cli: dfsize report', function () {
   });
 
   it('--archive --json follows the contract: the kaniko build against its Dockerfile', () => {
-    const r = dfsize(['report', DOCKERFILE, '--archive', KANIKO, '--json']);
+    const r = dfsize(['report', DOCKERFILE, '--archive', KANIKO, '--json', '--no-analyze'], cache);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(report), ['dockerfile', 'image', 'base', 'instructions', 'analysis', 'findings']);
@@ -57,6 +59,20 @@ describe('cli: dfsize report', function () {
     assert.deepEqual(Object.keys(report.findings[0]), ['code', 'line', 'endLine', 'severity', 'message', 'savingsBytes', 'fixable']);
     assert.deepEqual(report.findings[0], { code: 'consecutive-run', line: 4, endLine: 4, severity: 'info',
       message: 'This RUN follows the RUN on line 3: one RUN makes one layer instead of two.', savingsBytes: null, fixable: true });
+  });
+
+  it('--archive measures the image by itself: the figures of `dfsize analyze`, and measured bytes on the findings', () => {
+    const args = ['report', DOCKERFILE, '--archive', KANIKO, '--json'];
+    const r = dfsize(args, { DFSIZE_CACHE_DIR: join(dir, 'cache-measured') });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const report = JSON.parse(r.stdout);
+    const analysed = JSON.parse(dfsize(['analyze', '--archive', KANIKO, '--json'], { DFSIZE_CACHE_DIR: join(dir, 'cache-analyze') }).stdout);
+    assert.deepEqual(report.analysis, { efficiencyScore: analysed.dive.efficiencyScore, inefficientBytes: analysed.dive.inefficientBytes,
+      userWastedPercent: analysed.dive.userWastedPercent, removableBytes: analysed.removableBytes });
+    // Measured, every finding knows its bytes (0 where a join saves nothing); without the analysis none does.
+    assert.ok(report.findings.length > 0 && report.findings.every((f: { savingsBytes: unknown }) => typeof f.savingsBytes === 'number'));
+    assert.ok(report.findings.some((f: { savingsBytes: number }) => f.savingsBytes > 0));
   });
 
   it('human output puts each size at the end of its line', () => {

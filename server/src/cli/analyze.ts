@@ -6,19 +6,18 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
-import { analyzeImage, type AnalyzedImage } from '../analysis/analyze';
+import type { AnalyzedImage } from '../analysis/analyze';
 import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { CiConfigError, evaluateCi, parseCiConfig, type CiConfig } from '../analysis/diveCi';
 import { layerLines } from '../analysis/lines';
 import { matchHistory } from '../core/match';
-import { ArchiveFormatError } from '../engine/archive';
 import type { DockerodeSource } from '../engine/dockerode';
-import { resolveEndpoint } from '../engine/endpoint';
 import { EngineError, isImageReference } from '../engine/source';
 import { EXIT, UsageError } from './errors';
 import { ansi, plain } from './human';
 import { readDockerfile } from './input';
 import { analyzeJson, renderAnalysis, renderCi } from './analyzeOutput';
+import { analyzeTarget, connectEngine } from './measure';
 import type { CliIo } from './report';
 import { ANALYZE_USAGE } from './usage';
 
@@ -63,16 +62,6 @@ function readCiConfig(file: string | undefined): { config: CiConfig; name: strin
   }
 }
 
-/** Names the archive in every archive problem, and words file-system errors as the user's mistake. */
-function archiveError(path: string, e: unknown): Error {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return new UsageError(`${path}: no such file: name an archive written by docker save`);
-  if (code === 'EISDIR') return new UsageError(`${path} is a folder: name an archive written by docker save`);
-  if (code === 'EACCES' || code === 'EPERM') return new UsageError(`${path}: permission denied`);
-  if (e instanceof ArchiveFormatError) return new ArchiveFormatError(`${path}: ${e.message}`);
-  return e as Error;
-}
-
 export async function analyzeCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
@@ -94,22 +83,17 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   for (const w of ci?.config.warnings ?? []) io.stderr(`dfsize: warning: ${w}\n`);
   const dockerfile = values.dockerfile !== undefined ? readDockerfile(values.dockerfile) : null;
   const cache = values['no-cache'] ? null : new AnalysisCache(defaultCacheDir(io.env));
-  const timeout = Number(io.env.DFSIZE_ENGINE_TIMEOUT_MS) || 10000;
 
   let result: AnalyzedImage;
   let ref: string;
   let source: DockerodeSource | null = null;
   if (target.kind === 'archive') {
-    result = await analyzeImage({ archive: target.path }, { cache, contents: false, platform: values.platform })
-      .catch((e: unknown) => { throw archiveError(target.path, e); });
+    result = await analyzeTarget({ archive: target.path }, target.path, io, { cache, contents: false, platform: values.platform });
     ref = result.info.refs[0] ?? target.path;
   } else {
     if (values.platform !== undefined) io.stderr('dfsize: warning: --platform applies to archives; the engine exports the image it has\n');
-    const { DockerodeSource } = await import('../engine/dockerode');
-    // dockerd answers an export only once it has spooled the whole image to disk (about 10 s per GB here): the
-    // export gets its own, longer deadline (EXPORT_START_TIMEOUT_MS unless set); everything else keeps the engine's.
-    source = DockerodeSource.connect(resolveEndpoint({ env: io.env }), timeout, Number(io.env.DFSIZE_EXPORT_TIMEOUT_MS) || undefined);
-    result = await analyzeImage({ engine: source, image: target.ref }, { cache, contents: false });
+    source = await connectEngine(io.env);
+    result = await analyzeTarget({ engine: source, image: target.ref }, target.ref, io, { cache, contents: false });
     ref = target.ref;
   }
   if (result.note) io.stderr(`dfsize: ${result.note}\n`);

@@ -8,9 +8,10 @@ import { createTwoFilesPatch } from 'diff';
 import { fixAll, RULE_CODES } from '../core/rules/index';
 import { UsageError } from './errors';
 import { resolveCliImage } from './image';
+import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
 import { readDockerfile } from './input';
 import type { CliIo } from './report';
-import { cachedMeasured, contextFactory, gatherInputs, minBytesOf } from '../findings/ruleInputs';
+import { contextFactory, gatherInputs, minBytesOf } from '../findings/ruleInputs';
 import { FIX_USAGE } from './usage';
 
 export { FIX_USAGE };
@@ -28,16 +29,18 @@ function onlyCodes(list: string | undefined): ReadonlySet<string> | undefined {
 export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { image: { type: 'string' }, archive: { type: 'string' }, write: { type: 'boolean', default: false }, only: { type: 'string' } },
+    options: { image: { type: 'string' }, archive: { type: 'string' }, write: { type: 'boolean', default: false }, only: { type: 'string' },
+      ...MEASURE_OPTIONS },
   });
+  const policy = measurePolicy(values, io.env);
   if (positionals.length !== 1) throw new UsageError(`usage: ${FIX_USAGE}`);
   if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
   const only = onlyCodes(values.only);
   const path = positionals[0]!;
   const { text, model } = readDockerfile(path, io.stderr);
   const { image, source } = await resolveCliImage(values, model, path, io);
-  // The analysis an earlier `dfsize analyze` cached: the same measured decisions as `dfsize report` (apt-get clean, joins).
-  const measured = await cachedMeasured(image, io.env);
+  // The same measured facts as `dfsize report` (cached, or analysed now): the same decisions (apt-get clean, joins).
+  const measured = await measure(image, { engine: source, archive: values.archive }, policy, io);
   const makeContext = contextFactory(await gatherInputs(path, model, source, io.env), image, measured, minBytesOf(io.env));
   const result = fixAll(text, makeContext, only ? { only } : {});
 

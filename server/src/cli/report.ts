@@ -3,11 +3,10 @@ import { parseArgs } from 'node:util';
 import { matchHistory } from '../core/match';
 import { buildReport, type Report } from '../core/report';
 import { computeFindings } from '../core/rules/index';
-import { cachedAnalysis, cachedArchiveAnalysis } from '../analysis/analyze';
-import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
 import { UsageError } from './errors';
 import { resolveCliImage } from './image';
+import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
 import { readDockerfile } from './input';
@@ -16,7 +15,11 @@ export interface CliIo {
   readonly stdout: (s: string) => void;
   readonly stderr: (s: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** stdout is a terminal (colours). */
   readonly isTty: boolean;
+  /** stderr is a terminal (a progress line), and how wide (the line never wraps). */
+  readonly stderrIsTty: boolean;
+  readonly stderrColumns?: number;
 }
 
 export { REPORT_USAGE };
@@ -24,21 +27,20 @@ export { REPORT_USAGE };
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false }, ...MEASURE_OPTIONS },
   });
+  const policy = measurePolicy(values, io.env);
   if (positionals.length !== 1) throw new UsageError(`usage: ${REPORT_USAGE}`);
   if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
   const path = positionals[0]!;
   const { text, model } = readDockerfile(path, io.stderr);
 
   const { image, source } = await resolveCliImage(values, model, path, io);
-  // The analysis, when an earlier `dfsize analyze` (or the editor) left it in the cache: no export is made here.
-  const cache = new AnalysisCache(defaultCacheDir(io.env));
-  const measured = image?.source === 'engine' ? await cachedAnalysis(cache, image.info.id)
-    : image && values.archive !== undefined ? await cachedArchiveAnalysis(cache, values.archive) : null;
+  // The layer analysis, as the editor has it: cached, or made now for an image within the limit.
+  const measured = await measure(image, { engine: source, archive: values.archive }, policy, io);
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
   const inputs = await gatherInputs(path, model, source, io.env);
-  const makeContext = contextFactory(inputs, image, measured && { analysis: measured.analysis, contents: measured.contents, info: measured.info }, minBytesOf(io.env));
+  const makeContext = contextFactory(inputs, image, measured, minBytesOf(io.env));
   const findings = reportFindings(computeFindings(makeContext(model), { disabled: new Set() }));
   const analysis = measured && {
     efficiencyScore: measured.analysis.dive.efficiencyScore, inefficientBytes: measured.analysis.dive.inefficientBytes,

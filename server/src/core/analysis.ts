@@ -2,6 +2,12 @@
 // the image's RootFS.Layers (bottom first), never Dockerfile lines: lines come from the matcher when asked, so an
 // edit cannot make a cached analysis lie.
 
+/**
+ * Images up to this many bytes are analysed without being asked: by the editor (the default of
+ * dockerfileSize.analysis.maxAutoBytes) and by `dfsize report` / `dfsize fix` (--max-analyze-bytes).
+ */
+export const MAX_AUTO_ANALYSIS_BYTES = 2_000_000_000;
+
 /** dive's figures, exactly as dive computes them (names from dive's own JSON). */
 export interface DiveFigures {
   readonly efficiencyScore: number;

@@ -24,3 +24,17 @@ export function formatDelta(bytes: number): string {
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+// A size as a person types it: bytes, or a number with a decimal (kB, MB, GB, TB: as docker prints them) or binary
+// (KiB, MiB, GiB, TiB) unit; the B is optional and case does not matter ("2GB", "500 mb", "1.5g", "64MiB").
+const SIZE = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(i)?)?b?$/i;
+const POWERS: Record<string, number> = { k: 1, m: 2, g: 3, t: 4 };
+
+/** Whole bytes, or null for text that is not a size. */
+export function parseBytes(text: string): number | null {
+  const m = SIZE.exec(text.trim());
+  if (!m) return null;
+  const power = m[2] ? POWERS[m[2].toLowerCase()]! : 0;
+  const n = Number(m[1]) * (m[3] ? 1024 : 1000) ** power;
+  return Number.isSafeInteger(Math.floor(n)) ? Math.floor(n) : null;
+}

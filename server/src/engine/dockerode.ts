@@ -3,7 +3,7 @@
 import Docker from 'dockerode';
 import type { HistoryRow, SizeMeasure } from '../core/history';
 import { buildImage, type BuildHandlers, type BuildRequest, type BuildResult } from './build';
-import { decodeEvents, type EventSource, type ImageEvent } from './events';
+import { decodeEvents, MAKING_ACTIONS, type EventHistory, type EventSource, type ImageEvent } from './events';
 import { detailsFromApi, historyFromApi, sizeMeasureFromInfo, summaryFromApi, type ApiHistory, type ApiInfo, type ApiInspect, type ApiSummary } from './apiJson';
 import type { Endpoint } from './endpoint';
 import { EngineError, isImageReference, type EngineVersion, type ImageDetails, type ImageSource, type ImageSummary } from './source';
@@ -26,7 +26,7 @@ export function dockerodeFor(endpoint: Endpoint): Docker {
 /** dockerd 20.10 writes a whole image out before it starts answering an export: minutes for a big one. */
 export const EXPORT_START_TIMEOUT_MS = 10 * 60 * 1000;
 
-export class DockerodeSource implements ImageSource, EventSource {
+export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   /** The engine's image store does not change while it runs: asked once, on the first inspect. */
   private measure: Promise<SizeMeasure> | null = null;
 
@@ -74,6 +74,21 @@ export class DockerodeSource implements ImageSource, EventSource {
     // the stream whenever it wants.
     const stream = await this.openStream('/events?', 'event stream', this.timeoutMs, signal, { filters: { type: ['image'] } });
     return decodeEvents(stream as AsyncIterable<Buffer>);
+  }
+
+  async pastImageEvents(since: number): Promise<ImageEvent[]> {
+    // With `until`, the engine sends the events it still holds and ends the answer; the deadline covers all of it.
+    const what = 'recent image events';
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const query = { since: String(since), until: String(Math.floor(Date.now() / 1000)), filters: { type: ['image'], event: MAKING_ACTIONS } };
+    const stream = await this.openStream('/events?', what, this.timeoutMs, deadline, query);
+    const out: ImageEvent[] = [];
+    try {
+      for await (const e of decodeEvents(stream as AsyncIterable<Buffer>)) out.push(e);
+    } catch (e) {
+      throw this.translate(e, what, this.timeoutMs);
+    }
+    return out;
   }
 
   /** Runs a build on this engine (see engine/build.ts). */

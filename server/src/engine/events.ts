@@ -15,6 +15,43 @@ export interface EventSource {
   imageEvents(signal: AbortSignal): Promise<AsyncIterable<ImageEvent>>;
 }
 
+/** What the engine still remembers of its image events (dockerd keeps its last 256): the CLI's view of lately. */
+export interface EventHistory {
+  /** The image events from `since` (Unix seconds) until now that made an image or moved a tag to it (MAKING_ACTIONS). */
+  pastImageEvents(since: number): Promise<ImageEvent[]>;
+}
+
+/** The actions that make an image, or move a tag to one: a build, even one taken wholly from the cache, tags. */
+export const MAKING_ACTIONS: readonly string[] = ['tag', 'build', 'load', 'import'];
+
+export interface RecentImage {
+  readonly id: string;
+  readonly ref: string | null;
+}
+
+/**
+ * The images lately built, tagged, loaded or imported, newest first and at most `max`: discovery scores them before
+ * the newest by date, since an image rebuilt from the cache keeps its old creation date.
+ */
+export class RecentImages {
+  private readonly items: RecentImage[] = [];
+
+  constructor(private readonly max = 50) {}
+
+  /** Events oldest first, as the engine sends them. */
+  note(e: ImageEvent): void {
+    if (!MAKING_ACTIONS.includes(e.action) || !e.id) return;
+    const known = this.items.findIndex((x) => x.id === e.id && x.ref === e.ref);
+    if (known >= 0) this.items.splice(known, 1);
+    this.items.unshift({ id: e.id, ref: e.ref });
+    this.items.length = Math.min(this.items.length, this.max);
+  }
+
+  list(): readonly RecentImage[] {
+    return [...this.items];
+  }
+}
+
 export interface WatchHandlers {
   onEvent(e: ImageEvent): void;
   /** Connected (null) or why not. */

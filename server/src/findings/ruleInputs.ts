@@ -9,8 +9,6 @@ import { layersForImage, type RowLayers } from '../core/layers';
 import { matchHistory, type MatchOptions, type MatchResult } from '../core/match';
 import type { ReportFinding } from '../core/report';
 import { DEFAULT_MIN_BYTES, layerOfFromMatch, type Finding, type RuleContext } from '../core/rules/index';
-import { cachedAnalysis } from '../analysis/analyze';
-import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { readBuildContext } from '../context/buildContext';
 import type { ImageSource } from '../engine/source';
 import { baseImageSizes } from '../images/baseSizes';
@@ -36,17 +34,6 @@ export interface Measured {
   readonly contents: LayerContents | null;
   /** The image's history as the analysis read it (with empty_layer). */
   readonly info?: ImageInfo;
-}
-
-/**
- * What an earlier `dfsize analyze` (or the editor) measured of an engine image, from the analysis cache (no export is
- * made here); null when nothing was. `dfsize fix` decides with it what `dfsize report` shows.
- */
-export async function cachedMeasured(image: { readonly info: ImageInfo; readonly source: 'engine' | 'archive' } | null,
-  env: Readonly<Record<string, string | undefined>>): Promise<Measured | null> {
-  if (image?.source !== 'engine') return null;
-  const m = await cachedAnalysis(new AnalysisCache(defaultCacheDir(env)), image.info.id);
-  return m && { analysis: m.analysis, contents: m.contents, info: m.info };
 }
 
 /**

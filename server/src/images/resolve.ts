@@ -5,7 +5,9 @@ import { stageChain, type DockerfileModel } from '../core/dockerfile';
 import type { HistoryRow, ImageInfo } from '../core/history';
 import { matchHistory, type MatchOptions } from '../core/match';
 import { ArchiveFormatError, imageInfoOf, readArchiveFile } from '../engine/archive';
+import type { RecentImage } from '../engine/events';
 import { EngineError, isImageReference, loadImage, type ImageSource, type ImageSummary } from '../engine/source';
+import { plural } from '../core/format';
 import { composeImagesFor, hasRef } from './compose';
 
 export const LABEL_DOCKERFILE = 'dev.dfsize.dockerfile';
@@ -73,15 +75,35 @@ export async function imageFromArchive(path: string, model: DockerfileModel): Pr
   return { info, ref: archive.refs[0] ?? path, source: 'archive', matchOptions: { stage }, reason: `archive ${path}` };
 }
 
+/** How long the wider search, past the first images compared, may go on (ms). */
+export const WIDER_SEARCH_MS = 10_000;
+
+/** How the user widens the search or names the image, in the words of where the message shows. */
+export interface DiscoveryHints {
+  /** What raises the number of images compared first: a setting or a variable. */
+  readonly maxImages: string;
+  /** How to name the image instead of discovering it. */
+  readonly choose: string;
+}
+
+export const EDITOR_HINTS: DiscoveryHints = { maxImages: 'dockerfileSize.discovery.maxImages', choose: 'choose its image with Select Image' };
+
 export interface DiscoveryOptions {
+  /** How many images, newest first, are compared before the wider search. */
   readonly maxImages: number;
   /** The folder compose files are looked for up to (the workspace folder; default the Dockerfile's folder). */
   readonly composeRoot?: string;
   /** Scores kept between discoveries (the server keeps one per session). */
   readonly scores?: ScoreCache;
+  /** Images lately built, tagged, loaded or imported, newest first: compared first, whatever their creation date. */
+  readonly recent?: readonly RecentImage[];
+  /** The wider search's deadline (default WIDER_SEARCH_MS), and the clock it is read on. */
+  readonly widerSearchMs?: number;
+  readonly now?: () => number;
+  /** Default: the editor's words. */
+  readonly hints?: DiscoveryHints;
 }
 
-/** Labels first (newest), then the best history match ≥ MATCH_THRESHOLD among the newest `maxImages` images. */
 /**
  * Newest first. The list's `Created` has whole seconds: of two builds in the same second the tagged one is the newer
  * (a rebuild moves the tag and leaves the old image dangling).
@@ -123,30 +145,86 @@ export class ScoreCache {
   }
 }
 
-/** How well each image's history matches the Dockerfile's final stage, newest images first (at most maxImages). */
-export async function scoreImages(source: ImageSource, model: DockerfileModel, images: readonly ImageSummary[], maxImages: number, scores = new ScoreCache()): Promise<Array<{ image: ImageSummary; score: number }>> {
-  const newest = newestFirst(images).slice(0, maxImages);
+function sameImage(image: ImageSummary, recent: RecentImage): boolean {
+  return image.id === recent.id || image.id === `sha256:${recent.id}`;
+}
+
+/**
+ * The order images are compared in: the recent ones (the latest event first), then the rest newest first; `first` is
+ * how many the first window holds (the recent ones and the `maxImages` newest). `refs`: the tag an event named.
+ */
+export function searchOrder(images: readonly ImageSummary[], recent: readonly RecentImage[], maxImages: number):
+  { ordered: ImageSummary[]; first: number; refs: Map<string, string> } {
+  const refs = new Map<string, string>();
+  const front: ImageSummary[] = [];
+  for (const r of recent) {
+    const image = images.find((i) => sameImage(i, r));
+    if (!image || front.includes(image)) continue;
+    front.push(image);
+    if (r.ref && image.refs.includes(r.ref)) refs.set(image.id, r.ref);
+  }
+  const rest = newestFirst(images).filter((i) => !front.includes(i));
+  return { ordered: [...front, ...rest], first: Math.min(front.length + maxImages, front.length + rest.length), refs };
+}
+
+/** How well each image's history matches the Dockerfile's final stage, in search order (the first window). */
+export async function scoreImages(source: ImageSource, model: DockerfileModel, images: readonly ImageSummary[], maxImages: number,
+  scores = new ScoreCache(), recent: readonly RecentImage[] = []): Promise<Array<{ image: ImageSummary; score: number }>> {
+  const { ordered, first } = searchOrder(images, recent, maxImages);
   const out: Array<{ image: ImageSummary; score: number }> = [];
-  for (const image of newest) out.push({ image, score: await scores.score(source, model, image.id) });
+  for (const image of ordered.slice(0, first)) out.push({ image, score: await scores.score(source, model, image.id) });
   return out;
 }
 
-/** `dockerfilePath` null (an unsaved document): only history matching can tell. */
+interface Search { readonly best: { image: ImageSummary; score: number } | null; readonly compared: number }
+
+/** The best match ≥ MATCH_THRESHOLD among `images` in order (a full match ends it), stopped at `deadline` if given. */
+async function bestMatch(source: ImageSource, model: DockerfileModel, images: readonly ImageSummary[], scores: ScoreCache,
+  deadline: { at: number; now: () => number } | null): Promise<Search> {
+  let best: Search['best'] = null;
+  let compared = 0;
+  for (const image of images) {
+    if (deadline && deadline.now() >= deadline.at) break;
+    const score = await scores.score(source, model, image.id);
+    compared++;
+    if (score >= MATCH_THRESHOLD && (!best || score > best.score)) best = { image, score };
+    if (best?.score === 1) break;
+  }
+  return { best, compared };
+}
+
+/** Why no image: what was compared, and what to do — build it only when every image was compared. */
+function notFound(total: number, first: number, wider: Search | null, elapsedMs: number, hints: DiscoveryHints): string {
+  const compared = first + (wider?.compared ?? 0);
+  if (compared >= total) return `none of the ${plural(total, 'image')} on the engine was built from this Dockerfile (all compared): build it, or ${hints.choose}`;
+  const more = wider?.compared ? `, then ${wider.compared} more in ${(elapsedMs / 1000).toFixed(1)} s` : '';
+  return `none of the ${compared} images compared (the ${first} first by date or recent build${more}; ${total - compared} of ${total} not compared) `
+    + `was built from this Dockerfile: raise ${hints.maxImages} to compare more, or ${hints.choose}`;
+}
+
+/**
+ * Labels and compose services first; then the best history match ≥ MATCH_THRESHOLD among the recent images and the
+ * newest `maxImages`; then, when none matches, among the others until WIDER_SEARCH_MS (an image rebuilt from the
+ * cache keeps its old date). `dockerfilePath` null (an unsaved document): only history matching can tell.
+ */
 export async function discoverImage(source: ImageSource, model: DockerfileModel, dockerfilePath: string | null, opts: DiscoveryOptions): Promise<ResolvedImage | { none: string }> {
   const images = newestFirst(await source.list());
   const linked = linkedImages(images, dockerfilePath, opts.composeRoot)[0];
   if (linked) return imageFromEngine(source, linked.image.id, model, linked.reason).then((r) => ({ ...r, ref: linked.ref }));
   if (!model.stages.length) return { none: 'the Dockerfile has no FROM instruction' };
-  let best: { id: string; ref: string; score: number } | null = null;
   const scores = opts.scores ?? new ScoreCache();
-  for (const img of images.slice(0, opts.maxImages)) {
-    const score = await scores.score(source, model, img.id);
-    if (score >= MATCH_THRESHOLD && (!best || score > best.score)) best = { id: img.id, ref: img.refs[0] ?? img.id, score };
-    if (best?.score === 1) break;
-  }
-  if (!best) return { none: `none of the ${Math.min(images.length, opts.maxImages)} newest local images was built from this Dockerfile: build it, or name the image to use` };
-  const found = await imageFromEngine(source, best.id, model, `history matches ${Math.round(best.score * 100)}%`);
-  return { ...found, ref: best.ref };
+  const now = opts.now ?? Date.now;
+  const { ordered, first, refs } = searchOrder(images, opts.recent ?? [], opts.maxImages);
+  const window = await bestMatch(source, model, ordered.slice(0, first), scores, null);
+  const started = now();
+  const wider = window.best || first >= ordered.length ? null
+    : await bestMatch(source, model, ordered.slice(first), scores, { at: started + (opts.widerSearchMs ?? WIDER_SEARCH_MS), now });
+  const best = window.best ?? wider?.best;
+  if (!best) return { none: notFound(ordered.length, first, wider, now() - started, opts.hints ?? EDITOR_HINTS) };
+  const recent = (opts.recent ?? []).some((r) => sameImage(best.image, r));
+  const where = wider ? ` (older than the ${opts.maxImages} newest images: found by the wider search)` : recent ? ' (built or tagged lately)' : '';
+  const found = await imageFromEngine(source, best.image.id, model, `history matches ${Math.round(best.score * 100)}%${where}`);
+  return { ...found, ref: refs.get(best.image.id) ?? best.image.refs[0] ?? best.image.id };
 }
 
 /** The newest image built for each other stage of this file (Build Image with every stage), for their sizes. */

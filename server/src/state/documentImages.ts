@@ -176,7 +176,9 @@ export class DocumentImages {
           note = ` (the image you chose, ${chosen}, is gone)`;
         }
       }
-      const found = await discoverImage(conn.source, model, fsPathOf(uri), { maxImages: settings.discovery.maxImages, composeRoot: this.deps.folderOf(uri), scores: this.scores });
+      const found = await discoverImage(conn.source, model, fsPathOf(uri), {
+        maxImages: settings.discovery.maxImages, composeRoot: this.deps.folderOf(uri), scores: this.scores, recent: conn.recent.list(),
+      });
       if ('none' in found) return { image: null, conn, cached: false, message: `no image: ${found.none}${note}` };
       const inImage = new Set(stageChain(model, targetStage(model, found.info)));
       const stages = await stageImages(conn.source, model, fsPathOf(uri), inImage).catch(() => []);

@@ -2,7 +2,7 @@
 // the engine answers. Listeners hear of image changes (debounced: a build tags several times) and status changes.
 import { DockerodeSource } from '../engine/dockerode';
 import { resolveEndpointWithSource, type ResolvedEndpoint } from '../engine/endpoint';
-import { watchImageEvents } from '../engine/events';
+import { RecentImages, watchImageEvents } from '../engine/events';
 import { EngineError, type Disposable, type EngineVersion } from '../engine/source';
 import { CachingSource } from '../images/cachingSource';
 import type { Settings } from '../protocol';
@@ -27,6 +27,8 @@ export class EngineConnection implements Disposable {
   readonly source: CachingSource;
   /** The engine itself, for what is not an image query (builds). */
   readonly engine: DockerodeSource;
+  /** The images its events said were built, tagged, loaded or imported while the server watched: discovery's first. */
+  readonly recent = new RecentImages();
   private status_: EngineStatus;
   private readonly listeners = new Set<(c: EngineChange) => void>();
   private readonly watcher: Disposable;
@@ -39,6 +41,7 @@ export class EngineConnection implements Disposable {
     this.status_ = { url: resolved.endpoint.url, source: resolved.source, reachable: null, message: null, version: null };
     this.watcher = watchImageEvents(raw, {
       onEvent: (e) => {
+        this.recent.note(e);
         this.source.invalidate(e.action === 'delete' ? [e.id] : []);
         this.imagesChanged();
       },
