@@ -1,0 +1,92 @@
+// Variable expansion as the builders do it (nested words, `:-` and `:+`, escapes, unbalanced braces), and bounded:
+// inputs of a few bytes that once made the expansion loop forever or grow without end now answer at once.
+import { strict as assert } from 'node:assert';
+import { parseDockerfile } from '../../server/src/core/dockerfile';
+import { expandVars, MAX_EXPANSION_GROWTH, tryExpandVars, VarScope } from '../../server/src/core/vars';
+
+const scope = VarScope.empty.with([['X', 'x'], ['EMPTY', ''], ['DECLARED', null]]);
+
+describe('vars: expansion', () => {
+  const cases: Array<[string, string, string]> = [
+    // [text, expanded, expanded keeping unknown variables]
+    ['${X:-${Y}}', 'x', 'x'],
+    ['${Y:-${X}}', 'x', 'x'],
+    ['${Y:-${Z:-${X}}}', 'x', 'x'],
+    ['${Y:-a${X:+b}c}d', 'abcd', 'abcd'],
+    ['${X:+[$X]}', '[x]', '[x]'],
+    ['${Y:+[$X]}', '', ''],
+    ['${EMPTY:-d}', 'd', 'd'],
+    ['${DECLARED}.', '.', '.'],
+    ['${Y}$Y', '', '${Y}$Y'],
+    ['${X-d}${Y+a}', 'x', 'x'],
+    ['${X:-a\\}b}', 'x', 'x'],
+    ['${Y:-a\\}b}', 'a\\}b', 'a\\}b'],
+    ['\\${X} \\$X', '\\${X} \\$X', '\\${X} \\$X'],
+    ['\\\\$X', '\\\\x', '\\\\x'],
+    // Not expansions: they stay as written, and what follows them still expands.
+    ['${Y:-abc', '${Y:-abc', '${Y:-abc'],
+    ['${Y:-${X}', '${Y:-x', '${Y:-x'],
+    ['a}b}', 'a}b}', 'a}b}'],
+    ['$ ${ ${} $1$X ${X:?e}', '$ ${ ${} $1x ${X:?e}', '$ ${ ${} $1x ${X:?e}'],
+  ];
+  for (const [text, want, wantKept] of cases) {
+    it(`${text} → ${want}`, () => {
+      assert.equal(expandVars(text, scope), want);
+      assert.equal(expandVars(text, scope, '\\', true), wantKept);
+    });
+  }
+
+  it('the Windows escape character protects a $ instead of the backslash', () => {
+    assert.equal(expandVars('C:\\$X `$X', scope, '`'), 'C:\\x `$X');
+  });
+
+  it('an expansion longer than its cap is not made (null), and expandVars then keeps the text as written', () => {
+    const big = VarScope.empty.with([['B', 'b'.repeat(1000)]]);
+    assert.equal(tryExpandVars('$B$B', big, { maxChars: 1999 }), null);
+    assert.equal(tryExpandVars('$B$B', big, { maxChars: 2000 })?.length, 2000);
+    const many = '$B'.repeat(MAX_EXPANSION_GROWTH / 1000 + 1);
+    assert.equal(expandVars(many, big), many);
+  });
+
+  it('work is bounded by the text: 100,000 nested words expand in one pass', () => {
+    const depth = 100_000;
+    const text = '${Y:-'.repeat(depth) + '$X' + '}'.repeat(depth);
+    assert.equal(expandVars(text, scope), 'x');
+    assert.equal(expandVars(text.slice(0, -1), scope), '${Y:-x');
+  });
+});
+
+describe('vars: the model on hostile variables', () => {
+  it('FROM ${X:-${Y}} (22 bytes): two instructions, the stage based on what the default names', () => {
+    const m = parseDockerfile('ARG Y=alpine:3.19\nFROM ${X:-${Y}}\nRUN x');
+    assert.deepEqual(m.instructions.map((i) => i.keyword), ['ARG', 'FROM', 'RUN']);
+    assert.deepEqual(m.stages[0]!.base, { kind: 'image', ref: 'alpine:3.19' });
+  });
+
+  it('the three-deep form with --platform keeps its stages and flags', () => {
+    const m = parseDockerfile('FROM --platform=$BUILDPLATFORM ${X:-${Y:-${Z}}} AS build\nRUN x\nFROM build\n');
+    assert.equal(m.stages.length, 2);
+    assert.equal(m.stages[0]!.name, 'build');
+    assert.deepEqual(m.stages[1]!.base, { kind: 'stage', stage: 0 });
+    assert.equal(m.instructions[0]!.flags[0]!.name, 'platform');
+  });
+
+  it('ENV A=${B:-${C}} takes the nested default', () => {
+    const m = parseDockerfile('FROM a\nENV C=c\nENV A=${B:-${C}}\nRUN x\n');
+    assert.equal(m.instructions.at(-1)!.scope.get('A'), 'c');
+  });
+
+  it('an exponential ENV chain: every line is an instruction; values past the budget read as unknown', () => {
+    const steps = 64;
+    const lines = ['FROM a', 'ENV A0=0123456789abcdef'];
+    for (let k = 1; k < steps; k++) lines.push(`ENV A${k}=$A${k - 1}$A${k - 1}`);
+    lines.push('WORKDIR /w/$A8', 'RUN x');
+    const m = parseDockerfile(lines.join('\n'));
+    assert.equal(m.instructions.length, steps + 3);
+    const last = m.instructions.at(-1)!;
+    assert.equal(last.scope.get('A3'), '0123456789abcdef'.repeat(8));
+    assert.equal(last.scope.get(`A${steps - 1}`), undefined);
+    assert.equal(expandVars('<$A50>', last.scope, '\\', true), '<$A50>', 'a value too long to expand stays as written');
+    assert.equal(last.workdir, '/', 'a WORKDIR longer than a path can be does not change the working directory');
+  });
+});
