@@ -1,7 +1,9 @@
 // Variable expansion as the builders do it (nested words, `:-` and `:+`, escapes, unbalanced braces), and bounded:
 // inputs of a few bytes that once made the expansion loop forever or grow without end now answer at once.
 import { strict as assert } from 'node:assert';
+import { matchesAround, sameInstruction } from '../../server/src/core/compare';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
+import type { Step } from '../../server/src/core/history';
 import { expandVars, MAX_EXPANSION_GROWTH, tryExpandVars, VarScope } from '../../server/src/core/vars';
 
 const scope = VarScope.empty.with([['X', 'x'], ['EMPTY', ''], ['DECLARED', null]]);
@@ -88,5 +90,25 @@ describe('vars: the model on hostile variables', () => {
     assert.equal(last.scope.get(`A${steps - 1}`), undefined);
     assert.equal(expandVars('<$A50>', last.scope, '\\', true), '<$A50>', 'a value too long to expand stays as written');
     assert.equal(last.workdir, '/', 'a WORKDIR longer than a path can be does not change the working directory');
+  });
+});
+
+describe('vars: a recorded line against a written one with variables the file does not define', () => {
+  const labelOf = (value: string) => parseDockerfile(`FROM a\nLABEL A="${value}"\n`).instructions[1]!;
+  const step = (args: string): Step => ({ keyword: 'LABEL', args, sourcesLost: false, builder: 'legacy' });
+
+  it('the parts between the variables must come in order, the first at the start and the last at the end', () => {
+    assert.equal(matchesAround(['a', 'b', 'c'], 'a--b--c'), true);
+    assert.equal(matchesAround(['a', 'b', 'c'], 'abc'), true);
+    assert.equal(matchesAround(['a', 'b', 'c'], 'a--c--b'), false);
+    assert.equal(matchesAround(['ab', 'ba'], 'aba'), false, 'the first and the last part may not share characters');
+    assert.equal(matchesAround(['', ''], 'anything'), true);
+    assert.equal(matchesAround(['x'], 'x'), true);
+  });
+
+  it('a LABEL with 40 unknown variables that does not match is told at once (it backtracked for hours)', () => {
+    const written = labelOf(`${'$X-'.repeat(40)}end`);
+    assert.equal(sameInstruction(written, step(`A=${'-'.repeat(45)}nomatch`), '\\', []), false);
+    assert.equal(sameInstruction(written, step(`A=${'v-'.repeat(40)}end`), '\\', []), true);
   });
 });
