@@ -1,10 +1,18 @@
 // Variable expansion as the builders do it (nested words, `:-` and `:+`, escapes, unbalanced braces), and bounded:
 // inputs of a few bytes that once made the expansion loop forever or grow without end now answer at once.
 import { strict as assert } from 'node:assert';
+import { join } from 'node:path';
 import { matchesAround, sameInstruction } from '../../server/src/core/compare';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import type { Step } from '../../server/src/core/history';
 import { expandVars, MAX_EXPANSION_GROWTH, tryExpandVars, VarScope } from '../../server/src/core/vars';
+import { dfsize, NO_ENGINE } from '../support/cli';
+import { tempTree } from '../support/tempDirs';
+
+/** `FROM a`, then `steps` ENVs each twice as long as the one before (A0 has 16 characters), then `tail`. */
+function envChain(steps: number, tail: readonly string[]): string {
+  return ['FROM a', 'ENV A0=0123456789abcdef', ...Array.from({ length: steps - 1 }, (_, k) => `ENV A${k + 1}=$A${k}$A${k}`), ...tail].join('\n');
+}
 
 const scope = VarScope.empty.with([['X', 'x'], ['EMPTY', ''], ['DECLARED', null]]);
 
@@ -80,10 +88,7 @@ describe('vars: the model on hostile variables', () => {
 
   it('an exponential ENV chain: every line is an instruction; values past the budget read as unknown', () => {
     const steps = 64;
-    const lines = ['FROM a', 'ENV A0=0123456789abcdef'];
-    for (let k = 1; k < steps; k++) lines.push(`ENV A${k}=$A${k - 1}$A${k - 1}`);
-    lines.push('WORKDIR /w/$A8', 'RUN x');
-    const m = parseDockerfile(lines.join('\n'));
+    const m = parseDockerfile(envChain(steps, ['WORKDIR /w/$A8', 'RUN x']));
     assert.equal(m.instructions.length, steps + 3);
     const last = m.instructions.at(-1)!;
     assert.equal(last.scope.get('A3'), '0123456789abcdef'.repeat(8));
@@ -111,4 +116,22 @@ describe('vars: a recorded line against a written one with variables the file do
     assert.equal(sameInstruction(written, step(`A=${'-'.repeat(45)}nomatch`), '\\', []), false);
     assert.equal(sameInstruction(written, step(`A=${'v-'.repeat(40)}end`), '\\', []), true);
   });
+});
+
+describe('vars: dfsize report on the inputs that exhausted the heap', function () {
+  this.timeout(60000);
+  const chain = envChain(64, ['RUN x']);
+  const inputs: Array<[string, string, number]> = [
+    ['FROM ${X:-${Y}} (22 bytes)', 'FROM ${X:-${Y}}\nRUN x', 2],
+    ['the three-deep form with --platform', 'FROM --platform=$BUILDPLATFORM ${X:-${Y:-${Z}}}\nRUN x\n', 2],
+    ['ENV A=${B:-${C}}', 'FROM a\nENV A=${B:-${C}}\nRUN x\n', 3],
+    ['an exponential ENV chain', chain, 66],
+  ];
+  for (const [what, text, count] of inputs) {
+    it(`${what}: exit 0, every instruction reported`, () => {
+      const r = dfsize(['report', join(tempTree({ Dockerfile: text }), 'Dockerfile')], NO_ENGINE);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`\\b${count} instructions, no image to measure`));
+    });
+  }
 });

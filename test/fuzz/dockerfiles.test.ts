@@ -2,7 +2,7 @@
 // escapes, CRLF, BOM, the Windows escape, very long lines) and mutated copies of every Dockerfile the tests have, through
 // the model, the matcher, the rules, each fix and fix-all. Nothing may throw, every range lies inside its text, every
 // fix applies and re-parses. Seeded: a failure names its seed and leaves its input in test-results/.
-// DFSIZE_FUZZ_SEED / DFSIZE_FUZZ_COUNT replay one input (or another series).
+// DFSIZE_FUZZ_SEED / DFSIZE_FUZZ_COUNT replay one input (or another series). Apart from test/unit: it takes a minute.
 import { strict as assert } from 'node:assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
