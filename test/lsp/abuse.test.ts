@@ -181,6 +181,8 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
       const diags = await timed('diagnostics', () => diagnosticsAt(client, big, 1, since));
       assert.deepEqual(diags.map((d) => [d.code, d.range.start.line, d.range.start.character]), [['document-too-large', 0, 0]]);
       assert.match(diags[0]!.message, new RegExp(`^this document has ${text.length.toLocaleString('en-US')} characters: sizes and size rules are off above ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')}$`));
+      const status = await client.waitFor('dfsize/status', (p) => (p as { uri: string }).uri === big, since);
+      assert.equal((status.params as { message: string }).message, diags[0]!.message, 'the status says it too');
       const at = { line: 100_000, character: 4 };
       assert.equal(await timed('hover', () => client.request('textDocument/hover', { textDocument: { uri: big }, position: at })), null);
       assert.deepEqual(await timed('codeAction', () => client.request('textDocument/codeAction', { textDocument: { uri: big }, range: { start: at, end: at }, context: { diagnostics: [], only: ['quickfix', 'source.fixAll'] } })), []);
