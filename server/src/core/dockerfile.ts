@@ -60,6 +60,8 @@ export interface DockerfileModel {
   readonly escape: string;
   readonly instructions: readonly Instruction[];
   readonly stages: readonly Stage[];
+  /** Set when modelling the text failed (a bug, never the text's fault): the model is then empty. Callers report it. */
+  readonly failure?: string;
 }
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
@@ -128,9 +130,10 @@ export function parseJsonArray(text: string): string[] | null {
 export function parseDockerfile(text: string): DockerfileModel {
   try {
     return build(text);
-  } catch {
-    // dockerfile-ast has no known throwing input, but the model must be total: an unparseable text has no instructions.
-    return { text, escape: '\\', instructions: [], stages: [] };
+  } catch (e) {
+    // No input is known to get here, but the model must be total: the text then has no instructions, and the
+    // failure goes with it so that no caller mistakes it for a text that is not a Dockerfile.
+    return { text, escape: '\\', instructions: [], stages: [], failure: e instanceof Error ? e.message : String(e) };
   }
 }
 

@@ -151,6 +151,7 @@ export class Session implements Disposable {
     if (hit?.version === doc.version) return hit.model;
     // A document too large to parse has no instructions: every feature then answers at once with nothing.
     const model = this.tooLarge(doc) ? parseDockerfile('') : parseDockerfile(doc.getText());
+    if (model.failure) this.connection.console.error(`dfsize: ${doc.uri} version ${doc.version} could not be modelled: ${model.failure}`);
     this.models.set(doc.uri, { version: doc.version, model });
     return model;
   }
