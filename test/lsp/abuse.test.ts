@@ -149,6 +149,8 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
   });
 
   it('a cancel storm: 500 requests cancelled as they are sent are each answered, and the server goes on', async () => {
+    // A new text first: the requests then wait for its findings, and a cancel can arrive while they do.
+    client.notify('textDocument/didChange', { textDocument: { uri: doc, version: 6000 }, contentChanges: [{ text: `${START}RUN pip install x\n` }] });
     const sent = Array.from({ length: 500 }, (_, k) => {
       const r = k % 2
         ? client.requestWithId('textDocument/codeAction', { textDocument: { uri: doc }, range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, context: { diagnostics: [] } })

@@ -8,7 +8,7 @@ import type { FileChange, Finding, Fix } from '../core/rules/index';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 import { toDiagnostic } from './diagnostics';
-import { Params } from './params';
+import { Params, stopIfCancelled } from './params';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.dfsize`;
 
@@ -65,12 +65,13 @@ function quickFixes(uri: string, version: number, f: Finding): CodeAction[] {
 
 export function registerCodeActions(session: Session): void {
   // Registered by its type, not onCodeAction: that wrapper reads the params before they are checked.
-  session.connection.onRequest(CodeActionRequest.type, async (raw) => {
-    const p = new Params('textDocument/codeAction', raw);
+  session.connection.onRequest(CodeActionRequest.type, async (raw, token) => {
+    const p = new Params(CodeActionRequest.method, raw);
     const [uri, range, context] = [p.documentUri(), p.range(), p.object('context')];
     const only = p.strings(context.only, 'context.only');
     const doc = session.documents.get(uri);
     const r = await session.findings.get(uri);
+    stopIfCancelled(token, CodeActionRequest.method);
     if (!doc || !r || r.version !== doc.version) return [];
     const wants = (kind: string) => !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
     const actions: CodeAction[] = [];

@@ -3,14 +3,15 @@ import { HoverRequest } from 'vscode-languageserver/node';
 import { computeHover } from '../core/hover';
 import { layersForImage } from '../core/layers';
 import type { Session } from '../state/session';
-import { Params } from './params';
+import { Params, stopIfCancelled } from './params';
 
 export function registerHover(session: Session): void {
   // Registered by its type, not onHover: that wrapper reads the params before they are checked.
-  session.connection.onRequest(HoverRequest.type, async (raw) => {
-    const p = new Params('textDocument/hover', raw);
+  session.connection.onRequest(HoverRequest.type, async (raw, token) => {
+    const p = new Params(HoverRequest.method, raw);
     const [uri, position] = [p.documentUri(), p.position()];
     const view = await session.view(uri);
+    stopIfCancelled(token, HoverRequest.method);
     if (!view?.match || !view.state.image || !view.rowLayers) return null;
     const image = view.state.image;
     const previous = await session.previous(view.doc.uri, image.info.id);

@@ -7,7 +7,7 @@ import { Params } from './params';
 export function registerInlayHints(session: Session): void {
   // Registered by its type: the languages.inlayHint wrapper reads the params before they are checked.
   session.connection.onRequest(InlayHintRequest.type, async (raw) => {
-    const p = new Params('textDocument/inlayHint', raw);
+    const p = new Params(InlayHintRequest.method, raw);
     const [uri, range] = [p.documentUri(), p.range()];
     const view = await session.view(uri);
     if (!view?.match) return [];

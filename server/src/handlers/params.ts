@@ -1,6 +1,11 @@
 // The params of every request the server answers, checked before its handler runs: a malformed request is answered
 // -32602 (invalid params) with one line naming the field, never -32603 from deep inside a handler.
-import { ErrorCodes, ResponseError, type Position, type Range } from 'vscode-languageserver/node';
+import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Position, type Range } from 'vscode-languageserver/node';
+
+/** Ends a request the client cancelled while it waited (`$/cancelRequest`), before the work that follows. */
+export function stopIfCancelled(token: CancellationToken, method: string): void {
+  if (token.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, `${method}: cancelled`);
+}
 
 /** Reads one request's params; each getter throws the -32602 answer for a missing or mistyped field. */
 export class Params {
