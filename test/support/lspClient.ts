@@ -2,12 +2,20 @@
 // with no editor and no LSP library in between. Server→client requests are answered (configuration from
 // `settings`, everything else null) and recorded, so a test can wait on them instead of sleeping.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './cli';
 
 export const SERVER = join(ROOT, 'server', 'out', 'server.js');
 
 interface Message { jsonrpc: '2.0'; id?: number | string; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string } }
+
+/** A request the server answered with an error: its JSON-RPC code and message. */
+export class ResponseFailure extends Error {
+  constructor(readonly code: number, readonly reason: string) {
+    super(`${code}: ${reason}`);
+  }
+}
 
 export class LspClient {
   private readonly proc: ChildProcessWithoutNullStreams;
@@ -53,7 +61,7 @@ export class LspClient {
     if (m.method === undefined && m.id !== undefined) {
       const p = this.pending.get(m.id);
       this.pending.delete(m.id);
-      if (m.error) p?.reject(new Error(`${m.error.code}: ${m.error.message}`));
+      if (m.error) p?.reject(new ResponseFailure(m.error.code, m.error.message));
       else p?.resolve(m.result);
       return;
     }
@@ -70,11 +78,27 @@ export class LspClient {
   }
 
   request<T = unknown>(method: string, params: unknown): Promise<T> {
+    return this.requestWithId<T>(method, params).answer;
+  }
+
+  /** A request and its id, for `$/cancelRequest`. */
+  requestWithId<T = unknown>(method: string, params: unknown): { id: number; answer: Promise<T> } {
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
+    const answer = new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.send({ jsonrpc: '2.0', id, method, params });
     });
+    return { id, answer };
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  /** The server's resident memory now (VmRSS from /proc), in bytes. */
+  rssBytes(): number {
+    const kb = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'))?.[1];
+    return Number(kb) * 1024;
   }
 
   notify(method: string, params: unknown): void {
@@ -88,9 +112,10 @@ export class LspClient {
     return new Promise((resolve) => this.waiters.push({ match: (m) => m.method === method && match(m.params), resolve }));
   }
 
-  async initialize(initializationOptions: unknown = { workspaceTrusted: true }, rootUri: string | null = null): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string } }> {
+  /** `processId`: the client process the server watches (default this one): when it is gone, the server exits. */
+  async initialize(initializationOptions: unknown = { workspaceTrusted: true }, rootUri: string | null = null, processId = process.pid): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string } }> {
     const result = await this.request<{ capabilities: Record<string, unknown> }>('initialize', {
-      processId: process.pid, rootUri, initializationOptions,
+      processId, rootUri, initializationOptions,
       capabilities: { workspace: { configuration: true, inlayHint: { refreshSupport: true } }, window: { workDoneProgress: true }, textDocument: { inlayHint: {}, hover: { contentFormat: ['markdown', 'plaintext'] } } },
     });
     this.notify('initialized', {});

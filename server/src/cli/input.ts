@@ -24,6 +24,7 @@ export function readDockerfile(path: string, warn: (line: string) => void = () =
   if (buf.includes(0)) throw new UsageError(`${path} is a binary file, not a Dockerfile`);
   const text = buf.toString('utf8');
   const model = parseDockerfile(text);
+  if (model.failure) throw new Error(`${path} could not be modelled: ${model.failure}`);
   if (!model.stages.length) {
     throw new UsageError(model.instructions.length
       ? `${path} has no FROM instruction: a Dockerfile starts its first stage with FROM <image>`

@@ -52,9 +52,27 @@ export function sameInstruction(inst: Instruction, step: Step, escape: string, s
 function sameExpanded(written: string, recorded: string, inst: Instruction, escape: string): boolean {
   const known = expandVars(written, inst.scope, escape, true);
   if (!/\$\{?[A-Za-z_]/.test(known)) return known === recorded;
-  const pattern = known.split(/\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/)
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[\\s\\S]*');
-  return new RegExp(`^${pattern}$`).test(recorded);
+  return matchesAround(known.split(/\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/), recorded);
+}
+
+/**
+ * Whether `text` is the `parts` in order with anything between them (the first at the start, the last at the end).
+ * Each part is found at its first place after the one before: linear, where a regular expression of `[\s\S]*`
+ * between the parts backtracks exponentially on a line with many variables that does not match.
+ */
+export function matchesAround(parts: readonly string[], text: string): boolean {
+  const first = parts[0] ?? '';
+  const last = parts.length > 1 ? parts.at(-1)! : '';
+  if (parts.length === 1) return text === first;
+  if (!text.startsWith(first) || text.length < first.length + last.length || !text.endsWith(last)) return false;
+  let at = first.length;
+  const end = text.length - last.length;
+  for (const part of parts.slice(1, -1)) {
+    const found = text.indexOf(part, at);
+    if (found < 0 || found + part.length > end) return false;
+    at = found + part.length;
+  }
+  return true;
 }
 
 function resolved(inst: Instruction, escape: string): string {

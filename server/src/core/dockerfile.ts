@@ -4,7 +4,7 @@
 // returns lies inside the text it was given.
 import { DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction } from 'dockerfile-ast';
 import type { Range } from 'vscode-languageserver-types';
-import { expandVars, VarScope } from './vars';
+import { expandVars, MAX_EXPANSION_GROWTH, NOT_EXPANDED, tryExpandVars, VarScope } from './vars';
 
 export interface Flag {
   readonly name: string; // without the dashes: 'from', 'chown', 'mount'
@@ -60,6 +60,8 @@ export interface DockerfileModel {
   readonly escape: string;
   readonly instructions: readonly Instruction[];
   readonly stages: readonly Stage[];
+  /** Set when modelling the text failed (a bug, never the text's fault): the model is then empty. Callers report it. */
+  readonly failure?: string;
 }
 
 export const DEFAULT_SHELL: readonly string[] = ['/bin/sh', '-c'];
@@ -128,9 +130,10 @@ export function parseJsonArray(text: string): string[] | null {
 export function parseDockerfile(text: string): DockerfileModel {
   try {
     return build(text);
-  } catch {
-    // dockerfile-ast has no known throwing input, but the model must be total: an unparseable text has no instructions.
-    return { text, escape: '\\', instructions: [], stages: [] };
+  } catch (e) {
+    // No input is known to get here, but the model must be total: the text then has no instructions, and the
+    // failure goes with it so that no caller mistakes it for a text that is not a Dockerfile.
+    return { text, escape: '\\', instructions: [], stages: [], failure: e instanceof Error ? e.message : String(e) };
   }
 }
 
@@ -161,6 +164,7 @@ function build(text: string): DockerfileModel {
   let scope = VarScope.empty;
   let shell = DEFAULT_SHELL;
   let workdir = '/';
+  const budget = expansionBudget(text);
 
   for (const node of ast.getInstructions()) {
     const keyword = node.getKeyword().toUpperCase();
@@ -202,7 +206,7 @@ function build(text: string): DockerfileModel {
           // FROM <stage> inherits the parent's ENV, SHELL and WORKDIR (ARGs do not carry over).
           const p = stages[parent]!;
           const last = p.instructions.at(-1);
-          const after = last ? afterInstruction(last, escape, globals) : { scope: globals, shell: DEFAULT_SHELL, workdir: '/' };
+          const after = last ? afterInstruction(last, escape, globals, budget) : { scope: globals, shell: DEFAULT_SHELL, workdir: '/' };
           ({ scope, shell, workdir } = after);
         }
         break;
@@ -211,8 +215,8 @@ function build(text: string): DockerfileModel {
       case 'ENV':
       case 'SHELL':
       case 'WORKDIR':
-        if (stage < 0) globals = declare(inst, globals, escape, globals);
-        else ({ scope, shell, workdir } = afterInstruction(inst, escape, globals));
+        if (stage < 0) globals = declare(inst, globals, escape, globals, budget);
+        else ({ scope, shell, workdir } = afterInstruction(inst, escape, globals, budget));
         break;
     }
     if (stage >= 0 && keyword !== 'FROM') stages[stage]!.instructions.push(inst);
@@ -220,21 +224,37 @@ function build(text: string): DockerfileModel {
   return { text, escape, instructions, stages };
 }
 
+/**
+ * What the values of one file's ARGs and ENVs may add up to beyond their written text: an exponential chain
+ * (`ENV B=$A$A`, `ENV C=$B$B`, …) or many copies of one long value stop there, and later values read as unknown.
+ */
+interface ExpansionBudget { left: number }
+
+const BUDGET_PER_CHAR = 4;
+const MIN_BUDGET = 1 << 20;
+
+function expansionBudget(text: string): ExpansionBudget {
+  return { left: Math.max(MIN_BUDGET, BUDGET_PER_CHAR * text.length) };
+}
+
 /** The context after `inst`: what ARG, ENV, SHELL and WORKDIR change for the instructions that follow. */
-function afterInstruction(inst: Instruction, escape: string, globals: VarScope): { scope: VarScope; shell: readonly string[]; workdir: string } {
+function afterInstruction(inst: Instruction, escape: string, globals: VarScope, budget: ExpansionBudget): { scope: VarScope; shell: readonly string[]; workdir: string } {
   let { scope, shell, workdir } = inst;
-  if (inst.keyword === 'ARG' || inst.keyword === 'ENV') scope = declare(inst, scope, escape, globals);
+  if (inst.keyword === 'ARG' || inst.keyword === 'ENV') scope = declare(inst, scope, escape, globals, budget);
   else if (inst.keyword === 'SHELL') shell = inst.json && inst.json.length ? inst.json : shell;
   else if (inst.keyword === 'WORKDIR') workdir = resolveWorkdir(workdir, expandVars(inst.args, scope, escape));
   return { scope, shell, workdir };
 }
 
-function declare(inst: Instruction, scope: VarScope, escape: string, globals: VarScope): VarScope {
+function declare(inst: Instruction, scope: VarScope, escape: string, globals: VarScope, budget: ExpansionBudget): VarScope {
   const pairs = keyValues(inst.args, inst.keyword === 'ENV');
-  return scope.with(pairs.map(([k, v]) => {
+  return scope.with(pairs.map(([k, v]): [string, string | null | typeof NOT_EXPANDED] => {
     // `ARG X` inside a stage takes the global default of X, if any.
     if (v === null) return [k, inst.keyword === 'ARG' && inst.stage >= 0 ? globals.get(k) ?? null : null];
-    return [k, expandVars(v, scope, escape)];
+    const value = tryExpandVars(v, scope, { escape, maxChars: v.length + Math.max(0, Math.min(MAX_EXPANSION_GROWTH, budget.left)) });
+    if (value === null) return [k, NOT_EXPANDED];
+    if (value !== v) budget.left -= value.length;
+    return [k, value];
   }));
 }
 
@@ -291,9 +311,13 @@ export function unquote(value: string): string {
   return out;
 }
 
+/** Longer paths than this fail in the build (Linux's PATH_MAX): WORKDIR keeps the one before. */
+const MAX_PATH = 4096;
+
 export function resolveWorkdir(current: string, next: string): string {
-  if (!next) return current;
+  if (!next || next.length > MAX_PATH) return current;
   const joined = next.startsWith('/') || /^[A-Za-z]:[\\/]/.test(next) ? next : `${current.replace(/\/+$/, '')}/${next}`;
+  if (joined.length > MAX_PATH) return current;
   const parts: string[] = [];
   for (const p of joined.split('/')) {
     if (p === '' || p === '.') continue;

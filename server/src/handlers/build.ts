@@ -5,9 +5,10 @@ import { ResponseError } from 'vscode-languageserver/node';
 import { contextTar } from '../context/contextTar';
 import { stageChain } from '../core/dockerfile';
 import { LABEL_DOCKERFILE, LABEL_ROLE, LABEL_STAGE } from '../images/resolve';
-import { BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification } from '../protocol';
+import { BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification, type BuildOptions } from '../protocol';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
+import { Params } from './params';
 
 export const UNTRUSTED_BUILD = 'Building runs this Dockerfile\'s commands, so it is off in Restricted Mode: trust this folder first (Workspaces: Manage Workspace Trust). Sizes of images already built still show.';
 
@@ -16,6 +17,20 @@ export function stageTag(tag: string, stage: string): string {
   const at = tag.lastIndexOf(':');
   const [repo, version] = at > tag.lastIndexOf('/') ? [tag.slice(0, at), tag.slice(at + 1)] : [tag, 'latest'];
   return `${repo}-${stage.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:${version}`;
+}
+
+const BUILDERS = ['auto', 'buildkit', 'legacy'] as const;
+
+function buildParams(raw: unknown): { uri: string; buildId: string; options: BuildOptions } {
+  const p = new Params(BuildImageRequest.method, raw);
+  const o = p.nested('options');
+  return {
+    uri: p.string('uri'), buildId: p.string('buildId'),
+    options: {
+      contextDir: o.string('contextDir'), tag: o.string('tag'), buildArgs: o.stringRecord('buildArgs'), target: o.stringOrNull('target'),
+      platform: o.stringOrNull('platform'), builder: o.oneOf('builder', BUILDERS), allStages: o.boolean('allStages', false),
+    },
+  };
 }
 
 export function registerBuild(session: Session): void {
@@ -27,7 +42,8 @@ export function registerBuild(session: Session): void {
     for (const b of running.values()) if (b.buildId === buildId) b.abort.abort();
   });
 
-  session.connection.onRequest(BuildImageRequest.type, async ({ uri, buildId, options }) => {
+  session.connection.onRequest(BuildImageRequest.type, async (raw) => {
+    const { uri, buildId, options } = buildParams(raw);
     if (!session.options.trusted) throw new ResponseError(1, UNTRUSTED_BUILD);
     const file = fsPathOf(uri);
     if (!file) throw new ResponseError(2, 'Save the Dockerfile first: builds use the file on disk.');

@@ -1,13 +1,14 @@
 // Quick fixes for size findings (literal CodeActions carrying their WorkspaceEdit, `isPreferred` where one fix is
 // clearly right) and "Fix all size issues" as `source.fixAll.dfsize` — one fix at a time, re-parsing between, so it
 // also works from `editor.codeActionsOnSave`.
-import { CodeActionKind, type CodeAction, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
+import { CodeActionKind, CodeActionRequest, type CodeAction, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { FileChange, Finding, Fix } from '../core/rules/index';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 import { toDiagnostic } from './diagnostics';
+import { Params, stopIfCancelled } from './params';
 
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.dfsize`;
 
@@ -63,16 +64,19 @@ function quickFixes(uri: string, version: number, f: Finding): CodeAction[] {
 }
 
 export function registerCodeActions(session: Session): void {
-  session.connection.onCodeAction(async (params) => {
-    const uri = params.textDocument.uri;
+  // Registered by its type, not onCodeAction: that wrapper reads the params before they are checked.
+  session.connection.onRequest(CodeActionRequest.type, async (raw, token) => {
+    const p = new Params(CodeActionRequest.method, raw);
+    const [uri, range, context] = [p.documentUri(), p.range(), p.object('context')];
+    const only = p.strings(context.only, 'context.only');
     const doc = session.documents.get(uri);
     const r = await session.findings.get(uri);
+    stopIfCancelled(token, CodeActionRequest.method);
     if (!doc || !r || r.version !== doc.version) return [];
-    const only = params.context.only;
     const wants = (kind: string) => !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
     const actions: CodeAction[] = [];
     if (wants(CodeActionKind.QuickFix)) {
-      for (const f of r.findings) if (overlaps(f.range, params.range)) actions.push(...quickFixes(uri, doc.version, f));
+      for (const f of r.findings) if (overlaps(f.range, range)) actions.push(...quickFixes(uri, doc.version, f));
     }
     // Fix-all re-parses between fixes: worth it only when asked for by kind (the source action menu, fix-all on save),
     // not for the light bulb the editor requests on every cursor move.

@@ -15,11 +15,24 @@ export function toDiagnostic(f: Finding): Diagnostic {
   };
 }
 
+export const TOO_LARGE_CODE = 'document-too-large';
+
+/** The one diagnostic a document too large to analyse gets, on its first character. */
+function tooLargeDiagnostic(message: string): Diagnostic {
+  const origin = { line: 0, character: 0 };
+  return { range: { start: origin, end: origin }, severity: DiagnosticSeverity.Information, code: TOO_LARGE_CODE, source: 'dfsize', message };
+}
+
 export function registerDiagnostics(session: Session): void {
   const timers = new Map<string, NodeJS.Timeout>();
   const publish = async (uri: string) => {
     const doc = session.documents.get(uri);
     if (!doc) return;
+    const tooLarge = session.tooLarge(doc);
+    if (tooLarge) {
+      await session.connection.sendDiagnostics({ uri, version: doc.version, diagnostics: [tooLargeDiagnostic(tooLarge)] });
+      return;
+    }
     const r = await session.findings.get(uri);
     if (!r || session.documents.get(uri)?.version !== r.version) return; // a newer text is on its way
     await session.connection.sendDiagnostics({ uri, version: r.version, diagnostics: r.findings.map(toDiagnostic) });

@@ -4,9 +4,11 @@ import { ListImagesRequest, SelectImageRequest, type ImageChoice } from '../prot
 import { linkedImages, scoreImages } from '../images/resolve';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
+import { Params } from './params';
 
 export function registerImages(session: Session): void {
-  session.connection.onRequest(ListImagesRequest.type, async ({ uri }) => {
+  session.connection.onRequest(ListImagesRequest.type, async (raw) => {
+    const uri = new Params(ListImagesRequest.method, raw).string('uri');
     const doc = session.documents.get(uri);
     if (!doc) return [];
     const settings = await session.settings.get(uri);
@@ -23,7 +25,9 @@ export function registerImages(session: Session): void {
       .sort((a, b) => Number(b.current) - Number(a.current) || Number(b.linked) - Number(a.linked) || b.score - a.score || b.created - a.created);
   });
 
-  session.connection.onRequest(SelectImageRequest.type, async ({ uri, ref }) => {
+  session.connection.onRequest(SelectImageRequest.type, async (raw) => {
+    const p = new Params(SelectImageRequest.method, raw);
+    const [uri, ref] = [p.string('uri'), p.stringOrNull('ref')];
     await session.images.select(uri, ref);
     return session.status(uri);
   });

@@ -9,8 +9,10 @@ import { AnalyseRequest, LayerAtLineRequest, LayersChangedNotification, LayersRe
 import { fsPathOf } from '../state/documentImages';
 import type { DocumentView, Session } from '../state/session';
 import { layerRows, type LayerRow } from './layerRows';
+import { Params } from './params';
 
 const PAGE = 200;
+const MAX_PAGE = 1000;
 
 function result(state: LayersResult['state'], message: string, nodes: LayerNode[] = [], imageId: string | null = null, total = nodes.length): LayersResult {
   return { state, message, imageId, nodes, total };
@@ -161,9 +163,14 @@ function stageNode(view: DocumentView, stage: number, rows: LayerRow[]): LayerNo
 }
 
 export function registerLayers(session: Session): void {
-  session.connection.onRequest(LayersRequest.type, ({ uri, parent, offset, limit }) => layers(session, uri, parent, offset ?? 0, Math.min(limit ?? PAGE, 1000)));
+  session.connection.onRequest(LayersRequest.type, (raw) => {
+    const p = new Params(LayersRequest.method, raw);
+    return layers(session, p.string('uri'), p.stringOrNull('parent'), p.count('offset', 0, 0), Math.min(p.count('limit', 1, PAGE), MAX_PAGE));
+  });
 
-  session.connection.onRequest(LayerAtLineRequest.type, async ({ uri, line }) => {
+  session.connection.onRequest(LayerAtLineRequest.type, async (raw) => {
+    const p = new Params(LayerAtLineRequest.method, raw);
+    const [uri, line] = [p.string('uri'), p.count('line', 0)];
     const view = await session.view(uri);
     if (!view?.match || !view.state.image) return [];
     const inst = instructionAtLine(view.model, line);
@@ -179,7 +186,7 @@ export function registerLayers(session: Session): void {
     return [...path, layerNode(row, view, analysis)];
   });
 
-  session.connection.onRequest(AnalyseRequest.type, ({ uri }) => session.analyse(uri, true));
+  session.connection.onRequest(AnalyseRequest.type, (raw) => session.analyse(new Params(AnalyseRequest.method, raw).string('uri'), true));
 
   const changed = (uri: string) => void session.connection.sendNotification(LayersChangedNotification.type, { uri });
   session.own(session.onDocumentChange(changed), session.onAnalysisChange(changed));

@@ -28,6 +28,13 @@ export interface DocumentView {
   readonly rowLayers: RowLayers | null;
 }
 
+/**
+ * Above this many characters a document is not parsed: no sizes, no rules, one diagnostic and the status say why.
+ * Real Dockerfiles are a hundred times smaller; parsing and the rules take about a second at this size, so every
+ * answer stays quick on a generated or pasted giant.
+ */
+export const MAX_DOCUMENT_CHARS = 250_000;
+
 export interface SessionOptions {
   readonly trusted: boolean;
   readonly canAskConfiguration: boolean;
@@ -131,10 +138,20 @@ export class Session implements Disposable {
     return { dispose: () => this.changeListeners.delete(fn) };
   }
 
+  /** Why the document gets no sizes and no rules (it is too large), or null. */
+  tooLarge(doc: TextDocument): string | null {
+    const chars = doc.getText().length;
+    return chars > MAX_DOCUMENT_CHARS
+      ? `this document has ${chars.toLocaleString('en-US')} characters: sizes and size rules are off above ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')}`
+      : null;
+  }
+
   model(doc: TextDocument): DockerfileModel {
     const hit = this.models.get(doc.uri);
     if (hit?.version === doc.version) return hit.model;
-    const model = parseDockerfile(doc.getText());
+    // A document too large to parse has no instructions: every feature then answers at once with nothing.
+    const model = this.tooLarge(doc) ? parseDockerfile('') : parseDockerfile(doc.getText());
+    if (model.failure) this.connection.console.error(`dfsize: ${doc.uri} version ${doc.version} could not be modelled: ${model.failure}`);
     this.models.set(doc.uri, { version: doc.version, model });
     return model;
   }
@@ -176,6 +193,7 @@ export class Session implements Disposable {
 
   status(uri: string): Status {
     const s = this.images.current(uri);
+    const doc = this.documents.get(uri);
     const conn = s?.conn;
     return {
       uri,
@@ -185,7 +203,7 @@ export class Session implements Disposable {
       },
       image: s?.image ? { ref: s.image.ref, id: s.image.info.id, sizeBytes: s.image.info.sizeBytes, builder: this.matches.get(uri)?.match.builder ?? 'unknown' } : null,
       cached: s?.cached ?? false,
-      message: s?.message ?? 'looking for the image…',
+      message: (doc && this.tooLarge(doc)) ?? s?.message ?? 'looking for the image…',
     };
   }
 
