@@ -6,7 +6,7 @@ import { computeFindings } from '../core/rules/index';
 import { cachedAnalysis, cachedArchiveAnalysis } from '../analysis/analyze';
 import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
-import { UsageError } from './errors';
+import { ruleFailureLines, UsageError } from './errors';
 import { resolveCliImage } from './image';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
@@ -24,7 +24,7 @@ export { REPORT_USAGE };
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false } },
+    options: { image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false } },
   });
   if (positionals.length !== 1) throw new UsageError(`usage: ${REPORT_USAGE}`);
   if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
@@ -39,7 +39,9 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
   const inputs = await gatherInputs(path, model, source, io.env);
   const makeContext = contextFactory(inputs, image, measured && { analysis: measured.analysis, contents: measured.contents, info: measured.info }, minBytesOf(io.env));
-  const findings = reportFindings(computeFindings(makeContext(model), { disabled: new Set() }));
+  const run = computeFindings(makeContext(model), { disabled: new Set() });
+  io.stderr(ruleFailureLines(run.failures, values.verbose));
+  const findings = reportFindings(run.findings);
   const analysis = measured && {
     efficiencyScore: measured.analysis.dive.efficiencyScore, inefficientBytes: measured.analysis.dive.inefficientBytes,
     userWastedPercent: measured.analysis.dive.userWastedPercent, removableBytes: measured.analysis.removableBytes,

@@ -1,5 +1,5 @@
 // The usage line of every command, apart from the commands themselves: `dfsize --help` (and a mistyped command)
 // print them without loading any command's code — the engine client among it costs a third of a second.
-export const REPORT_USAGE = 'dfsize report <Dockerfile> [--image REF | --archive PATH] [--json]';
-export const FIX_USAGE = 'dfsize fix <Dockerfile> [--image REF | --archive PATH] [--write] [--only CODE,…]';
+export const REPORT_USAGE = 'dfsize report <Dockerfile> [--image REF | --archive PATH] [--json] [--verbose]';
+export const FIX_USAGE = 'dfsize fix <Dockerfile> [--image REF | --archive PATH] [--write] [--only CODE,…] [--verbose]';
 export const ANALYZE_USAGE = 'dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--ci] [--ci-config FILE] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache]';
