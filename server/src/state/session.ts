@@ -68,7 +68,7 @@ export class Session implements Disposable {
       onChange: (uri) => { for (const l of this.changeListeners) l(uri); },
     }, new Map(Object.entries(options.selections)));
     this.analyses = new Analyses(connection, options.storageDir ?? defaultCacheDir(options.env), options.canReportProgress);
-    this.previousBuilds = PreviousBuilds.inFolder(options.storageDir);
+    this.previousBuilds = PreviousBuilds.inFolder(options.storageDir, (m) => connection.console.warn(m));
     this.findings = new Findings(this);
     this.disposables.push(this.engines, this.analyses,
       this.engines.onChange((conn, change) => {
