@@ -57,6 +57,7 @@ export class AnalysisCache {
     try {
       return await readFile(file, 'utf8');
     } catch {
+      // Absent or unreadable: a miss either way (the analysis is made again and rewrites it).
       return null;
     }
   }
@@ -75,6 +76,8 @@ export class AnalysisCache {
       await rename(tmp, file);
       return true;
     } catch {
+      // Not cached (a full disk, a read-only folder): `false` says so; the caller's analysis is still complete.
+      // Removing our own temporary file is best effort: a stale one is swept later.
       await unlink(tmp).catch(() => undefined);
       return false;
     }
@@ -82,6 +85,7 @@ export class AnalysisCache {
 
   /** Removes temporaries a crashed writer left behind (old enough that no live writer owns them). */
   private async sweep(dir: string): Promise<void> {
+    // Best-effort sweep of stale temporary files: a folder that cannot be listed or a file gone meanwhile is no error.
     const names = await readdir(dir).catch(() => [] as string[]);
     const now = Date.now();
     await Promise.all(names.filter((n) => n.endsWith('.tmp')).map(async (n) => {
@@ -111,6 +115,7 @@ export class AnalysisCache {
       const dive = { ...d, userWastedPercent: d.inefficientBytes / d.userSizeBytes };
       return { ...doc, analysis: { ...doc.analysis, dive } };
     } catch {
+      // A corrupt entry (cut short, hand-edited): a miss, and the analysis rewrites it.
       return null;
     }
   }
@@ -126,6 +131,7 @@ export class AnalysisCache {
       const doc = text === null ? null : (JSON.parse(text) as { imageId?: string; scope?: CacheScope });
       return doc?.imageId && (doc.scope === 'trusted' || doc.scope === 'archive') ? { imageId: doc.imageId, scope: doc.scope } : null;
     } catch {
+      // A corrupt entry: a miss, as above.
       return null;
     }
   }

@@ -66,6 +66,7 @@ export class Session implements Disposable {
       modelOf: (uri) => { const d = documents.get(uri); return d ? this.model(d) : undefined; },
       folderOf: (uri) => { const p = fsPathOf(uri); return p ? options.folders.find((f) => p.startsWith(f.endsWith(sep) ? f : f + sep)) : undefined; },
       onChange: (uri) => { for (const l of this.changeListeners) l(uri); },
+      warn: (m) => connection.console.warn(m),
     }, new Map(Object.entries(options.selections)));
     this.analyses = new Analyses(connection, options.storageDir ?? defaultCacheDir(options.env), options.canReportProgress);
     this.previousBuilds = PreviousBuilds.inFolder(options.storageDir, (m) => connection.console.warn(m));
