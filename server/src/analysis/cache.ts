@@ -6,11 +6,12 @@
 // Two scopes, because trust flows one way: what came from an engine's own store (or from an archive whose layers
 // were hashed against their diffIDs) is `trusted` and may serve anyone; what came from an unverified archive file is
 // `archive` and serves archive analyses only — a doctored file must not change what the engine's image shows.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageAnalysis } from '../core/analysis';
+import { writeFileSafely } from '../files/safeWrite';
 import type { ImageInfo } from '../core/history';
 import { ANALYSER_VERSION } from './compute';
 import { deserializeList, serializeList, type LayerList } from './entries';
@@ -62,23 +63,19 @@ export class AnalysisCache {
     }
   }
 
-  /** temp + rename: a reader sees the old file, the new file, or none — never a part. Best effort: false on failure. */
+  /** temp + rename (writeFileSafely): a reader sees the old file, the new one, or none — never a part. False on failure. */
   private async write(file: string, text: string): Promise<boolean> {
     const dir = join(file, '..');
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await mkdir(dir, { recursive: true });
       if (!this.swept.has(dir)) {
         this.swept.add(dir);
         await this.sweep(dir);
       }
-      await writeFile(tmp, text);
-      await rename(tmp, file);
+      await writeFileSafely(file, text);
       return true;
     } catch {
-      // Not cached (a full disk, a read-only folder): `false` says so; the caller's analysis is still complete.
-      // Removing our own temporary file is best effort: a stale one is swept later.
-      await unlink(tmp).catch(() => undefined);
+      // Not cached (a full disk, a read-only folder, a link planted there): `false` says so; the analysis is complete.
       return false;
     }
   }

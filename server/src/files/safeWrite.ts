@@ -1,4 +1,5 @@
-// The one way the product writes a user's file (`fix --write`: the Dockerfile, .dockerignore): never through a link.
+// The one way the product writes a file (`fix --write`'s Dockerfile and .dockerignore, the cache, the previous builds):
+// never through a link.
 // The new content goes to a fresh temporary file in the same folder (created exclusively, O_NOFOLLOW), then is
 // renamed over the target, which replaces the directory entry itself: a link planted there is replaced, never
 // followed. A target that already is a link, or no regular file, is refused before anything is written.

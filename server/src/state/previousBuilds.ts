@@ -1,9 +1,9 @@
 // What the previous build of each Dockerfile measured, line by line, so that after a rebuild every hint can show its
 // change (`45.3 MB (+12.1 MB)`). Kept as numbers in the server's storage folder, not as an image: a
 // `docker image prune` cannot take it away.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileSafely } from '../files/safeWrite';
 
 export interface PreviousBuild {
   readonly imageId: string;
@@ -46,20 +46,12 @@ export class PreviousBuilds {
     await write;
   }
 
-  /** The whole map, as it is now: temp + rename, so a reader sees the old file or the new one, never a part. */
+  /** The whole map, as it is now: temp + rename (writeFileSafely), so a reader sees the old file or the new one. */
   private async write(file: string): Promise<void> {
     const data: Record<string, Stored> = {};
     for (const [k, v] of this.byFile) data[k] = { imageId: v.imageId, ref: v.ref, sizeBytes: v.sizeBytes, lines: [...v.lines], recordedAt: v.recordedAt };
     await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(data));
-      await rename(tmp, file);
-    } catch (e) {
-      // Best-effort cleanup of our own temporary file (it may never have been made); the write's failure is thrown.
-      await unlink(tmp).catch(() => undefined);
-      throw e;
-    }
+    await writeFileSafely(file, JSON.stringify(data));
   }
 
   private load(): Promise<void> {
