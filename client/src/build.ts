@@ -2,7 +2,7 @@
 // the engine while a cancellable notification shows step N/M and the output channel keeps the whole log.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification, type BuildOptions } from '../../server/src/protocol';
+import { BuildErrorCode, BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification, type BuildOptions } from '../../server/src/protocol';
 import { dockerfileUri } from './commands';
 import type { Ctx } from './ctx';
 
@@ -114,8 +114,15 @@ export class Builds implements vscode.Disposable {
         });
         vscode.window.setStatusBarMessage(`$(check) Built ${result.tag} with ${result.builder === 'buildkit' ? 'BuildKit' : 'the legacy builder'}`, 8000);
       } catch (e) {
-        const choice = await vscode.window.showErrorMessage(`Build Image: ${(e as Error).message}`, 'Show Log');
-        if (choice) this.output.show(true);
+        // What to offer depends on why: trust for Restricted Mode, nothing for a refusal, the log for a failed build.
+        const code = (e as { code?: unknown }).code;
+        if (code === BuildErrorCode.untrusted) {
+          if (await vscode.window.showErrorMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust')) await vscode.commands.executeCommand('workbench.trust.manage');
+        } else if (code === BuildErrorCode.unsaved || code === BuildErrorCode.alreadyRunning) {
+          void vscode.window.showInformationMessage(`Build Image: ${(e as Error).message}`);
+        } else if (await vscode.window.showErrorMessage(`Build Image: ${(e as Error).message}`, 'Show Log')) {
+          this.output.show(true);
+        }
       } finally {
         this.listeners.delete(buildId);
       }

@@ -190,6 +190,18 @@ export interface BuildImageResult {
   readonly builder: 'buildkit' | 'legacy';
 }
 
+/** The `code` of the ResponseError a BuildImageRequest fails with: what the client can offer the user next. */
+export const BuildErrorCode = {
+  /** Restricted Mode: a build runs the Dockerfile's commands (offer Manage Workspace Trust). */
+  untrusted: 1,
+  /** The document has no file on disk. */
+  unsaved: 2,
+  /** A build of this file is running already. */
+  alreadyRunning: 3,
+  /** The engine or the build failed (the build log says how). */
+  failed: 4,
+} as const;
+
 /** Builds the document's Dockerfile (saved on disk) through the engine. Refused in untrusted workspaces. */
 export namespace BuildImageRequest {
   export const method = 'dfsize/build';

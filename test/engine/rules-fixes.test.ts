@@ -118,7 +118,7 @@ describe('engine: every offered fix builds', function () {
       const dir = tempTree(c.files);
       const bc = await readBuildContext(dir);
       const ctx = staticContext(parseDockerfile(c.dockerfile), { buildContext: bc, ...c.over });
-      const findings = computeFindings(ctx, { disabled: new Set() });
+      const findings = computeFindings(ctx, { disabled: new Set() }).findings;
       const offered = [...new Set(findings.filter((f) => f.fixes.length).map((f) => f.code))];
       for (const code of c.expect) assert.ok(offered.includes(code), `${code} offers no fix (offered: ${offered.join(', ')})`);
       let k = 0;
@@ -143,7 +143,7 @@ describe('engine: every offered fix builds', function () {
     const c = CASES.find((x) => x.name === 'go')!;
     const dir = tempTree(c.files);
     const single = await buildTag('legacy', dir, 'go-single', c.dockerfile);
-    const f = computeFindings(staticContext(parseDockerfile(c.dockerfile)), { disabled: new Set() }).find((x) => x.code === 'compiled-no-multistage')!;
+    const f = computeFindings(staticContext(parseDockerfile(c.dockerfile)), { disabled: new Set() }).findings.find((x) => x.code === 'compiled-no-multistage')!;
     const split = await buildTag('legacy', dir, 'go-split', applyEdits(c.dockerfile, f.fixes[0]!.edits)!);
     const [a, b, base] = [await imageSize(single), await imageSize(split), await imageSize(DEBIAN)];
     console.log(`      go: single stage ${a} B, two stages ${b} B, base ${base} B`);
@@ -162,10 +162,10 @@ describe('engine: every offered fix builds', function () {
       const source = DockerodeSource.connect(resolveEndpoint({ env }), 10000);
       const model = parseDockerfile(text);
       const image = await imageFromEngine(source, tag, model, 'test');
-      assert.equal(computeFindings(staticContext(model), { disabled: new Set() }).find((f) => f.code === 'recursive-chown-after-copy')!.fixes.length, 0);
+      assert.equal(computeFindings(staticContext(model), { disabled: new Set() }).findings.find((f) => f.code === 'recursive-chown-after-copy')!.fixes.length, 0);
       const measured = await cachedAnalysis(new AnalysisCache(env.DFSIZE_CACHE_DIR), image.info.id);
       const ctx = contextFactory(await gatherInputs(file, model, source, {}), image, measured, 1_000_000)(model);
-      const f = computeFindings(ctx, { disabled: new Set() }).find((x) => x.code === 'recursive-chown-after-copy')!;
+      const f = computeFindings(ctx, { disabled: new Set() }).findings.find((x) => x.code === 'recursive-chown-after-copy')!;
       assert.equal(f.savingsBytes, 'echo "hello from the app"\n'.length);
       const fixed = applyEdits(text, f.fixes[0]!.edits)!;
       assert.equal(fixed, text.replace('COPY app.sh', 'COPY --chown=nobody:nogroup app.sh').replace('chown -R nobody', 'chown nobody'));
@@ -185,7 +185,7 @@ describe('engine: every offered fix builds', function () {
       const make = contextFactory(await gatherInputs(file, model, source, {}), image, null, 1_000_000);
       const layers = await readLayers(tag);
       const ctx: RuleContext = { ...make(model), analysis: analysisOf(image.info.id, layers), contents: contentsOf(layers) };
-      const findings = computeFindings(ctx, { disabled: new Set() });
+      const findings = computeFindings(ctx, { disabled: new Set() }).findings;
 
       const lists = findings.find((f) => f.code === 'apt-lists-not-removed')!;
       const layer = ctx.layerOf(1)!;

@@ -85,7 +85,7 @@ describe('engine: base image sizes from a registry', function () {
     const sizes = await baseImageSizes(model, { source: null, mirror: MIRROR });
     assert.equal(sizes.from, 'registry');
     assert.equal(sizes.sizes.get('node:20'), full);
-    const f = computeFindings(staticContext(model, { imageSizes: sizes.sizes, imageSizesFrom: 'registry' }), { disabled: new Set() })
+    const f = computeFindings(staticContext(model, { imageSizes: sizes.sizes, imageSizesFrom: 'registry' }), { disabled: new Set() }).findings
       .find((x) => x.code === 'large-base-image')!;
     assert.equal(f.savingsBytes, full - slim);
     assert.match(f.message, /node:20 \(3 MB\) is a large base image: node:20-slim \(60\d kB\) is smaller; sizes compressed, from the registry/);

@@ -52,7 +52,10 @@ function check(text: string, make: (m: DockerfileModel) => RuleContext, withFixA
   assertModelRanges(model, 'model', lens);
   const ctx = make(model);
   if (ctx.match) assert.equal(ctx.match.instructions.length, model.instructions.length, 'one match per instruction');
-  for (const f of computeFindings(ctx, { disabled: new Set() })) {
+  const run = computeFindings(ctx, { disabled: new Set() });
+  // A rule that throws is reported as data, not thrown: here that is a failure of the rule.
+  assert.deepEqual(run.failures.map((x) => `${x.code}: ${String(x.error)}`), [], 'no rule fails');
+  for (const f of run.findings) {
     assertInside(f.range, lens, `${f.code} finding`);
     for (const fix of f.fixes) {
       for (const e of fix.edits) assertInside(e.range, lens, `${f.code} fix edit`);

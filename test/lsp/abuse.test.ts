@@ -41,7 +41,7 @@ function diagnosticsAt(client: LspClient, uri: string, version: number, since = 
 
 /** `code@line` of what the rules find in `text` for a document with no file and no image, as the server sees it. */
 function expectedFindings(text: string): string[] {
-  return computeFindings(staticContext(parseDockerfile(text)), { disabled: new Set() }).map((f) => `${f.code}@${f.range.start.line}`).sort();
+  return computeFindings(staticContext(parseDockerfile(text)), { disabled: new Set() }).findings.map((f) => `${f.code}@${f.range.start.line}`).sort();
 }
 
 /** A 10 MB, 200,001-line Dockerfile: the generated 200,000-line file and one long LABEL. */

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { BuildImageResult, BuildOptions } from '../../server/src/protocol';
+import { BuildErrorCode, type BuildImageResult, type BuildOptions } from '../../server/src/protocol';
 import { ensureBusybox } from '../support/baseImage';
 import { BUILDS_DIR, dockerFor } from '../support/builds';
 import { needEngine } from '../support/engine';
@@ -113,7 +113,8 @@ describe('lsp: Build Image', function () {
       client.open(ws.uri, readFileSync(ws.file, 'utf8'));
       const failing = client.request('dfsize/build', { uri: ws.uri, buildId: 'f1', options: options(ws.dir, 'dfsize-test/lsp-build-fail:latest', 'buildkit') });
       const twice = client.request('dfsize/build', { uri: ws.uri, buildId: 'f2', options: options(ws.dir, 'dfsize-test/lsp-build-fail:latest', 'buildkit') });
-      await assert.rejects(twice, /already running/);
+      await assert.rejects(twice, (e: Error) => e.message.startsWith(`${BuildErrorCode.alreadyRunning}: `) && /already running/.test(e.message));
+      await assert.rejects(failing, (e: Error) => e.message.startsWith(`${BuildErrorCode.failed}: `));
       await assert.rejects(failing, /the build failed: .*(exit code: 3|returned a non-zero code: 3)/);
       assert.ok(client.received.some((m) => m.method === 'dfsize/buildLog' && /about to fail/.test((m.params as { line: string }).line)));
     } finally {
@@ -143,7 +144,8 @@ describe('lsp: Build Image', function () {
     try {
       await client.initialize({ workspaceTrusted: false });
       client.open(ws.uri, ws.text);
-      await assert.rejects(client.request('dfsize/build', { uri: ws.uri, buildId: 'u1', options: options(ws.dir, 'dfsize-test/lsp-untrusted:latest', 'buildkit') }), /Restricted Mode: trust this folder first/);
+      await assert.rejects(client.request('dfsize/build', { uri: ws.uri, buildId: 'u1', options: options(ws.dir, 'dfsize-test/lsp-untrusted:latest', 'buildkit') }),
+        (e: Error) => e.message.startsWith(`${BuildErrorCode.untrusted}: `) && /Restricted Mode: trust this folder first/.test(e.message));
     } finally {
       client.kill();
     }

@@ -8,8 +8,11 @@ import { applyEdits, computeFindings, fixAll, staticContext, type Finding, type 
 
 export type Over = Partial<Omit<RuleContext, 'model'>>;
 
+/** The findings of every rule; a rule that throws fails the test (computeFindings would only report it). */
 export function lint(text: string, over: Over = {}, disabled: ReadonlySet<string> = new Set()): Finding[] {
-  return computeFindings(staticContext(parseDockerfile(text), over), { disabled });
+  const run = computeFindings(staticContext(parseDockerfile(text), over), { disabled });
+  assert.deepEqual(run.failures.map((f) => `${f.code}: ${String(f.error)}`), []);
+  return run.findings;
 }
 
 /** Fix all on a text with a fixed context (static, or `over` for every pass). */

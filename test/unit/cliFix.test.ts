@@ -1,8 +1,9 @@
 // `dfsize fix` and the findings of `dfsize report`, as a user runs them (the bundled CLI, a real process).
 import { strict as assert } from 'node:assert';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { dfsize, NO_ENGINE } from '../support/cli';
+import { hostileContext, LINE_BREAK } from '../support/hostileContext';
 import { tempTree } from '../support/tempDirs';
 
 const SMELLY = ['FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y curl', 'WORKDIR /app', 'COPY . .', 'CMD ["bash"]', ''].join('\n');
@@ -52,6 +53,33 @@ describe('cli: dfsize fix', () => {
       assert.doesNotMatch(r.stderr, /^\s+at /m);
     });
   }
+
+  it('--write refuses a .dockerignore or a Dockerfile that is a link, in one line, and writes no file', () => {
+    const outside = tempTree({ '.bashrc': 'export PS1=x\n', 'Dockerfile': SMELLY });
+    const ignoreLinked = tempTree({ Dockerfile: SMELLY, '.git/objects/big': 'x'.repeat(2_000_000) });
+    symlinkSync(join(outside, '.bashrc'), join(ignoreLinked, '.dockerignore'));
+    const fileLinked = tempTree({ '.git/objects/big': 'x'.repeat(2_000_000) });
+    symlinkSync(join(outside, 'Dockerfile'), join(fileLinked, 'Dockerfile'));
+    for (const [dir, link] of [[ignoreLinked, '.dockerignore'], [fileLinked, 'Dockerfile']] as const) {
+      const r = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
+      assert.equal(r.code, 2, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').at(-1), `dfsize: ${join(dir, link)} is a symbolic link: dfsize does not write through links; replace it with a plain file or apply the change by hand`);
+      assert.ok(lstatSync(join(dir, link)).isSymbolicLink());
+      assert.deepEqual(readdirSync(dir).sort(), ['.git', link === 'Dockerfile' ? 'Dockerfile' : '.dockerignore', ...(link === 'Dockerfile' ? [] : ['Dockerfile'])].sort());
+    }
+    assert.equal(readFileSync(join(ignoreLinked, 'Dockerfile'), 'utf8'), SMELLY);
+    assert.equal(readFileSync(join(outside, '.bashrc'), 'utf8'), 'export PS1=x\n');
+    assert.equal(readFileSync(join(outside, 'Dockerfile'), 'utf8'), SMELLY);
+  });
+
+  it('--write says which large file it cannot name in .dockerignore (a line break in its name)', () => {
+    const dir = hostileContext();
+    const r = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
+    assert.equal(r.code, 0, r.stderr);
+    const said = `dfsize: ${JSON.stringify(LINE_BREAK)} is left out of ${join(dir, '.dockerignore')}: a line break in a name cannot be written there; rename or move it`;
+    assert.ok(r.stderr.split('\n').includes(said), r.stderr);
+    assert.match(dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE).stdout, /^dfsize: nothing to fix$/m);
+  });
 
   it('exits 2 on a missing Dockerfile and 3 with --image and no engine', () => {
     assert.equal(dfsize(['fix', '/nonexistent/Dockerfile'], NO_ENGINE).code, 2);

@@ -42,6 +42,15 @@ describe('house rules', () => {
     }
   });
 
+  it('files are written in one place: server/src/files/safeWrite.ts (temp + rename, never through a link)', () => {
+    const own = join(ROOT, 'server', 'src', 'files', 'safeWrite.ts');
+    for (const f of sources(join(ROOT, 'server', 'src'))) {
+      if (f === own) continue;
+      const writes = /^import\s*\{[^}]*\b(writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream|rename|renameSync)\b[^}]*\}\s*from\s*'node:fs(\/promises)?'/m;
+      assert.doesNotMatch(readFileSync(f, 'utf8'), writes, `${f.slice(ROOT.length + 1)} writes files itself; use files/safeWrite`);
+    }
+  });
+
   it('bytes are formatted in one place: no other file defines a units table', () => {
     const roots = [join(ROOT, 'server', 'src'), join(ROOT, 'client', 'src')];
     const own = join(ROOT, 'server', 'src', 'core', 'format.ts');

@@ -185,9 +185,11 @@ async function fileKey(path: string, opts: AnalyzeOptions): Promise<string> {
 
 async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<AnalyzedImage> {
   const cache = opts.cache ?? null;
+  // No key (the file cannot be examined): no cache lookup; reading the archive below reports why, to the user.
   const key = cache ? await fileKey(path, opts).catch(() => null) : null;
   const hit = cache && key ? await fromArchiveCache(cache, key, opts) : null;
   if (hit) return hit;
+  // Only for the progress bar's total (null: none shown); opening the archive below reports a file it cannot read.
   const total = await stat(path).then((s) => s.size, () => null);
   const read = await readLayers((o) => readArchiveFile(path, o), opts, total);
   checkAbort(opts.signal);
@@ -213,11 +215,13 @@ export async function analyzeImage(source: AnalysisSource, opts: AnalyzeOptions 
 
 /** An image's analysis if the cache has it (no export, no archive read): what `dfsize report` adds when it can. */
 export async function cachedAnalysis(cache: AnalysisCache, imageId: string, opts: Pick<AnalyzeOptions, 'contents'> = {}): Promise<AnalyzedImage | null> {
+  // Only an optimisation for `report`: an entry that cannot be read is a miss, and `analyze` makes it again.
   return fromCache(cache, ['trusted'], imageId, opts, 'engine').catch(() => null);
 }
 
 /** An archive file's analysis if an earlier one of the same file (same path, size and times) is in the cache. */
 export async function cachedArchiveAnalysis(cache: AnalysisCache, path: string): Promise<AnalyzedImage | null> {
+  // As above: a miss when the archive or its entry cannot be read (then `report` runs without the measured sizes).
   const key = await fileKey(path, {}).catch(() => null);
   return key ? fromArchiveCache(cache, key, {}).catch(() => null) : null;
 }

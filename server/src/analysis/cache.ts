@@ -6,11 +6,12 @@
 // Two scopes, because trust flows one way: what came from an engine's own store (or from an archive whose layers
 // were hashed against their diffIDs) is `trusted` and may serve anyone; what came from an unverified archive file is
 // `archive` and serves archive analyses only — a doctored file must not change what the engine's image shows.
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ImageAnalysis } from '../core/analysis';
+import { writeFileSafely } from '../files/safeWrite';
 import type { ImageInfo } from '../core/history';
 import { ANALYSER_VERSION } from './compute';
 import { deserializeList, serializeList, type LayerList } from './entries';
@@ -57,31 +58,31 @@ export class AnalysisCache {
     try {
       return await readFile(file, 'utf8');
     } catch {
+      // Absent or unreadable: a miss either way (the analysis is made again and rewrites it).
       return null;
     }
   }
 
-  /** temp + rename: a reader sees the old file, the new file, or none — never a part. Best effort: false on failure. */
+  /** temp + rename (writeFileSafely): a reader sees the old file, the new one, or none — never a part. False on failure. */
   private async write(file: string, text: string): Promise<boolean> {
     const dir = join(file, '..');
-    const tmp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       await mkdir(dir, { recursive: true });
       if (!this.swept.has(dir)) {
         this.swept.add(dir);
         await this.sweep(dir);
       }
-      await writeFile(tmp, text);
-      await rename(tmp, file);
+      await writeFileSafely(file, text);
       return true;
     } catch {
-      await unlink(tmp).catch(() => undefined);
+      // Not cached (a full disk, a read-only folder, a link planted there): `false` says so; the analysis is complete.
       return false;
     }
   }
 
   /** Removes temporaries a crashed writer left behind (old enough that no live writer owns them). */
   private async sweep(dir: string): Promise<void> {
+    // Best-effort sweep of stale temporary files: a folder that cannot be listed or a file gone meanwhile is no error.
     const names = await readdir(dir).catch(() => [] as string[]);
     const now = Date.now();
     await Promise.all(names.filter((n) => n.endsWith('.tmp')).map(async (n) => {
@@ -113,6 +114,7 @@ export class AnalysisCache {
       const info = { ...doc.info, sizeMeasure: doc.info.sizeMeasure ?? 'layer-tar' };
       return { ...doc, info, analysis: { ...doc.analysis, dive } };
     } catch {
+      // A corrupt entry (cut short, hand-edited): a miss, and the analysis rewrites it.
       return null;
     }
   }
@@ -128,6 +130,7 @@ export class AnalysisCache {
       const doc = text === null ? null : (JSON.parse(text) as { imageId?: string; scope?: CacheScope });
       return doc?.imageId && (doc.scope === 'trusted' || doc.scope === 'archive') ? { imageId: doc.imageId, scope: doc.scope } : null;
     } catch {
+      // A corrupt entry: a miss, as above.
       return null;
     }
   }

@@ -159,6 +159,7 @@ export function deserializeList(text: string): LayerList | null {
   try {
     s = JSON.parse(text) as Stored;
   } catch {
+    // A cache entry that is not JSON (cut short, another version): a miss, and the layer is read again.
     return null;
   }
   if (s?.v !== 1 || !Array.isArray(s.shared) || s.shared.length !== s.suffix?.length || s.kinds?.length !== s.shared.length) return null;

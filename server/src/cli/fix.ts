@@ -1,12 +1,13 @@
 // `dfsize fix <Dockerfile> [--image REF | --archive PATH] [--write] [--only CODE,…]`: the preferred quick fix of
 // every fixable finding, applied one at a time with a re-parse between (the same edits the editor offers). Prints
 // a unified diff of every file it would change, or writes them with --write.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTwoFilesPatch } from 'diff';
 import { fixAll, RULE_CODES } from '../core/rules/index';
-import { UsageError } from './errors';
+import { checkWritable, writeFileSafely } from '../files/safeWrite';
+import { ruleFailureLines, UsageError } from './errors';
 import { resolveCliImage } from './image';
 import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
 import { readDockerfile } from './input';
@@ -29,8 +30,10 @@ function onlyCodes(list: string | undefined): ReadonlySet<string> | undefined {
 export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { image: { type: 'string' }, archive: { type: 'string' }, write: { type: 'boolean', default: false }, only: { type: 'string' },
-      ...MEASURE_OPTIONS },
+    options: {
+      image: { type: 'string' }, archive: { type: 'string' }, write: { type: 'boolean', default: false }, only: { type: 'string' },
+      verbose: { type: 'boolean', default: false }, ...MEASURE_OPTIONS,
+    },
   });
   const policy = measurePolicy(values, io.env);
   if (positionals.length !== 1) throw new UsageError(`usage: ${FIX_USAGE}`);
@@ -44,13 +47,17 @@ export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   const makeContext = contextFactory(await gatherInputs(path, model, source, io.env), image, measured, minBytesOf(io.env));
   const result = fixAll(text, makeContext, only ? { only } : {});
 
+  io.stderr(ruleFailureLines(result.failures, values.verbose));
   const others = result.files.map((f) => {
     const file = join(dirname(path), f.path);
-    return { file, before: existsSync(file) ? readFileSync(file, 'utf8') : null, after: f.content };
+    for (const name of f.omitted ?? []) io.stderr(`dfsize: ${JSON.stringify(name)} is left out of ${file}: a line break in a name cannot be written there; rename or move it\n`);
+    return { file, before: values.write ? null : existsSync(file) ? readFileSync(file, 'utf8') : null, after: f.content };
   });
   if (values.write) {
-    if (result.text !== text) writeFileSync(path, result.text);
-    for (const o of others) writeFileSync(o.file, o.after);
+    const writes = [...(result.text !== text ? [{ file: path, after: result.text }] : []), ...others];
+    // Every target is checked before any is written: a refused link leaves every file as it was.
+    for (const w of writes) await checkWritable(w.file);
+    for (const w of writes) await writeFileSafely(w.file, w.after);
     const what = result.applied.map((a) => `${a.code} (line ${a.line})`).join(', ');
     io.stdout(result.applied.length ? `dfsize: fixed ${result.applied.length}: ${what}\n` : 'dfsize: nothing to fix\n');
     return 0;

@@ -4,7 +4,7 @@ import { matchHistory } from '../core/match';
 import { buildReport, type Report } from '../core/report';
 import { computeFindings } from '../core/rules/index';
 import { contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
-import { UsageError } from './errors';
+import { ruleFailureLines, UsageError } from './errors';
 import { resolveCliImage } from './image';
 import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
@@ -27,7 +27,7 @@ export { REPORT_USAGE };
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
-    options: { image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false }, ...MEASURE_OPTIONS },
+    options: { image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false }, ...MEASURE_OPTIONS },
   });
   const policy = measurePolicy(values, io.env);
   if (positionals.length !== 1) throw new UsageError(`usage: ${REPORT_USAGE}`);
@@ -41,7 +41,9 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
   const inputs = await gatherInputs(path, model, source, io.env);
   const makeContext = contextFactory(inputs, image, measured, minBytesOf(io.env));
-  const findings = reportFindings(computeFindings(makeContext(model), { disabled: new Set() }));
+  const run = computeFindings(makeContext(model), { disabled: new Set() });
+  io.stderr(ruleFailureLines(run.failures, values.verbose));
+  const findings = reportFindings(run.findings);
   const analysis = measured && {
     efficiencyScore: measured.analysis.dive.efficiencyScore, inefficientBytes: measured.analysis.dive.inefficientBytes,
     userWastedPercent: measured.analysis.dive.userWastedPercent, removableBytes: measured.analysis.removableBytes,

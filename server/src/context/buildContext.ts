@@ -25,6 +25,7 @@ export async function readBuildContext(dir: string, opts: ReadOptions = {}): Pro
   try {
     await (await opendir(dir)).close();
   } catch {
+    // No folder to list (gone, not one, no permission): null, and the rule stays silent rather than guess.
     return null;
   }
   const ig = await readDockerignore(dir);

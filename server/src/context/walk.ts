@@ -19,6 +19,18 @@ export interface Dockerignore {
   readonly hasExceptions: boolean;
 }
 
+const BOM = '\uFEFF';
+
+/**
+ * The pattern lines of a .dockerignore as Docker reads them: lines end at `\n` (a `\r` before it dropped), a BOM
+ * before the first is dropped, a line is a comment only when its very first character is `#` (` #x` is a pattern),
+ * blank lines are skipped. Each line is left untrimmed: the matcher trims it as Docker does, after that test.
+ */
+function dockerignorePatterns(text: string): string[] {
+  return (text.startsWith(BOM) ? text.slice(1) : text).split('\n').map((l) => l.replace(/\r$/, ''))
+    .filter((l) => !l.startsWith('#') && l.trim() !== '');
+}
+
 /** The context's .dockerignore (absent: nothing ignored); null when it exists but cannot be read. */
 export async function readDockerignore(dir: string): Promise<Dockerignore | null> {
   let text: string | null = null;
@@ -27,9 +39,10 @@ export async function readDockerignore(dir: string): Promise<Dockerignore | null
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return null;
   }
-  const patterns = (text ?? '').split(/\r\n|\n|\r/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
-  const ig = ignore().add(patterns);
-  return { text, ignores: (p) => ig.ignores(p), hasExceptions: patterns.some((p) => p.startsWith('!')) };
+  const patterns = dockerignorePatterns(text ?? '');
+  // Case-sensitive, as Docker matches on Linux (the library's default folds case).
+  const ig = ignore({ ignorecase: false }).add(patterns);
+  return { text, ignores: (p) => ig.ignores(p), hasExceptions: patterns.some((p) => p.trim().startsWith('!')) };
 }
 
 /**

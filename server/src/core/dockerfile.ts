@@ -122,6 +122,7 @@ export function parseJsonArray(text: string): string[] | null {
     const v: unknown = JSON.parse(t);
     return Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : null;
   } catch {
+    // Not JSON: the shell form, as Docker reads it.
     return null;
   }
 }

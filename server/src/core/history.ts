@@ -203,6 +203,7 @@ export function parseStrings(text: string): string[] | null {
     try {
       out.push(JSON.parse(`"${m[1]!}"`) as string);
     } catch {
+      // An escape JSON does not know: the text is kept as written.
       out.push(m[1]!);
     }
   }

@@ -5,7 +5,7 @@ import { ResponseError } from 'vscode-languageserver/node';
 import { contextTar } from '../context/contextTar';
 import { stageChain } from '../core/dockerfile';
 import { LABEL_DOCKERFILE, LABEL_ROLE, LABEL_STAGE } from '../images/resolve';
-import { BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification, type BuildOptions } from '../protocol';
+import { BuildErrorCode, BuildImageRequest, BuildLogNotification, BuildProgressNotification, CancelBuildNotification, type BuildOptions } from '../protocol';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 import { Params } from './params';
@@ -44,10 +44,10 @@ export function registerBuild(session: Session): void {
 
   session.connection.onRequest(BuildImageRequest.type, async (raw) => {
     const { uri, buildId, options } = buildParams(raw);
-    if (!session.options.trusted) throw new ResponseError(1, UNTRUSTED_BUILD);
+    if (!session.options.trusted) throw new ResponseError(BuildErrorCode.untrusted, UNTRUSTED_BUILD);
     const file = fsPathOf(uri);
-    if (!file) throw new ResponseError(2, 'Save the Dockerfile first: builds use the file on disk.');
-    if (running.has(file)) throw new ResponseError(3, `A build of ${file} is already running: wait for it, or cancel it.`);
+    if (!file) throw new ResponseError(BuildErrorCode.unsaved, 'Save the Dockerfile first: builds use the file on disk.');
+    if (running.has(file)) throw new ResponseError(BuildErrorCode.alreadyRunning, `A build of ${file} is already running: wait for it, or cancel it.`);
     const abort = new AbortController();
     running.set(file, { buildId, abort });
     let context: Awaited<ReturnType<typeof contextTar>> | undefined;
@@ -96,7 +96,7 @@ export function registerBuild(session: Session): void {
       return result;
     } catch (e) {
       if (e instanceof ResponseError) throw e;
-      throw new ResponseError(4, (e as Error).message);
+      throw new ResponseError(BuildErrorCode.failed, (e as Error).message);
     } finally {
       running.delete(file);
       // A build that failed or was cancelled before reading the whole context leaves the walk waiting: end it.

@@ -5,6 +5,7 @@ import { CodeActionKind, CodeActionRequest, type CodeAction, type Range, type Wo
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { FileChange, Finding, Fix } from '../core/rules/index';
+import { checkWritable, UnsafeWriteError } from '../files/safeWrite';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 import { toDiagnostic } from './diagnostics';
@@ -56,9 +57,29 @@ function fixAllEdit(uri: string, version: number, whole: Range, text: string, fi
   };
 }
 
-function quickFixes(uri: string, version: number, f: Finding): CodeAction[] {
+/**
+ * The paths (relative to the Dockerfile's folder) among `paths` that no edit may touch: a link there (the editor would
+ * write through it, into its target), something that is not a file, or what cannot be examined. Each is logged.
+ */
+async function refusedTargets(session: Session, uri: string, paths: ReadonlySet<string>): Promise<ReadonlySet<string>> {
+  const file = fsPathOf(uri);
+  const refused = new Set<string>();
+  if (!file) return refused;
+  for (const p of paths) {
+    try {
+      await checkWritable(join(dirname(file), p));
+    } catch (e) {
+      // A link or a non-file says what to do; a target that cannot even be examined is not written either.
+      refused.add(p);
+      session.connection.console.warn(`fix not offered: ${e instanceof UnsafeWriteError ? e.message : `${p}: ${(e as Error).message}`}`);
+    }
+  }
+  return refused;
+}
+
+function quickFixes(uri: string, version: number, f: Finding, refused: ReadonlySet<string>): CodeAction[] {
   const diagnostic = toDiagnostic(f);
-  return f.fixes.map((fix) => ({
+  return f.fixes.filter((fix) => !fix.files?.some((c) => refused.has(c.path))).map((fix) => ({
     title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: fix.preferred, edit: workspaceEdit(uri, version, fix),
   }));
 }
@@ -76,7 +97,9 @@ export function registerCodeActions(session: Session): void {
     const wants = (kind: string) => !only || only.some((o) => kind === o || kind.startsWith(`${o}.`));
     const actions: CodeAction[] = [];
     if (wants(CodeActionKind.QuickFix)) {
-      for (const f of r.findings) if (overlaps(f.range, range)) actions.push(...quickFixes(uri, doc.version, f));
+      const here = r.findings.filter((f) => overlaps(f.range, range));
+      const refused = await refusedTargets(session, uri, new Set(here.flatMap((f) => f.fixes.flatMap((x) => (x.files ?? []).map((c) => c.path)))));
+      for (const f of here) actions.push(...quickFixes(uri, doc.version, f, refused));
     }
     // Fix-all re-parses between fixes: worth it only when asked for by kind (the source action menu, fix-all on save),
     // not for the light bulb the editor requests on every cursor move.
@@ -84,11 +107,13 @@ export function registerCodeActions(session: Session): void {
     if (askedForFixAll && r.findings.some((f) => f.fixes.some((x) => x.preferred))) {
       const all = await session.findings.fixAll(uri);
       if (!all) return actions;
-      if (all.applied.length && all.version === doc.version) {
+      const refused = await refusedTargets(session, uri, new Set(all.files.map((f) => f.path)));
+      const files = all.files.filter((f) => !refused.has(f.path));
+      if ((all.text !== doc.getText() || files.length) && all.version === doc.version) {
         const end = doc.positionAt(doc.getText().length);
         actions.push({
           title: `Fix all size issues (${all.applied.length})`, kind: FIX_ALL_KIND,
-          edit: fixAllEdit(uri, doc.version, { start: { line: 0, character: 0 }, end }, all.text, all.files, all.dockerignoreBefore),
+          edit: fixAllEdit(uri, doc.version, { start: { line: 0, character: 0 }, end }, all.text, files, all.dockerignoreBefore),
         });
       }
     }

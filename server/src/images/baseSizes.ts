@@ -39,6 +39,7 @@ async function getManifest(base: string, repo: string, ref: string, timeoutMs: n
     const res = await fetch(`${base}/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT }, signal: AbortSignal.timeout(timeoutMs) });
     return res.ok ? ((await res.json()) as Manifest) : null;
   } catch {
+    // A registry that does not answer (offline, timeout) or answers no JSON: no size from it; the table is used.
     return null;
   }
 }
@@ -65,6 +66,7 @@ async function engineSize(source: ImageSource, ref: string): Promise<number | nu
   try {
     return (await source.inspect(ref)).sizeBytes;
   } catch {
+    // An image the engine does not have (or an engine gone meanwhile): the registry or the table answers instead.
     return null;
   }
 }

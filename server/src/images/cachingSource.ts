@@ -62,6 +62,7 @@ export class CachingSource implements ImageSource {
     if (!p) {
       p = this.forget(this.ask(this.inner.inspect(ref)), () => cache.delete(ref));
       cache.set(ref, p);
+      // A side chain: the caller of inspect() receives p's failure; this one only must not be left unhandled.
       void p.then((d) => { if (!this.details.has(d.id)) this.details.set(d.id, Promise.resolve(d)); }, () => undefined);
     }
     return p;

@@ -67,6 +67,7 @@ export class Analyses implements Disposable {
     const abort = new AbortController();
     this.running.set(imageId, abort);
     this.set(imageId, { status: 'running', percent: null });
+    // A client that refuses a progress bar still gets the analysis and its status notifications.
     const progress = this.canReportProgress ? await this.connection.window.createWorkDoneProgress().catch(() => null) : null;
     progress?.begin(`Analysing the layers of ${ref}`, 0, 'starting the export…', true);
     const cancel = progress?.token.onCancellationRequested(() => abort.abort());

@@ -30,6 +30,8 @@ export interface DocumentImagesDeps {
   /** The workspace folder containing the document (compose files are looked for up to it). */
   readonly folderOf: (uri: string) => string | undefined;
   readonly onChange: (uri: string) => void;
+  /** Hears what failed on the side (the output channel): the document keeps what it had. */
+  readonly warn: (message: string) => void;
 }
 
 /** The file path of a `file:` document URI; null for unsaved (untitled) documents and other schemes. */
@@ -37,6 +39,7 @@ export function fsPathOf(uri: string): string | null {
   try {
     return uri.startsWith('file:') ? fileURLToPath(uri) : null;
   } catch {
+    // A file: URI that names no local path (another host): no file, as for any other scheme.
     return null;
   }
 }
@@ -148,7 +151,8 @@ export class DocumentImages {
       void baseOptions(state.conn.source, model, image.info, stage).then((o) => {
         this.options.set(key, o);
         this.deps.onChange(uri);
-      }, () => undefined).finally(() => this.optionsRunning.delete(key));
+      }, (e: unknown) => this.deps.warn(`base image of ${uri} not matched (sizes stay as they were): ${(e as Error).message}`))
+        .finally(() => this.optionsRunning.delete(key));
     }
     return { stage };
   }
@@ -181,7 +185,10 @@ export class DocumentImages {
       });
       if ('none' in found) return { image: null, conn, cached: false, message: `no image: ${found.none}${note}` };
       const inImage = new Set(stageChain(model, targetStage(model, found.info)));
-      const stages = await stageImages(conn.source, model, fsPathOf(uri), inImage).catch(() => []);
+      const stages = await stageImages(conn.source, model, fsPathOf(uri), inImage).catch((e: unknown) => {
+        this.deps.warn(`images of the other stages of ${uri} not found (their lines show no sizes): ${(e as Error).message}`);
+        return [];
+      });
       return { image: found, conn, cached: false, message: `${found.ref}: ${found.reason}${note}`, baseKey: baseKeyOf(model, found), stages };
     } catch (e) {
       const unreachable = e instanceof EngineError && (e.kind === 'unreachable' || e.kind === 'timeout');

@@ -4,7 +4,7 @@
 // sizes per set of base references (only when the engine answered, so an outage is not remembered).
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { computeFindings, fixAll, type Finding, type RuleContext } from '../core/rules/index';
+import { computeFindings, fixAll, type Finding, type RuleContext, type RuleFailure } from '../core/rules/index';
 import type { DockerfileModel } from '../core/dockerfile';
 import { readBuildContext, type BuildContextListing } from '../context/buildContext';
 import { baseImageSizes, type BaseSizes } from '../images/baseSizes';
@@ -36,6 +36,8 @@ export class Findings {
   private readonly bases = new Map<string, Promise<BaseSizes>>();
   private readonly results = new Map<string, { key: string; value: Promise<DocumentFindings | null> }>();
   private readonly fixes = new Map<string, { version: number; value: Promise<FixAllResult | null> }>();
+  /** `uri code` of each rule failure already logged: once per document and rule, not on every keystroke. */
+  private readonly loggedFailures = new Set<string>();
   private generation = 0;
 
   constructor(private readonly session: Session) {}
@@ -54,6 +56,25 @@ export class Findings {
   forget(uri: string): void {
     this.results.delete(uri);
     this.fixes.delete(uri);
+    for (const k of this.loggedFailures) if (k.startsWith(`${uri} `)) this.loggedFailures.delete(k);
+  }
+
+  /** A rule threw on this document: logged with its stack (the output channel), once per document and rule. */
+  private logFailures(uri: string, failures: readonly RuleFailure[]): void {
+    for (const f of failures) {
+      const key = `${uri} ${f.code}`;
+      if (this.loggedFailures.has(key)) continue;
+      this.loggedFailures.add(key);
+      const why = f.error instanceof Error ? f.error.stack ?? f.error.message : String(f.error);
+      this.session.connection.console.error(`rule ${f.code} failed on ${uri} (its findings are missing): ${why}`);
+    }
+  }
+
+  private failed(what: string, uri: string): (e: unknown) => null {
+    return (e) => {
+      this.session.connection.console.error(`${what} failed on ${uri}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      return null;
+    };
   }
 
   get(uri: string): Promise<DocumentFindings | null> {
@@ -65,7 +86,7 @@ export class Findings {
     const key = `${doc.version} ${imageId} ${analysed} ${state?.cached ?? ''} ${this.generation}`;
     const hit = this.results.get(uri);
     if (hit?.key === key) return hit.value;
-    const value = this.compute(uri).catch(() => null);
+    const value = this.compute(uri).catch(this.failed('size findings', uri));
     this.results.set(uri, { key, value });
     return value;
   }
@@ -81,7 +102,11 @@ export class Findings {
       const file = fsPathOf(uri);
       if (r && file) {
         // The rules' .dockerignore must still be the one on disk, or the fix would overwrite the user's edits.
-        const now = await readFile(join(dirname(file), '.dockerignore'), 'utf8').catch(() => null);
+        const now = await readFile(join(dirname(file), '.dockerignore'), 'utf8').catch((e: NodeJS.ErrnoException) => {
+          // Absent is a state the rules know (null); any other failure is logged and treated as changed.
+          if (e.code !== 'ENOENT') this.session.connection.console.warn(`.dockerignore of ${file} unreadable: ${e.message}`);
+          return null;
+        });
         if (now !== r.dockerignore) {
           this.invalidateContext(dirname(file));
           r = await this.get(uri);
@@ -90,8 +115,9 @@ export class Findings {
       const current = this.session.documents.get(uri);
       if (!r || !current || current.version !== r.version) return null;
       const all = fixAll(current.getText(), r.makeContext, { disabled: r.disabled });
+      this.logFailures(uri, all.failures);
       return { version: r.version, text: all.text, applied: all.applied, files: all.files, dockerignoreBefore: r.dockerignore };
-    })().catch(() => null);
+    })().catch(this.failed('fix all', uri));
     this.fixes.set(uri, { version: doc.version, value });
     return value;
   }
@@ -134,8 +160,10 @@ export class Findings {
       analysed ? { analysis: analysed.analysis, contents: analysed.contents, info: analysed.info } : null, settings.rules.minBytes,
       own && view.rowLayers ? { model: view.model, match: own.match, layerOf: view.rowLayers.layerOf } : undefined);
     const disabled = new Set(settings.rules.disabled);
+    const run = computeFindings(makeContext(view.model), { disabled });
+    this.logFailures(uri, run.failures);
     return {
-      version: view.doc.version, findings: computeFindings(makeContext(view.model), { disabled }), makeContext, disabled,
+      version: view.doc.version, findings: run.findings, makeContext, disabled,
       dockerignore: listing?.dockerignore ?? null,
     };
   }

@@ -73,9 +73,10 @@ export class Session implements Disposable {
       modelOf: (uri) => { const d = documents.get(uri); return d ? this.model(d) : undefined; },
       folderOf: (uri) => { const p = fsPathOf(uri); return p ? options.folders.find((f) => p.startsWith(f.endsWith(sep) ? f : f + sep)) : undefined; },
       onChange: (uri) => { for (const l of this.changeListeners) l(uri); },
+      warn: (m) => connection.console.warn(m),
     }, new Map(Object.entries(options.selections)));
     this.analyses = new Analyses(connection, options.storageDir ?? defaultCacheDir(options.env), options.canReportProgress);
-    this.previousBuilds = PreviousBuilds.inFolder(options.storageDir);
+    this.previousBuilds = PreviousBuilds.inFolder(options.storageDir, (m) => connection.console.warn(m));
     this.findings = new Findings(this);
     this.disposables.push(this.engines, this.analyses,
       this.engines.onChange((conn, change) => {

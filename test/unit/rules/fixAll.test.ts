@@ -26,7 +26,7 @@ describe('rules: fix all', () => {
     assert.deepEqual(r.applied.map((a) => a.code), ['apt-update-alone', 'consecutive-run', 'apt-install-recommends', 'apt-lists-not-removed', 'pip-cache']);
     assert.deepEqual(all(r.text).applied, []);
     // What remains offers no fix fix-all applies: the join of the pip RUN, as a suggestion.
-    const left = computeFindings(staticContext(parseDockerfile(r.text)), { disabled: new Set() });
+    const left = computeFindings(staticContext(parseDockerfile(r.text)), { disabled: new Set() }).findings;
     assert.deepEqual(left.map((f) => [f.code, f.severity, f.fixes.some((x) => x.preferred)]), [['consecutive-run', 'info', false]]);
   });
 

@@ -1,7 +1,15 @@
 // missing-dockerignore: what the context sends that the Dockerfile provably does not read, and the .dockerignore edit.
 import { strict as assert } from 'node:assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readBuildContext } from '../../../server/src/context/buildContext';
+import { readDockerignore } from '../../../server/src/context/walk';
+import type { DockerfileModel } from '../../../server/src/core/dockerfile';
 import { applyEdits, fixAll, staticContext } from '../../../server/src/core/rules/index';
+import { dockerignoreLine } from '../../../server/src/core/rules/missingDockerignore';
+import { expectedAfterFix, HOSTILE_DOCKERFILE, hostileContext, LINE_BREAK } from '../../support/hostileContext';
 import { df, found, only } from '../../support/rules';
+import { tempTree } from '../../support/tempDirs';
 
 const CODE = 'missing-dockerignore';
 const files = (spec: Record<string, number>) => Object.entries(spec).map(([path, bytes]) => ({ path, bytes }));
@@ -58,5 +66,51 @@ describe(`rule ${CODE}`, () => {
     assert.equal(r.text, NODE);
     assert.deepEqual(r.applied, [{ code: CODE, line: 5 }]);
     assert.deepEqual(r.files.map((x) => x.path), ['.dockerignore']);
+  });
+});
+
+describe(`rule ${CODE}: file names that are .dockerignore syntax`, () => {
+  it('writes each name as a line that matches exactly that name', async () => {
+    const cases: Array<[string, string]> = [
+      ['!keep.bin', '\\!keep.bin'], ['#notes.bin', '\\#notes.bin'], ['data[1].bin', 'data\\[1\\].bin'], ['star*.bin', 'star\\*.bin'],
+      ['q?.bin', 'q\\?.bin'], ['back\\slash', 'back\\\\slash'], [' lead.bin', '[ ]lead.bin'], ['trail.bin  ', 'trail.bin[ ][ ]'],
+      ['!**', '\\!\\*\\*'], ['a+b(c)|{d}^$.bin', 'a\\+b\\(c\\)\\|\\{d\\}\\^\\$.bin'], ['dir/!x#y.bin', 'dir/!x#y.bin'],
+    ];
+    for (const [name, line] of cases) {
+      assert.equal(dockerignoreLine(name), line, name);
+      // Read back as Docker reads it (the project's walker, which the engine test holds to Docker's own build).
+      const ig = await readDockerignore(tempTree({ '.dockerignore': `${line}\n` }));
+      assert.ok(ig?.ignores(name), `${line} does not match ${JSON.stringify(name)}`);
+    }
+  });
+
+  it('cannot write a name holding a line break: leaves it out and says so', () => {
+    assert.equal(dockerignoreLine('huge.bin\n!**'), null);
+    assert.equal(dockerignoreLine('x\r.bin'), null);
+    const f = only(df('FROM a', 'COPY app /app'), CODE, { buildContext: { files: files({ 'huge.bin\n!**': 20_000_000 }), dockerignore: null } })[0]!;
+    assert.deepEqual(f.fixes, []);
+    assert.match(f.message, /"huge\.bin\\n!\*\*" cannot be listed there \(a line break in the name\): rename or move it\./);
+  });
+
+  it('on a real context: the fix leaves out exactly the hostile files, and a second run adds nothing', async () => {
+    const dir = hostileContext();
+    const make = async () => {
+      const bc = await readBuildContext(dir);
+      return (m: DockerfileModel) => staticContext(m, { buildContext: bc });
+    };
+    const first = fixAll(HOSTILE_DOCKERFILE, await make(), { only: new Set([CODE]) });
+    assert.deepEqual(first.files.map((f) => [f.path, f.omitted]), [['.dockerignore', [LINE_BREAK]]]);
+    writeFileSync(join(dir, '.dockerignore'), first.files[0]!.content);
+    const sent = (await readBuildContext(dir))!.files.map((f) => f.path).sort();
+    assert.deepEqual(sent, expectedAfterFix(dir));
+    const second = fixAll(HOSTILE_DOCKERFILE, await make(), { only: new Set([CODE]) });
+    assert.deepEqual(second.applied, []);
+    assert.deepEqual(second.files, []);
+  });
+
+  it('reads .dockerignore as Docker does: case-sensitive, `#` a comment only as the first character', async () => {
+    const dir = tempTree({ '.dockerignore': '\uFEFFBig.bin\r\n #odd\n# comment\n', 'Big.bin': 'x', 'big.bin': 'x', '#odd': 'x', '# comment': 'x' });
+    const ig = (await readDockerignore(dir))!;
+    assert.deepEqual(['Big.bin', 'big.bin', '#odd', '# comment'].map((p) => ig.ignores(p)), [true, false, true, false]);
   });
 });

@@ -3,7 +3,8 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../../server/src/core/dockerfile';
-import { computeFindings, RULE_CODES, ruleDocUrl, staticContext } from '../../../server/src/core/rules/index';
+import { ruleFailureLines } from '../../../server/src/cli/errors';
+import { computeFindings, fixAll, RULE_CODES, ruleDocUrl, staticContext } from '../../../server/src/core/rules/index';
 import { ROOT } from '../../support/cli';
 import { df, found, lint } from '../../support/rules';
 
@@ -38,7 +39,33 @@ describe('rules: registry and façade', () => {
 
   it('codes switched off in settings are not evaluated', () => {
     const m = parseDockerfile(df('FROM debian:bookworm-slim', 'RUN apt-get update && apt-get install -y curl'));
-    assert.deepEqual(computeFindings(staticContext(m), { disabled: new Set(['apt-lists-not-removed']) }).map((f) => f.code), ['apt-install-recommends']);
+    assert.deepEqual(computeFindings(staticContext(m), { disabled: new Set(['apt-lists-not-removed']) }).findings.map((f) => f.code), ['apt-install-recommends']);
+  });
+
+  it('a rule that throws is returned as a failure with its error; every other rule still reports', () => {
+    // A size lookup that throws reaches large-base-image alone: that rule fails, the apt rules' findings stay.
+    const broken = new (class extends Map<string, number> {
+      override get(): number { throw new Error('size table broken'); }
+    })();
+    const m = parseDockerfile(df('FROM debian:bookworm', 'RUN apt-get update && apt-get install -y curl'));
+    const run = computeFindings(staticContext(m, { imageSizes: broken }), { disabled: new Set() });
+    assert.deepEqual(run.failures.map((f) => [f.code, (f.error as Error).message]), [['large-base-image', 'size table broken']]);
+    assert.deepEqual(run.findings.map((f) => f.code), computeFindings(staticContext(m), { disabled: new Set(['large-base-image']) }).findings.map((f) => f.code));
+    assert.ok(run.findings.length >= 2);
+    // Fix-all reports it too (once, however many passes it makes), and still applies the other rules' fixes.
+    const all = fixAll(m.text, (x) => staticContext(x, { imageSizes: broken }));
+    assert.deepEqual(all.failures.map((f) => f.code), ['large-base-image']);
+    assert.ok(all.applied.length >= 2);
+  });
+
+  it('the CLI says in one line that a rule failed, and shows the stack under --verbose', () => {
+    const error = new Error('size table broken');
+    assert.equal(ruleFailureLines([{ code: 'large-base-image', error }], false),
+      'dfsize: a rule failed (large-base-image): its findings are missing; --verbose shows why\n');
+    const verbose = ruleFailureLines([{ code: 'large-base-image', error }, { code: 'pip-cache', error }], true);
+    assert.equal(verbose.split('\n').filter((l) => l.startsWith('dfsize: rule ')).length, 2);
+    assert.ok(verbose.includes(`dfsize: rule large-base-image failed: ${error.stack}`));
+    assert.equal(ruleFailureLines([], true), '');
   });
 
   it('a smell in a stage that does not reach the image is a hint; in the built stage, a warning', () => {

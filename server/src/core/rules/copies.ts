@@ -70,6 +70,7 @@ export function globMatches(pattern: string, name: string): boolean {
   try {
     return new RegExp(`^${re}$`).test(name);
   } catch {
+    // A pattern Docker would reject too (an unclosed class): it matches nothing.
     return false;
   }
 }

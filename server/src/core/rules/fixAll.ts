@@ -8,7 +8,7 @@
 // that follow (a cleanup appended to the RUN an update was just moved into still knows what that RUN leaves).
 import { instructionAtLine, parseDockerfile, type DockerfileModel } from '../dockerfile';
 import { imageStages } from './context';
-import { computeFindings, RULE_CODES } from './registry';
+import { computeFindings, RULE_CODES, type RuleFailure } from './registry';
 import { LineIndex } from './text';
 import type { FileChange, Finding, Fix, RuleContext } from './types';
 import type { TextEdit } from 'vscode-languageserver-types';
@@ -28,7 +28,9 @@ export interface FixAllResult {
   /** The findings fixed, in order; `line` is 1-based, in the text as it was when that fix was applied. */
   readonly applied: ReadonlyArray<{ readonly code: string; readonly line: number }>;
   /** Other files of the build context the fixes changed (`.dockerignore`), with their new content. */
-  readonly files: ReadonlyArray<{ readonly path: string; readonly content: string }>;
+  readonly files: ReadonlyArray<{ readonly path: string; readonly content: string; readonly omitted?: readonly string[] }>;
+  /** Rules that threw in some pass (the first failure of each): their fixes are missing, no other rule's are. */
+  readonly failures: readonly RuleFailure[];
 }
 
 /** Applies non-overlapping edits; null when two of them overlap (the fix is then not applied). */
@@ -76,6 +78,8 @@ export function fixAll(text: string, makeContext: (model: DockerfileModel) => Ru
   const applied: Array<{ code: string; line: number }> = [];
   const files = new Map<string, string>();
   const filesDone = new Set<string>();
+  const omitted = new Map<string, readonly string[]>();
+  const failures = new Map<string, RuleFailure>();
   const seen = new Set<string>([text]);
   let cur = text;
   let rows: ReadonlySet<number> = new Set();
@@ -84,7 +88,9 @@ export function fixAll(text: string, makeContext: (model: DockerfileModel) => Ru
     if (pass === 0) rows = measuredRows(made);
     const ctx = pass === 0 ? made : keepMeasured(made, rows);
     const stages = imageStages(ctx);
-    const findings = computeFindings(ctx, { disabled })
+    const run = computeFindings(ctx, { disabled });
+    for (const f of run.failures) if (!failures.has(f.code)) failures.set(f.code, f);
+    const findings = run.findings
       .filter((f) => (opts.only ? opts.only.has(f.code) : reachesImage(ctx, f, stages)))
       .sort((a, b) => rank(a.code) - rank(b.code) || a.range.start.line - b.range.start.line);
     let next: { text: string; finding: Finding; fix: Fix } | null = null;
@@ -106,11 +112,13 @@ export function fixAll(text: string, makeContext: (model: DockerfileModel) => Ru
       const before = files.get(change.path) ?? ctx.buildContext?.dockerignore ?? '';
       const after = applyFileChange(before, change);
       if (after !== null) files.set(change.path, after);
+      if (after !== null && change.omitted) omitted.set(change.path, change.omitted);
     }
     if (next.fix.files?.length) filesDone.add(next.finding.code);
     applied.push({ code: next.finding.code, line: next.finding.range.start.line + 1 });
     seen.add(next.text);
     cur = next.text;
   }
-  return { text: cur, applied, files: [...files].map(([path, content]) => ({ path, content })) };
+  const fileResults = [...files].map(([path, content]) => ({ path, content, ...(omitted.has(path) ? { omitted: omitted.get(path)! } : {}) }));
+  return { text: cur, applied, files: fileResults, failures: [...failures.values()] };
 }

@@ -53,7 +53,23 @@ function candidates(ctx: RuleContext, copies: CopyInfo[]): Candidate[] {
   return out.filter((c) => !copies.some((k) => named(k, c)) && !mounts.includes(c.label));
 }
 
-function dockerignoreChange(existing: string | null, patterns: string[]): FileChange {
+// What Docker's .dockerignore reads as pattern syntax anywhere in a line: filepath.Match's `\\ * ? [ ]`, and what
+// moby's matcher passes unescaped into the regular expression it compiles (20.10 escapes only `.` and `$`).
+const PATTERN_SYNTAX = /[\\*?[\]+(){}|^$]/g;
+
+/**
+ * The .dockerignore line that matches exactly the context path `path` (Linux semantics: `\\` escapes), or null when
+ * no line can: a name holding a line break. Docker reads a leading `!` as an exception and a leading `#` as a
+ * comment, and trims white space at both ends of a line (kept here as a one-character class).
+ */
+export function dockerignoreLine(path: string): string | null {
+  if (/[\r\n]/.test(path)) return null;
+  const escaped = path.replace(PATTERN_SYNTAX, '\\$&').replace(/^[!#]/, '\\$&');
+  const keep = (ws: string) => [...ws].map((c) => `[${c}]`).join('');
+  return escaped.replace(/^\s+/, keep).replace(/\s+$/, keep);
+}
+
+function dockerignoreChange(existing: string | null, patterns: string[], omitted: string[]): FileChange {
   const text = existing ?? '';
   const lineCount = text.split(/\r\n|\n|\r/).length;
   const eol = /\r\n/.test(text) ? '\r\n' : '\n';
@@ -61,7 +77,29 @@ function dockerignoreChange(existing: string | null, patterns: string[]): FileCh
   const body = [`# not read by the Dockerfile (dfsize ${CODE})`, ...patterns].join(eol) + eol;
   const lead = text === '' ? '' : lastLine === '' ? eol : eol + eol;
   const pos = { line: lineCount - 1, character: lastLine.length };
-  return { path: '.dockerignore', create: existing === null, edits: [{ range: { start: pos, end: pos }, newText: lead + body }] };
+  return {
+    path: '.dockerignore', create: existing === null, edits: [{ range: { start: pos, end: pos }, newText: lead + body }],
+    ...(omitted.length ? { omitted } : {}),
+  };
+}
+
+/** A name as a message shows it: control characters (a line break, a terminal escape) spelled out, never sent. */
+const shown = (name: string) => (/[\x00-\x1f\x7f]/.test(name) ? JSON.stringify(name) : name);
+
+interface Found { readonly c: Candidate; readonly bytes: number; readonly shipped: number; readonly at: Instruction | null }
+
+function message(ctx: RuleContext, found: readonly Found[], omitted: readonly ContextFile[]): string {
+  const bc = ctx.buildContext!;
+  const all = [...found.map((x) => ({ label: x.c.label, bytes: x.bytes })), ...omitted.map((f) => ({ label: shown(f.path), bytes: f.bytes }))];
+  const shipped = found.reduce((s, x) => s + x.shipped, 0);
+  const total = all.reduce((s, x) => s + x.bytes, 0);
+  const list = all.map((x) => `${x.label} (${formatBytes(x.bytes)})`).join(', ');
+  const bound = bc.truncated ? 'at least ' : '';
+  const cannot = omitted.length
+    ? ` ${omitted.map((f) => shown(f.path)).join(', ')} cannot be listed there (a line break in the name): rename or move ${omitted.length > 1 ? 'them' : 'it'}.`
+    : '';
+  return `${bc.dockerignore === null ? 'No .dockerignore: the' : 'The'} build context sends ${list}, ${bound}${formatBytes(total)} this Dockerfile does not need` +
+    `${shipped ? `; COPY puts ${formatBytes(shipped)} of it in the image` : ''}. Leave it out with .dockerignore.${cannot}`;
 }
 
 export const missingDockerignore: SizeRule = {
@@ -74,7 +112,8 @@ export const missingDockerignore: SizeRule = {
       .filter((c): c is CopyInfo => c !== null && c.from === null && !c.sources.every(isUrl));
     if (!copies.length) return [];
     const inImage = imageStages(ctx);
-    const found: Array<{ c: Candidate; bytes: number; shipped: number; at: Instruction | null }> = [];
+    const found: Found[] = [];
+    const omitted: ContextFile[] = [];
     const seen = new Set<string>();
     const take = (c: Candidate, files: readonly ContextFile[]) => {
       let bytes = 0;
@@ -93,18 +132,17 @@ export const missingDockerignore: SizeRule = {
     for (const c of candidates(ctx, copies)) take(c, bc.files);
     for (const f of bc.files) {
       if (f.bytes < LARGE_FILE_BYTES || seen.has(f.path) || copies.some((k) => covers(k, f.path)) || f.path === '.dockerignore') continue;
-      take({ pattern: f.path, label: f.path, matches: (p) => p === f.path }, [f]);
+      const line = dockerignoreLine(f.path);
+      if (line === null) omitted.push(f);
+      else take({ pattern: line, label: shown(f.path), matches: (p) => p === f.path }, [f]);
     }
-    if (!found.length) return [];
+    if (!found.length && !omitted.length) return [];
     const shipped = found.reduce((s, x) => s + x.shipped, 0);
-    const total = found.reduce((s, x) => s + x.bytes, 0);
     const at = found.map((x) => x.at).filter((i): i is Instruction => i !== null).sort((a, b) => a.index - b.index)[0] ?? copies[0]!.inst;
-    const list = found.map((x) => `${x.c.label} (${formatBytes(x.bytes)})`).join(', ');
-    const change = dockerignoreChange(bc.dockerignore, found.map((x) => x.c.pattern));
-    const bound = bc.truncated ? 'at least ' : '';
-    return [finding(CODE, lines, at, severityOf(ctx, at, 'warning', { measured: shipped }),
-      `${bc.dockerignore === null ? 'No .dockerignore: the' : 'The'} build context sends ${list}, ${bound}${formatBytes(total)} this Dockerfile does not need` +
-      `${shipped ? `; COPY puts ${formatBytes(shipped)} of it in the image` : ''}. Leave it out with .dockerignore.`,
-      shipped || null, [{ title: `${bc.dockerignore === null ? 'Create' : 'Extend'} .dockerignore`, edits: [], preferred: true, files: [change] }])];
+    const fixes = found.length
+      ? [{ title: `${bc.dockerignore === null ? 'Create' : 'Extend'} .dockerignore`, edits: [], preferred: true,
+        files: [dockerignoreChange(bc.dockerignore, found.map((x) => x.c.pattern), omitted.map((f) => f.path))] }]
+      : [];
+    return [finding(CODE, lines, at, severityOf(ctx, at, 'warning', { measured: shipped }), message(ctx, found, omitted), shipped || null, fixes)];
   },
 };

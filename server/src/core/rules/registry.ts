@@ -51,10 +51,17 @@ export function ignoredAt(model: DockerfileModel, line: number, lines = new Line
   return codes.length ? new Set(codes) : 'all';
 }
 
-export function computeFindings(given: RuleContext, opts: { disabled: ReadonlySet<string> }): Finding[] {
+/** A rule that threw: its code and what it threw (the caller logs it; core does no I/O). */
+export interface RuleFailure { readonly code: string; readonly error: unknown }
+
+/** What one evaluation found, and the rules that failed meanwhile (their findings are missing, no other rule's are). */
+export interface RuleRun { readonly findings: Finding[]; readonly failures: RuleFailure[] }
+
+export function computeFindings(given: RuleContext, opts: { disabled: ReadonlySet<string> }): RuleRun {
   // A fresh memo per call: the rules share parsed RUNs, and nothing outlives the call.
   const ctx: RuleContext = { ...given, memo: new Map(), disabled: opts.disabled };
   const out: Finding[] = [];
+  const failures: RuleFailure[] = [];
   const ignores = new Map<number, ReadonlySet<string> | 'all'>();
   let lines: LineIndex | null = null;
   for (const rule of RULES) {
@@ -62,8 +69,9 @@ export function computeFindings(given: RuleContext, opts: { disabled: ReadonlySe
     let found: Finding[];
     try {
       found = rule.evaluate(ctx);
-    } catch {
+    } catch (error) {
       // One rule's bug must not hide the other rules' findings, nor take the language server down with a document.
+      failures.push({ code: rule.code, error });
       continue;
     }
     for (const f of found) {
@@ -75,5 +83,5 @@ export function computeFindings(given: RuleContext, opts: { disabled: ReadonlySe
     }
   }
   const order = new Map(RULES.map((r, k) => [r.code, k]));
-  return out.sort((a, b) => a.range.start.line - b.range.start.line || order.get(a.code)! - order.get(b.code)!);
+  return { findings: out.sort((a, b) => a.range.start.line - b.range.start.line || order.get(a.code)! - order.get(b.code)!), failures };
 }

@@ -26,6 +26,8 @@ export interface FileChange {
   readonly create: boolean;
   /** Against the file's content as the rule saw it (RuleContext.buildContext.dockerignore). */
   readonly edits: readonly TextEdit[];
+  /** Context paths the change should name but cannot (a line break in the name): the caller says so. */
+  readonly omitted?: readonly string[];
 }
 
 export interface Finding {
