@@ -5,7 +5,7 @@ import type { TextEdit } from 'vscode-languageserver-types';
 import type { DockerfileModel, Instruction } from '../dockerfile';
 import type { ShellRun } from './context';
 import type { Command, Item } from './shell';
-import { fileEnd, fileOffset, indentOf, LineIndex } from './text';
+import { fileEnd, fileOffset, indentOf, LineIndex, startsLine } from './text';
 
 export interface Style {
   readonly escape: string;
@@ -93,6 +93,7 @@ export function replace(lines: LineIndex, start: number, end: number, text: stri
  */
 export function appendCommand(model: DockerfileModel, lines: LineIndex, run: ShellRun, command: string): TextEdit | null {
   const { script, src, inst } = run;
+  if (src.heredoc) return appendLine(lines, run, command);
   if (script.trailing === '&' || (script.trailing === ';' && !script.errexit) || !script.items.length) return null;
   const last = script.items.at(-1)!;
   const semi = script.trailing === ';' ? '' : script.errexit && last.before === ';' ? ';' : '&&';
@@ -114,6 +115,30 @@ export function appendCommand(model: DockerfileModel, lines: LineIndex, run: She
     text = `${op}${continuation(style, body + op)}${style.eol}${indent}${command}`;
   }
   return insert(lines, end, text);
+}
+
+/**
+ * A heredoc body keeps its form: the command goes on a line of its own after the last one, indented like it (tabs
+ * included, which `<<-` strips). Without `set -e` the body's lines run whatever failed before: a cleanup line is
+ * still right there, as it removes what the lines above left.
+ */
+function appendLine(lines: LineIndex, run: ShellRun, command: string): TextEdit | null {
+  const { script, src } = run;
+  if (!script.items.length || script.trailing === '&' || !src.heredoc?.terminator) return null;
+  const last = lines.positionAt(fileEnd(src, script.contentEnd)).line;
+  const indent = indentOf(lines.lineText(lines.positionAt(fileOffset(src, script.items.at(-1)!.start)).line));
+  return insert(lines, lines.lineEnd(last), `${lines.eol}${indent}${command}`);
+}
+
+/** Whether the command is alone on its lines of a heredoc body (blanks around it, a comment after it at most). */
+function ownLines(lines: LineIndex, run: ShellRun, it: Item): { first: number; last: number } | null {
+  if (!run.src.heredoc || (it.before !== null && it.before !== '\n') || (it.after !== null && it.after !== '\n')) return null;
+  const start = fileOffset(run.src, it.start);
+  const end = fileEnd(run.src, it.end);
+  const first = lines.positionAt(start).line;
+  const last = lines.positionAt(end).line;
+  const rest = lines.text.slice(end, lines.lineEnd(last)).trim();
+  return startsLine(lines, start) && (rest === '' || rest.startsWith('#')) ? { first, last } : null;
 }
 
 /** The indentation of the lines the RUN's top-level commands start on (after the first), else the style's. */
@@ -150,6 +175,9 @@ export function removeCommand(lines: LineIndex, run: ShellRun, cmd: Command): Te
   if (k < 0) return null;
   if (items.length === 1) return 'instruction';
   const it = items[k]!;
+  // A line of a heredoc body goes with its line break.
+  const own = ownLines(lines, run, it);
+  if (own) return replace(lines, lines.lineStart(own.first), lines.lineStart(own.last + 1), '');
   let start: number;
   let end: number;
   if (k < items.length - 1) {
