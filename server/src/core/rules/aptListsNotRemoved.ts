@@ -38,14 +38,30 @@ function cacheHandled(inst: Instruction): boolean {
  * its stage chain that update, back to the last one that removed the lists.
  */
 function listSources(ctx: RuleContext, run: ShellRun): Instruction[] {
-  const chain = new Set(stageChain(ctx.model, run.inst.stage));
-  const out: Instruction[] = run.script.commands.some(isAptUpdate) ? [run.inst] : [];
-  const before = ctx.model.instructions.filter((i) => i.index < run.inst.index && chain.has(i.stage) && i.keyword === 'RUN');
-  for (let k = before.length - 1; k >= 0; k--) {
-    const i = before[k]!;
-    if (listsRemovedBy(i)) break;
-    if (UPDATE.test(i.args)) out.unshift(i);
+  const before = updatesBefore(ctx).get(run.inst.index) ?? [];
+  return run.script.commands.some(isAptUpdate) ? [...before, run.inst] : [...before];
+}
+
+/**
+ * For every RUN, the updating RUNs before it in its stage chain since the last removal of the lists: one pass over
+ * the file per evaluation (a stage built FROM another starts from where that one ended).
+ */
+function updatesBefore(ctx: RuleContext): ReadonlyMap<number, readonly Instruction[]> {
+  const cached = ctx.memo?.get('apt-updates-before') as Map<number, readonly Instruction[]> | undefined;
+  if (cached) return cached;
+  const out = new Map<number, readonly Instruction[]>();
+  const atEnd: Array<readonly Instruction[]> = [];
+  for (const stage of ctx.model.stages) {
+    let updates: readonly Instruction[] = stage.base.kind === 'stage' ? atEnd[stage.base.stage] ?? [] : [];
+    for (const i of stage.instructions) {
+      if (i.keyword !== 'RUN') continue;
+      out.set(i.index, updates);
+      if (listsRemovedBy(i)) updates = [];
+      else if (UPDATE.test(i.args)) updates = [...updates, i];
+    }
+    atEnd[stage.index] = updates;
   }
+  ctx.memo?.set('apt-updates-before', out);
   return out;
 }
 
@@ -106,7 +122,7 @@ export const aptListsNotRemoved: SizeRule = {
       if (!lists && !clean) continue;
 
       const command = [clean ? 'apt-get clean' : '', lists ? `rm -rf ${LISTS}/*` : ''].filter(Boolean).join(' && ');
-      const edit = appendCommand(ctx.model, lines, run, command);
+      const edit = appendCommand(ctx, run, command);
       const title = lists ? `Remove the package lists in the same RUN (${command})` : `Clean the apt cache in the same RUN (${command})`;
       const fixes: Fix[] = edit ? [{ title, edits: [edit], preferred: true }] : [];
 

@@ -66,7 +66,7 @@ function joinFix(ctx: RuleContext, lines: LineIndex, a: ShellRun, b: ShellRun): 
   else if (sa.errexit && startsStrict(b.script)) sep = ';';
   else return null;
 
-  const style = styleOf(ctx.model, lines, a.inst);
+  const style = styleOf(ctx, a.inst);
   const end = fileEnd(a.src, sa.contentEnd);
   const body = lines.text.slice(lines.lineStart(lines.positionAt(end).line), end);
   const comments: string[] = [];

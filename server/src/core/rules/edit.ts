@@ -2,10 +2,11 @@
 // line or start of the next), how far it indents continuation lines, and backslashes kept in one column when the
 // file aligns them. Every builder returns null when it cannot be sure of the result; the fix is then not offered.
 import type { TextEdit } from 'vscode-languageserver-types';
-import type { DockerfileModel, Instruction } from '../dockerfile';
-import type { ShellRun } from './context';
+import type { Instruction } from '../dockerfile';
+import { linesOf, type ShellRun } from './context';
 import type { Command, Item } from './shell';
 import { fileEnd, fileOffset, indentOf, LineIndex, startsLine } from './text';
+import type { RuleContext } from './types';
 
 export interface Style {
   readonly escape: string;
@@ -51,19 +52,28 @@ function most<T>(m: Map<T, number>, fallback: T): T {
   return best;
 }
 
-/** The style of one instruction, completed from the rest of the file where the instruction does not show it. */
-export function styleOf(model: DockerfileModel, lines: LineIndex, inst: Instruction): Style {
-  const own = noFacts();
-  facts(lines, model.escape, inst.range.start.line, inst.range.end.line, own);
+/** The facts of every RUN of the file: read once per evaluation (ctx.memo), as every one-line RUN needs them. */
+function fileFacts(ctx: RuleContext): LineFacts {
+  const cached = ctx.memo?.get('style-facts') as LineFacts | undefined;
+  if (cached) return cached;
   const file = noFacts();
-  if (own.count === 0 || own.leading + own.trailing === 0) {
-    for (const i of model.instructions) if (i.keyword === 'RUN') facts(lines, model.escape, i.range.start.line, i.range.end.line, file);
-  }
+  const lines = linesOf(ctx);
+  for (const i of ctx.model.instructions) if (i.keyword === 'RUN') facts(lines, ctx.model.escape, i.range.start.line, i.range.end.line, file);
+  ctx.memo?.set('style-facts', file);
+  return file;
+}
+
+/** The style of one instruction, completed from the rest of the file where the instruction does not show it. */
+export function styleOf(ctx: RuleContext, inst: Instruction): Style {
+  const lines = linesOf(ctx);
+  const own = noFacts();
+  facts(lines, ctx.model.escape, inst.range.start.line, inst.range.end.line, own);
+  const file = own.count === 0 || own.leading + own.trailing === 0 ? fileFacts(ctx) : noFacts();
   const f = own.count ? own : file;
   const ops = own.leading + own.trailing ? own : file;
   const indent = own.indents.size ? smallest(own.indents) : file.indents.size ? most(file.indents, '    ') : '    ';
   return {
-    escape: model.escape, eol: lines.eol, leading: ops.leading > ops.trailing, indent,
+    escape: ctx.model.escape, eol: lines.eol, leading: ops.leading > ops.trailing, indent,
     column: f.columns.size === 1 && f.count >= 2 && f.padded ? [...f.columns][0]! : null,
     gap: most(f.gaps, ' '),
   };
@@ -91,8 +101,9 @@ export function replace(lines: LineIndex, start: number, end: number, text: stri
  * Appends `command` to a RUN so that it runs after everything else and the RUN still fails when it failed before:
  * joined with `&&`, or with `;` where the RUN runs under `set -e` and separates its commands with `;`.
  */
-export function appendCommand(model: DockerfileModel, lines: LineIndex, run: ShellRun, command: string): TextEdit | null {
+export function appendCommand(ctx: RuleContext, run: ShellRun, command: string): TextEdit | null {
   const { script, src, inst } = run;
+  const lines = linesOf(ctx);
   if (src.heredoc) return appendLine(lines, run, command);
   if (script.trailing === '&' || (script.trailing === ';' && !script.errexit) || !script.items.length) return null;
   const last = script.items.at(-1)!;
@@ -104,7 +115,7 @@ export function appendCommand(model: DockerfileModel, lines: LineIndex, run: She
   }
   // A comment after the last command would swallow an escape added behind it.
   if (script.commentStart >= 0) return null;
-  const style = styleOf(model, lines, inst);
+  const style = styleOf(ctx, inst);
   const body = lines.text.slice(lines.lineStart(endLine), end);
   const indent = itemIndent(lines, run, style);
   let text: string;
