@@ -13,8 +13,9 @@ import { stageChain, type Instruction } from '../dockerfile';
 import { aptUsesLists, isAptInstall, isAptUpdate } from './commands';
 import { mergedGroup } from './consecutiveRun';
 import { addedUnder, cacheMountCovers, finding, layersNote, linesOf, severityOf, type ShellRun, shellRun, shellRuns, survivingUnder } from './context';
-import { appendCommand } from './edit';
-import { topLevel } from './shell';
+import { appendCommand, deleteInstruction, removeCommand } from './edit';
+import { topLevel, type Command } from './shell';
+import type { TextEdit } from 'vscode-languageserver-types';
 import type { Finding, Fix, RuleContext, SizeRule } from './types';
 
 export const CODE = 'apt-lists-not-removed';
@@ -87,6 +88,34 @@ function usedLater(ctx: RuleContext, run: ShellRun): boolean {
   return false;
 }
 
+/** `rm` of the lists and nothing else (`rm -rf /var/lib/apt/lists/*`). */
+function removesOnlyLists(c: Command): boolean {
+  const paths = c.args.filter((a) => !(a.value ?? '').startsWith('-'));
+  return c.name === 'rm' && paths.length > 0 && paths.every((a) => a.value !== null && (a.value.replace(/\/\*?$/, '') === LISTS));
+}
+
+/**
+ * The edits that drop the later removals of the lists a cleanup appended to `run` makes redundant: in the RUNs after
+ * it in its stage, up to the next update (which writes new lists). A RUN that does nothing else goes whole; a removal
+ * that cannot go safely (its neighbours' separators differ) stays.
+ */
+function laterRemovals(ctx: RuleContext, run: ShellRun): { edits: TextEdit[]; lines: number[] } {
+  const lines = linesOf(ctx);
+  const out = { edits: [] as TextEdit[], lines: [] as number[] };
+  for (const inst of ctx.model.stages[run.inst.stage]!.instructions) {
+    if (inst.index <= run.inst.index || inst.keyword !== 'RUN') continue;
+    if (UPDATE.test(inst.args)) break;
+    const later = shellRun(ctx, inst);
+    const rm = later && topLevel(later.script).find(removesOnlyLists);
+    if (!later || !rm) continue;
+    const edit = removeCommand(lines, later, rm);
+    if (edit === null) continue;
+    out.edits.push(edit === 'instruction' ? deleteInstruction(lines, inst) : edit);
+    out.lines.push(inst.range.start.line + 1);
+  }
+  return out;
+}
+
 /** Measured bytes under `path` per layer of `insts`, for the message (`line` null: this RUN's own layer). */
 function parts(ctx: RuleContext, run: ShellRun, insts: readonly Instruction[], path: string, keepZero: boolean) {
   const out: Array<{ line: number | null; bytes: number }> = [];
@@ -123,8 +152,11 @@ export const aptListsNotRemoved: SizeRule = {
 
       const command = [clean ? 'apt-get clean' : '', lists ? `rm -rf ${LISTS}/*` : ''].filter(Boolean).join(' && ');
       const edit = appendCommand(ctx, run, command);
-      const title = lists ? `Remove the package lists in the same RUN (${command})` : `Clean the apt cache in the same RUN (${command})`;
-      const fixes: Fix[] = edit ? [{ title, edits: [edit], preferred: true }] : [];
+      // The lists removed here, a later RUN's removal of them is debris: the fix drops it too.
+      const debris = edit && lists ? laterRemovals(ctx, run) : { edits: [], lines: [] };
+      const dropped = debris.lines.length ? ` and drop the removal on line${debris.lines.length > 1 ? 's' : ''} ${debris.lines.join(', ')}` : '';
+      const title = lists ? `Remove the package lists in the same RUN (${command})${dropped}` : `Clean the apt cache in the same RUN (${command})`;
+      const fixes: Fix[] = edit ? [{ title, edits: [edit, ...debris.edits], preferred: true }] : [];
 
       const listParts = lists ? parts(ctx, run, sources, LISTS, true) : [];
       const cacheParts = clean ? parts(ctx, run, group, CACHE, false) : [];

@@ -4,7 +4,7 @@
 import type { TextEdit } from 'vscode-languageserver-types';
 import type { Instruction } from '../dockerfile';
 import { linesOf, type ShellRun } from './context';
-import type { Command, Item } from './shell';
+import { topLevel, type Command, type Item } from './shell';
 import { fileEnd, fileOffset, indentOf, LineIndex, startsLine } from './text';
 import type { RuleContext } from './types';
 
@@ -104,6 +104,8 @@ export function replace(lines: LineIndex, start: number, end: number, text: stri
 export function appendCommand(ctx: RuleContext, run: ShellRun, command: string): TextEdit | null {
   const { script, src, inst } = run;
   const lines = linesOf(ctx);
+  // No fix writes a command twice: one the RUN already runs is not appended again.
+  if (topLevel(script).some((c) => src.text.slice(c.start, c.end) === command)) return null;
   if (src.heredoc) return appendLine(lines, run, command);
   if (script.trailing === '&' || (script.trailing === ';' && !script.errexit) || !script.items.length) return null;
   const last = script.items.at(-1)!;
