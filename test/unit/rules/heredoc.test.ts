@@ -26,6 +26,13 @@ describe('rules: heredoc RUN and COPY', () => {
       '\trm -rf /var/lib/apt/lists/*', '\tEOS'));
   });
 
+  it('continuation lines inside a body are one command; the cleanup line is indented like the statement', () => {
+    const t = df(DEBIAN, 'RUN <<EOF', 'apt-get update && \\', '    apt-get install -y \\', '        curl', 'EOF');
+    assert.deepEqual(found(t), ['apt-lists-not-removed@2', 'apt-install-recommends@2']);
+    assert.equal(fixAllOf(t).text, df(DEBIAN, 'RUN <<EOF', 'apt-get update && \\', '    apt-get install -y --no-install-recommends \\', '        curl',
+      'rm -rf /var/lib/apt/lists/*', 'EOF'));
+  });
+
   it('a quoted delimiter reads the same, and the fix ends before the terminator', () => {
     const t = df('FROM python:3.12-slim', "RUN <<'EOF'", 'pip install flask', 'EOF', 'CMD ["flask"]');
     assert.equal(fixWith(t, 'pip-cache'), df('FROM python:3.12-slim', "RUN <<'EOF'", 'pip install --no-cache-dir flask', 'EOF', 'CMD ["flask"]'));

@@ -139,7 +139,9 @@ function appendLine(lines: LineIndex, run: ShellRun, command: string): TextEdit 
   const { script, src } = run;
   if (!script.items.length || script.trailing === '&' || !src.heredoc?.terminator) return null;
   const last = lines.positionAt(fileEnd(src, script.contentEnd)).line;
-  const indent = indentOf(lines.lineText(lines.positionAt(fileOffset(src, script.items.at(-1)!.start)).line));
+  // Indented like the line the last statement starts on (not a continuation line of it).
+  const head = script.items.findLast((it) => it.before === null || it.before === '\n')!;
+  const indent = indentOf(lines.lineText(lines.positionAt(fileOffset(src, head.start)).line));
   return insert(lines, lines.lineEnd(last), `${lines.eol}${indent}${command}`);
 }
 

@@ -25,6 +25,8 @@ export function lex(text: string, heredocs = false): Lexed {
   while (i < text.length) {
     const c = text[i]!;
     if (c !== '\n' && /\s/.test(c)) { i++; continue; }
+    // An escaped line break is removed before anything is read (a heredoc body's `cmd \` continuation lines).
+    if (c === '\\' && text[i + 1] === '\n') { i += 2; continue; }
     if (c === '#') {
       commentStart = i;
       const nl = text.indexOf('\n', i);
@@ -74,7 +76,9 @@ function scanWord(text: string, start: number): Word | null {
   while (i < text.length) {
     const c = text[i]!;
     if (/[\s;&|()<>]/.test(c)) break;
-    if (c === '\\') {
+    if (c === '\\' && text[i + 1] === '\n') {
+      i += 2;
+    } else if (c === '\\') {
       if (i + 1 >= text.length) return null; // an escape with nothing to escape
       value += text[i + 1];
       i += 2;
@@ -109,7 +113,9 @@ function scanDouble(text: string, i: number): { value: string; dynamic: boolean;
   while (i < text.length) {
     const c = text[i]!;
     if (c === '"') return { value, dynamic, end: i + 1 };
-    if (c === '\\' && i + 1 < text.length) {
+    if (c === '\\' && text[i + 1] === '\n') {
+      i += 2;
+    } else if (c === '\\' && i + 1 < text.length) {
       const n = text[i + 1]!;
       value += '"\\$`'.includes(n) ? n : `\\${n}`;
       i += 2;
