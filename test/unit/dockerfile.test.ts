@@ -47,6 +47,9 @@ describe('dockerfile model', () => {
       [{ line: 1, character: 4 }, { line: 2, character: 0 }, { line: 2, character: 1 }, { line: 3, character: 0 }]);
     assert.deepEqual(m.instructions[2]!.heredocs[0]!.terminator?.start, { line: 6, character: 1 });
     assert.deepEqual(m.instructions[0]!.heredocs, []);
+    const shellOf = (line: string) => parseDockerfile(`FROM x\n${line}\na\nEOF\n`).instructions[1]!.heredocs[0]!.shell;
+    assert.deepEqual(['RUN <<EOF sh -eux', 'RUN --mount=type=cache,target=/c <<EOF /bin/bash', 'RUN <<EOF sh -c', 'RUN <<EOF tee /x'].map(shellOf),
+      [true, true, false, false]);
   });
 
   it('the # escape=` directive: backticks continue lines, backslashes are ordinary', () => {

@@ -337,8 +337,8 @@ function flagsOf(node: AstInstruction): Flag[] {
 
 const HEREDOC_KEYWORDS = new Set(['RUN', 'COPY', 'ADD']);
 const HEREDOC = /<<-?\s*["']?[A-Za-z_][\w-]*/;
-/** A POSIX shell reading its script from standard input, with options only (`bash`, `sh -eux`). */
-const SHELL_STDIN = /^(?:\S*\/)?(sh|bash|ash|dash|zsh|ksh|mksh)(\s+-[a-zA-Z]+)*$/;
+/** A POSIX shell reading its script from standard input, with options only (`bash`, `sh -eux`; `-c` would read none). */
+const SHELL_STDIN = /^(?:\S*\/)?(sh|bash|ash|dash|zsh|ksh|mksh)(\s+-[abd-zA-Z]+)*$/;
 const SHEBANG = /^#!\s*(\S+)(?:\s+(\S+))?/;
 
 /** The heredocs dockerfile-ast finds (it reads them for RUN and COPY), with what the RUN does with each body. */
