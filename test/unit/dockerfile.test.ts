@@ -52,6 +52,13 @@ describe('dockerfile model', () => {
       [true, true, false, false]);
   });
 
+  it('an escaped blank before the continuation escape continues the line, as Docker does (the escape is the last one)', () => {
+    const m = parseDockerfile('FROM x\nRUN echo a \\  \\\n    && echo b\nCMD ["x"]\n');
+    assert.deepEqual(m.instructions.map((i) => i.keyword), ['FROM', 'RUN', 'CMD']);
+    assert.deepEqual(lines('FROM x\nRUN echo a \\  \\\n    && echo b\n', 1), [1, 0, 2, 13]);
+    assert.equal(m.instructions[1]!.args, 'echo a \\      && echo b');
+  });
+
   it('the # escape=` directive: backticks continue lines, backslashes are ordinary', () => {
     const text = '# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir C:\\ `\n    && echo done\nWORKDIR C:\\app\n';
     const m = parseDockerfile(text);

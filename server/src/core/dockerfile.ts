@@ -2,7 +2,7 @@
 // has once continuations are joined the way Docker joins them, and the context (variables, SHELL, WORKDIR) that the
 // builders apply when they write history. Built over dockerfile-ast; total: it never throws and every range it
 // returns lies inside the text it was given.
-import { Copy, DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction, Run } from 'dockerfile-ast';
+import { Copy, type Dockerfile, DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction, Run } from 'dockerfile-ast';
 import type { Range } from 'vscode-languageserver-types';
 import { expandVars, VarScope } from './vars';
 
@@ -176,8 +176,21 @@ function lineOffsets(text: string): Offsets {
   };
 }
 
-function build(text: string): DockerfileModel {
+/**
+ * dockerfile-ast ends an instruction at a line like `curl \  \` (an escaped blank before the continuation), where
+ * Docker continues it: its continuation is the last escape of the line and the blanks after it, and a build joins the
+ * next line. It is parsed again with such an escape as a blank (same length, so every range holds); everything else
+ * is read from the text itself.
+ */
+function parseAst(text: string): Dockerfile {
   const ast = DockerfileParser.parse(text);
+  const e = ast.getEscapeCharacter() === '`' ? '`' : '\\\\';
+  const blankBeforeContinuation = new RegExp(`${e}(?=[ \\t]+${e}[ \\t]*$)`, 'gm');
+  return blankBeforeContinuation.test(text) ? DockerfileParser.parse(text.replace(blankBeforeContinuation, ' ')) : ast;
+}
+
+function build(text: string): DockerfileModel {
+  const ast = parseAst(text);
   const escape = ast.getEscapeCharacter();
   const offsets = lineOffsets(text);
 
