@@ -31,6 +31,34 @@ describe('dockerfile model', () => {
     assert.equal(instructionAtLine(m, 6)!.keyword, 'RUN');
   });
 
+  it('heredocs: operator, body and terminator, <<- and quoting, and whether the RUN\'s shell runs the body', () => {
+    const text = ['FROM x', 'RUN <<EOF', 'a', 'EOF', 'RUN <<-EOS bash', '\tb', '\tEOS', "RUN python3 <<'PY'", 'print(1)', 'PY',
+      'RUN <<EOF', '#!/usr/bin/env python3', 'print(2)', 'EOF', 'RUN <<A cat > /a && <<B sh', 'x', 'A', 'c', 'B', 'COPY <<EOF /f', 'y', 'EOF', ''].join('\n');
+    const m = parseDockerfile(text);
+    const hd = (k: number) => m.instructions[k]!.heredocs.map((h) => ({ name: h.name, tabs: h.stripTabs, quoted: h.quoted, shell: h.shell }));
+    assert.deepEqual(hd(1), [{ name: 'EOF', tabs: false, quoted: false, shell: true }]);
+    assert.deepEqual(hd(2), [{ name: 'EOS', tabs: true, quoted: false, shell: true }]);
+    assert.deepEqual(hd(3), [{ name: 'PY', tabs: false, quoted: true, shell: false }]);
+    assert.deepEqual(hd(4), [{ name: 'EOF', tabs: false, quoted: false, shell: false }]);
+    assert.deepEqual(hd(5).map((h) => [h.name, h.shell]), [['A', false], ['B', false]]);
+    assert.deepEqual(hd(6).map((h) => [h.name, h.shell]), [['EOF', false]]);
+    const first = m.instructions[1]!.heredocs[0]!;
+    assert.deepEqual([first.operator.start, first.body?.start, first.body?.end, first.terminator?.start],
+      [{ line: 1, character: 4 }, { line: 2, character: 0 }, { line: 2, character: 1 }, { line: 3, character: 0 }]);
+    assert.deepEqual(m.instructions[2]!.heredocs[0]!.terminator?.start, { line: 6, character: 1 });
+    assert.deepEqual(m.instructions[0]!.heredocs, []);
+    const shellOf = (line: string) => parseDockerfile(`FROM x\n${line}\na\nEOF\n`).instructions[1]!.heredocs[0]!.shell;
+    assert.deepEqual(['RUN <<EOF sh -eux', 'RUN --mount=type=cache,target=/c <<EOF /bin/bash', 'RUN <<EOF sh -c', 'RUN <<EOF tee /x'].map(shellOf),
+      [true, true, false, false]);
+  });
+
+  it('an escaped blank before the continuation escape continues the line, as Docker does (the escape is the last one)', () => {
+    const m = parseDockerfile('FROM x\nRUN echo a \\  \\\n    && echo b\nCMD ["x"]\n');
+    assert.deepEqual(m.instructions.map((i) => i.keyword), ['FROM', 'RUN', 'CMD']);
+    assert.deepEqual(lines('FROM x\nRUN echo a \\  \\\n    && echo b\n', 1), [1, 0, 2, 13]);
+    assert.equal(m.instructions[1]!.args, 'echo a \\      && echo b');
+  });
+
   it('the # escape=` directive: backticks continue lines, backslashes are ordinary', () => {
     const text = '# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nRUN dir C:\\ `\n    && echo done\nWORKDIR C:\\app\n';
     const m = parseDockerfile(text);

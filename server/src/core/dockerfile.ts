@@ -2,7 +2,7 @@
 // has once continuations are joined the way Docker joins them, and the context (variables, SHELL, WORKDIR) that the
 // builders apply when they write history. Built over dockerfile-ast; total: it never throws and every range it
 // returns lies inside the text it was given.
-import { DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction } from 'dockerfile-ast';
+import { Copy, type Dockerfile, DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction, Run } from 'dockerfile-ast';
 import type { Range } from 'vscode-languageserver-types';
 import { expandVars, MAX_EXPANSION_GROWTH, NOT_EXPANDED, tryExpandVars, VarScope } from './vars';
 
@@ -32,12 +32,38 @@ export interface Instruction {
   /** Exec (JSON) form arguments, when the arguments are a JSON array of strings. */
   readonly json: readonly string[] | null;
   readonly heredoc: boolean;
+  /** The here-documents of a heredoc RUN, COPY or ADD, in the order their operators appear; empty otherwise. */
+  readonly heredocs: readonly Heredoc[];
   /** Variables visible to this instruction (global ARGs, stage ARGs with defaults, ENV), as far as the file says. */
   readonly scope: VarScope;
   /** The SHELL in effect, for RUN and shell-form CMD/ENTRYPOINT. */
   readonly shell: readonly string[];
   /** The working directory before this instruction, resolved as far as variables allow. */
   readonly workdir: string;
+}
+
+/**
+ * One here-document (`<<EOF`, `<<-EOF`, `<<'EOF'`): where its operator, body and terminator are. The body's lines end
+ * before the terminator line; with `<<-` the builder strips their leading tabs (and the terminator's).
+ */
+export interface Heredoc {
+  readonly name: string;
+  /** `<<-`: leading tabs are stripped from every body line. */
+  readonly stripTabs: boolean;
+  /** `<<'EOF'` or `<<"EOF"`: the body is taken as written, nothing in it is expanded. */
+  readonly quoted: boolean;
+  /** The operator with its name, on the instruction's command line. */
+  readonly operator: Range;
+  /** From the start of the body's first line to the end of its last; null for an empty body. */
+  readonly body: Range | null;
+  /** The name on the terminator line; null when the text ends before it. */
+  readonly terminator: Range | null;
+  /**
+   * RUN only: the body is shell that the RUN's shell runs — the whole command (`RUN <<EOF`, unless a `#!` line names
+   * another interpreter) or the standard input of a POSIX shell (`RUN <<EOF bash`). A body fed to any other command
+   * (`RUN python3 <<EOF`, `RUN <<EOF cat > f`) is data, not shell.
+   */
+  readonly shell: boolean;
 }
 
 export type StageBase =
@@ -154,8 +180,21 @@ function lineOffsets(text: string): Offsets {
   };
 }
 
-function build(text: string): DockerfileModel {
+/**
+ * dockerfile-ast ends an instruction at a line like `curl \  \` (an escaped blank before the continuation), where
+ * Docker continues it: its continuation is the last escape of the line and the blanks after it, and a build joins the
+ * next line. It is parsed again with such an escape as a blank (same length, so every range holds); everything else
+ * is read from the text itself.
+ */
+function parseAst(text: string): Dockerfile {
   const ast = DockerfileParser.parse(text);
+  const e = ast.getEscapeCharacter() === '`' ? '`' : '\\\\';
+  const blankBeforeContinuation = new RegExp(`${e}(?=[ \\t]+${e}[ \\t]*$)`, 'gm');
+  return blankBeforeContinuation.test(text) ? DockerfileParser.parse(text.replace(blankBeforeContinuation, ' ')) : ast;
+}
+
+function build(text: string): DockerfileModel {
+  const ast = parseAst(text);
   const escape = ast.getEscapeCharacter();
   const offsets = lineOffsets(text);
 
@@ -181,6 +220,7 @@ function build(text: string): DockerfileModel {
     const raw = text.slice(skipBlank(text, offsets.offsetAt(after.line, after.character), end, escape), end);
     const heredoc = HEREDOC_KEYWORDS.has(keyword) && range.end.line > range.start.line && HEREDOC.test(raw.split(/\r?\n/, 1)[0]!);
     const args = heredoc ? raw.trim() : joinContinuations(raw, escape);
+    const heredocs = heredoc ? heredocsOf(node, keyword, text, offsets, escape) : [];
     const stage = keyword === 'FROM' ? stages.length : stages.length - 1;
 
     if (keyword === 'FROM') {
@@ -190,7 +230,7 @@ function build(text: string): DockerfileModel {
     }
     const inst: Instruction = {
       index: instructions.length, keyword, stage, range, keywordRange,
-      flags, args, json: node instanceof JSONInstruction ? parseJsonArray(args) : null, heredoc, scope, shell, workdir,
+      flags, args, json: node instanceof JSONInstruction ? parseJsonArray(args) : null, heredoc, heredocs, scope, shell, workdir,
     };
     instructions.push(inst);
 
@@ -335,6 +375,38 @@ function flagsOf(node: AstInstruction): Flag[] {
 
 const HEREDOC_KEYWORDS = new Set(['RUN', 'COPY', 'ADD']);
 const HEREDOC = /<<-?\s*["']?[A-Za-z_][\w-]*/;
+/** A POSIX shell reading its script from standard input, with options only (`bash`, `sh -eux`; `-c` would read none). */
+const SHELL_STDIN = /^(?:\S*\/)?(sh|bash|ash|dash|zsh|ksh|mksh)(\s+-[abd-zA-Z]+)*$/;
+const SHEBANG = /^#!\s*(\S+)(?:\s+(\S+))?/;
+
+/** The heredocs dockerfile-ast finds (it reads them for RUN and COPY), with what the RUN does with each body. */
+function heredocsOf(node: AstInstruction, keyword: string, text: string, offsets: Offsets, escape: string): Heredoc[] {
+  const found = node instanceof Run || node instanceof Copy ? node.getHeredocs() : [];
+  const at = (p: { line: number; character: number }) => offsets.offsetAt(p.line, p.character);
+  const parts = found.map((h) => {
+    const op = h.getStartRange();
+    const opText = text.slice(at(op.start), at(op.end));
+    return { h, op, opText };
+  });
+  // The command line: from the instruction's arguments to the end of the last operator, operators left out.
+  const last = parts.at(-1);
+  const lineEnd = last ? text.indexOf('\n', at(last.op.end)) : -1;
+  const commandLine = last ? text.slice(at(node.getInstructionRange().end), lineEnd < 0 ? text.length : lineEnd) : '';
+  const words = parts.reduce((s, p) => s.replace(p.opText, ' '), commandLine).split(new RegExp(`\\s+|${escape === '`' ? '`' : '\\\\'}\\s*$`, 'm'));
+  const rest = words.filter((w) => w && !w.startsWith('--')).join(' ');
+  return parts.map(({ h, op, opText }) => {
+    const body = h.getContentRange();
+    const first = body ? text.slice(at(body.start), at({ line: body.start.line + 1, character: 0 })) : '';
+    const bang = SHEBANG.exec(first.replace(/^\t+/, ''));
+    const interpreter = bang ? (bang[1]!.endsWith('/env') ? bang[2] ?? '' : bang[1]!) : null;
+    const shell = keyword === 'RUN' && parts.length === 1 &&
+      (rest === '' ? interpreter === null || SHELL_STDIN.test(interpreter) : SHELL_STDIN.test(rest));
+    return {
+      name: h.getName(), stripTabs: opText.startsWith('<<-'), quoted: /["']/.test(opText), operator: op, body,
+      terminator: h.getDelimiterRange(), shell,
+    };
+  });
+}
 
 /** The offset of the first argument character at or after `i`: blanks, escaped line ends, and the comment and empty
  * lines a continuation may hold are skipped. */

@@ -24,7 +24,8 @@ describe(`rule ${CODE}`, () => {
     ['a find -delete', 'apt-get update && apt-get install -y --no-install-recommends curl && find /var/lib/apt/lists -type f -delete'],
     ['no update anywhere (the base image\'s empty lists)', 'apt-get install -y --no-install-recommends ./local.deb'],
     ['an install inside an if block', 'apt-get update && if [ -n "$X" ]; then apt-get install -y --no-install-recommends curl; fi'],
-    ['a heredoc RUN', '<<EOF\napt-get update\napt-get install -y curl\nEOF'],
+    ['a heredoc RUN that removes them', '<<EOF\napt-get update\napt-get install -y --no-install-recommends curl\nrm -rf /var/lib/apt/lists/*\nEOF'],
+    ['a python heredoc that names apt', 'python3 <<EOF\nprint("apt-get update; apt-get install -y curl")\nEOF'],
   ] as const) {
     it(`stays silent: ${what}`, () => {
       assert.deepEqual(found(df('FROM debian:bookworm-slim', `RUN ${run}`), {}, CODE), []);

@@ -9,11 +9,15 @@ describe(`rule ${CODE}`, () => {
     assert.deepEqual(found(df('FROM a', 'RUN a', '# then', 'RUN b', 'ENV X=1', 'RUN c'), {}, CODE), [`${CODE}@4`]);
   });
 
-  it('stays silent across stages, with different flags, for exec form and heredocs', () => {
+  it('stays silent across stages, with different flags, for exec form', () => {
     assert.deepEqual(found(df('FROM a AS x', 'RUN a', 'FROM a', 'RUN b'), {}, CODE), []);
     assert.deepEqual(found(df('FROM a', 'RUN --mount=type=cache,target=/c a', 'RUN b'), {}, CODE), []);
     assert.deepEqual(found(df('FROM a', 'RUN a', 'RUN ["b"]'), {}, CODE), []);
-    assert.deepEqual(found(df('FROM a', 'RUN a', 'RUN <<EOF', 'b', 'EOF'), {}, CODE), []);
+  });
+
+  it('reports a heredoc RUN after a RUN, but offers no join: the heredoc keeps its form', () => {
+    const f = only(df('FROM a', 'RUN a', 'RUN <<EOF', 'b', 'EOF'), CODE);
+    assert.deepEqual(f.map((x) => [x.range.start.line + 1, x.fixes.length]), [[3, 0]]);
   });
 
   it('severity: info when nothing was measured; measured, a warning from minBytes on and a hint below (0 B included)', () => {

@@ -8,6 +8,7 @@ import { layersForImage } from '../../../server/src/core/layers';
 import { matchHistory } from '../../../server/src/core/match';
 import { applyEdits, computeFindings, fixAll, layerOfFromMatch, staticContext, type RuleContext } from '../../../server/src/core/rules/index';
 import { ROOT } from '../../support/cli';
+import { corpus } from '../../support/corpus';
 import { analysed, df } from '../../support/rules';
 
 const all = (text: string, only?: string[]) => fixAll(text, (m) => staticContext(m), only ? { only: new Set(only) } : {});
@@ -82,6 +83,47 @@ describe('rules: fix all', () => {
     assert.equal(r.text, df('FROM local/debian:bookworm-slim', 'RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*'));
     assert.deepEqual(r.applied.map((a) => a.code), ['apt-update-alone', 'apt-install-recommends', 'apt-lists-not-removed']);
     assert.equal(fixAll(r.text, make).text, r.text);
+  });
+
+  it('a cleanup appended to the install drops the later removal it makes redundant, and nothing is written twice', () => {
+    const rm = 'rm -rf /var/lib/apt/lists/*';
+    for (const t of [
+      df('FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y curl', `RUN ${rm}`),
+      df('FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y curl', 'COPY a /a', `RUN ${rm}`),
+      df('FROM debian:bookworm-slim', 'RUN apt-get update && apt-get install -y curl', 'ENV X=1', `RUN ${rm} && echo hi`),
+    ]) {
+      const once = all(t);
+      assert.equal(once.text.split(rm).length - 1, 1, `one removal of the lists:\n${once.text}`);
+      assert.match(once.text, /apt-get install -y --no-install-recommends curl && (\\\n\s*)?rm -rf \/var\/lib\/apt\/lists\/\*/);
+      assert.deepEqual(all(once.text).applied, [], `a second fix changes nothing:\n${once.text}`);
+    }
+  });
+
+  it('an escaped blank before a continuation (Docker continues the line): fixed once, and a second run changes nothing', () => {
+    const t = df('FROM debian:bookworm-slim', 'RUN apt-get update \\', '    && apt-get install -y curl \\  \\', '    && echo done');
+    const once = all(t);
+    assert.deepEqual(once.applied.map((a) => `${a.code}@${a.line}`), ['apt-install-recommends@2', 'apt-lists-not-removed@2']);
+    assert.equal(once.text.split('rm -rf /var/lib/apt/lists/*').length - 1, 1, once.text);
+    assert.match(once.text, /&& echo done \\\n {4}&& rm -rf \/var\/lib\/apt\/lists\/\*\n$/);
+    assert.equal(all(once.text).text, once.text);
+  });
+
+  it('reaches the fixed point in one run however many findings: 250 installs, each fixed, none left', () => {
+    const t = df('FROM debian:bookworm-slim', ...Array.from({ length: 250 }, (_, k) => `RUN apt-get install -y pkg${k}`));
+    const once = all(t);
+    assert.equal(once.applied.filter((a) => a.code === 'apt-install-recommends').length, 250);
+    assert.equal(once.text.split('--no-install-recommends').length - 1, 250);
+    assert.deepEqual(all(once.text).applied, []);
+  });
+
+  it('over the whole corpus (heredoc files included), one run is the fixed point: a second run changes nothing', function () {
+    this.timeout(60000);
+    for (const { name, text } of corpus()) {
+      const once = all(text);
+      const again = all(once.text);
+      assert.deepEqual(again.applied, [], `${name}: a second fix applies ${again.applied.map((a) => a.code).join(', ')}`);
+      assert.equal(again.text, once.text, name);
+    }
   });
 
   it('applyEdits refuses overlapping edits', () => {

@@ -94,7 +94,7 @@ function fixFor(ctx: RuleContext, lines: LineIndex, copy: CopyInfo, url: string,
     if (at) {
       const edits: TextEdit[] = [deleteInstruction(lines, add), at];
       if (!mentionedAfter(ctx, run.inst, file)) {
-        const rm = appendCommand(ctx.model, lines, run, `rm -f ${quote(file)}`);
+        const rm = appendCommand(ctx, run, `rm -f ${quote(file)}`);
         if (rm) edits.push(rm);
       }
       return { title: `Download with ${tool} in the RUN on line ${run.inst.range.start.line + 1}${edits.length > 2 ? ', and delete it there' : ''}`, edits, preferred: true };

@@ -1,6 +1,6 @@
 // apt-install-recommends: `apt-get install` without --no-install-recommends also installs every package the
 // requested ones merely recommend (documentation, compilers, X libraries): often more than the packages asked for.
-import { stageChain } from '../dockerfile';
+import type { Instruction } from '../dockerfile';
 import { hasOption, hidesOptions, invocation, isAptInstall } from './commands';
 import { finding, layerBytes, linesOf, severityOf, type ShellRun, shellRuns } from './context';
 import { insert } from './edit';
@@ -19,11 +19,31 @@ function recommendsOff(c: Command): boolean {
   return c.args.some((a) => /APT::Install-Recommends["']?=["']?(0|false|no)/i.test(a.value ?? a.raw));
 }
 
-/** Whether an earlier RUN in the chain (or this one) configures apt to skip recommends for every install. */
+/** Whether a RUN configures apt to skip recommends for every install (not just for one command's -o). */
+function configures(i: Instruction): boolean {
+  return i.keyword === 'RUN' && /Install-Recommends/.test(i.args) && !/apt(-get)?\s[^;&|]*-o\s*['"]?APT::Install-Recommends/.test(i.args);
+}
+
+/**
+ * Whether an earlier RUN in the chain (or this one) configures apt to skip recommends for every install: one pass over
+ * the file per evaluation, a stage built FROM another starting from where that one ended.
+ */
 function configuredOff(ctx: RuleContext, run: ShellRun): boolean {
-  const chain = new Set(stageChain(ctx.model, run.inst.stage));
-  return ctx.model.instructions.some((i) => i.index <= run.inst.index && chain.has(i.stage) && i.keyword === 'RUN' &&
-    /Install-Recommends/.test(i.args) && !/apt(-get)?\s[^;&|]*-o\s*['"]?APT::Install-Recommends/.test(i.args));
+  let configured = ctx.memo?.get('apt-no-recommends') as Set<number> | undefined;
+  if (!configured) {
+    configured = new Set<number>();
+    const atEnd: boolean[] = [];
+    for (const stage of ctx.model.stages) {
+      let on = stage.base.kind === 'stage' && (atEnd[stage.base.stage] ?? false);
+      for (const i of stage.instructions) {
+        on ||= configures(i);
+        if (on) configured.add(i.index);
+      }
+      atEnd[stage.index] = on;
+    }
+    ctx.memo?.set('apt-no-recommends', configured);
+  }
+  return configured.has(run.inst.index);
 }
 
 /** Where the flag goes: after `install` and the simple options that follow it on the same line. */

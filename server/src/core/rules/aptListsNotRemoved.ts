@@ -13,8 +13,9 @@ import { stageChain, type Instruction } from '../dockerfile';
 import { aptUsesLists, isAptInstall, isAptUpdate } from './commands';
 import { mergedGroup } from './consecutiveRun';
 import { addedUnder, cacheMountCovers, finding, layersNote, linesOf, severityOf, type ShellRun, shellRun, shellRuns, survivingUnder } from './context';
-import { appendCommand } from './edit';
-import { topLevel } from './shell';
+import { appendCommand, deleteInstruction, removeCommand } from './edit';
+import { topLevel, type Command } from './shell';
+import type { TextEdit } from 'vscode-languageserver-types';
 import type { Finding, Fix, RuleContext, SizeRule } from './types';
 
 export const CODE = 'apt-lists-not-removed';
@@ -38,14 +39,30 @@ function cacheHandled(inst: Instruction): boolean {
  * its stage chain that update, back to the last one that removed the lists.
  */
 function listSources(ctx: RuleContext, run: ShellRun): Instruction[] {
-  const chain = new Set(stageChain(ctx.model, run.inst.stage));
-  const out: Instruction[] = run.script.commands.some(isAptUpdate) ? [run.inst] : [];
-  const before = ctx.model.instructions.filter((i) => i.index < run.inst.index && chain.has(i.stage) && i.keyword === 'RUN');
-  for (let k = before.length - 1; k >= 0; k--) {
-    const i = before[k]!;
-    if (listsRemovedBy(i)) break;
-    if (UPDATE.test(i.args)) out.unshift(i);
+  const before = updatesBefore(ctx).get(run.inst.index) ?? [];
+  return run.script.commands.some(isAptUpdate) ? [...before, run.inst] : [...before];
+}
+
+/**
+ * For every RUN, the updating RUNs before it in its stage chain since the last removal of the lists: one pass over
+ * the file per evaluation (a stage built FROM another starts from where that one ended).
+ */
+function updatesBefore(ctx: RuleContext): ReadonlyMap<number, readonly Instruction[]> {
+  const cached = ctx.memo?.get('apt-updates-before') as Map<number, readonly Instruction[]> | undefined;
+  if (cached) return cached;
+  const out = new Map<number, readonly Instruction[]>();
+  const atEnd: Array<readonly Instruction[]> = [];
+  for (const stage of ctx.model.stages) {
+    let updates: readonly Instruction[] = stage.base.kind === 'stage' ? atEnd[stage.base.stage] ?? [] : [];
+    for (const i of stage.instructions) {
+      if (i.keyword !== 'RUN') continue;
+      out.set(i.index, updates);
+      if (listsRemovedBy(i)) updates = [];
+      else if (UPDATE.test(i.args)) updates = [...updates, i];
+    }
+    atEnd[stage.index] = updates;
   }
+  ctx.memo?.set('apt-updates-before', out);
   return out;
 }
 
@@ -69,6 +86,34 @@ function usedLater(ctx: RuleContext, run: ShellRun): boolean {
     if (update || listsRemovedBy(i)) ended.add(i.stage);
   }
   return false;
+}
+
+/** `rm` of the lists and nothing else (`rm -rf /var/lib/apt/lists/*`). */
+function removesOnlyLists(c: Command): boolean {
+  const paths = c.args.filter((a) => !(a.value ?? '').startsWith('-'));
+  return c.name === 'rm' && paths.length > 0 && paths.every((a) => a.value !== null && (a.value.replace(/\/\*?$/, '') === LISTS));
+}
+
+/**
+ * The edits that drop the later removals of the lists a cleanup appended to `run` makes redundant: in the RUNs after
+ * it in its stage, up to the next update (which writes new lists). A RUN that does nothing else goes whole; a removal
+ * that cannot go safely (its neighbours' separators differ) stays.
+ */
+function laterRemovals(ctx: RuleContext, run: ShellRun): { edits: TextEdit[]; lines: number[] } {
+  const lines = linesOf(ctx);
+  const out = { edits: [] as TextEdit[], lines: [] as number[] };
+  for (const inst of ctx.model.stages[run.inst.stage]!.instructions) {
+    if (inst.index <= run.inst.index || inst.keyword !== 'RUN') continue;
+    if (UPDATE.test(inst.args)) break;
+    const later = shellRun(ctx, inst);
+    const rm = later && topLevel(later.script).find(removesOnlyLists);
+    if (!later || !rm) continue;
+    const edit = removeCommand(lines, later, rm);
+    if (edit === null) continue;
+    out.edits.push(edit === 'instruction' ? deleteInstruction(lines, inst) : edit);
+    out.lines.push(inst.range.start.line + 1);
+  }
+  return out;
 }
 
 /** Measured bytes under `path` per layer of `insts`, for the message (`line` null: this RUN's own layer). */
@@ -106,9 +151,12 @@ export const aptListsNotRemoved: SizeRule = {
       if (!lists && !clean) continue;
 
       const command = [clean ? 'apt-get clean' : '', lists ? `rm -rf ${LISTS}/*` : ''].filter(Boolean).join(' && ');
-      const edit = appendCommand(ctx.model, lines, run, command);
-      const title = lists ? `Remove the package lists in the same RUN (${command})` : `Clean the apt cache in the same RUN (${command})`;
-      const fixes: Fix[] = edit ? [{ title, edits: [edit], preferred: true }] : [];
+      const edit = appendCommand(ctx, run, command);
+      // The lists removed here, a later RUN's removal of them is debris: the fix drops it too.
+      const debris = edit && lists ? laterRemovals(ctx, run) : { edits: [], lines: [] };
+      const dropped = debris.lines.length ? ` and drop the removal on line${debris.lines.length > 1 ? 's' : ''} ${debris.lines.join(', ')}` : '';
+      const title = lists ? `Remove the package lists in the same RUN (${command})${dropped}` : `Clean the apt cache in the same RUN (${command})`;
+      const fixes: Fix[] = edit ? [{ title, edits: [edit, ...debris.edits], preferred: true }] : [];
 
       const listParts = lists ? parts(ctx, run, sources, LISTS, true) : [];
       const cacheParts = clean ? parts(ctx, run, group, CACHE, false) : [];

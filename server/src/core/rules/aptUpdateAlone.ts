@@ -9,7 +9,7 @@ import { aptUsesLists, isAptUpdate } from './commands';
 import { addedUnder, bytesNote, enabled, finding, linesOf, measuredLayers, severityOf, type ShellRun, shellRun, shellRuns, wasteBetween } from './context';
 import { deleteInstruction, insert } from './edit';
 import { topLevel } from './shell';
-import { fileOffset, LineIndex } from './text';
+import { fileOffset, indentOf, LineIndex, startsLine } from './text';
 import type { Finding, Fix, RuleContext, SizeRule } from './types';
 
 export const CODE = 'apt-update-alone';
@@ -56,11 +56,15 @@ function moveFix(ctx: RuleContext, lines: LineIndex, run: ShellRun): UpdateMove 
   const first = target.script.commands.find(aptUsesLists)!;
   const updateText = run.src.text.slice(items[0]!.start, items[0]!.end);
   const edits = [deleteInstruction(lines, run.inst)];
-  if (!target.script.commands.some((c) => isAptUpdate(c) && c.start < first.start)) {
+  const at = fileOffset(target.src, first.start);
+  if (!target.script.commands.some((c) => isAptUpdate(c) && c.start < first.start) && target.src.heredoc && first.depth === 0 && startsLine(lines, at)) {
+    // Into a heredoc body as a line of its own, before the first apt command's line, indented like it.
+    edits.push(insert(lines, at, `${updateText}${lines.eol}${indentOf(lines.lineText(lines.positionAt(at).line))}`));
+  } else if (!target.script.commands.some((c) => isAptUpdate(c) && c.start < first.start)) {
     // Inserted right before the first apt command, joined the way that command is joined to what precedes it.
     if (first.depth !== 0 || (first.before !== null && first.before !== '&&' && first.before !== ';')) return null;
     const sep = first.before === ';' && target.script.errexit ? ';' : ' &&';
-    edits.push(insert(lines, fileOffset(target.src, first.start), `${updateText}${sep} `));
+    edits.push(insert(lines, at, `${updateText}${sep} `));
   }
   return { target, fix: { title: `Move ${updateText} into the RUN on line ${target.inst.range.start.line + 1}`, edits, preferred: true } };
 }

@@ -26,7 +26,7 @@ function moveFix(ctx: RuleContext, lines: LineIndex, a: ShellRun, b: ShellRun): 
   // `&&` between the moved commands: appended to a RUN that may not run `set -e`, `;` would hide a failure.
   const cmds = items.filter((it) => it.command!.name !== 'set' && it.command!.name !== 'true').map((it) => b.src.text.slice(it.start, it.end));
   if (!cmds.length) return null;
-  const append = appendCommand(ctx.model, lines, a, cmds.join(' && '));
+  const append = appendCommand(ctx, a, cmds.join(' && '));
   if (!append) return null;
   return { title: `Delete in the RUN on line ${a.inst.range.start.line + 1}, where the files are created`, edits: [append, deleteInstruction(lines, b.inst)], preferred: true };
 }

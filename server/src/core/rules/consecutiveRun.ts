@@ -53,6 +53,9 @@ function sameFlags(a: Instruction, b: Instruction): boolean {
 }
 
 function joinFix(ctx: RuleContext, lines: LineIndex, a: ShellRun, b: ShellRun): Fix | null {
+  // A heredoc RUN keeps its form: no join is offered with one (the other RUN's commands are not rewritten as lines of
+  // its body, nor is the body turned into a chain). The finding stays, and apt-update-alone still moves an update in.
+  if (a.inst.heredoc || b.inst.heredoc) return null;
   const sa = a.script;
   if (sa.commentStart >= 0 || sa.trailing === '&' || leaksState(sa, b.script)) return null;
   let sep: '&&' | ';' | '';
@@ -63,7 +66,7 @@ function joinFix(ctx: RuleContext, lines: LineIndex, a: ShellRun, b: ShellRun): 
   else if (sa.errexit && startsStrict(b.script)) sep = ';';
   else return null;
 
-  const style = styleOf(ctx.model, lines, a.inst);
+  const style = styleOf(ctx, a.inst);
   const end = fileEnd(a.src, sa.contentEnd);
   const body = lines.text.slice(lines.lineStart(lines.positionAt(end).line), end);
   const comments: string[] = [];

@@ -113,7 +113,10 @@ export function linesOf(ctx: RuleContext): LineIndex {
   return lines;
 }
 
-/** The RUNs of the file the rules can read, in order (heredocs, exec form, cmd/PowerShell and odd scripts left out). */
+/**
+ * The RUNs of the file the rules can read, in order (exec form, cmd/PowerShell and odd scripts left out). A heredoc
+ * RUN is read through the body its shell runs, else through its command line (see instructionSource).
+ */
 export function shellRuns(ctx: RuleContext): ShellRun[] {
   const cached = ctx.memo?.get('runs') as ShellRun[] | undefined;
   if (cached) return cached;
@@ -128,11 +131,11 @@ export function shellRuns(ctx: RuleContext): ShellRun[] {
 
 /** One RUN as the rules read it, or null; parsed once per computeFindings. */
 export function shellRun(ctx: RuleContext, inst: Instruction): ShellRun | null {
-  if (inst.keyword !== 'RUN' || inst.stage < 0 || inst.json || inst.heredoc || !isPosixShell(inst.shell)) return null;
+  if (inst.keyword !== 'RUN' || inst.stage < 0 || inst.json || !isPosixShell(inst.shell)) return null;
   const key = `run:${inst.index}`;
   if (ctx.memo?.has(key)) return ctx.memo.get(key) as ShellRun | null;
   const src = instructionSource(ctx.model, inst, linesOf(ctx));
-  const script = src && parseShell(src.text);
+  const script = src && parseShell(src.text, { heredocs: inst.heredoc && src.heredoc === null });
   const run = src && script?.understood ? { inst, src, script } : null;
   ctx.memo?.set(key, run);
   return run;

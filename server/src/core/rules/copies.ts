@@ -5,7 +5,7 @@ import { expandVars } from '../vars';
 
 export interface CopyInfo {
   readonly inst: Instruction;
-  /** Sources with variables expanded; a source still holding `$` could not be resolved. */
+  /** Sources with variables expanded; a source still holding `$` could not be resolved. None for `COPY <<EOF dest`: its files are the heredocs' bodies, not files of the context. */
   readonly sources: readonly string[];
   readonly dest: string;
   /** The destination as an absolute path (trailing slash dropped), or null when a variable hides it. */
@@ -18,16 +18,17 @@ export interface CopyInfo {
 }
 
 export function copyInfo(model: DockerfileModel, inst: Instruction): CopyInfo | null {
-  if ((inst.keyword !== 'COPY' && inst.keyword !== 'ADD') || inst.heredoc) return null;
-  const words = inst.json ?? inst.args.split(/\s+/).filter(Boolean);
+  if (inst.keyword !== 'COPY' && inst.keyword !== 'ADD') return null;
+  // A heredoc COPY writes its bodies: the command line holds the operators and the destination.
+  const words = inst.json ?? (inst.heredoc ? inst.args.split(/\r?\n/, 1)[0]! : inst.args).split(/\s+/).filter(Boolean);
   if (words.length < 2) return null;
   const expand = (w: string) => expandVars(w, inst.scope, model.escape, true);
-  const sources = words.slice(0, -1).map(expand);
+  const sources = inst.heredoc ? [] : words.slice(0, -1).map(expand);
   const dest = expand(words.at(-1)!);
   const flag = (name: string) => inst.flags.find((f) => f.name === name)?.value ?? null;
   const destAbs = dest.includes('$') || inst.workdir.includes('$') ? null : resolveWorkdir(inst.workdir, dest);
   return {
-    inst, sources, dest, destAbs, destIsDir: dest.endsWith('/') || sources.length > 1,
+    inst, sources, dest, destAbs, destIsDir: dest.endsWith('/') || words.length > 2,
     from: flag('from'), chown: flag('chown'), chmod: flag('chmod'),
   };
 }

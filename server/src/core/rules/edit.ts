@@ -2,10 +2,11 @@
 // line or start of the next), how far it indents continuation lines, and backslashes kept in one column when the
 // file aligns them. Every builder returns null when it cannot be sure of the result; the fix is then not offered.
 import type { TextEdit } from 'vscode-languageserver-types';
-import type { DockerfileModel, Instruction } from '../dockerfile';
-import type { ShellRun } from './context';
-import type { Command, Item } from './shell';
-import { fileEnd, fileOffset, indentOf, LineIndex } from './text';
+import type { Instruction } from '../dockerfile';
+import { linesOf, type ShellRun } from './context';
+import { topLevel, type Command, type Item } from './shell';
+import { fileEnd, fileOffset, indentOf, LineIndex, startsLine } from './text';
+import type { RuleContext } from './types';
 
 export interface Style {
   readonly escape: string;
@@ -51,19 +52,28 @@ function most<T>(m: Map<T, number>, fallback: T): T {
   return best;
 }
 
-/** The style of one instruction, completed from the rest of the file where the instruction does not show it. */
-export function styleOf(model: DockerfileModel, lines: LineIndex, inst: Instruction): Style {
-  const own = noFacts();
-  facts(lines, model.escape, inst.range.start.line, inst.range.end.line, own);
+/** The facts of every RUN of the file: read once per evaluation (ctx.memo), as every one-line RUN needs them. */
+function fileFacts(ctx: RuleContext): LineFacts {
+  const cached = ctx.memo?.get('style-facts') as LineFacts | undefined;
+  if (cached) return cached;
   const file = noFacts();
-  if (own.count === 0 || own.leading + own.trailing === 0) {
-    for (const i of model.instructions) if (i.keyword === 'RUN') facts(lines, model.escape, i.range.start.line, i.range.end.line, file);
-  }
+  const lines = linesOf(ctx);
+  for (const i of ctx.model.instructions) if (i.keyword === 'RUN') facts(lines, ctx.model.escape, i.range.start.line, i.range.end.line, file);
+  ctx.memo?.set('style-facts', file);
+  return file;
+}
+
+/** The style of one instruction, completed from the rest of the file where the instruction does not show it. */
+export function styleOf(ctx: RuleContext, inst: Instruction): Style {
+  const lines = linesOf(ctx);
+  const own = noFacts();
+  facts(lines, ctx.model.escape, inst.range.start.line, inst.range.end.line, own);
+  const file = own.count === 0 || own.leading + own.trailing === 0 ? fileFacts(ctx) : noFacts();
   const f = own.count ? own : file;
   const ops = own.leading + own.trailing ? own : file;
   const indent = own.indents.size ? smallest(own.indents) : file.indents.size ? most(file.indents, '    ') : '    ';
   return {
-    escape: model.escape, eol: lines.eol, leading: ops.leading > ops.trailing, indent,
+    escape: ctx.model.escape, eol: lines.eol, leading: ops.leading > ops.trailing, indent,
     column: f.columns.size === 1 && f.count >= 2 && f.padded ? [...f.columns][0]! : null,
     gap: most(f.gaps, ' '),
   };
@@ -91,8 +101,12 @@ export function replace(lines: LineIndex, start: number, end: number, text: stri
  * Appends `command` to a RUN so that it runs after everything else and the RUN still fails when it failed before:
  * joined with `&&`, or with `;` where the RUN runs under `set -e` and separates its commands with `;`.
  */
-export function appendCommand(model: DockerfileModel, lines: LineIndex, run: ShellRun, command: string): TextEdit | null {
+export function appendCommand(ctx: RuleContext, run: ShellRun, command: string): TextEdit | null {
   const { script, src, inst } = run;
+  const lines = linesOf(ctx);
+  // No fix writes a command twice: one the RUN already runs is not appended again.
+  if (topLevel(script).some((c) => src.text.slice(c.start, c.end) === command)) return null;
+  if (src.heredoc) return appendLine(lines, run, command);
   if (script.trailing === '&' || (script.trailing === ';' && !script.errexit) || !script.items.length) return null;
   const last = script.items.at(-1)!;
   const semi = script.trailing === ';' ? '' : script.errexit && last.before === ';' ? ';' : '&&';
@@ -103,7 +117,7 @@ export function appendCommand(model: DockerfileModel, lines: LineIndex, run: She
   }
   // A comment after the last command would swallow an escape added behind it.
   if (script.commentStart >= 0) return null;
-  const style = styleOf(model, lines, inst);
+  const style = styleOf(ctx, inst);
   const body = lines.text.slice(lines.lineStart(endLine), end);
   const indent = itemIndent(lines, run, style);
   let text: string;
@@ -114,6 +128,32 @@ export function appendCommand(model: DockerfileModel, lines: LineIndex, run: She
     text = `${op}${continuation(style, body + op)}${style.eol}${indent}${command}`;
   }
   return insert(lines, end, text);
+}
+
+/**
+ * A heredoc body keeps its form: the command goes on a line of its own after the last one, indented like it (tabs
+ * included, which `<<-` strips). Without `set -e` the body's lines run whatever failed before: a cleanup line is
+ * still right there, as it removes what the lines above left.
+ */
+function appendLine(lines: LineIndex, run: ShellRun, command: string): TextEdit | null {
+  const { script, src } = run;
+  if (!script.items.length || script.trailing === '&' || !src.heredoc?.terminator) return null;
+  const last = lines.positionAt(fileEnd(src, script.contentEnd)).line;
+  // Indented like the line the last statement starts on (not a continuation line of it).
+  const head = script.items.findLast((it) => it.before === null || it.before === '\n')!;
+  const indent = indentOf(lines.lineText(lines.positionAt(fileOffset(src, head.start)).line));
+  return insert(lines, lines.lineEnd(last), `${lines.eol}${indent}${command}`);
+}
+
+/** Whether the command is alone on its lines of a heredoc body (blanks around it, a comment after it at most). */
+function ownLines(lines: LineIndex, run: ShellRun, it: Item): { first: number; last: number } | null {
+  if (!run.src.heredoc || (it.before !== null && it.before !== '\n') || (it.after !== null && it.after !== '\n')) return null;
+  const start = fileOffset(run.src, it.start);
+  const end = fileEnd(run.src, it.end);
+  const first = lines.positionAt(start).line;
+  const last = lines.positionAt(end).line;
+  const rest = lines.text.slice(end, lines.lineEnd(last)).trim();
+  return startsLine(lines, start) && (rest === '' || rest.startsWith('#')) ? { first, last } : null;
 }
 
 /** The indentation of the lines the RUN's top-level commands start on (after the first), else the style's. */
@@ -150,6 +190,9 @@ export function removeCommand(lines: LineIndex, run: ShellRun, cmd: Command): Te
   if (k < 0) return null;
   if (items.length === 1) return 'instruction';
   const it = items[k]!;
+  // A line of a heredoc body goes with its line break.
+  const own = ownLines(lines, run, it);
+  if (own) return replace(lines, lines.lineStart(own.first), lines.lineStart(own.last + 1), '');
   let start: number;
   let end: number;
   if (k < items.length - 1) {

@@ -1,5 +1,7 @@
-// Fix all: the preferred fix of one finding at a time, re-parsing and re-evaluating between fixes (a fix moves
-// lines and changes what the other rules see), in a bounded number of passes. Structural fixes go first (moving
+// Fix all: the preferred fixes of one rule at a time, re-parsing and re-evaluating between passes (a fix moves lines
+// and changes what the other rules see), until no fix applies: one run reaches the fixed point. A pass applies every
+// fix of its rule whose instructions no other fix of the batch touches, so the number of passes follows the number
+// of rules and of fixes that depend on each other, not the number of findings (the cost stays linear in the file). Structural fixes go first (moving
 // an update, joining RUNs, reordering COPYs), so that the fixes that append to a RUN append to the final RUN.
 //
 // Fix-all spends edits only where they shrink the image: findings in stages that do not reach it are left alone
@@ -20,7 +22,7 @@ export const FIX_ORDER: readonly string[] = [
   'apk-cache', 'yum-dnf-cache', 'pip-cache', 'npm-cache', 'missing-dockerignore',
 ];
 
-/** Enough for every finding of a large file, with room for fixes that reveal others; cycles stop earlier. */
+/** Passes are per rule and chain of dependent fixes, not per finding: a bound that only a cycle reaches. */
 const MAX_PASSES = 200;
 
 export interface FixAllResult {
@@ -70,6 +72,54 @@ function applyFileChange(current: string, change: FileChange): string | null {
   return applyEdits(change.create ? '' : current, change.edits);
 }
 
+/** The lines a fix touches: its finding's instruction and every instruction its edits reach, whole. */
+function footprint(model: DockerfileModel, f: Finding, fix: Fix): Array<[number, number]> {
+  const lines = [f.range.start.line, f.range.end.line, ...fix.edits.flatMap((e) => [e.range.start.line, e.range.end.line])];
+  return lines.map((l) => {
+    const inst = instructionAtLine(model, l);
+    return inst ? [inst.range.start.line, inst.range.end.line] : [l, l];
+  });
+}
+
+const overlaps = (a: ReadonlyArray<[number, number]>, b: ReadonlyArray<[number, number]>) =>
+  a.some(([s, e]) => b.some(([s2, e2]) => s <= e2 && s2 <= e));
+
+/**
+ * The fixes one pass applies: the first applicable one, then every other fix of the same rule whose instructions it
+ * does not touch (they were computed on the same text and cannot change each other's lines). A batch the whole of
+ * which overlaps or repeats a text already seen falls back to the first fix alone.
+ */
+function batch(cur: string, model: DockerfileModel, findings: readonly Finding[], seen: ReadonlySet<string>, filesDone: ReadonlySet<string>):
+  { text: string; picked: Array<{ finding: Finding; fix: Fix }> } | null {
+  let first: { finding: Finding; fix: Fix; text: string } | null = null;
+  for (const f of findings) {
+    const fix = f.fixes.find((x) => x.preferred);
+    if (!fix) continue;
+    if (fix.files?.length && !fix.edits.length) {
+      if (filesDone.has(f.code)) continue;
+      return { text: cur, picked: [{ finding: f, fix }] };
+    }
+    const t = applyEdits(cur, fix.edits);
+    if (t === null || seen.has(t)) continue;
+    first = { finding: f, fix, text: t };
+    break;
+  }
+  if (!first) return null;
+  if (first.fix.files?.length) return { text: first.text, picked: [first] };
+  const picked: Array<{ finding: Finding; fix: Fix }> = [first];
+  const taken = footprint(model, first.finding, first.fix);
+  for (const f of findings) {
+    const fix = f.fixes.find((x) => x.preferred);
+    if (f === first.finding || f.code !== first.finding.code || !fix || fix.files?.length) continue;
+    const mine = footprint(model, f, fix);
+    if (overlaps(mine, taken)) continue;
+    picked.push({ finding: f, fix });
+    taken.push(...mine);
+  }
+  const text = picked.length > 1 ? applyEdits(cur, picked.flatMap((p) => p.fix.edits)) : first.text;
+  return text === null || seen.has(text) ? { text: first.text, picked: [first] } : { text, picked };
+}
+
 export function fixAll(text: string, makeContext: (model: DockerfileModel) => RuleContext,
   opts: { only?: ReadonlySet<string>; disabled?: ReadonlySet<string> } = {}): FixAllResult {
   // With --only, the other rules do not run at all: no rule counts on a fix (a join, a move) that will not be made.
@@ -93,29 +143,18 @@ export function fixAll(text: string, makeContext: (model: DockerfileModel) => Ru
     const findings = run.findings
       .filter((f) => (opts.only ? opts.only.has(f.code) : reachesImage(ctx, f, stages)))
       .sort((a, b) => rank(a.code) - rank(b.code) || a.range.start.line - b.range.start.line);
-    let next: { text: string; finding: Finding; fix: Fix } | null = null;
-    for (const f of findings) {
-      const fix = f.fixes.find((x) => x.preferred);
-      if (!fix) continue;
-      if (fix.files?.length && !fix.edits.length) {
-        if (filesDone.has(f.code)) continue;
-        next = { text: cur, finding: f, fix };
-        break;
-      }
-      const t = applyEdits(cur, fix.edits);
-      if (t === null || seen.has(t)) continue;
-      next = { text: t, finding: f, fix };
-      break;
-    }
+    const next = batch(cur, ctx.model, findings, seen, filesDone);
     if (!next) break;
-    for (const change of next.fix.files ?? []) {
-      const before = files.get(change.path) ?? ctx.buildContext?.dockerignore ?? '';
-      const after = applyFileChange(before, change);
-      if (after !== null) files.set(change.path, after);
-      if (after !== null && change.omitted) omitted.set(change.path, change.omitted);
+    for (const { finding, fix } of next.picked) {
+      for (const change of fix.files ?? []) {
+        const before = files.get(change.path) ?? ctx.buildContext?.dockerignore ?? '';
+        const after = applyFileChange(before, change);
+        if (after !== null) files.set(change.path, after);
+        if (after !== null && change.omitted) omitted.set(change.path, change.omitted);
+      }
+      if (fix.files?.length) filesDone.add(finding.code);
+      applied.push({ code: finding.code, line: finding.range.start.line + 1 });
     }
-    if (next.fix.files?.length) filesDone.add(next.finding.code);
-    applied.push({ code: next.finding.code, line: next.finding.range.start.line + 1 });
     seen.add(next.text);
     cur = next.text;
   }

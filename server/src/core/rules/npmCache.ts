@@ -40,7 +40,7 @@ export const npmCache: SizeRule = {
       const installs = topLevel(run.script).filter(isNpmInstall);
       if (!installs.length || cacheHandled(run) || run.inst.scope.get('npm_config_cache') !== undefined) continue;
       const fixes: Fix[] = [];
-      const clean = appendCommand(ctx.model, lines, run, 'npm cache clean --force');
+      const clean = appendCommand(ctx, run, 'npm cache clean --force');
       if (clean) fixes.push({ title: 'Append npm cache clean --force', edits: [clean], preferred: true });
       const plain = installs.filter(plainInstall);
       if (clean && plain.length === 1 && installs.length === 1 && lockfileCopied(ctx, run)) {

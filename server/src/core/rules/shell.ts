@@ -1,7 +1,8 @@
 // Just enough of the POSIX shell grammar for size rules: the simple commands of a RUN with their words, the
 // separators between them, and whether they run at the top level or inside a compound command (if/for/while/case,
-// braces, subshells, function bodies). Anything it does not model — heredocs, here-strings, process substitution,
-// unbalanced quotes — makes the script "not understood", and rules then say nothing rather than guess.
+// braces, subshells, function bodies). Anything it does not model — heredocs inside the text, here-strings, process
+// substitution, unbalanced quotes — makes the script "not understood", and rules then say nothing rather than guess.
+// A Dockerfile heredoc is read by the caller: the body the shell runs is parsed as a script of its own.
 import { lex, type Token } from './shellLex';
 
 export type Separator = '&&' | '||' | ';' | '|' | '&' | '\n';
@@ -65,8 +66,9 @@ const OPENERS: Record<string, string> = { if: 'fi', while: 'done', until: 'done'
 const CLOSERS = new Set(['fi', 'done', '}']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*\+?=/;
 
-export function parseShell(text: string): Script {
-  const { tokens, ok, commentStart } = lex(text);
+/** `opts.heredocs`: the text is a heredoc RUN's command line, its bodies elsewhere (see lex). */
+export function parseShell(text: string, opts: { heredocs?: boolean } = {}): Script {
+  const { tokens, ok, commentStart } = lex(text, opts.heredocs ?? false);
   let understood = ok;
   const commands: Command[] = [];
   const items: Item[] = [];

@@ -1,6 +1,6 @@
 // The lexer under core/rules/shell: words (quotes, escapes and expansions read the way POSIX sh reads them) and
-// operators, with a word's static value when it has one. It flags what it will not read (heredocs, here-strings,
-// process substitution, unclosed quotes) instead of guessing.
+// operators, with a word's static value when it has one. It flags what it will not read (heredocs whose body is in the
+// text, here-strings, process substitution, unclosed quotes, a final lone escape) instead of guessing.
 import type { Word } from './shell';
 
 export type Token =
@@ -13,7 +13,11 @@ export interface Lexed { tokens: Token[]; ok: boolean; commentStart: number }
 const OPS = ['&&', '||', ';;', '|&', '&>>', '&>', ';', '|', '&', '(', ')', '\n'];
 const REDIRS = ['<<<', '<<-', '<<', '<>', '>>', '>|', '>&', '<&', '>', '<'];
 
-export function lex(text: string): Lexed {
+/**
+ * `heredocs`: the text is a command line whose heredoc bodies lie elsewhere (a Dockerfile's heredoc RUN), so `<<NAME`
+ * reads as a redirection from NAME's body; otherwise a heredoc makes the text unread, its body being inside it.
+ */
+export function lex(text: string, heredocs = false): Lexed {
   const tokens: Token[] = [];
   let ok = true;
   let commentStart = -1;
@@ -21,6 +25,8 @@ export function lex(text: string): Lexed {
   while (i < text.length) {
     const c = text[i]!;
     if (c !== '\n' && /\s/.test(c)) { i++; continue; }
+    // An escaped line break is removed before anything is read (a heredoc body's `cmd \` continuation lines).
+    if (c === '\\' && text[i + 1] === '\n') { i += 2; continue; }
     if (c === '#') {
       commentStart = i;
       const nl = text.indexOf('\n', i);
@@ -43,7 +49,7 @@ export function lex(text: string): Lexed {
     }
     const redir = REDIRS.find((r) => text.startsWith(r, i));
     if (redir) {
-      if (redir.startsWith('<<') || text[i + redir.length] === '(') ok = false; // heredoc, here-string, <(…)
+      if (redir === '<<<' || (redir.startsWith('<<') && !heredocs) || text[i + redir.length] === '(') ok = false; // here-string, heredoc, <(…)
       tokens.push({ t: 'redir', start: i, end: i + redir.length });
       i += redir.length;
       continue;
@@ -70,8 +76,11 @@ function scanWord(text: string, start: number): Word | null {
   while (i < text.length) {
     const c = text[i]!;
     if (/[\s;&|()<>]/.test(c)) break;
-    if (c === '\\') {
-      if (i + 1 < text.length) value += text[i + 1];
+    if (c === '\\' && text[i + 1] === '\n') {
+      i += 2;
+    } else if (c === '\\') {
+      if (i + 1 >= text.length) return null; // an escape with nothing to escape
+      value += text[i + 1];
       i += 2;
     } else if (c === "'") {
       const close = text.indexOf("'", i + 1);
@@ -104,7 +113,9 @@ function scanDouble(text: string, i: number): { value: string; dynamic: boolean;
   while (i < text.length) {
     const c = text[i]!;
     if (c === '"') return { value, dynamic, end: i + 1 };
-    if (c === '\\' && i + 1 < text.length) {
+    if (c === '\\' && text[i + 1] === '\n') {
+      i += 2;
+    } else if (c === '\\' && i + 1 < text.length) {
       const n = text[i + 1]!;
       value += '"\\$`'.includes(n) ? n : `\\${n}`;
       i += 2;

@@ -2,7 +2,7 @@
 // file: rules read the joined text (continuations removed, the way Docker joins them) but must edit the file itself,
 // so every character of the joined text remembers where it came from.
 import type { Position, Range } from 'vscode-languageserver-types';
-import type { DockerfileModel, Instruction } from '../dockerfile';
+import type { DockerfileModel, Heredoc, Instruction } from '../dockerfile';
 
 /** Offsets ↔ LSP positions for one text (lines end at \n, \r\n or \r, as dockerfile-ast counts them). */
 export class LineIndex {
@@ -68,6 +68,8 @@ export interface Source {
   readonly text: string;
   /** offsets[i] is the file offset of text[i]; offsets[text.length] is the offset just after the last character. */
   readonly offsets: Int32Array;
+  /** The here-document whose body this text is (tabs of `<<-` left out); null for the instruction's own line(s). */
+  readonly heredoc: Heredoc | null;
 }
 
 /** File offset of the character at `i` of the joined text, or just after the previous one when `i` is the end. */
@@ -82,16 +84,47 @@ export function fileEnd(src: Source, i: number): number {
 }
 
 /**
- * The arguments of `inst` (after its flags) as the builder passes them on, with the file offset of each character.
- * Null for heredoc instructions and when the joined text does not come out exactly as the model's `args` (then a
- * rule that edited it could not be sure where its edit lands).
+ * The text of `inst` the shell runs, with the file offset of each character: for a heredoc RUN, the body its shell
+ * runs (see Heredoc.shell), else its command line with the operators kept (the bodies are not part of it); for
+ * any other instruction, the arguments after its flags as the builder passes them on. Null when the joined text
+ * does not come out exactly as the model's `args` (then a rule that edited it could not be sure where its edit lands).
  */
 export function instructionSource(model: DockerfileModel, inst: Instruction, lines: LineIndex): Source | null {
-  if (inst.heredoc) return null;
+  if (inst.heredoc) {
+    const body = inst.heredocs.find((h) => h.shell);
+    if (body) return body.body ? bodySource(lines, inst, body, body.body) : null;
+    const ops = inst.heredocs.at(-1);
+    return ops ? joinedSource(model, inst, lines, lines.lineEnd(ops.operator.end.line), null) : null;
+  }
+  return joinedSource(model, inst, lines, lines.offsetAt(inst.range.end), inst.args);
+}
+
+/** A heredoc body's lines, leading tabs left out for `<<-`, each line break mapped to the file's. */
+function bodySource(lines: LineIndex, inst: Instruction, heredoc: Heredoc, body: Range): Source {
+  const chars: string[] = [];
+  const offs: number[] = [];
+  for (let l = body.start.line; l <= body.end.line; l++) {
+    const start = lines.lineStart(l);
+    const line = lines.lineText(l);
+    const skip = heredoc.stripTabs ? /^\t*/.exec(line)![0].length : 0;
+    if (l > body.start.line) {
+      chars.push('\n');
+      offs.push(lines.lineEnd(l - 1));
+    }
+    for (let k = skip; k < line.length; k++) {
+      chars.push(line[k]!);
+      offs.push(start + k);
+    }
+  }
+  const offsets = Int32Array.from([...offs, lines.lineEnd(body.end.line)]);
+  return { inst, text: chars.join(''), offsets, heredoc };
+}
+
+/** The arguments from after the flags to `end`, continuations joined like joinContinuations; null when not `expect`. */
+function joinedSource(model: DockerfileModel, inst: Instruction, lines: LineIndex, end: number, expect: string | null): Source | null {
   const text = model.text;
   let pos = lines.offsetAt(inst.keywordRange.end);
   for (const f of inst.flags) pos = Math.max(pos, lines.offsetAt(f.range.end));
-  const end = lines.offsetAt(inst.range.end);
   const esc = model.escape === '`' ? '`' : '\\\\';
   const cont = new RegExp(`${esc}[ \\t]*$`);
   const chars: string[] = [];
@@ -124,11 +157,11 @@ export function instructionSource(model: DockerfileModel, inst: Instruction, lin
   while (a < b && /\s/.test(chars[a]!)) a++;
   while (b > a && /\s/.test(chars[b - 1]!)) b--;
   const joined = chars.slice(a, b).join('');
-  if (joined !== inst.args) return null;
+  if (expect !== null && joined !== expect) return null;
   const offsets = new Int32Array(joined.length + 1);
   for (let i = 0; i < joined.length; i++) offsets[i] = offs[a + i]!;
   offsets[joined.length] = joined.length ? offs[b - 1]! + 1 : pos;
-  return { inst, text: joined, offsets };
+  return { inst, text: joined, offsets, heredoc: null };
 }
 
 /** The leading blanks of a line. */

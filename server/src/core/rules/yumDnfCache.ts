@@ -27,7 +27,7 @@ export const yumDnfCache: SizeRule = {
       if (CACHES.some((c) => run.inst.args.includes(c) || cacheMountCovers(run.inst, c))) continue;
       if (run.script.commands.some((c) => c.depth > 0 && isRpmInstall(c))) continue;
       const tool = installs.at(-1)!.name!;
-      const edit = appendCommand(ctx.model, lines, run, `${tool} clean all`);
+      const edit = appendCommand(ctx, run, `${tool} clean all`);
       const fixes: Fix[] = edit ? [{ title: `Append ${tool} clean all`, edits: [edit], preferred: true }] : [];
       const bytes = sumMeasured(CACHES.map((c) => addedUnder(ctx, run.inst, c)));
       const note = bytes === null ? '' : ` Its caches add ${formatBytes(bytes)} to this layer.`;
