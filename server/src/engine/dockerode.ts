@@ -1,12 +1,19 @@
 // ImageSource over the Docker Engine API (dockerode), for Docker and for Podman's compatible service.
 // Every call has a deadline; failures become EngineErrors that say what to do.
 import Docker from 'dockerode';
+import modemHttp from 'docker-modem/lib/http';
+import { Transform } from 'node:stream';
 import type { HistoryRow } from '../core/history';
 import { buildImage, type BuildHandlers, type BuildRequest, type BuildResult } from './build';
 import { decodeEvents, type EventSource, type ImageEvent } from './events';
-import { detailsFromApi, historyFromApi, summaryFromApi, type ApiHistory, type ApiInspect, type ApiSummary } from './apiJson';
+import { ApiShapeError, detailsFromApi, historyFromApi, printable, summariesFromApi } from './apiJson';
 import type { Endpoint } from './endpoint';
 import { EngineError, isImageReference, type EngineVersion, type ImageDetails, type ImageSource, type ImageSummary } from './source';
+
+// docker-modem follows an HTTP redirect to wherever its Location points (another port, another host), and errors on
+// that second request have no listener. An engine never redirects: with no redirect allowed, a 3xx answer comes back
+// as the HTTP error it is and becomes an EngineError (translate). The setting is docker-modem's own, read per request.
+modemHttp.maxRedirects = 0;
 
 export function dockerodeFor(endpoint: Endpoint): Docker {
   switch (endpoint.kind) {
@@ -35,26 +42,33 @@ export class DockerodeSource implements ImageSource, EventSource {
   }
 
   async version(): Promise<EngineVersion> {
-    const v = await this.call<{ Version?: string; ApiVersion?: string; Components?: Array<{ Name?: string }> }>('/version', 'engine version');
-    const podman = v.Components?.some((c) => /podman/i.test(c.Name ?? '')) ?? false;
-    return { product: podman ? 'podman' : v.Version ? 'docker' : 'unknown', version: v.Version ?? '?', apiVersion: v.ApiVersion ?? '?' };
+    return this.call('/version', 'engine version', (raw) => {
+      const v = raw as { Version?: unknown; ApiVersion?: unknown; Components?: unknown };
+      const text = (x: unknown) => (typeof x === 'string' ? printable(x) : '?');
+      const podman = Array.isArray(v.Components) && v.Components.some((c: { Name?: unknown } | null) => typeof c?.Name === 'string' && /podman/i.test(c.Name));
+      return { product: podman ? 'podman' : typeof v.Version === 'string' ? 'docker' : 'unknown', version: text(v.Version), apiVersion: text(v.ApiVersion) };
+    });
   }
 
   async list(): Promise<ImageSummary[]> {
-    return (await this.call<ApiSummary[]>('/images/json', 'image list')).map(summaryFromApi);
+    return this.call('/images/json', 'image list', summariesFromApi);
   }
 
   async inspect(ref: string): Promise<ImageDetails> {
-    return detailsFromApi(await this.call<ApiInspect>(`/images/${this.checked(ref)}/json`, `image ${ref}`));
+    return this.call(`/images/${this.checked(ref)}/json`, `image ${ref}`, detailsFromApi);
   }
 
   async history(ref: string): Promise<HistoryRow[]> {
-    return historyFromApi(await this.call<ApiHistory[]>(`/images/${this.checked(ref)}/history`, `history of ${ref}`));
+    return this.call(`/images/${this.checked(ref)}/history`, `history of ${ref}`, historyFromApi);
   }
 
   async export(ref: string): Promise<NodeJS.ReadableStream> {
-    // Its own deadline (EXPORT_START_TIMEOUT_MS), for the answer's start only: a big image may take minutes to stream.
-    return this.openStream(`/images/${this.checked(ref)}/get`, `export of ${ref}`, this.exportTimeoutMs);
+    // Its own deadline (EXPORT_START_TIMEOUT_MS) for the answer's start: dockerd may take minutes to begin. Once it
+    // streams, the same deadline bounds every silence: an export that stops sending fails instead of waiting forever.
+    const what = `export of ${ref}`;
+    const res = await this.openStream(`/images/${this.checked(ref)}/get`, what, this.exportTimeoutMs);
+    return idleDeadline(res, this.exportTimeoutMs, () => new EngineError('timeout',
+      `${what}: the engine at ${this.endpoint} sent nothing for ${this.exportTimeoutMs} ms (is it overloaded? raise DFSIZE_EXPORT_TIMEOUT_MS)`));
   }
 
   async imageEvents(signal: AbortSignal): Promise<AsyncIterable<ImageEvent>> {
@@ -74,8 +88,19 @@ export class DockerodeSource implements ImageSource, EventSource {
     return ref;
   }
 
-  private call<T>(path: string, what: string): Promise<T> {
-    return this.dial<T>({ path, method: 'GET', abortSignal: AbortSignal.timeout(this.timeoutMs) }, what, this.timeoutMs);
+  /** A JSON answer, converted (and its shape checked) by `convert`: a body that is not JSON or of the wrong shape is an EngineError. */
+  private async call<T>(path: string, what: string, convert: (raw: unknown) => T): Promise<T> {
+    const raw = await this.dial<unknown>({ path, method: 'GET', abortSignal: AbortSignal.timeout(this.timeoutMs) }, what, this.timeoutMs);
+    // docker-modem hands over the body's bytes when they do not parse as JSON.
+    if (Buffer.isBuffer(raw) || typeof raw !== 'object' || raw === null) {
+      throw new EngineError('unreachable', `${this.endpoint} answers, but not as a Docker or Podman engine (the ${what} is not JSON: ${JSON.stringify(printable(String(raw)).slice(0, 60))}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`);
+    }
+    try {
+      return convert(raw);
+    } catch (e) {
+      if (!(e instanceof ApiShapeError)) throw e;
+      throw new EngineError('failed', `${what}: the engine at ${this.endpoint} answered with JSON of the wrong shape (${e.message}): is it a Docker or Podman engine?`);
+    }
   }
 
   /** A streamed answer: the deadline covers its start only. */
@@ -100,6 +125,10 @@ export class DockerodeSource implements ImageSource, EventSource {
   private translate(err: unknown, what: string, deadlineMs: number): EngineError {
     const e = err as { statusCode?: number; code?: string; name?: string; message?: string; json?: { message?: string } };
     const at = this.endpoint;
+    // docker-modem reports a redirect it may not follow (maxRedirects, above) in these words.
+    if ((e.statusCode !== undefined && e.statusCode >= 300 && e.statusCode < 400) || /^Max redirects exceeded/.test(e.message ?? '')) {
+      return new EngineError('unreachable', `${at} answers ${what} with a redirect${e.statusCode ? ` (HTTP ${e.statusCode})` : ''}, which an engine never does: point DOCKER_HOST / dockerfileSize.engine.host at the engine itself`);
+    }
     if (e.statusCode === 404) {
       // An engine says which image it lacks; anything else answering 404 (a web server on that port) is not an engine.
       if (!/no such|not found|unknown|does not exist/i.test(e.json?.message ?? '')) {
@@ -116,7 +145,38 @@ export class DockerodeSource implements ImageSource, EventSource {
       const hint = e.code === 'EACCES' || e.code === 'EPERM' ? 'no permission to use the socket (add yourself to the docker group)' : 'start Docker, or point DOCKER_HOST / dockerfileSize.engine.host at a running engine';
       return new EngineError('unreachable', `no engine answers at ${at} (${e.code ?? e.message}): ${hint}`);
     }
-    const detail = e.json?.message ?? e.message ?? String(err);
-    return new EngineError('failed', `${what}: the engine at ${at} answered with an error: ${detail.trim()}`);
+    const detail = typeof e.json?.message === 'string' ? e.json.message : e.message ?? String(err);
+    return new EngineError('failed', `${what}: the engine at ${at} answered with an error: ${printable(detail).trim()}`);
   }
+}
+
+/**
+ * The stream's bytes, failed with `error()` when `ms` pass without any while the reader waits for them (a reader that
+ * holds back, with the buffer full, is not a silence). Destroying the result destroys the source.
+ */
+function idleDeadline(source: NodeJS.ReadableStream, ms: number, error: () => Error): NodeJS.ReadableStream {
+  let timer: NodeJS.Timeout | undefined;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      arm();
+      done(null, chunk);
+    },
+    flush(done) {
+      clearTimeout(timer);
+      done();
+    },
+    destroy(err, done) {
+      clearTimeout(timer);
+      (source as unknown as { destroy(): void }).destroy();
+      done(err);
+    },
+  });
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => (out.readableLength >= out.readableHighWaterMark ? arm() : out.destroy(error())), ms);
+  };
+  source.on('error', (e: Error) => out.destroy(e));
+  source.pipe(out);
+  arm();
+  return out;
 }
