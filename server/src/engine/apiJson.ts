@@ -33,20 +33,20 @@ export function printable(text: string, multiline = false): string {
   return text.replace(multiline ? CONTROLS : CONTROLS_AND_BREAKS, multiline ? '' : ' ');
 }
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function objectAt(v: unknown, what: string): Json {
+export function objectAt(v: unknown, what: string): Json {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v)) throw new ApiShapeError(`${what} is not a JSON object`);
   return v as Json;
 }
 
-function arrayAt(v: unknown, what: string): unknown[] {
+export function arrayAt(v: unknown, what: string): unknown[] {
   if (!Array.isArray(v)) throw new ApiShapeError(`${what} is not a JSON array`);
   return v;
 }
 
 /** A string field (multi-line text keeps its line breaks); absent or null gives `fallback`. */
-function str(o: Json, key: string, what: string, fallback = '', multiline = false): string {
+export function str(o: Json, key: string, what: string, fallback = '', multiline = false): string {
   const v = o[key];
   if (v === undefined || v === null) return fallback;
   if (typeof v !== 'string') throw new ApiShapeError(`${what}: ${key} is a ${typeof v}, not a string`);
@@ -60,7 +60,7 @@ function num(o: Json, key: string, what: string): number {
   return v;
 }
 
-function strings(v: unknown, what: string): string[] {
+export function strings(v: unknown, what: string): string[] {
   if (v === undefined || v === null) return [];
   return arrayAt(v, what).map((s, i) => {
     if (typeof s !== 'string') throw new ApiShapeError(`${what}[${i}] is a ${s === null ? 'null' : typeof s}, not a string`);
