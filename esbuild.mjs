@@ -1,5 +1,7 @@
 // One bundler for everything that ships: the VS Code client, the language server and the CLI.
 //   node esbuild.mjs            build once (minified, with linked source maps that are not packaged)
+// The server and the CLI start with --enable-source-maps (their shebang; the client passes it when it starts the
+// server), so the stack of an internal error names lines of the TypeScript sources, not of the minified bundle.
 //   node esbuild.mjs --watch    rebuild on change
 // dockerode is bundled. Two of its run-time needs are handled here: it loads .proto files from `__dirname/proto`
 // (BuildKit sessions and status decoding), so they are copied beside the server bundle; ssh2 tries an optional
@@ -22,14 +24,18 @@ const common = {
   target: 'node20',
   minify: true,
   sourcemap: 'linked',
+  // Lines and names are all a stack needs; the sources' text would triple the maps.
+  sourcesContent: false,
   logLevel: 'warning',
   external: ['*.node'],
 };
 
+const SHEBANG = '#!/usr/bin/env -S node --enable-source-maps';
+
 const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode', '*.node'] },
-  { entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js', banner: { js: '#!/usr/bin/env node' } },
-  { entryPoints: ['server/src/cli.ts'], outfile: 'server/out/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  { entryPoints: ['server/src/server.ts'], outfile: 'server/out/server.js', banner: { js: SHEBANG } },
+  { entryPoints: ['server/src/cli.ts'], outfile: 'server/out/cli.js', banner: { js: SHEBANG } },
 ];
 
 function copyProtos() {

@@ -90,7 +90,7 @@ export class DockerodeSource implements ImageSource, EventSource {
 
   /** A JSON answer, converted (and its shape checked) by `convert`: a body that is not JSON or of the wrong shape is an EngineError. */
   private async call<T>(path: string, what: string, convert: (raw: unknown) => T): Promise<T> {
-    const raw = await this.dial<unknown>({ path, method: 'GET', abortSignal: AbortSignal.timeout(this.timeoutMs) }, what, this.timeoutMs);
+    const raw = await this.dial<unknown>({ path, method: 'GET' }, what, this.timeoutMs);
     // docker-modem hands over the body's bytes when they do not parse as JSON.
     if (Buffer.isBuffer(raw) || typeof raw !== 'object' || raw === null) {
       throw new EngineError('unreachable', `${this.endpoint} answers, but not as a Docker or Podman engine (the ${what} is not JSON: ${JSON.stringify(printable(String(raw)).slice(0, 60))}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`);
@@ -104,22 +104,32 @@ export class DockerodeSource implements ImageSource, EventSource {
   }
 
   /** A streamed answer: the deadline covers its start only. */
-  private async openStream(path: string, what: string, deadlineMs: number, signal?: AbortSignal, options?: Record<string, unknown>): Promise<NodeJS.ReadableStream> {
-    const start = new AbortController();
-    const timer = setTimeout(() => start.abort(), deadlineMs);
-    try {
-      const abortSignal = signal ? AbortSignal.any([signal, start.signal]) : start.signal;
-      return await this.dial<NodeJS.ReadableStream>({ path, method: 'GET', isStream: true, abortSignal, options }, what, deadlineMs);
-    } finally {
-      clearTimeout(timer);
-    }
+  private openStream(path: string, what: string, deadlineMs: number, signal?: AbortSignal, options?: Record<string, unknown>): Promise<NodeJS.ReadableStream> {
+    return this.dial<NodeJS.ReadableStream>({ path, method: 'GET', isStream: true, options }, what, deadlineMs, signal);
   }
 
-  private dial<T>(opts: { path: string; method: string; isStream?: boolean; abortSignal: AbortSignal; options?: Record<string, unknown> }, what: string, deadlineMs: number): Promise<T> {
+  /**
+   * One request, failed after `deadlineMs` by a timer of its own: AbortSignal.timeout's timer does not keep the process
+   * alive, and an answer cut after its head leaves docker-modem waiting for an end that never comes — the CLI then
+   * exited 0 with nothing printed.
+   */
+  private dial<T>(opts: { path: string; method: string; isStream?: boolean; options?: Record<string, unknown> }, what: string, deadlineMs: number, signal?: AbortSignal): Promise<T> {
+    const deadline = new AbortController();
+    const abortSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    let timer: NodeJS.Timeout | undefined;
     return new Promise<T>((resolve, reject) => {
-      this.docker.modem.dial({ ...opts, options: opts.options ?? {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
+      // Rejected here too: docker-modem never calls back for an answer whose connection closed after its head.
+      timer = setTimeout(() => {
+        deadline.abort();
+        reject(new EngineError('timeout', this.timeoutText(what, deadlineMs)));
+      }, deadlineMs);
+      this.docker.modem.dial({ ...opts, abortSignal, options: opts.options ?? {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
         (err: unknown, data: unknown) => (err ? reject(this.translate(err, what, deadlineMs)) : resolve(data as T)));
-    });
+    }).finally(() => clearTimeout(timer));
+  }
+
+  private timeoutText(what: string, deadlineMs: number): string {
+    return `${what}: the engine at ${this.endpoint} did not answer within ${deadlineMs} ms (is it overloaded? raise the deadline: dockerfileSize.engine.timeoutMs in the editor, DFSIZE_ENGINE_TIMEOUT_MS for dfsize)`;
   }
 
   private translate(err: unknown, what: string, deadlineMs: number): EngineError {
@@ -137,7 +147,7 @@ export class DockerodeSource implements ImageSource, EventSource {
       return new EngineError('not-found', `${what}: no such image on ${at} (docker image ls lists what is there)`);
     }
     if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR') {
-      return new EngineError('timeout', `${what}: the engine at ${at} did not answer within ${deadlineMs} ms (is it overloaded? raise the deadline: dockerfileSize.engine.timeoutMs in the editor, DFSIZE_ENGINE_TIMEOUT_MS for dfsize)`);
+      return new EngineError('timeout', this.timeoutText(what, deadlineMs));
     }
     // Any system-level failure with no HTTP answer (refused, reset, timed out, no route, ssh handshake…) means the engine
     // cannot be reached; an HTTP status means it answered.
