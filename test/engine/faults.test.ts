@@ -181,6 +181,8 @@ describe('engine: faults through a proxy', function () {
       const failed = /the analysis failed: (.*)/.exec(top.nodes[0]?.detail ?? '');
       assert.ok(failed, `no failure on the image node: ${JSON.stringify(top.nodes[0])}`);
       assert.match(failed[1]!, /stopped sending the export of .*is it still running\?/);
+      // Logged to the output channel too, not swallowed.
+      await client.waitFor('window/logMessage', (p) => /the analysis of .* failed: .*stopped sending the export/.test((p as { message: string }).message));
       const hover = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 2 } });
       assert.ok(hover !== undefined);
       assert.equal(client.stderr.match(/Error: Unexpected end of data|uncaught/i), null, client.stderr);

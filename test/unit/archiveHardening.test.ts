@@ -175,6 +175,15 @@ describe('archive hardening: one line for every fault', () => {
     assert.ok(most <= 8 * 1024 * 1024 + 128 * 1024, `${most} bytes arrived before the sink could ask to wait`);
   });
 
+  it('a gzip archive whose input fails mid-read (a read error, a cut export) is one ArchiveFormatError, not an uncaught error', async () => {
+    const gz = gzipSync(await dockerArchive({ layers: [[file('a', 100_000, 'a')]] }));
+    async function* failing() {
+      yield gz.subarray(0, 2000);
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    await assert.rejects(readArchive(failing()), (e: unknown) => e instanceof ArchiveFormatError && /EIO: i\/o error/.test(e.message));
+  });
+
   it('a cancelled read stops with AbortedError', async () => {
     const ac = new AbortController();
     const buf = await dockerArchive({ layers: [[file('big', 1 << 20)]] });
