@@ -43,6 +43,14 @@ describe('hard inputs through the CLI', function () {
     });
   }
 
+  it('analyze --ci-config FIFO: exit 2, one line, no wait', async () => {
+    const path = join(dir, 'ok.tar');
+    writeFileSync(path, await withLayer(await tarOf([file('a', 10)])));
+    const r = dfsize(['analyze', '--archive', path, '--no-cache', '--ci-config', fifo]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(oneLine(r), /--ci-config .*pipe is a FIFO \(named pipe\), not a file: name a \.dive-ci file/);
+  });
+
   for (const path of [fifo, '/dev/zero']) {
     it(`analyze --archive ${path}: exit 2, one line saying it is no archive file`, () => {
       const r = dfsize(['analyze', '--archive', path]);

@@ -11,19 +11,20 @@ const KEYWORDS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXP
   'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
 /**
- * The file's bytes, at most MAX_DOCKERFILE_BYTES of them whatever its size says (/dev/zero and /proc files say 0), from
- * a regular file only: a FIFO would block the read, a device never end.
+ * The bytes of a file the user named, at most `max` of them whatever its size says (/dev/zero and /proc files say 0),
+ * from a regular file only: a FIFO would block the read, a device never end. `label` names it in messages
+ * (`--ci-config x`), `expected` says what to name instead (`a Dockerfile`).
  */
-function readCapped(path: string): Buffer {
+export function readUserFile(path: string, label: string, expected: string, max: number): Buffer {
   let fd: number;
   try {
     const kind = notRegular(statSync(path));
-    if (kind === 'a folder') throw new UsageError(`${path} is a folder: name the Dockerfile inside it (for example ${path.replace(/\/$/, '')}/Dockerfile)`);
-    if (kind) throw new UsageError(`${path} is ${kind}, not a file: name a Dockerfile`);
+    if (kind === 'a folder') throw new UsageError(`${label} is a folder: name ${expected} inside it`);
+    if (kind) throw new UsageError(`${label} is ${kind}, not a file: name ${expected}`);
     fd = openSync(path, OPEN_USER_FILE);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${path}: no such file: name an existing Dockerfile`);
+    throw new UsageError(`${label}: no such file: name an existing ${expected.replace(/^an? /, '')}`);
   }
   try {
     const chunks: Buffer[] = [];
@@ -33,12 +34,12 @@ function readCapped(path: string): Buffer {
       const n = readSync(fd, chunk, 0, READ_BYTES, null);
       if (n === 0) return Buffer.concat(chunks, total);
       total += n;
-      if (total > MAX_DOCKERFILE_BYTES) throw new UsageError(`${path} is more than ${MAX_DOCKERFILE_BYTES} bytes: too large to be a Dockerfile`);
+      if (total > max) throw new UsageError(`${label} is more than ${max} bytes: too large to be ${expected}`);
       chunks.push(chunk.subarray(0, n));
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${path} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name a Dockerfile`);
+    throw new UsageError(`${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name ${expected}`);
   } finally {
     closeSync(fd);
   }
@@ -46,7 +47,7 @@ function readCapped(path: string): Buffer {
 
 /** `warn`: told of lines that are no Dockerfile instruction (the builder would refuse them; the report goes on). */
 export function readDockerfile(path: string, warn: (line: string) => void = () => undefined): { text: string; model: DockerfileModel } {
-  const buf = readCapped(path);
+  const buf = readUserFile(path, path, 'a Dockerfile', MAX_DOCKERFILE_BYTES);
   if (buf.includes(0)) throw new UsageError(`${path} is a binary file, not a Dockerfile`);
   const text = buf.toString('utf8');
   const model = parseDockerfile(text);
