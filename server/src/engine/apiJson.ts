@@ -24,13 +24,15 @@ export class ApiShapeError extends Error {
   override name = 'ApiShapeError';
 }
 
-// C0 and C1 controls and DEL: an ESC sequence from an engine could clear the user's screen or forge output.
+// C0 and C1 controls and DEL, but tab and line feed: an ESC sequence from an engine could clear the user's screen or
+// forge output.
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
-const CONTROLS_AND_BREAKS = /[\u0000-\u001f\u007f-\u009f]/g;
+const BREAKS = /[\t\n]+/g;
 
-/** Text from an engine or an archive, safe to print: control characters removed; line breaks kept when `multiline`. */
+/** Text from an engine or an archive, safe to print: control characters removed; line breaks kept when `multiline`, else spaces. */
 export function printable(text: string, multiline = false): string {
-  return text.replace(multiline ? CONTROLS : CONTROLS_AND_BREAKS, multiline ? '' : ' ');
+  const clean = text.replace(CONTROLS, '');
+  return multiline ? clean : clean.replace(BREAKS, ' ');
 }
 
 export type Json = Record<string, unknown>;
