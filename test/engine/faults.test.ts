@@ -198,28 +198,5 @@ describe('engine: faults through a proxy', function () {
       assert.equal(top.state, 'ok');
       assert.doesNotMatch(top.nodes[0]?.detail ?? '', /the analysis failed/);
     });
-
-    it('an engine failing with HTTP 500 or answering HTML: the last image stays, marked cached, the status says why in one line', async () => {
-      interface Status { uri: string; cached: boolean; image: { ref: string } | null; message: string }
-      const status = (pred: (s: Status) => boolean, since: number) =>
-        client.waitFor('dfsize/status', (p) => (p as Status).uri === uri && pred(p as Status), since).then((m) => m.params as Status);
-      const bodies = [
-        { status: 500, body: JSON.stringify({ message: `${CLEAR_SCREEN}database is locked` }), re: /answered with an error: .*database is locked/ },
-        { status: 200, body: '<html>login</html>', re: /not as a Docker or Podman engine/ },
-      ];
-      for (const b of bodies) {
-        proxy.rules = [{ path: /^\/images\/json$/, fault: { kind: 'answer', status: b.status, body: b.body } }];
-        const since = client.received.length;
-        client.notify('workspace/didChangeConfiguration', { settings: {} });
-        const s = await status((p) => p.cached, since);
-        assert.equal(s.image?.ref, 'dfsize-test/archive-lsp:latest');
-        assert.match(s.message, b.re);
-        assert.doesNotMatch(s.message, /[\u0000-\u001f]/);
-        proxy.rules = [];
-        const back = client.received.length;
-        client.notify('workspace/didChangeConfiguration', { settings: {} });
-        await status((p) => !p.cached && p.image !== null, back);
-      }
-    });
   });
 });

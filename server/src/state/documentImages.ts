@@ -182,10 +182,8 @@ export class DocumentImages {
       const stages = await stageImages(conn.source, model, fsPathOf(uri), inImage).catch(() => []);
       return { image: found, conn, cached: false, message: `${found.ref}: ${found.reason}${note}`, baseKey: baseKeyOf(model, found), stages };
     } catch (e) {
-      // An engine that is gone, slow, failing (HTTP 500) or answering nonsense leaves the last numbers, marked cached;
-      // only an engine that says the image is gone takes them away.
-      const keep = e instanceof EngineError && e.kind !== 'not-found' && e.kind !== 'bad-reference';
-      if (keep && previous?.image) return { image: previous.image, conn, cached: true, message: (e as Error).message };
+      const unreachable = e instanceof EngineError && (e.kind === 'unreachable' || e.kind === 'timeout');
+      if (unreachable && previous?.image) return { image: previous.image, conn, cached: true, message: (e as Error).message };
       return { image: null, conn, cached: false, message: (e as Error).message };
     }
   }
