@@ -1,5 +1,7 @@
 // One bundler for everything that ships: the VS Code client, the language server and the CLI.
 //   node esbuild.mjs            build once (minified, with linked source maps that are not packaged)
+// The server and the CLI start with --enable-source-maps (their shebang; the client passes it when it starts the
+// server), so the stack of an internal error names lines of the TypeScript sources, not of the minified bundle.
 //   node esbuild.mjs --watch    rebuild on change
 // dockerode is bundled. Two of its run-time needs are handled here: it loads .proto files from `__dirname/proto`
 // (BuildKit sessions and status decoding), so they are copied beside the server bundle; ssh2 tries an optional
@@ -23,6 +25,8 @@ const common = {
   target: 'node20',
   minify: true,
   sourcemap: 'linked',
+  // Lines and names are all a stack needs; the sources' text would triple the maps.
+  sourcesContent: false,
   logLevel: 'warning',
   external: ['*.node'],
 };
@@ -31,7 +35,7 @@ const common = {
 const EXECUTABLE = 0o755;
 function bin(outfile) {
   const runBit = { name: 'run-bit', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync(outfile, EXECUTABLE); }) };
-  return { outfile, banner: { js: '#!/usr/bin/env node' }, plugins: [runBit] };
+  return { outfile, banner: { js: '#!/usr/bin/env -S node --enable-source-maps' }, plugins: [runBit] };
 }
 
 const builds = [

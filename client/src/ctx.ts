@@ -45,8 +45,9 @@ export class Ctx implements vscode.Disposable {
   async start(): Promise<void> {
     const module = this.extension.asAbsolutePath(path.join('server', 'out', 'server.js'));
     const serverOptions: ServerOptions = {
-      run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      // Source maps ship beside the bundle: a crash's stack then names the TypeScript sources.
+      run: { module, transport: TransportKind.ipc, options: { execArgv: ['--enable-source-maps'] } },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--enable-source-maps', '--nolazy', '--inspect=6019'] } },
     };
     const initializationOptions: InitializationOptions = {
       workspaceTrusted: vscode.workspace.isTrusted, selections: this.selections.all(), storageDir: this.extension.globalStorageUri.fsPath,

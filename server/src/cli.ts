@@ -43,7 +43,10 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     const err = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
       ? new UsageError(`${(e as Error).message.split('. ')[0]!.replace(/\.$/, '')} (dfsize --help lists the options)`) : e;
     io.stderr(`dfsize: ${messageOf(err)}\n`);
-    return exitCodeOf(err);
+    const code = exitCodeOf(err);
+    // A bug: its stack, which the shipped source maps turn into lines of the TypeScript sources (esbuild.mjs).
+    if (code === EXIT.internal && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    return code;
   }
 }
 

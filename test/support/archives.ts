@@ -169,6 +169,33 @@ export async function ociArchive(spec: ImageSpec, opts: OciOptions = {}): Promis
   ]);
 }
 
+/** A tar header written by hand (for what tar-stream refuses to write): base-256 size, any type flag. */
+export function rawHeader(name: string, size: number, type = '0'): Buffer {
+  const h = Buffer.alloc(512);
+  h.write(name, 0, 100, 'utf8');
+  h.write('0000644\0', 100);
+  h.write('0000000\0', 108);
+  h.write('0000000\0', 116);
+  h[124] = 0x80;
+  for (let i = 135, v = size; i > 124; i--, v = Math.floor(v / 256)) h[i] = v % 256;
+  h.write('00000000000\0', 136);
+  h.write(type, 156);
+  h.write('ustar\0' + '00', 257, 'latin1');
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const b of h) sum += b;
+  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
+  return h;
+}
+
+/** A docker save archive around one layer blob given as bytes (any bytes: truncated, hostile, compressed or not), with `config` edits. */
+export async function withLayer(layer: Buffer, config: Record<string, unknown> = {}, manifest?: (cfg: string) => unknown): Promise<Buffer> {
+  const body = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: [`sha256:${sha256(layer)}`] }, history: [{ created_by: 'x' }], ...config }));
+  const cfg = `${sha256(body)}.json`;
+  const m = manifest ? manifest(cfg) : [{ Config: cfg, Layers: ['l/layer.tar'] }];
+  return tarOf([{ name: cfg, body }, { name: 'l/layer.tar', body: layer }, { name: 'manifest.json', body: JSON.stringify(m) }]);
+}
+
 export async function* chunked(buf: Buffer, size = 65536): AsyncIterable<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
 }

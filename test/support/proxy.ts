@@ -1,7 +1,9 @@
 // A proxy in front of the real engine socket that a test controls: it forwards (on a unix socket or a tcp port),
 // hangs (accepts and never answers), closes (the engine is gone) and reopens on the same address (it is back) —
-// so tests can take "the engine" away without touching the shared one.
+// so tests can take "the engine" away without touching the shared one. FaultProxy does the same at the HTTP level:
+// it forwards, or answers a path with the fault a test chose (bad JSON, HTML, an error, a redirect, a stall, a cut).
 import { mkdtempSync } from 'node:fs';
+import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,5 +59,92 @@ export class EngineProxy {
     this.sockets.add(s);
     s.on('close', () => this.sockets.delete(s));
     return s;
+  }
+}
+
+/** What the fault proxy does with one request instead of forwarding it as it is. */
+export type Fault =
+  /** Answers by itself: any status, any body (HTML, broken JSON, a redirect with its Location header). */
+  | { readonly kind: 'answer'; readonly status: number; readonly body: string; readonly headers?: Readonly<Record<string, string>> }
+  /** Forwards the engine's answer, with `edit` applied to its parsed JSON body. */
+  | { readonly kind: 'edit'; readonly edit: (json: unknown) => unknown }
+  /** Forwards the head and the first `bytes` of the body, then sends nothing more and keeps the connection open. */
+  | { readonly kind: 'stall'; readonly bytes: number }
+  /** Forwards the head and the first `bytes` of the body, then closes the connection: the engine died mid-answer. */
+  | { readonly kind: 'cut'; readonly bytes: number }
+  /** Runs `before` (say, deletes the image on the real engine), then forwards. */
+  | { readonly kind: 'before'; readonly before: () => Promise<void> };
+
+export interface FaultRule { readonly path: RegExp; readonly fault: Fault }
+
+/**
+ * An HTTP proxy in front of the real engine socket, on a unix socket of its own: every request is forwarded as it is,
+ * except those whose path matches a rule, which get the rule's fault. `seen` lists the paths asked, in order.
+ */
+export class FaultProxy {
+  rules: FaultRule[] = [];
+  readonly seen: string[] = [];
+  private readonly sockets = new Set<Socket>();
+  private readonly dir = mkdtempSync(join(tmpdir(), 'dfsize-faults-'));
+  private readonly server = createHttpServer((req, res) => void this.handle(req, res));
+
+  private constructor(private readonly target: string) {
+    this.server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  static async start(target = '/var/run/docker.sock'): Promise<FaultProxy> {
+    const p = new FaultProxy(target);
+    await new Promise<void>((resolve) => p.server.listen(join(p.dir, 'engine.sock'), resolve));
+    return p;
+  }
+
+  get url(): string {
+    return `unix://${join(this.dir, 'engine.sock')}`;
+  }
+
+  async close(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = req.url ?? '/';
+    this.seen.push(path);
+    const fault = this.rules.find((r) => r.path.test(path.split('?')[0]!))?.fault;
+    if (fault?.kind === 'answer') {
+      res.writeHead(fault.status, { 'Content-Type': 'application/json', ...fault.headers });
+      res.end(fault.body);
+      return;
+    }
+    if (fault?.kind === 'before') await fault.before();
+    const up = httpRequest({ socketPath: this.target, path, method: req.method, headers: req.headers }, (answer) => {
+      if (fault?.kind === 'edit') return this.edited(answer, res, fault.edit);
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      if (fault?.kind !== 'stall' && fault?.kind !== 'cut') return void answer.pipe(res);
+      let left = fault.bytes;
+      answer.on('data', (chunk: Buffer) => {
+        if (left <= 0) return;
+        res.write(chunk.subarray(0, left));
+        left -= chunk.length;
+        if (left > 0) return;
+        answer.destroy();
+        if (fault.kind === 'cut') res.socket?.destroy();
+      });
+    });
+    up.on('error', () => res.socket?.destroy());
+    req.pipe(up);
+  }
+
+  private edited(answer: IncomingMessage, res: ServerResponse, edit: (json: unknown) => unknown): void {
+    const chunks: Buffer[] = [];
+    answer.on('data', (c: Buffer) => chunks.push(c));
+    answer.on('end', () => {
+      const body = JSON.stringify(edit(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
+      res.writeHead(answer.statusCode ?? 502, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.end(body);
+    });
   }
 }

@@ -6,7 +6,7 @@ import { gzipSync } from 'node:zlib';
 import { AbortedError, ArchiveFormatError, hostPlatform, readArchive, type ReadOptions } from '../../server/src/engine/archive';
 import { inflater } from '../../server/src/engine/inflate';
 import { DEFAULT_LIMITS } from '../../server/src/engine/layerScan';
-import { chunked, dir, dockerArchive, file, ociArchive, sha256, tarOf, type ImageSpec, type TarEntry } from '../support/archives';
+import { chunked, dir, dockerArchive, file, ociArchive, rawHeader, sha256, tarOf, withLayer, type ImageSpec, type TarEntry } from '../support/archives';
 
 const SIMPLE: ImageSpec = { layers: [[dir('etc/'), file('etc/a', 10)], [file('etc/b', 20)]] };
 
@@ -17,25 +17,6 @@ async function fails(buf: Buffer, re: RegExp, opts: ReadOptions = {}): Promise<v
     assert.ok(!e.message.includes('\n'), 'one line');
     return true;
   });
-}
-
-/** A tar header written by hand (for what tar-stream refuses to write): base-256 size, any type flag. */
-function rawHeader(name: string, size: number, type = '0'): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(name, 0, 100, 'utf8');
-  h.write('0000644\0', 100);
-  h.write('0000000\0', 108);
-  h.write('0000000\0', 116);
-  h[124] = 0x80;
-  for (let i = 135, v = size; i > 124; i--, v = Math.floor(v / 256)) h[i] = v % 256;
-  h.write('00000000000\0', 136);
-  h.write(type, 156);
-  h.write('ustar\0' + '00', 257, 'latin1');
-  h.fill(0x20, 148, 156);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'latin1');
-  return h;
 }
 
 /**
@@ -56,11 +37,6 @@ function zstdRle(head: Buffer, zeros: number): Buffer {
   return Buffer.concat(parts);
 }
 
-async function withLayer(layer: Buffer): Promise<Buffer> {
-  const config = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: [`sha256:${sha256(layer)}`] }, history: [{ created_by: 'x' }] }));
-  const cfg = `${sha256(config)}.json`;
-  return tarOf([{ name: cfg, body: config }, { name: 'l/layer.tar', body: layer }, { name: 'manifest.json', body: JSON.stringify([{ Config: cfg, Layers: ['l/layer.tar'] }]) }]);
-}
 
 describe('archive hardening: shapes that must read', () => {
   it('docker save, OCI with and without manifest.json, gzip layers and a nested index all give the same image', async () => {
@@ -150,6 +126,19 @@ describe('archive hardening: one line for every fault', () => {
     ['a descriptor size that is wrong', async () => ociWith((m) => { m.layers[0].size += 1; }), /bytes but its manifest says/],
     ['a config of another kind (an artifact)', async () => ociWith((m) => { m.config.mediaType = 'application/vnd.cncf.helm.config.v1+json'; }), /not a container image \(its config is application\/vnd\.cncf\.helm\.config/],
     ['a truncated archive file', async () => (await dockerArchive(SIMPLE)).subarray(0, 3000), /truncated/],
+    // A layer tar that ends inside an entry nobody reads (tar-stream destroys the entry's stream with its error).
+    ['a plain layer cut inside a file', async () => withLayer((await tarOf([file('a', 200_000, 'a'), file('b', 300_000, 'b')])).subarray(0, 100_000)),
+      /^layer 1 \(l\/layer\.tar\) is not a readable layer \(the layer is truncated\)$/],
+    ['a gzip layer whose entry claims 60 GB and ends after 4 KiB', async () => withLayer(gzipSync(Buffer.concat([rawHeader('x', 60 * 1024 ** 3), Buffer.alloc(4096)]))),
+      /^layer 1 \(l\/layer\.tar\) is not a readable layer \(the layer is truncated\)$/],
+    ['a manifest.json of [null]', async () => withLayer(await tarOf([file('a', 1)]), {}, () => [null]), /^manifest\.json entry 1 is not a JSON object/],
+    ['a manifest.json whose RepoTags hold a number', async () => withLayer(await tarOf([file('a', 1)]), {}, (cfg) => [{ Config: cfg, RepoTags: [7], Layers: ['l/layer.tar'] }]), /RepoTags\[0\] is a number, not a string/],
+    ['a history that is a string', async () => withLayer(await tarOf([file('a', 1)]), { history: 'RUN x' }), /history is not a JSON array/],
+    ['a history with a null row', async () => withLayer(await tarOf([file('a', 1)]), { history: [null] }), /history row 1 is not a JSON object/],
+    ['a numeric created_by', async () => withLayer(await tarOf([file('a', 1)]), { history: [{ created_by: 42 }] }), /created_by is a number, not a string/],
+    ['numeric diff_ids', async () => withLayer(await tarOf([file('a', 1)]), { rootfs: { diff_ids: [1] } }), /rootfs\.diff_ids\[0\] is a number, not a string/],
+    ['a label whose value is not a string', async () => withLayer(await tarOf([file('a', 1)]), { config: { Labels: { a: { b: 1 } } } }), /the label "a" is a object, not a string/],
+    ['an OCI index fanned out 8 deep, 6 wide (1.7 million candidates from a few KB)', fanOut, /index\.json lists more than 4096 manifests/],
     ['a manifest.json that is not JSON, no index.json', () => tarOf([{ name: 'manifest.json', body: '[{"Config": ' }]), /manifest\.json is not valid JSON/],
   ];
   for (const [what, make, re, opts] of cases) {
@@ -186,6 +175,15 @@ describe('archive hardening: one line for every fault', () => {
     assert.ok(most <= 8 * 1024 * 1024 + 128 * 1024, `${most} bytes arrived before the sink could ask to wait`);
   });
 
+  it('a gzip archive whose input fails mid-read (a read error, a cut export) is one ArchiveFormatError, not an uncaught error', async () => {
+    const gz = gzipSync(await dockerArchive({ layers: [[file('a', 100_000, 'a')]] }));
+    async function* failing() {
+      yield gz.subarray(0, 2000);
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+    }
+    await assert.rejects(readArchive(failing()), (e: unknown) => e instanceof ArchiveFormatError && /EIO: i\/o error/.test(e.message));
+  });
+
   it('a cancelled read stops with AbortedError', async () => {
     const ac = new AbortController();
     const buf = await dockerArchive({ layers: [[file('big', 1 << 20)]] });
@@ -193,6 +191,18 @@ describe('archive hardening: one line for every fault', () => {
     await assert.rejects(readArchive(chunked(buf, 1024), { signal: ac.signal, onBytes: () => { if (++n === 5) ac.abort(); } }), AbortedError);
   });
 });
+
+/** 8 nested indexes of 6 entries each over one image manifest: every level names the next six times. */
+async function fanOut(): Promise<Buffer> {
+  let next = { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:' + '0'.repeat(64), size: 1, platform: { os: 'linux', architecture: 'amd64' } };
+  const blobs: TarEntry[] = [];
+  for (let level = 0; level < 8; level++) {
+    const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: Array.from({ length: 6 }, () => next) }));
+    blobs.push({ name: `blobs/sha256/${sha256(body)}`, body });
+    next = { mediaType: 'application/vnd.oci.image.index.v1+json', digest: `sha256:${sha256(body)}`, size: body.length, platform: { os: 'linux', architecture: 'amd64' } };
+  }
+  return tarOf([...blobs, { name: 'index.json', body: JSON.stringify({ schemaVersion: 2, manifests: [next] }) }]);
+}
 
 /** An OCI layout whose manifest was edited by `edit` (the manifest's digest follows, so only the edit is wrong). */
 async function ociWith(edit: (m: { layers: Array<{ mediaType: string; size: number }>; config: { mediaType: string } }) => void): Promise<Buffer> {

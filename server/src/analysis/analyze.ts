@@ -152,13 +152,15 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
   const stream = await engine.export(details.id);
   const destroy = () => (stream as unknown as { destroy?: () => void }).destroy?.();
   opts.signal?.addEventListener('abort', destroy, { once: true });
-  let broken: Error | null = null;
+  let broken = null as Error | null;
   stream.on('error', (e: Error) => { broken ??= e; });
   let read: Read;
   try {
     read = await readLayers((o) => readArchive(stream as AsyncIterable<Buffer>, o), opts, details.sizeBytes || null);
   } catch (e) {
     if (e instanceof AbortedError || opts.signal?.aborted) throw new AbortedError();
+    // The export's own deadline (engine/dockerode.ts: it stopped sending) says what happened in its own words.
+    if (broken instanceof EngineError) throw broken;
     // The engine went away mid-export (its socket closed, the stream ended early): the engine's failure, not the image's.
     const cut = broken ?? (e instanceof ArchiveFormatError && /truncated/.test(e.message) ? e : null);
     if (cut) throw new EngineError('unreachable', `the engine at ${engine.endpoint} stopped sending the export of ${image} (${(cut as Error).message}): is it still running?`);

@@ -15,7 +15,7 @@ import type { DockerodeSource } from '../engine/dockerode';
 import { EngineError, isImageReference } from '../engine/source';
 import { EXIT, UsageError } from './errors';
 import { ansi, plain } from './human';
-import { readDockerfile } from './input';
+import { readDockerfile, readUserFile } from './input';
 import { analyzeJson, renderAnalysis, renderCi } from './analyzeOutput';
 import { analyzeTarget, connectEngine } from './measure';
 import type { CliIo } from './report';
@@ -40,17 +40,14 @@ function targetOf(values: { image?: string; archive?: string }, positionals: str
   return { kind: 'image', ref: t };
 }
 
+/** A .dive-ci file is a few lines of YAML. */
+const MAX_CI_CONFIG_BYTES = 1024 * 1024;
+
 function readCiConfig(file: string | undefined): { config: CiConfig; name: string } {
   const name = file ?? '.dive-ci';
   let text: string | null = null;
   if (file !== undefined) {
-    try {
-      if (statSync(file).isDirectory()) throw new UsageError(`--ci-config ${file} is a folder: name a .dive-ci file`);
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      if (e instanceof UsageError) throw e;
-      throw new UsageError(`--ci-config ${file}: no such file`);
-    }
+    text = readUserFile(file, `--ci-config ${file}`, 'a .dive-ci file', MAX_CI_CONFIG_BYTES).toString('utf8');
   } else if (existsSync('.dive-ci') && statSync('.dive-ci').isFile()) {
     text = readFileSync('.dive-ci', 'utf8');
   }

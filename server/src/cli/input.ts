@@ -1,26 +1,53 @@
 // Reading the Dockerfile a command names, with the checks that turn bad input into a message instead of a trace.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { notRegular, OPEN_USER_FILE } from '../engine/fileChunks';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
 import { UsageError } from './errors';
 
 const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
+const READ_BYTES = 1024 * 1024;
 
 const KEYWORDS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
   'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
 
-/** `warn`: told of lines that are no Dockerfile instruction (the builder would refuse them; the report goes on). */
-export function readDockerfile(path: string, warn: (line: string) => void = () => undefined): { text: string; model: DockerfileModel } {
-  let size: number;
+/**
+ * The bytes of a file the user named, at most `max` of them whatever its size says (/dev/zero and /proc files say 0),
+ * from a regular file only: a FIFO would block the read, a device never end. `label` names it in messages
+ * (`--ci-config x`), `expected` says what to name instead (`a Dockerfile`).
+ */
+export function readUserFile(path: string, label: string, expected: string, max: number): Buffer {
+  let fd: number;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) throw new UsageError(`${path} is a folder: name the Dockerfile inside it (for example ${path.replace(/\/$/, '')}/Dockerfile)`);
-    size = st.size;
+    const kind = notRegular(statSync(path));
+    if (kind === 'a folder') throw new UsageError(`${label} is a folder: name ${expected} inside it`);
+    if (kind) throw new UsageError(`${label} is ${kind}, not a file: name ${expected}`);
+    fd = openSync(path, OPEN_USER_FILE);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${path}: no such file: name an existing Dockerfile`);
+    throw new UsageError(`${label}: no such file: name an existing ${expected.replace(/^an? /, '')}`);
   }
-  if (size > MAX_DOCKERFILE_BYTES) throw new UsageError(`${path} is ${size} bytes: too large to be a Dockerfile`);
-  const buf = readFileSync(path);
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(READ_BYTES);
+      const n = readSync(fd, chunk, 0, READ_BYTES, null);
+      if (n === 0) return Buffer.concat(chunks, total);
+      total += n;
+      if (total > max) throw new UsageError(`${label} is more than ${max} bytes: too large to be ${expected}`);
+      chunks.push(chunk.subarray(0, n));
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name ${expected}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `warn`: told of lines that are no Dockerfile instruction (the builder would refuse them; the report goes on). */
+export function readDockerfile(path: string, warn: (line: string) => void = () => undefined): { text: string; model: DockerfileModel } {
+  const buf = readUserFile(path, path, 'a Dockerfile', MAX_DOCKERFILE_BYTES);
   if (buf.includes(0)) throw new UsageError(`${path} is a binary file, not a Dockerfile`);
   const text = buf.toString('utf8');
   const model = parseDockerfile(text);

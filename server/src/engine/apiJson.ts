@@ -1,5 +1,8 @@
 // The Engine API's JSON (Docker and Podman's compatible service) → the product's types. Pure, so the unit tests
-// replay recorded answers through exactly the conversion the engine adapter uses.
+// replay recorded answers through exactly the conversion the engine adapter uses. Every answer is checked here, at
+// the boundary: an answer of the wrong shape (HTML from a web server, a proxy's error page, a field of the wrong
+// type, a date past the year 275760) is an ApiShapeError naming what was wrong, never a TypeError further in; and
+// every string the engine sends has its control characters removed before anything can print it.
 import type { HistoryRow, ImageInfo, SizeMeasure } from '../core/history';
 import type { ImageDetails, ImageSummary } from './source';
 
@@ -18,43 +21,140 @@ export interface ApiInspect {
 export interface ApiInfo { Driver?: string; DriverStatus?: Array<[string, string]> | null }
 export interface ApiSummary { Id: string; RepoTags?: string[] | null; Created: number; Size: number; Labels?: Record<string, string> | null }
 
-const realTags = (tags: string[] | null | undefined) => (tags ?? []).filter((t) => t !== '<none>:<none>');
+/** An engine answer (or an image config) that is not what the API documents; the message names the field. */
+export class ApiShapeError extends Error {
+  override name = 'ApiShapeError';
+}
+
+// C0 and C1 controls and DEL, but tab and line feed: an ESC sequence from an engine could clear the user's screen or
+// forge output.
+const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const BREAKS = /[\t\n]+/g;
+
+/** Text from an engine or an archive, safe to print: control characters removed; line breaks kept when `multiline`, else spaces. */
+export function printable(text: string, multiline = false): string {
+  const clean = text.replace(CONTROLS, '');
+  return multiline ? clean : clean.replace(BREAKS, ' ');
+}
+
+export type Json = Record<string, unknown>;
+
+export function objectAt(v: unknown, what: string): Json {
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v)) throw new ApiShapeError(`${what} is not a JSON object`);
+  return v as Json;
+}
+
+export function arrayAt(v: unknown, what: string): unknown[] {
+  if (!Array.isArray(v)) throw new ApiShapeError(`${what} is not a JSON array`);
+  return v;
+}
+
+/** A string field (multi-line text keeps its line breaks); absent or null gives `fallback`. */
+export function str(o: Json, key: string, what: string, fallback = '', multiline = false): string {
+  const v = o[key];
+  if (v === undefined || v === null) return fallback;
+  if (typeof v !== 'string') throw new ApiShapeError(`${what}: ${key} is a ${typeof v}, not a string`);
+  return printable(v, multiline);
+}
+
+function num(o: Json, key: string, what: string): number {
+  const v = o[key];
+  if (v === undefined || v === null) return 0;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ApiShapeError(`${what}: ${key} is not a number`);
+  return v;
+}
+
+export function strings(v: unknown, what: string): string[] {
+  if (v === undefined || v === null) return [];
+  return arrayAt(v, what).map((s, i) => {
+    if (typeof s !== 'string') throw new ApiShapeError(`${what}[${i}] is a ${s === null ? 'null' : typeof s}, not a string`);
+    return printable(s);
+  });
+}
+
+/** Labels: string values only (an engine writes nothing else; anything else is refused by name). */
+export function labelsOf(v: unknown, what: string): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  const o = objectAt(v, what);
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(o)) {
+    if (typeof val !== 'string') throw new ApiShapeError(`${what}: the label ${JSON.stringify(printable(k))} is a ${val === null ? 'null' : typeof val}, not a string`);
+    out[printable(k)] = printable(val);
+  }
+  return out;
+}
+
+/** Unix seconds as ISO 8601; null for 0, negatives and what no Date can hold (`1e20`). */
+function isoOfSeconds(s: number): string | null {
+  const d = new Date(s * 1000);
+  return s > 0 && Number.isFinite(d.getTime()) ? d.toISOString() : null;
+}
+
+/** Unix seconds that a Date can hold, else 0 (unknown). */
+const secondsOrZero = (s: number) => (isoOfSeconds(s) ? s : 0);
+
+const realTags = (tags: string[]) => tags.filter((t) => t !== '<none>:<none>');
 
 /** `GET /images/{id}/history` answers newest first; the product keeps rows oldest first, like the image config. */
-export function historyFromApi(raw: readonly ApiHistory[]): HistoryRow[] {
-  return [...raw].reverse().map((h) => ({
-    createdBy: h.CreatedBy ?? '', sizeBytes: h.Size ?? 0, created: h.Created > 0 ? new Date(h.Created * 1000).toISOString() : null,
-    comment: h.Comment ?? '', id: h.Id && h.Id !== '<missing>' ? h.Id : null, emptyLayer: null,
-  }));
+export function historyFromApi(raw: unknown): HistoryRow[] {
+  return arrayAt(raw, 'the history').map((row, i): HistoryRow => {
+    const what = `history row ${i + 1}`;
+    const h = objectAt(row, what);
+    const id = str(h, 'Id', what);
+    return {
+      createdBy: str(h, 'CreatedBy', what, '', true), sizeBytes: Math.max(0, num(h, 'Size', what)), created: isoOfSeconds(num(h, 'Created', what)),
+      comment: str(h, 'Comment', what), id: id && id !== '<missing>' ? id : null, emptyLayer: null,
+    };
+  }).reverse();
 }
 
 /** The product's form of a container config (labels apart). */
-export function configFromApi(c: ApiContainerConfig): ImageInfo['config'] {
-  const list = (v: string[] | string | null | undefined) => (v == null ? null : Array.isArray(v) ? v : [v]);
+export function configFromApi(raw: unknown, what = 'the container config'): ImageInfo['config'] {
+  const c = raw === undefined || raw === null ? {} : objectAt(raw, what);
+  const list = (key: string) => (c[key] == null ? null : typeof c[key] === 'string' ? [printable(c[key] as string)] : strings(c[key], `${what}: ${key}`));
   return {
-    entrypoint: list(c.Entrypoint), cmd: list(c.Cmd), exposedPorts: Object.keys(c.ExposedPorts ?? {}),
-    workingDir: c.WorkingDir || null, user: c.User || null, onBuild: c.OnBuild ?? [],
+    entrypoint: list('Entrypoint'), cmd: list('Cmd'),
+    exposedPorts: Object.keys(c.ExposedPorts == null ? {} : objectAt(c.ExposedPorts, `${what}: ExposedPorts`)).map((p) => printable(p)),
+    workingDir: str(c, 'WorkingDir', what) || null, user: str(c, 'User', what) || null, onBuild: strings(c.OnBuild, `${what}: OnBuild`),
   };
 }
 
 /** The containerd image store names its snapshotter in DriverStatus; dockerd's graph drivers report layer bytes. */
 const CONTAINERD_SNAPSHOTTER = 'io.containerd.snapshotter.v1';
 
-/** What an engine's history sizes count, from its `GET /info`. */
-export function sizeMeasureFromInfo(info: ApiInfo): SizeMeasure {
-  const snapshotter = (info.DriverStatus ?? []).some(([key, value]) => key === 'driver-type' && value === CONTAINERD_SNAPSHOTTER);
+/** What an engine's history sizes count, from its `GET /info` (checked like every answer). */
+export function sizeMeasureFromInfo(raw: unknown): SizeMeasure {
+  const info = objectAt(raw, 'the engine info');
+  const status = info.DriverStatus == null ? [] : arrayAt(info.DriverStatus, 'the engine info: DriverStatus');
+  const snapshotter = status.some((row) => Array.isArray(row) && row[0] === 'driver-type' && row[1] === CONTAINERD_SNAPSHOTTER);
   return snapshotter ? 'snapshot-disk-usage' : 'layer-tar';
 }
 
-export function detailsFromApi(i: ApiInspect, sizeMeasure: SizeMeasure): ImageDetails {
-  const c = i.Config ?? {};
+export function detailsFromApi(raw: unknown, sizeMeasure: SizeMeasure): ImageDetails {
+  const i = objectAt(raw, 'the image');
+  const id = str(i, 'Id', 'the image');
+  if (!id) throw new ApiShapeError('the image has no Id');
+  const c = i.Config == null ? {} : objectAt(i.Config, 'the image config');
+  const rootfs = i.RootFS == null ? {} : objectAt(i.RootFS, 'the image: RootFS');
   return {
-    id: i.Id, refs: realTags(i.RepoTags), sizeBytes: i.Size ?? 0, created: i.Created ?? null, sizeMeasure,
-    os: i.Os ?? null, architecture: i.Architecture ?? null, labels: c.Labels ?? {}, layers: i.RootFS?.Layers ?? [],
-    config: configFromApi(c),
+    id, refs: realTags(strings(i.RepoTags, 'the image: RepoTags')), sizeBytes: Math.max(0, num(i, 'Size', 'the image')),
+    created: str(i, 'Created', 'the image') || null, os: str(i, 'Os', 'the image') || null, architecture: str(i, 'Architecture', 'the image') || null,
+    labels: labelsOf(c.Labels, 'the image config: Labels'), layers: strings(rootfs.Layers, 'the image: RootFS.Layers'),
+    config: configFromApi(c, 'the image config'), sizeMeasure,
   };
 }
 
-export function summaryFromApi(i: ApiSummary): ImageSummary {
-  return { id: i.Id, refs: realTags(i.RepoTags), created: i.Created, sizeBytes: i.Size, labels: i.Labels ?? {} };
+export function summaryFromApi(raw: unknown, index = 0): ImageSummary {
+  const what = `image ${index + 1} of the list`;
+  const i = objectAt(raw, what);
+  const id = str(i, 'Id', what);
+  if (!id) throw new ApiShapeError(`${what} has no Id`);
+  return {
+    id, refs: realTags(strings(i.RepoTags, `${what}: RepoTags`)), created: secondsOrZero(num(i, 'Created', what)), sizeBytes: Math.max(0, num(i, 'Size', what)),
+    labels: labelsOf(i.Labels, `${what}: Labels`),
+  };
+}
+
+export function summariesFromApi(raw: unknown): ImageSummary[] {
+  return arrayAt(raw, 'the image list').map((s, i) => summaryFromApi(s, i));
 }

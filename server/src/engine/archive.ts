@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { HistoryRow, ImageInfo } from '../core/history';
 import { configFromApi } from './apiJson';
-import { fileChunks } from './fileChunks';
+import { fileChunks, notRegular, OPEN_USER_FILE } from './fileChunks';
 import { resolveImage, type ArchiveDocs, type ArchiveImage } from './archiveIndex';
 import {
   ArchiveFormatError, cleanPath, compressionOf, DEFAULT_LIMITS, decompressed, LayerScanner, peek,
@@ -248,11 +248,16 @@ export function imageInfoOf(a: ArchiveImage): ImageInfo {
 
 export async function readArchiveFile(path: string, opts: ReadOptions = {}): Promise<ArchiveImage> {
   // Opened first, so that a missing file is an ENOENT for the caller to word, not a format problem.
-  const fh = await open(path, 'r');
+  const fh = await open(path, OPEN_USER_FILE);
   const st = await fh.stat();
   if (st.isDirectory()) {
     await fh.close();
     throw Object.assign(new Error(`${path} is a directory`), { code: 'EISDIR' });
+  }
+  const kind = notRegular(st);
+  if (kind) {
+    await fh.close();
+    throw new ArchiveFormatError(`this is ${kind}, not an archive file: name a file written by docker save (or save one: docker save IMAGE -o FILE)`);
   }
   const chunks = fileChunks(fh, st.size);
   try {

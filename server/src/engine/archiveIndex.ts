@@ -2,7 +2,7 @@
 // compatibility file of Docker ≥ 25 / containerd saves), else the OCI index (index.json → nested indexes → image
 // manifests). Everything read here was checked against its digest when its name carries one; sizes are checked
 // against descriptors; media types that are not image parts are refused by name rather than misread.
-import type { ApiContainerConfig } from './apiJson';
+import { ApiShapeError, arrayAt, configFromApi, labelsOf, objectAt, printable, str, strings, type ApiContainerConfig } from './apiJson';
 import { ArchiveFormatError, type LayerStats } from './layerScan';
 
 export interface ArchiveLayer {
@@ -64,14 +64,73 @@ interface Descriptor {
   annotations?: Record<string, string>;
 }
 
+/**
+ * Indexes may nest (index → per-platform index → manifest), but a real archive lists a few dozen manifests at most.
+ * Every descriptor walked counts: 8 levels of 6 entries would otherwise be 1.7 million candidates from 31 KB.
+ */
+const MAX_INDEX_DEPTH = 8;
+const MAX_INDEX_DESCRIPTORS = 4096;
+
+/** A shape problem in an archive's JSON is the archive's problem: ArchiveFormatError with the same words. */
+function archiveShape<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof ApiShapeError) throw new ArchiveFormatError(`${e.message} (the archive is corrupt)`);
+    throw e;
+  }
+}
+
+type HistoryEntry = NonNullable<RawConfig['history']>[number];
+
+function historyEntry(raw: unknown, what: string): HistoryEntry {
+  const h = objectAt(raw, what);
+  if (h.empty_layer != null && typeof h.empty_layer !== 'boolean') throw new ApiShapeError(`${what}: empty_layer is not true or false`);
+  return { created: str(h, 'created', what) || undefined, created_by: str(h, 'created_by', what, '', true), comment: str(h, 'comment', what), empty_layer: h.empty_layer === true };
+}
+
+/** An image config with every field the product reads checked for its type (and its text made printable). */
+export function checkedConfig(raw: unknown, path: string): RawConfig {
+  const what = `image config ${path}`;
+  return archiveShape(() => {
+    const o = objectAt(raw, what);
+    const rootfs = o.rootfs == null ? {} : objectAt(o.rootfs, `${what}: rootfs`);
+    const c = o.config == null ? null : objectAt(o.config, `${what}: config`);
+    if (c) configFromApi(c, `${what}: config`);
+    return {
+      architecture: str(o, 'architecture', what) || undefined, os: str(o, 'os', what) || undefined, variant: str(o, 'variant', what) || undefined,
+      created: str(o, 'created', what) || undefined,
+      config: c && { ...(c as ApiContainerConfig), Labels: labelsOf(c.Labels, `${what}: config.Labels`) },
+      rootfs: { diff_ids: strings(rootfs.diff_ids, `${what}: rootfs.diff_ids`) },
+      history: o.history == null ? [] : arrayAt(o.history, `${what}: history`).map((h, i) => historyEntry(h, `${what}: history row ${i + 1}`)),
+    };
+  });
+}
+
+type DockerManifest = Array<{ Config: string; RepoTags: string[]; Layers: string[] }>;
+
+/** Docker's manifest.json: a list of { Config, RepoTags, Layers }, each field checked. */
+function checkedManifest(raw: unknown): DockerManifest {
+  return archiveShape(() => arrayAt(raw, 'manifest.json').map((e, i) => {
+    const what = `manifest.json entry ${i + 1}`;
+    const m = objectAt(e, what);
+    const config = str(m, 'Config', what);
+    if (!config || m.Layers == null) throw new ApiShapeError(`${what} has no Config or Layers`);
+    return { Config: config, RepoTags: strings(m.RepoTags, `${what}: RepoTags`), Layers: strings(m.Layers, `${what}: Layers`) };
+  }));
+}
+
 function blobPath(digest: string): string {
   const [alg, hex] = digest.split(':');
   if (!alg || !hex || !/^[a-z0-9]+$/.test(alg) || !/^[a-f0-9]+$/.test(hex)) throw new ArchiveFormatError(`"${digest}" is not a digest`);
   return `blobs/${alg}/${hex}`;
 }
 
-function platformOf(p: { os?: string; architecture?: string; variant?: string } | undefined): string | null {
-  return p?.os && p.architecture ? [p.os, p.architecture, p.variant].filter(Boolean).join('/') : null;
+function platformOf(p: { os?: unknown; architecture?: unknown; variant?: unknown } | undefined): string | null {
+  const text = (v: unknown) => (typeof v === 'string' && /^[\w.-]{1,64}$/.test(v) ? v : null);
+  const os = text(p?.os);
+  const arch = text(p?.architecture);
+  return os && arch ? [os, arch, text(p?.variant)].filter(Boolean).join('/') : null;
 }
 
 export function hostPlatform(): string {
@@ -121,9 +180,9 @@ class Resolver {
   }
 
   config(path: string): { config: RawConfig; digest: string } {
-    const config = this.need<RawConfig>(path, 'image config');
-    if (!config || typeof config !== 'object' || Array.isArray(config)) throw new ArchiveFormatError(`image config ${path} is not an image configuration`);
-    return { config, digest: this.d.digests.get(path)! };
+    const raw = this.need<unknown>(path, 'image config');
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ArchiveFormatError(`image config ${path} is not an image configuration`);
+    return { config: checkedConfig(raw, path), digest: this.d.digests.get(path)! };
   }
 
   diffIds(config: RawConfig, count: number): string[] {
@@ -133,8 +192,6 @@ class Resolver {
   }
 }
 
-type DockerManifest = Array<{ Config?: string; RepoTags?: string[] | null; Layers?: string[] }>;
-
 function fromManifestJson(r: Resolver, manifest: DockerManifest, opts: ResolveOptions, hasIndex: boolean): ArchiveImage {
   let note: string | null = null;
   let entry = manifest[0]!;
@@ -143,9 +200,8 @@ function fromManifestJson(r: Resolver, manifest: DockerManifest, opts: ResolveOp
     if (!hit) throw new ArchiveFormatError(`no image tagged ${opts.ref} in the archive (it has ${manifest.flatMap((m) => m.RepoTags ?? []).join(', ') || 'untagged images only'})`);
     entry = hit;
   } else if (manifest.length > 1) {
-    note = `the archive holds ${manifest.length} images; reading the first (${entry.RepoTags?.[0] ?? entry.Config})`;
+    note = `the archive holds ${manifest.length} images; reading the first (${entry.RepoTags[0] ?? entry.Config})`;
   }
-  if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) throw new ArchiveFormatError('manifest.json has no Config or Layers');
   const { config, digest } = r.config(entry.Config);
   const diffIds = r.diffIds(config, entry.Layers.length);
   const platform = platformOf(config);
@@ -163,11 +219,14 @@ interface Candidate { desc: Descriptor; platform: string | null; ref: string | n
 function fromIndex(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[] }, opts: ResolveOptions): ArchiveImage {
   const candidates: Candidate[] = [];
   const skipped: string[] = [];
+  let walked = 0;
   const walk = (descs: Descriptor[] | undefined, depth: number, ref: string | null): void => {
-    if (depth > 8) throw new ArchiveFormatError('index.json nests indexes more than 8 deep');
+    if (depth > MAX_INDEX_DEPTH) throw new ArchiveFormatError(`index.json nests indexes more than ${MAX_INDEX_DEPTH} deep`);
     for (const desc of Array.isArray(descs) ? descs : []) {
+      if (++walked > MAX_INDEX_DESCRIPTORS) throw new ArchiveFormatError(`index.json lists more than ${MAX_INDEX_DESCRIPTORS} manifests through its nested indexes: the archive is corrupt or hostile`);
       if (typeof desc?.digest !== 'string') continue;
-      const name = desc.annotations?.['io.containerd.image.name'] ?? desc.annotations?.['org.opencontainers.image.ref.name'] ?? null;
+      const named = [desc.annotations?.['io.containerd.image.name'], desc.annotations?.['org.opencontainers.image.ref.name']].find((n) => typeof n === 'string');
+      const name = named === undefined ? null : printable(named);
       const r2 = ref ?? name;
       const path = blobPath(desc.digest);
       if (INDEX_TYPES.has(desc.mediaType ?? '')) {
@@ -260,7 +319,8 @@ function withIndexPlatforms(r: Resolver, d: ArchiveDocs, index: { manifests?: De
 /** The image an archive holds, from what reading it collected. Throws ArchiveFormatError with a one-line reason. */
 export function resolveImage(d: ArchiveDocs, opts: ResolveOptions): ArchiveImage {
   const r = new Resolver(d, opts);
-  const manifest = d.json.get('manifest.json') as DockerManifest | undefined;
+  const raw = d.json.get('manifest.json');
+  const manifest = Array.isArray(raw) && raw.length ? checkedManifest(raw) : undefined;
   const index = d.json.get('index.json') as { manifests?: Descriptor[] } | undefined;
   if (Array.isArray(manifest) && manifest.length && !opts.platform) {
     const fromManifest = fromManifestJson(r, manifest, opts, d.json.has('index.json'));
@@ -268,7 +328,7 @@ export function resolveImage(d: ArchiveDocs, opts: ResolveOptions): ArchiveImage
     return multi ?? fromManifest;
   }
   if (index && typeof index === 'object') return fromIndex(r, d, index, opts);
-  if (Array.isArray(manifest) && manifest.length) return fromManifestJson(r, manifest, opts, false);
+  if (manifest) return fromManifestJson(r, manifest, opts, false);
   if (d.failed.has('manifest.json')) throw new ArchiveFormatError(`manifest.json ${d.failed.get('manifest.json')}`);
   if (d.failed.has('index.json')) throw new ArchiveFormatError(`index.json ${d.failed.get('index.json')}`);
   throw new ArchiveFormatError('neither manifest.json nor index.json: not a docker save archive or an OCI image layout');

@@ -1,12 +1,19 @@
 // ImageSource over the Docker Engine API (dockerode), for Docker and for Podman's compatible service.
 // Every call has a deadline; failures become EngineErrors that say what to do.
 import Docker from 'dockerode';
+import modemHttp from 'docker-modem/lib/http';
+import { Transform } from 'node:stream';
 import type { HistoryRow, SizeMeasure } from '../core/history';
 import { buildImage, type BuildHandlers, type BuildRequest, type BuildResult } from './build';
 import { decodeEvents, MAKING_ACTIONS, type EventHistory, type EventSource, type ImageEvent } from './events';
-import { detailsFromApi, historyFromApi, sizeMeasureFromInfo, summaryFromApi, type ApiHistory, type ApiInfo, type ApiInspect, type ApiSummary } from './apiJson';
+import { ApiShapeError, detailsFromApi, historyFromApi, printable, sizeMeasureFromInfo, summariesFromApi } from './apiJson';
 import type { Endpoint } from './endpoint';
 import { EngineError, isImageReference, type EngineVersion, type ImageDetails, type ImageSource, type ImageSummary } from './source';
+
+// docker-modem follows an HTTP redirect to wherever its Location points (another port, another host), and errors on
+// that second request have no listener. An engine never redirects: with no redirect allowed, a 3xx answer comes back
+// as the HTTP error it is and becomes an EngineError (translate). The setting is docker-modem's own, read per request.
+modemHttp.maxRedirects = 0;
 
 export function dockerodeFor(endpoint: Endpoint): Docker {
   switch (endpoint.kind) {
@@ -38,35 +45,42 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   }
 
   async version(): Promise<EngineVersion> {
-    const v = await this.call<{ Version?: string; ApiVersion?: string; Components?: Array<{ Name?: string }> }>('/version', 'engine version');
-    const podman = v.Components?.some((c) => /podman/i.test(c.Name ?? '')) ?? false;
-    return { product: podman ? 'podman' : v.Version ? 'docker' : 'unknown', version: v.Version ?? '?', apiVersion: v.ApiVersion ?? '?' };
+    return this.call('/version', 'engine version', (raw) => {
+      const v = raw as { Version?: unknown; ApiVersion?: unknown; Components?: unknown };
+      const text = (x: unknown) => (typeof x === 'string' ? printable(x) : '?');
+      const podman = Array.isArray(v.Components) && v.Components.some((c: { Name?: unknown } | null) => typeof c?.Name === 'string' && /podman/i.test(c.Name));
+      return { product: podman ? 'podman' : typeof v.Version === 'string' ? 'docker' : 'unknown', version: text(v.Version), apiVersion: text(v.ApiVersion) };
+    });
   }
 
   async list(): Promise<ImageSummary[]> {
-    return (await this.call<ApiSummary[]>('/images/json', 'image list')).map(summaryFromApi);
+    return this.call('/images/json', 'image list', summariesFromApi);
   }
 
   async inspect(ref: string): Promise<ImageDetails> {
-    const raw = await this.call<ApiInspect>(`/images/${this.checked(ref)}/json`, `image ${ref}`);
-    return detailsFromApi(raw, await this.sizeMeasure());
+    const measure = await this.sizeMeasure();
+    return this.call(`/images/${this.checked(ref)}/json`, `image ${ref}`, (raw) => detailsFromApi(raw, measure));
   }
 
   /** What the engine's history sizes count (`GET /info`: the containerd store names its snapshotter). */
   sizeMeasure(): Promise<SizeMeasure> {
-    this.measure ??= this.call<ApiInfo>('/info', 'engine info').then(sizeMeasureFromInfo);
-    // A failed ask is asked again next time, not remembered.
+    this.measure ??= this.call('/info', 'engine info', sizeMeasureFromInfo);
+    // A failed ask is asked again next time, not remembered (the caller gets the failure itself).
     this.measure.catch(() => { this.measure = null; });
     return this.measure;
   }
 
   async history(ref: string): Promise<HistoryRow[]> {
-    return historyFromApi(await this.call<ApiHistory[]>(`/images/${this.checked(ref)}/history`, `history of ${ref}`));
+    return this.call(`/images/${this.checked(ref)}/history`, `history of ${ref}`, historyFromApi);
   }
 
   async export(ref: string): Promise<NodeJS.ReadableStream> {
-    // Its own deadline (EXPORT_START_TIMEOUT_MS), for the answer's start only: a big image may take minutes to stream.
-    return this.openStream(`/images/${this.checked(ref)}/get`, `export of ${ref}`, this.exportTimeoutMs);
+    // Its own deadline (EXPORT_START_TIMEOUT_MS) for the answer's start: dockerd may take minutes to begin. Once it
+    // streams, the same deadline bounds every silence: an export that stops sending fails instead of waiting forever.
+    const what = `export of ${ref}`;
+    const res = await this.openStream(`/images/${this.checked(ref)}/get`, what, this.exportTimeoutMs);
+    return idleDeadline(res, this.exportTimeoutMs, () => new EngineError('timeout',
+      `${what}: the engine at ${this.endpoint} sent nothing for ${this.exportTimeoutMs} ms (is it overloaded? raise DFSIZE_EXPORT_TIMEOUT_MS)`));
   }
 
   async imageEvents(signal: AbortSignal): Promise<AsyncIterable<ImageEvent>> {
@@ -101,32 +115,57 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
     return ref;
   }
 
-  private call<T>(path: string, what: string): Promise<T> {
-    return this.dial<T>({ path, method: 'GET', abortSignal: AbortSignal.timeout(this.timeoutMs) }, what, this.timeoutMs);
-  }
-
-  /** A streamed answer: the deadline covers its start only. */
-  private async openStream(path: string, what: string, deadlineMs: number, signal?: AbortSignal, options?: Record<string, unknown>): Promise<NodeJS.ReadableStream> {
-    const start = new AbortController();
-    const timer = setTimeout(() => start.abort(), deadlineMs);
+  /** A JSON answer, converted (and its shape checked) by `convert`: a body that is not JSON or of the wrong shape is an EngineError. */
+  private async call<T>(path: string, what: string, convert: (raw: unknown) => T): Promise<T> {
+    const raw = await this.dial<unknown>({ path, method: 'GET' }, what, this.timeoutMs);
+    // docker-modem hands over the body's bytes when they do not parse as JSON.
+    if (Buffer.isBuffer(raw) || typeof raw !== 'object' || raw === null) {
+      throw new EngineError('unreachable', `${this.endpoint} answers, but not as a Docker or Podman engine (the ${what} is not JSON: ${JSON.stringify(printable(String(raw)).slice(0, 60))}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`);
+    }
     try {
-      const abortSignal = signal ? AbortSignal.any([signal, start.signal]) : start.signal;
-      return await this.dial<NodeJS.ReadableStream>({ path, method: 'GET', isStream: true, abortSignal, options }, what, deadlineMs);
-    } finally {
-      clearTimeout(timer);
+      return convert(raw);
+    } catch (e) {
+      if (!(e instanceof ApiShapeError)) throw e;
+      throw new EngineError('failed', `${what}: the engine at ${this.endpoint} answered with JSON of the wrong shape (${e.message}): is it a Docker or Podman engine?`);
     }
   }
 
-  private dial<T>(opts: { path: string; method: string; isStream?: boolean; abortSignal: AbortSignal; options?: Record<string, unknown> }, what: string, deadlineMs: number): Promise<T> {
+  /** A streamed answer: the deadline covers its start only. */
+  private openStream(path: string, what: string, deadlineMs: number, signal?: AbortSignal, options?: Record<string, unknown>): Promise<NodeJS.ReadableStream> {
+    return this.dial<NodeJS.ReadableStream>({ path, method: 'GET', isStream: true, options }, what, deadlineMs, signal);
+  }
+
+  /**
+   * One request, failed after `deadlineMs` by a timer of its own: AbortSignal.timeout's timer does not keep the process
+   * alive, and an answer cut after its head leaves docker-modem waiting for an end that never comes — the CLI then
+   * exited 0 with nothing printed.
+   */
+  private dial<T>(opts: { path: string; method: string; isStream?: boolean; options?: Record<string, unknown> }, what: string, deadlineMs: number, signal?: AbortSignal): Promise<T> {
+    const deadline = new AbortController();
+    const abortSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
+    let timer: NodeJS.Timeout | undefined;
     return new Promise<T>((resolve, reject) => {
-      this.docker.modem.dial({ ...opts, options: opts.options ?? {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
+      // Rejected here too: docker-modem never calls back for an answer whose connection closed after its head.
+      timer = setTimeout(() => {
+        deadline.abort();
+        reject(new EngineError('timeout', this.timeoutText(what, deadlineMs)));
+      }, deadlineMs);
+      this.docker.modem.dial({ ...opts, abortSignal, options: opts.options ?? {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
         (err: unknown, data: unknown) => (err ? reject(this.translate(err, what, deadlineMs)) : resolve(data as T)));
-    });
+    }).finally(() => clearTimeout(timer));
+  }
+
+  private timeoutText(what: string, deadlineMs: number): string {
+    return `${what}: the engine at ${this.endpoint} did not answer within ${deadlineMs} ms (is it overloaded? raise the deadline: dockerfileSize.engine.timeoutMs in the editor, DFSIZE_ENGINE_TIMEOUT_MS for dfsize)`;
   }
 
   private translate(err: unknown, what: string, deadlineMs: number): EngineError {
     const e = err as { statusCode?: number; code?: string; name?: string; message?: string; json?: { message?: string } };
     const at = this.endpoint;
+    // docker-modem reports a redirect it may not follow (maxRedirects, above) in these words.
+    if ((e.statusCode !== undefined && e.statusCode >= 300 && e.statusCode < 400) || /^Max redirects exceeded/.test(e.message ?? '')) {
+      return new EngineError('unreachable', `${at} answers ${what} with a redirect${e.statusCode ? ` (HTTP ${e.statusCode})` : ''}, which an engine never does: point DOCKER_HOST / dockerfileSize.engine.host at the engine itself`);
+    }
     if (e.statusCode === 404) {
       // An engine says which image it lacks; anything else answering 404 (a web server on that port) is not an engine.
       if (!/no such|not found|unknown|does not exist/i.test(e.json?.message ?? '')) {
@@ -135,7 +174,7 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
       return new EngineError('not-found', `${what}: no such image on ${at} (docker image ls lists what is there)`);
     }
     if (e.name === 'AbortError' || e.name === 'TimeoutError' || e.code === 'ABORT_ERR') {
-      return new EngineError('timeout', `${what}: the engine at ${at} did not answer within ${deadlineMs} ms (is it overloaded? raise the deadline: dockerfileSize.engine.timeoutMs in the editor, DFSIZE_ENGINE_TIMEOUT_MS for dfsize)`);
+      return new EngineError('timeout', this.timeoutText(what, deadlineMs));
     }
     // Any system-level failure with no HTTP answer (refused, reset, timed out, no route, ssh handshake…) means the engine
     // cannot be reached; an HTTP status means it answered.
@@ -143,7 +182,38 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
       const hint = e.code === 'EACCES' || e.code === 'EPERM' ? 'no permission to use the socket (add yourself to the docker group)' : 'start Docker, or point DOCKER_HOST / dockerfileSize.engine.host at a running engine';
       return new EngineError('unreachable', `no engine answers at ${at} (${e.code ?? e.message}): ${hint}`);
     }
-    const detail = e.json?.message ?? e.message ?? String(err);
-    return new EngineError('failed', `${what}: the engine at ${at} answered with an error: ${detail.trim()}`);
+    const detail = typeof e.json?.message === 'string' ? e.json.message : e.message ?? String(err);
+    return new EngineError('failed', `${what}: the engine at ${at} answered with an error: ${printable(detail).trim()}`);
   }
+}
+
+/**
+ * The stream's bytes, failed with `error()` when `ms` pass without any while the reader waits for them (a reader that
+ * holds back, with the buffer full, is not a silence). Destroying the result destroys the source.
+ */
+function idleDeadline(source: NodeJS.ReadableStream, ms: number, error: () => Error): NodeJS.ReadableStream {
+  let timer: NodeJS.Timeout | undefined;
+  const out = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      arm();
+      done(null, chunk);
+    },
+    flush(done) {
+      clearTimeout(timer);
+      done();
+    },
+    destroy(err, done) {
+      clearTimeout(timer);
+      (source as unknown as { destroy(): void }).destroy();
+      done(err);
+    },
+  });
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => (out.readableLength >= out.readableHighWaterMark ? arm() : out.destroy(error())), ms);
+  };
+  source.on('error', (e: Error) => out.destroy(e));
+  source.pipe(out);
+  arm();
+  return out;
 }

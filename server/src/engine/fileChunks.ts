@@ -2,8 +2,24 @@
 // reading then overlaps with the work on the bytes (fs.ReadStream asks for the next chunk only once the last one is
 // taken, so the two alternate; on a 1 GB archive that was a third of the analysis' time). The archive analysis and
 // its bench baseline both read this way.
-import { read } from 'node:fs';
+import { constants, read, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+
+/**
+ * Opening flags for a file the user names: O_NONBLOCK so that opening a FIFO (which waits for a writer) cannot hang;
+ * it changes nothing for a regular file, the only kind read after the check below.
+ */
+export const OPEN_USER_FILE = constants.O_RDONLY | constants.O_NONBLOCK;
+
+/** What a path that is not a regular file is, in a user's words ('a FIFO'), or null for a regular file. */
+export function notRegular(st: Stats): string | null {
+  if (st.isFile()) return null;
+  if (st.isDirectory()) return 'a folder';
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  return 'not a regular file';
+}
 
 export const CHUNK_BYTES = 1 << 20;
 /** Reads in flight beside the chunk in use: 3 keep the thread pool busy while 1 MiB is worked on, for 4 MiB at most. */

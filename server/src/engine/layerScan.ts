@@ -3,7 +3,7 @@
 // through tarStream.ts). Entry bodies are drained, never kept and never written anywhere; only each entry's header
 // becomes a LayerEntry. Memory is the decompressor's window and the tar reader's few chunks, whatever the layer's size.
 import { createHash, type Hash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ArchiveFormatError } from './archiveError';
 import { inflater, type Compression, type Inflater } from './inflate';
@@ -254,7 +254,12 @@ export async function peek(source: AsyncIterable<Buffer>, want = 512): Promise<{
  * (compressionOf); layers use LayerScanner instead.
  */
 export function decompressed(stream: AsyncIterable<Buffer>, kind: 'gzip' | 'zstd'): AsyncIterable<Buffer> {
-  if (kind === 'gzip') return Readable.from(stream).pipe(createGunzip());
+  if (kind === 'gzip') {
+    // pipeline, not pipe: a failing input (a read error, a cut export) destroys the gunzip stream with its error, which
+    // the reader iterating it then throws; pipe would leave it on a stream nobody listens to, an uncaught crash.
+    const gunzip = createGunzip();
+    return pipeline(Readable.from(stream), gunzip, () => undefined);
+  }
   // Decompressed chunks wait here until the reader asks for them (the outer tar reader holds back in turn).
   const out: Buffer[] = [];
   const z = inflater('zstd', { write: (c) => out.push(c) > 0, drained: () => Promise.resolve() });

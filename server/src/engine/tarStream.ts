@@ -57,6 +57,7 @@ function tarError(e: Error): Error {
 /** An entry's stream as TarReader uses it. */
 interface Body extends AsyncIterable<Buffer> {
   on(event: 'end', f: () => void): unknown;
+  on(event: 'error', f: (e: Error) => void): unknown;
   resume(): unknown;
 }
 
@@ -89,6 +90,9 @@ export class TarReader {
     this.ex = extract({ allowUnknownFormat: true } as Parameters<typeof extract>[0]);
     this.ex.on('entry', (h, source, next) => {
       const stream = source as unknown as Body;
+      // A tar that ends inside this entry destroys its stream with tar-stream's error: without a listener Node would
+      // throw it as uncaught (the process dies printing the bundle's line). The read fails with it instead.
+      stream.on('error', (e) => this.fail(e));
       let sink: TarBody | null;
       try {
         sink = onEntry(headerOf(h));

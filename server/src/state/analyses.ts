@@ -4,7 +4,8 @@ import type { Connection } from 'vscode-languageserver/node';
 import { AbortedError, analyzeImage, type AnalyzedImage } from '../analysis/analyze';
 import { AnalysisCache } from '../analysis/cache';
 import { formatBytes } from '../core/format';
-import type { Disposable, ImageSource } from '../engine/source';
+import { ArchiveFormatError } from '../engine/archiveError';
+import { EngineError, type Disposable, type ImageSource } from '../engine/source';
 
 export type AnalysisState =
   | { readonly status: 'running'; readonly percent: number | null }
@@ -67,8 +68,11 @@ export class Analyses implements Disposable {
     const abort = new AbortController();
     this.running.set(imageId, abort);
     this.set(imageId, { status: 'running', percent: null });
-    // A client that refuses a progress bar still gets the analysis and its status notifications.
-    const progress = this.canReportProgress ? await this.connection.window.createWorkDoneProgress().catch(() => null) : null;
+    const progress = this.canReportProgress ? await this.connection.window.createWorkDoneProgress().catch((e: unknown) => {
+      // The analysis runs on without a progress bar.
+      this.connection.console.warn(`dfsize: no progress for the analysis of ${ref}: ${(e as Error).message}`);
+      return null;
+    }) : null;
     progress?.begin(`Analysing the layers of ${ref}`, 0, 'starting the export…', true);
     const cancel = progress?.token.onCancellationRequested(() => abort.abort());
     try {
@@ -86,7 +90,12 @@ export class Analyses implements Disposable {
     } catch (e) {
       if (abort.signal.aborted && !this.states.has(imageId)) return; // evicted: nobody is waiting for it
       if (e instanceof AbortedError || abort.signal.aborted) this.set(imageId, { status: 'cancelled' });
-      else this.set(imageId, { status: 'failed', message: (e as Error).message });
+      else {
+        // Expected failures (the engine, the export) are one line; anything else is a bug, logged with its stack.
+        const expected = e instanceof EngineError || e instanceof ArchiveFormatError;
+        this.connection.console.error(`dfsize: the analysis of ${ref} failed: ${expected ? (e as Error).message : (e as Error).stack ?? String(e)}`);
+        this.set(imageId, { status: 'failed', message: (e as Error).message.split('\n')[0]! });
+      }
     } finally {
       this.running.delete(imageId);
       cancel?.dispose();
