@@ -58,8 +58,9 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   }
 
   async inspect(ref: string): Promise<ImageDetails> {
+    const path = `/images/${this.checked(ref)}/json`; // the reference is checked before anything is asked
     const measure = await this.sizeMeasure();
-    return this.call(`/images/${this.checked(ref)}/json`, `image ${ref}`, (raw) => detailsFromApi(raw, measure));
+    return this.call(path, `image ${ref}`, (raw) => detailsFromApi(raw, measure));
   }
 
   /** What the engine's history sizes count (`GET /info`: the containerd store names its snapshotter). */
