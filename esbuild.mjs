@@ -34,7 +34,13 @@ const common = {
 /** A bundle run as a command: its shebang, and the run bit set again after each (re)build. */
 const EXECUTABLE = 0o755;
 function bin(outfile) {
-  const runBit = { name: 'run-bit', setup: (b) => b.onEnd((r) => { if (r.errors.length === 0) chmodSync(outfile, EXECUTABLE); }) };
+  const runBit = {
+    name: 'run-bit',
+    setup: (b) =>
+      b.onEnd((r) => {
+        if (r.errors.length === 0) chmodSync(outfile, EXECUTABLE);
+      }),
+  };
   return { outfile, banner: { js: '#!/usr/bin/env -S node --enable-source-maps' }, plugins: [runBit] };
 }
 

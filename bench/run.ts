@@ -29,8 +29,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
   const keys = values.only ? values.only.split(',') : Object.keys(MEASURES);
   const machine = {
-    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`, memoryGiB: Math.round(totalmem() / 2 ** 30),
-    os: `${platform()} ${release()}`, node: process.version,
+    cpus: `${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    os: `${platform()} ${release()}`,
+    node: process.version,
   };
   const figures: Record<string, Figure> = {};
   for (const key of keys) {
@@ -43,10 +45,20 @@ async function main(): Promise<void> {
   }
   // A partial run (--only) keeps the other figures of the last full one, each with its own date.
   const out = join(__dirname, 'results.json');
-  const previous = existsSync(out) ? (JSON.parse(readFileSync(out, 'utf8')) as { figures?: Record<string, Figure> }).figures ?? {} : {};
-  const dated = Object.fromEntries(Object.entries(figures).map(([k, f]) => [k, { ...f, date: new Date().toISOString() }]));
-  writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), machine, figures: { ...previous, ...dated } }, null, 2) + '\n');
+  const previous = existsSync(out)
+    ? ((JSON.parse(readFileSync(out, 'utf8')) as { figures?: Record<string, Figure> }).figures ?? {})
+    : {};
+  const dated = Object.fromEntries(
+    Object.entries(figures).map(([k, f]) => [k, { ...f, date: new Date().toISOString() }]),
+  );
+  writeFileSync(
+    out,
+    JSON.stringify({ date: new Date().toISOString(), machine, figures: { ...previous, ...dated } }, null, 2) + '\n',
+  );
   console.log(`wrote ${out}`);
 }
 
-main().catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

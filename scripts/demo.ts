@@ -19,19 +19,36 @@ async function main(): Promise<number> {
     const v = await DockerodeSource.connect(endpoint, 5000).version();
     console.log(`engine: ${v.product} ${v.version} at ${endpoint.url}`);
   } catch (e) {
-    console.error(`demo: ${(e as Error).message} — start Docker, or set DOCKER_HOST (as root on Debian: bash scripts/parts/engine.sh)`);
+    console.error(
+      `demo: ${(e as Error).message} — start Docker, or set DOCKER_HOST (as root on Debian: bash scripts/parts/engine.sh)`,
+    );
     return EXIT.engineUnreachable;
   }
   await ensureBusybox();
   const dockerfile = resolve(EXAMPLE, 'Dockerfile');
   console.log('building examples/hello with BuildKit…');
   await build('buildkit', EXAMPLE, 'dfsize-example/hello:latest', { labels: { [LABEL_DOCKERFILE]: dockerfile } });
-  const cli = (args: string[]) => spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: 'inherit' }).status ?? 4;
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: 'inherit' }).status ?? 4;
   console.log('\n$ dfsize analyze --image dfsize-example/hello:latest');
-  const analysed = cli(['analyze', '--image', 'dfsize-example/hello:latest', '--dockerfile', 'examples/hello/Dockerfile']);
+  const analysed = cli([
+    'analyze',
+    '--image',
+    'dfsize-example/hello:latest',
+    '--dockerfile',
+    'examples/hello/Dockerfile',
+  ]);
   if (analysed !== 0) return analysed;
   console.log('\n$ dfsize report examples/hello/Dockerfile');
   return cli(['report', 'examples/hello/Dockerfile']);
 }
 
-main().then((code) => { process.exitCode = code; }, (e: unknown) => { console.error(`demo: ${(e as Error).message}`); process.exitCode = 4; });
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    console.error(`demo: ${(e as Error).message}`);
+    process.exitCode = 4;
+  },
+);

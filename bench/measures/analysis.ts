@@ -27,7 +27,12 @@ RUN for d in $(seq 0 99); do mkdir -p /data/d$d; for f in $(seq 0 511); do head 
 RUN rm -rf /data/d0 /data/d1 && for f in /data/d2/f*; do echo x > $f; done
 `;
 
-interface Run { ms: number; code: number; stderr: string; stdout: string }
+interface Run {
+  ms: number;
+  code: number;
+  stderr: string;
+  stdout: string;
+}
 
 /** The 1-minute load average after each round: other work on the machine (builds, tests) moves these figures. */
 function loadNote(loads: readonly number[]): string {
@@ -40,10 +45,16 @@ function timed(cmd: string, args: string[], env: Record<string, string> = {}): P
     const p = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    p.stdout.on('data', (d: Buffer) => { if (stdout.length < 1 << 16) stdout += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    p.stdout.on('data', (d: Buffer) => {
+      if (stdout.length < 1 << 16) stdout += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
     p.on('error', reject);
-    p.on('close', (code) => resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code: code ?? -1, stderr, stdout }));
+    p.on('close', (code) =>
+      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code: code ?? -1, stderr, stdout }),
+    );
   });
 }
 
@@ -54,7 +65,10 @@ function must(r: Run, what: string): Run {
 
 async function benchImage(): Promise<string> {
   const docker = dockerFor('legacy');
-  const have = await docker.getImage(BENCH_TAG).inspect().catch(() => null);
+  const have = await docker
+    .getImage(BENCH_TAG)
+    .inspect()
+    .catch(() => null);
   if (have) return have.Id;
   await ensureBusybox();
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-bench-img-'));
@@ -68,13 +82,21 @@ async function benchImage(): Promise<string> {
 /** A preload that reports the process' peak RSS on exit (KiB, Linux). */
 function rssProbe(dir: string): string {
   const p = join(dir, 'rss.js');
-  writeFileSync(p, "process.on('exit', () => { require('fs').writeSync(2, '\\nDFSIZE_MAXRSS_KB ' + process.resourceUsage().maxRSS + '\\n'); });\n");
+  writeFileSync(
+    p,
+    "process.on('exit', () => { require('fs').writeSync(2, '\\nDFSIZE_MAXRSS_KB ' + process.resourceUsage().maxRSS + '\\n'); });\n",
+  );
   return p;
 }
 
 async function analyzeRun(target: string[], dir: string, probe: string): Promise<{ ms: number; rssKb: number }> {
   const cache = mkdtempSync(join(dir, 'cache-'));
-  const r = must(await timed(process.execPath, ['--require', probe, CLI, 'analyze', ...target, '--json'], { DFSIZE_CACHE_DIR: cache }), `dfsize analyze ${target.join(' ')}`);
+  const r = must(
+    await timed(process.execPath, ['--require', probe, CLI, 'analyze', ...target, '--json'], {
+      DFSIZE_CACHE_DIR: cache,
+    }),
+    `dfsize analyze ${target.join(' ')}`,
+  );
   rmSync(cache, { recursive: true, force: true });
   const kb = Number(/DFSIZE_MAXRSS_KB (\d+)/.exec(r.stderr)?.[1]);
   const j = JSON.parse(r.stdout.length >= 1 << 16 ? '{}' : r.stdout) as { layers?: unknown[] };
@@ -82,7 +104,12 @@ async function analyzeRun(target: string[], dir: string, probe: string): Promise
   return { ms: r.ms, rssKb: kb };
 }
 
-interface Shared { id: string; dir: string; probe: string; engineRuns?: Array<{ ms: number; rssKb: number }> }
+interface Shared {
+  id: string;
+  dir: string;
+  probe: string;
+  engineRuns?: Array<{ ms: number; rssKb: number }>;
+}
 let shared: Promise<Shared> | null = null;
 
 function setup(): Promise<Shared> {
@@ -101,14 +128,29 @@ export async function analysisRatioVsDrain(): Promise<Figure> {
   const runs: Array<{ ms: number; rssKb: number }> = [];
   const loads: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    drain.push(must(await timed('curl', ['-sS', '--unix-socket', '/var/run/docker.sock', '-o', '/dev/null', `http://localhost/images/${s.id}/get`]), 'curl').ms);
+    drain.push(
+      must(
+        await timed('curl', [
+          '-sS',
+          '--unix-socket',
+          '/var/run/docker.sock',
+          '-o',
+          '/dev/null',
+          `http://localhost/images/${s.id}/get`,
+        ]),
+        'curl',
+      ).ms,
+    );
     runs.push(await analyzeRun(['--image', s.id], s.dir, s.probe));
     loads.push(loadavg()[0]!);
   }
   s.engineRuns = runs;
   const ms = runs.map((r) => r.ms);
   return {
-    value: Number((median(ms) / median(drain)).toFixed(3)), unit: 'ratio', target: 1.15, raw: ms,
+    value: Number((median(ms) / median(drain)).toFixed(3)),
+    unit: 'ratio',
+    target: 1.15,
+    raw: ms,
     baseline: { what: 'curl GET /images/ID/get > /dev/null (ms)', raw: drain },
     note: `image ${BENCH_TAG} (${s.id.slice(7, 19)}), uncached (a fresh DFSIZE_CACHE_DIR each run); ${loadNote(loads)}`,
   };
@@ -116,21 +158,42 @@ export async function analysisRatioVsDrain(): Promise<Figure> {
 
 export async function analysisPeakRssMb(): Promise<Figure> {
   const s = await setup();
-  const runs = s.engineRuns ?? await (async () => {
-    const out: Array<{ ms: number; rssKb: number }> = [];
-    for (let i = 0; i < RUNS; i++) out.push(await analyzeRun(['--image', s.id], s.dir, s.probe));
-    return out;
-  })();
+  const runs =
+    s.engineRuns ??
+    (await (async () => {
+      const out: Array<{ ms: number; rssKb: number }> = [];
+      for (let i = 0; i < RUNS; i++) out.push(await analyzeRun(['--image', s.id], s.dir, s.probe));
+      return out;
+    })());
   const mb = runs.map((r) => r.rssKb / 1024);
-  return { value: Number(Math.max(...mb).toFixed(1)), unit: 'MB', target: 150, raw: mb, note: 'max over the runs of uncached dfsize analyze --image (process.resourceUsage().maxRSS)' };
+  return {
+    value: Number(Math.max(...mb).toFixed(1)),
+    unit: 'MB',
+    target: 150,
+    raw: mb,
+    note: 'max over the runs of uncached dfsize analyze --image (process.resourceUsage().maxRSS)',
+  };
 }
 
 export async function archiveRatioVsRead(): Promise<Figure> {
   const s = await setup();
   const file = join(s.dir, 'save.tar');
-  if (!existsSync(file)) await pipeline(await dockerFor('legacy').getImage(s.id).get() as unknown as NodeJS.ReadableStream, createWriteStream(file));
+  if (!existsSync(file))
+    await pipeline(
+      (await dockerFor('legacy').getImage(s.id).get()) as unknown as NodeJS.ReadableStream,
+      createWriteStream(file),
+    );
   const baseline = join(s.dir, 'readBaseline.js');
-  await esbuild.build({ entryPoints: [join(__dirname, 'readBaseline.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, outfile: baseline, logLevel: 'warning' });
+  await esbuild.build({
+    entryPoints: [join(__dirname, 'readBaseline.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    minify: true,
+    outfile: baseline,
+    logLevel: 'warning',
+  });
   const read: number[] = [];
   const ours: number[] = [];
   const cat: number[] = [];
@@ -142,7 +205,10 @@ export async function archiveRatioVsRead(): Promise<Figure> {
     loads.push(loadavg()[0]!);
   }
   return {
-    value: Number((median(ours) / median(read)).toFixed(3)), unit: 'ratio', target: 1.3, raw: { analysis: ours, cat },
+    value: Number((median(ours) / median(read)).toFixed(3)),
+    unit: 'ratio',
+    target: 1.3,
+    raw: { analysis: ours, cat },
     baseline: { what: 'node readBaseline.js FILE: read + walk + decompress blobs (ms)', raw: read },
     note: `docker save of ${BENCH_TAG}: ${(statSync(file).size / 1e9).toFixed(2)} GB, layers uncompressed (as docker save writes them); ${loadNote(loads)}`,
   };

@@ -36,8 +36,15 @@ export async function diagnosticsP95(): Promise<Figure> {
     withParseP95.push(percentile(withParse, 95));
   }
   return {
-    value: round(median(rulesP95)), unit: 'ms', target: 20,
-    raw: { rulesP95: rulesP95.map(round), withParseP95: withParseP95.map(round), findings, lines: text.split('\n').length - 1 },
+    value: round(median(rulesP95)),
+    unit: 'ms',
+    target: 20,
+    raw: {
+      rulesP95: rulesP95.map(round),
+      withParseP95: withParseP95.map(round),
+      findings,
+      lines: text.split('\n').length - 1,
+    },
     note: `${ROUNDS} × ${ITERATIONS} evaluations of all ${findings ? 'rules' : 'rules (no finding)'}, parse excluded; withParseP95 includes dockerfile-ast's parse`,
   };
 }

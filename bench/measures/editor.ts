@@ -33,9 +33,14 @@ async function hintTimings(edit: boolean): Promise<{ p95: number; raw: number[] 
     if (edit) {
       // Type one character at the end of a RUN line, then take it back on the next round.
       const end = lines[line]!.length + (k % 2);
-      client.notify('textDocument/didChange', { textDocument: { uri, version: k + 2 }, contentChanges: [k % 2 === 0
-        ? { range: { start: { line, character: end }, end: { line, character: end } }, text: 'x' }
-        : { range: { start: { line, character: end - 1 }, end: { line, character: end } }, text: '' }] });
+      client.notify('textDocument/didChange', {
+        textDocument: { uri, version: k + 2 },
+        contentChanges: [
+          k % 2 === 0
+            ? { range: { start: { line, character: end }, end: { line, character: end } }, text: 'x' }
+            : { range: { start: { line, character: end - 1 }, end: { line, character: end } }, text: '' },
+        ],
+      });
     }
     const t0 = performance.now();
     await client.request('textDocument/inlayHint', { textDocument: { uri }, range });
@@ -47,12 +52,24 @@ async function hintTimings(edit: boolean): Promise<{ p95: number; raw: number[] 
 
 export async function hintsP95(): Promise<Figure> {
   const r = await hintTimings(false);
-  return { value: round(r.p95), unit: 'ms', target: 5, raw: summary(r.raw), note: `${RUNS} requests, stdio round trip` };
+  return {
+    value: round(r.p95),
+    unit: 'ms',
+    target: 5,
+    raw: summary(r.raw),
+    note: `${RUNS} requests, stdio round trip`,
+  };
 }
 
 export async function hintsAfterEditP95(): Promise<Figure> {
   const r = await hintTimings(true);
-  return { value: round(r.p95), unit: 'ms', target: 25, raw: summary(r.raw), note: `${RUNS} edit+request pairs, stdio round trip` };
+  return {
+    value: round(r.p95),
+    unit: 'ms',
+    target: 25,
+    raw: summary(r.raw),
+    note: `${RUNS} edit+request pairs, stdio round trip`,
+  };
 }
 
 async function discoveryTimings(warm: boolean): Promise<{ raw: number[]; images: number }> {
@@ -80,14 +97,32 @@ async function discoveryTimings(warm: boolean): Promise<{ raw: number[]; images:
 
 export async function discoveryCold(): Promise<Figure> {
   const r = await discoveryTimings(false);
-  return { value: round(median(r.raw)), unit: 'ms', target: 500, raw: r.raw.map(round), note: `${r.images} local images, empty cache (list excluded), median of ${r.raw.length}` };
+  return {
+    value: round(median(r.raw)),
+    unit: 'ms',
+    target: 500,
+    raw: r.raw.map(round),
+    note: `${r.images} local images, empty cache (list excluded), median of ${r.raw.length}`,
+  };
 }
 
 export async function discoveryWarm(): Promise<Figure> {
   const r = await discoveryTimings(true);
-  return { value: round(median(r.raw)), unit: 'ms', target: 5, raw: summary(r.raw), note: `${r.images} local images, caches warm, median of ${r.raw.length}` };
+  return {
+    value: round(median(r.raw)),
+    unit: 'ms',
+    target: 5,
+    raw: summary(r.raw),
+    note: `${r.images} local images, caches warm, median of ${r.raw.length}`,
+  };
 }
 
 function summary(raw: number[]): Record<string, number> {
-  return { n: raw.length, min: round(Math.min(...raw)), median: round(median(raw)), p95: round(percentile(raw, 95)), max: round(Math.max(...raw)) };
+  return {
+    n: raw.length,
+    min: round(Math.min(...raw)),
+    median: round(median(raw)),
+    p95: round(percentile(raw, 95)),
+    max: round(Math.max(...raw)),
+  };
 }

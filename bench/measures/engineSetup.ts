@@ -28,7 +28,9 @@ export async function manyImages(count: number): Promise<void> {
   const have = new Set((await docker.listImages()).flatMap((i) => i.RepoTags ?? []));
   const dir = join(BENCH_DIR, 'many');
   mkdirSync(dir, { recursive: true });
-  const base = ['FROM local/busybox:latest', ...Array.from({ length: 8 }, (_, k) => `RUN echo ${k} > /step-${k}`)].join('\n');
+  const base = ['FROM local/busybox:latest', ...Array.from({ length: 8 }, (_, k) => `RUN echo ${k} > /step-${k}`)].join(
+    '\n',
+  );
   for (let n = 0; n < count; n++) {
     if (have.has(`dfsize-bench/many:${n}`)) continue;
     writeFileSync(join(dir, 'Dockerfile'), `${base}\nLABEL bench.n="${n}"\nENV N=${n}\n`);

@@ -10,7 +10,13 @@ import { TarReader, type TarBody } from '../../server/src/engine/tarStream';
 async function main(file: string): Promise<void> {
   let raw = 0;
   let out = 0;
-  const sink = { write: (d: Buffer) => { out += d.length; return true; }, drained: () => Promise.resolve() };
+  const sink = {
+    write: (d: Buffer) => {
+      out += d.length;
+      return true;
+    },
+    drained: () => Promise.resolve(),
+  };
   const reader = new TarReader((h) => {
     if (h.type !== 'file') return null;
     let z: Inflater | null = null;
@@ -41,4 +47,7 @@ async function main(file: string): Promise<void> {
   process.stdout.write(`${raw} ${out}\n`);
 }
 
-main(process.argv[2]!).catch((e: unknown) => { console.error(e); process.exitCode = 1; });
+main(process.argv[2]!).catch((e: unknown) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,6 +1,12 @@
 // Command factories: each takes the context and returns the function VS Code calls.
 import * as vscode from 'vscode';
-import { AnalyseRequest, ListImagesRequest, SelectImageRequest, type ImageChoice, type LayerNode } from '../../server/src/protocol';
+import {
+  AnalyseRequest,
+  ListImagesRequest,
+  SelectImageRequest,
+  type ImageChoice,
+  type LayerNode,
+} from '../../server/src/protocol';
 import { formatBytes } from '../../server/src/core/format';
 import type { Ctx } from './ctx';
 
@@ -22,15 +28,26 @@ export function selectImage(ctx: Ctx): (arg?: unknown) => Promise<void> {
     type Item = vscode.QuickPickItem & { ref: string | null };
     const items = (async (): Promise<Item[]> => {
       const choices = await client.sendRequest(ListImagesRequest.type, { uri: uri.toString() });
-      const auto: Item = { label: '$(search) Find it automatically', description: 'label, compose service, or the best history match', ref: null };
-      return [auto, ...choices.map((c: ImageChoice): Item => ({
-        label: `${c.current ? '$(check) ' : ''}${c.refs[0] ?? c.id.slice(7, 19)}`,
-        description: `${Math.round(c.score * 100)}% match · ${formatBytes(c.sizeBytes)}${c.linked ? ' · built for this file' : ''}`,
-        detail: `${c.id.slice(7, 19)} · ${new Date(c.created * 1000).toLocaleString()}${c.refs.length > 1 ? ` · also ${c.refs.slice(1).join(', ')}` : ''}`,
-        ref: c.refs[0] ?? c.id,
-      }))];
+      const auto: Item = {
+        label: '$(search) Find it automatically',
+        description: 'label, compose service, or the best history match',
+        ref: null,
+      };
+      return [
+        auto,
+        ...choices.map((c: ImageChoice): Item => ({
+          label: `${c.current ? '$(check) ' : ''}${c.refs[0] ?? c.id.slice(7, 19)}`,
+          description: `${Math.round(c.score * 100)}% match · ${formatBytes(c.sizeBytes)}${c.linked ? ' · built for this file' : ''}`,
+          detail: `${c.id.slice(7, 19)} · ${new Date(c.created * 1000).toLocaleString()}${c.refs.length > 1 ? ` · also ${c.refs.slice(1).join(', ')}` : ''}`,
+          ref: c.refs[0] ?? c.id,
+        })),
+      ];
     })();
-    const pick = await vscode.window.showQuickPick(items, { title: `Image for ${vscode.workspace.asRelativePath(uri)}`, placeHolder: 'The image whose layers this Dockerfile shows', matchOnDescription: true });
+    const pick = await vscode.window.showQuickPick(items, {
+      title: `Image for ${vscode.workspace.asRelativePath(uri)}`,
+      placeHolder: 'The image whose layers this Dockerfile shows',
+      matchOnDescription: true,
+    });
     if (!pick) return;
     await ctx.selections.set(uri.toString(), pick.ref);
     const status = await client.sendRequest(SelectImageRequest.type, { uri: uri.toString(), ref: pick.ref });
@@ -44,7 +61,10 @@ export function revealLines(): (uri: vscode.Uri, range: { startLine: number; end
     const editor = await vscode.window.showTextDocument(uri, { preserveFocus: false, preview: true });
     const end = editor.document.lineAt(Math.min(range.endLine, editor.document.lineCount - 1)).range.end;
     editor.selection = new vscode.Selection(new vscode.Position(range.startLine, 0), end);
-    editor.revealRange(new vscode.Range(range.startLine, 0, end.line, end.character), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    editor.revealRange(
+      new vscode.Range(range.startLine, 0, end.line, end.character),
+      vscode.TextEditorRevealType.InCenterIfOutsideViewport,
+    );
   };
 }
 

@@ -10,5 +10,8 @@ export interface ClientConfig {
 
 export function readConfiguration(): ClientConfig {
   const c = vscode.workspace.getConfiguration('dockerfileSize');
-  return { statusBar: c.get<boolean>('statusBar.enabled', true), followCursor: c.get<boolean>('explorer.followCursor', true) };
+  return {
+    statusBar: c.get<boolean>('statusBar.enabled', true),
+    followCursor: c.get<boolean>('explorer.followCursor', true),
+  };
 }

@@ -2,7 +2,12 @@
 // one language client (its notification handlers), as two groups of disposables.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
 import { LayersChangedNotification, StatusNotification, type InitializationOptions } from '../../server/src/protocol';
 import type { LayerTreeProvider } from './layerTree/provider';
 import { Builds } from './build';
@@ -27,17 +32,26 @@ export class Ctx implements vscode.Disposable {
   lastDockerfile: vscode.Uri | undefined;
   private readonly clientSubscriptions: vscode.Disposable[] = [];
 
-  constructor(readonly extension: vscode.ExtensionContext, selectImageCommand: string) {
+  constructor(
+    readonly extension: vscode.ExtensionContext,
+    selectImageCommand: string,
+  ) {
     this.selections = new Selections(extension.workspaceState);
     this.statusBar = new StatusBar(selectImageCommand, this.config.statusBar);
     this.builds = new Builds(this);
-    extension.subscriptions.push(this.statusBar, this.builds, this,
-      vscode.window.onDidChangeActiveTextEditor((e) => { if (e?.document.languageId === 'dockerfile') this.lastDockerfile = e.document.uri; }),
+    extension.subscriptions.push(
+      this.statusBar,
+      this.builds,
+      this,
+      vscode.window.onDidChangeActiveTextEditor((e) => {
+        if (e?.document.languageId === 'dockerfile') this.lastDockerfile = e.document.uri;
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration('dockerfileSize')) return;
         this.config = readConfiguration();
         this.statusBar.setEnabled(this.config.statusBar);
-      }));
+      }),
+    );
     const active = vscode.window.activeTextEditor?.document;
     if (active?.languageId === 'dockerfile') this.lastDockerfile = active.uri;
   }
@@ -47,15 +61,22 @@ export class Ctx implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       // Source maps ship beside the bundle: a crash's stack then names the TypeScript sources.
       run: { module, transport: TransportKind.ipc, options: { execArgv: ['--enable-source-maps'] } },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--enable-source-maps', '--nolazy', '--inspect=6019'] } },
+      debug: {
+        module,
+        transport: TransportKind.ipc,
+        options: { execArgv: ['--enable-source-maps', '--nolazy', '--inspect=6019'] },
+      },
     };
     const initializationOptions: InitializationOptions = {
-      workspaceTrusted: vscode.workspace.isTrusted, selections: this.selections.all(), storageDir: this.extension.globalStorageUri.fsPath,
+      workspaceTrusted: vscode.workspace.isTrusted,
+      selections: this.selections.all(),
+      storageDir: this.extension.globalStorageUri.fsPath,
     };
     const dockerignores = vscode.workspace.createFileSystemWatcher('**/.dockerignore');
     this.clientSubscriptions.push(dockerignores);
     const clientOptions: LanguageClientOptions = {
-      documentSelector: DOCUMENT_SELECTOR, initializationOptions,
+      documentSelector: DOCUMENT_SELECTOR,
+      initializationOptions,
       // The size rules read each build context's .dockerignore: the server hears when one changes.
       synchronize: { configurationSection: 'dockerfileSize', fileEvents: dockerignores },
     };
@@ -63,7 +84,8 @@ export class Ctx implements vscode.Disposable {
     this.clientSubscriptions.push(
       this.client.onNotification(StatusNotification.type, (s) => this.statusBar.update(s)),
       this.client.onNotification(LayersChangedNotification.type, ({ uri }) => this.layers?.changedFor(uri)),
-      ...this.builds.attach());
+      ...this.builds.attach(),
+    );
     await this.client.start();
     this.layers?.refresh();
   }

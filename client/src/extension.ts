@@ -24,11 +24,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const c = (ctx = new Ctx(context, COMMANDS.selectImage));
   const layers = (c.layers = new LayerTreeProvider(c, { reveal: COMMANDS.revealLines, more: COMMANDS.layersMore }));
   const reveal = revealLines();
-  context.subscriptions.push(layers,
+  context.subscriptions.push(
+    layers,
     vscode.commands.registerCommand(COMMANDS.selectImage, selectImage(c)),
     vscode.commands.registerCommand(COMMANDS.analyse, analyseImage(c)),
     vscode.commands.registerCommand(COMMANDS.revealLines, reveal),
-    vscode.commands.registerCommand(COMMANDS.revealInEditor, (node: { range?: { startLine: number; endLine: number } }) => node.range && layers.uri && reveal(layers.uri, node.range)),
+    vscode.commands.registerCommand(
+      COMMANDS.revealInEditor,
+      (node: { range?: { startLine: number; endLine: number } }) =>
+        node.range && layers.uri && reveal(layers.uri, node.range),
+    ),
     vscode.commands.registerCommand(COMMANDS.layersRefresh, () => layers.refresh()),
     vscode.commands.registerCommand(COMMANDS.layersMore, (node) => layers.more(node)),
     vscode.commands.registerCommand(COMMANDS.copyPath, copyLayerPath()),
@@ -36,7 +41,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(COMMANDS.build, c.builds.command(false)),
     vscode.commands.registerCommand(COMMANDS.buildWithOptions, c.builds.command(true)),
     // A workspace granted trust later gets a server that knows it.
-    vscode.workspace.onDidGrantWorkspaceTrust(async () => { await c.stop(); await c.start(); }));
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      await c.stop();
+      await c.start();
+    }),
+  );
   await c.start();
 }
 

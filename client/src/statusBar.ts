@@ -9,7 +9,10 @@ export class StatusBar implements vscode.Disposable {
   private readonly byUri = new Map<string, Status>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
-  constructor(command: string, private enabled: boolean) {
+  constructor(
+    command: string,
+    private enabled: boolean,
+  ) {
     this.item.name = 'Dockerfile Size';
     this.item.command = command;
     this.subscriptions.push(vscode.window.onDidChangeActiveTextEditor(() => this.render()));
@@ -36,11 +39,17 @@ export class StatusBar implements vscode.Disposable {
       this.item.text = '$(sync~spin) Dockerfile size';
       this.item.tooltip = 'Looking for the image this Dockerfile built…';
     } else if (s.engine.reachable === false) {
-      this.item.text = s.image ? `$(debug-disconnect) ${formatBytes(s.image.sizeBytes)} (cached)` : '$(debug-disconnect) no engine';
-      this.item.tooltip = new vscode.MarkdownString(`**The engine does not answer** (${s.engine.url ?? '?'}, from ${s.engine.source}).\n\n${s.message}\n\nStart Docker, set \`dockerfileSize.engine.host\`, or select an image.`);
+      this.item.text = s.image
+        ? `$(debug-disconnect) ${formatBytes(s.image.sizeBytes)} (cached)`
+        : '$(debug-disconnect) no engine';
+      this.item.tooltip = new vscode.MarkdownString(
+        `**The engine does not answer** (${s.engine.url ?? '?'}, from ${s.engine.source}).\n\n${s.message}\n\nStart Docker, set \`dockerfileSize.engine.host\`, or select an image.`,
+      );
     } else if (s.image) {
       this.item.text = `$(layers) ${formatBytes(s.image.sizeBytes)} · ${s.image.ref}`;
-      this.item.tooltip = new vscode.MarkdownString(`**${s.image.ref}** · ${formatBytes(s.image.sizeBytes)}\n\n${s.message}\n\nEngine: ${s.engine.product ?? 'engine'} ${s.engine.version ?? ''} at ${s.engine.url} (${s.engine.source})\n\nClick to choose another image.`);
+      this.item.tooltip = new vscode.MarkdownString(
+        `**${s.image.ref}** · ${formatBytes(s.image.sizeBytes)}\n\n${s.message}\n\nEngine: ${s.engine.product ?? 'engine'} ${s.engine.version ?? ''} at ${s.engine.url} (${s.engine.source})\n\nClick to choose another image.`,
+      );
     } else {
       this.item.text = '$(circle-slash) no image';
       this.item.tooltip = new vscode.MarkdownString(`${s.message}\n\nClick to choose an image.`);

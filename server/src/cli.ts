@@ -41,7 +41,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   } catch (e) {
     // Node's own argument errors explain how to pass a value starting with '-': one line is enough here.
     const err = (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-      ? new UsageError(`${(e as Error).message.split('. ')[0]!.replace(/\.$/, '')} (dfsize --help lists the options)`) : e;
+      ? new UsageError(`${(e as Error).message.split('. ')[0]!.replace(/\.$/, '')} (dfsize --help lists the options)`)
+      : e;
     io.stderr(`dfsize: ${messageOf(err)}\n`);
     const code = exitCodeOf(err);
     // A bug: its stack, which the shipped source maps turn into lines of the TypeScript sources (esbuild.mjs).
@@ -72,5 +73,7 @@ if (require.main === module) {
     isTty: process.stdout.isTTY === true,
     stderrIsTty: process.stderr.isTTY === true,
     stderrColumns: process.stderr.columns,
-  }).then((code) => { process.exitCode = code; });
+  }).then((code) => {
+    process.exitCode = code;
+  });
 }

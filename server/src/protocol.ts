@@ -34,17 +34,29 @@ export const DEFAULT_SETTINGS: Settings = {
 
 /** Turns whatever `workspace/configuration` answered into Settings, ignoring what has the wrong type. */
 export function toSettings(raw: unknown): Settings {
-  const r = (raw ?? {}) as { engine?: Record<string, unknown>; discovery?: Record<string, unknown>; hints?: Record<string, unknown>; rules?: Record<string, unknown>; analysis?: Record<string, unknown> };
+  const r = (raw ?? {}) as {
+    engine?: Record<string, unknown>;
+    discovery?: Record<string, unknown>;
+    hints?: Record<string, unknown>;
+    rules?: Record<string, unknown>;
+    analysis?: Record<string, unknown>;
+  };
   const d = DEFAULT_SETTINGS;
-  const num = (v: unknown, dflt: number, min: number) => (typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt);
+  const num = (v: unknown, dflt: number, min: number) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
   const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt);
   return {
-    engine: { host: typeof r.engine?.host === 'string' ? r.engine.host : d.engine.host, timeoutMs: num(r.engine?.timeoutMs, d.engine.timeoutMs, 500) },
+    engine: {
+      host: typeof r.engine?.host === 'string' ? r.engine.host : d.engine.host,
+      timeoutMs: num(r.engine?.timeoutMs, d.engine.timeoutMs, 500),
+    },
     discovery: { maxImages: num(r.discovery?.maxImages, d.discovery.maxImages, 1) },
     hints: { showZeroBytes: bool(r.hints?.showZeroBytes, d.hints.showZeroBytes) },
     rules: {
       minBytes: num(r.rules?.minBytes, d.rules.minBytes, 0),
-      disabled: Array.isArray(r.rules?.disabled) ? (r.rules.disabled as unknown[]).filter((x): x is string => typeof x === 'string') : d.rules.disabled,
+      disabled: Array.isArray(r.rules?.disabled)
+        ? (r.rules.disabled as unknown[]).filter((x): x is string => typeof x === 'string')
+        : d.rules.disabled,
     },
     analysis: { maxAutoBytes: num(r.analysis?.maxAutoBytes, d.analysis.maxAutoBytes, 0) },
   };
@@ -73,7 +85,12 @@ export interface Status {
     readonly product: string | null;
     readonly version: string | null;
   };
-  readonly image: { readonly ref: string; readonly id: string; readonly sizeBytes: number; readonly builder: string } | null;
+  readonly image: {
+    readonly ref: string;
+    readonly id: string;
+    readonly sizeBytes: number;
+    readonly builder: string;
+  } | null;
   /** The numbers shown are the last known: the engine is not answering. */
   readonly cached: boolean;
   /** One line: why this image, or why none and what to do. */
@@ -148,7 +165,11 @@ export interface LayersResult {
 export namespace LayersRequest {
   export const method = 'dfsize/layers';
   /** `parent` null: the top level. */
-  export const type = new RequestType<{ uri: string; parent: string | null; offset?: number; limit?: number }, LayersResult, void>(method);
+  export const type = new RequestType<
+    { uri: string; parent: string | null; offset?: number; limit?: number },
+    LayersResult,
+    void
+  >(method);
 }
 
 /** The nodes from the top down to the layer a line made (for revealing it), empty when none. */
@@ -205,7 +226,9 @@ export const BuildErrorCode = {
 /** Builds the document's Dockerfile (saved on disk) through the engine. Refused in untrusted workspaces. */
 export namespace BuildImageRequest {
   export const method = 'dfsize/build';
-  export const type = new RequestType<{ uri: string; buildId: string; options: BuildOptions }, BuildImageResult, void>(method);
+  export const type = new RequestType<{ uri: string; buildId: string; options: BuildOptions }, BuildImageResult, void>(
+    method,
+  );
 }
 
 export namespace BuildLogNotification {
@@ -215,7 +238,13 @@ export namespace BuildLogNotification {
 
 export namespace BuildProgressNotification {
   export const method = 'dfsize/buildProgress';
-  export const type = new NotificationType<{ buildId: string; step: number; total: number; name: string; stage: string | null }>(method);
+  export const type = new NotificationType<{
+    buildId: string;
+    step: number;
+    total: number;
+    name: string;
+    stage: string | null;
+  }>(method);
 }
 
 export namespace CancelBuildNotification {

@@ -1,6 +1,14 @@
 // The language server: `dfsize-langserver --stdio` for any editor, node IPC when VS Code starts it.
 // This file only wires: the connection, the open documents, the session state and each feature's handler.
-import { CodeActionKind, createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind, type Connection, type InitializeResult } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { registerBuild } from './handlers/build';
 import { FIX_ALL_KIND, registerCodeActions } from './handlers/codeActions';
@@ -21,11 +29,15 @@ export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
   let session: Session | undefined;
   // A safety net: a failure nobody awaited is logged, never the end of the server.
-  process.on('unhandledRejection', (e) => connection.console.error(`dfsize: unexpected failure: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
+  process.on('unhandledRejection', (e) =>
+    connection.console.error(`dfsize: unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`),
+  );
 
   connection.onInitialize((params): InitializeResult => {
     const opts = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
-    const folders = (params.workspaceFolders ?? []).map((f) => f.uri).concat(params.rootUri ? [params.rootUri] : [])
+    const folders = (params.workspaceFolders ?? [])
+      .map((f) => f.uri)
+      .concat(params.rootUri ? [params.rootUri] : [])
       .flatMap((u) => fsPathOf(u) ?? []);
     session = new Session(connection, documents, {
       trusted: opts.workspaceTrusted === true,
@@ -48,14 +60,17 @@ export function startServer(connection: Connection): void {
     return {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: true },
-        inlayHintProvider: true, hoverProvider: true,
+        inlayHintProvider: true,
+        hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
       },
       serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
     };
   });
 
-  connection.onDidChangeConfiguration((p) => session?.settingsChanged((p.settings as { dockerfileSize?: unknown } | null)?.dockerfileSize));
+  connection.onDidChangeConfiguration((p) =>
+    session?.settingsChanged((p.settings as { dockerfileSize?: unknown } | null)?.dockerfileSize),
+  );
   documents.onDidOpen((e) => void session?.images.refresh(e.document.uri));
   documents.onDidClose((e) => session?.closed(e.document.uri));
   connection.onShutdown(() => session?.dispose());

@@ -28,15 +28,19 @@ const copiesOf = (readme: number) => [
 function needDive(ctx: Mocha.Context): void {
   if (DIVE && existsSync(at('test-docker-image.tar'))) return;
   const why = DIVE ? `${VARIABLE}=${DIVE} holds no test-docker-image.tar` : `${VARIABLE} is not set`;
-  console.log(`      SKIPPED: dive conformance: ${why}; point it at a folder with dive's test images (wagoodman/dive, folder .data/)`);
+  console.log(
+    `      SKIPPED: dive conformance: ${why}; point it at a folder with dive's test images (wagoodman/dive, folder .data/)`,
+  );
   ctx.skip();
 }
 
-describe('conformance: dive\'s test images and dive\'s published figures', function () {
+describe("conformance: dive's test images and dive's published figures", function () {
   this.timeout(60000);
-  before(function () { needDive(this); });
+  before(function () {
+    needDive(this);
+  });
 
-  it('test-docker-image.tar: dive\'s figures, exactly', async () => {
+  it("test-docker-image.tar: dive's figures, exactly", async () => {
     const { analysis } = await analyzeImage({ archive: at('test-docker-image.tar') });
     const d = analysis.dive;
     assert.equal(d.efficiencyScore, 0.9844212134184309);
@@ -59,22 +63,33 @@ describe('conformance: dive\'s test images and dive\'s published figures', funct
   });
 
   it('the four OCI layouts (uncompressed, gzip, zstd, estargz) give the same one-file tree', async () => {
-    const trees = await Promise.all(['uncompressed', 'gzip', 'zstd', 'estargz'].map(async (k) => {
-      const r = await analyzeImage({ archive: at(`test-oci-${k}-image.tar`) });
-      assert.equal(r.platform, 'linux/arm64');
-      return { page: r.contents!.listDir(0, '/'), dive: r.analysis.dive };
-    }));
+    const trees = await Promise.all(
+      ['uncompressed', 'gzip', 'zstd', 'estargz'].map(async (k) => {
+        const r = await analyzeImage({ archive: at(`test-oci-${k}-image.tar`) });
+        assert.equal(r.platform, 'linux/arm64');
+        return { page: r.contents!.listDir(0, '/'), dive: r.analysis.dive };
+      }),
+    );
     for (const t of trees) {
-      assert.deepEqual(t.page.children.map((c) => [c.path, c.type, c.bytes, c.status]), [['/README.md', 'file', 11189, 'added']]);
+      assert.deepEqual(
+        t.page.children.map((c) => [c.path, c.type, c.bytes, c.status]),
+        [['/README.md', 'file', 11189, 'added']],
+      );
       assert.deepEqual(t, trees[0]);
     }
   });
 
-  for (const [file, recorded, builder] of [['test-docker-image.tar', 'dive-test-latest', 'legacy'], ['test-kaniko-image.tar', 'dive-test-kaniko', 'kaniko']] as const) {
+  for (const [file, recorded, builder] of [
+    ['test-docker-image.tar', 'dive-test-latest', 'legacy'],
+    ['test-kaniko-image.tar', 'dive-test-kaniko', 'kaniko'],
+  ] as const) {
     it(`${file}: every row equals dockerd's after docker load, and Dockerfile.test-image's lines get them (${builder})`, async () => {
       const info = imageInfoOf(await readArchiveFile(at(file)));
       const engine = loadLoaded(recorded).info;
-      assert.deepEqual(info.history.map((r) => [r.createdBy, r.sizeBytes]), engine.history.map((r) => [r.createdBy, r.sizeBytes]));
+      assert.deepEqual(
+        info.history.map((r) => [r.createdBy, r.sizeBytes]),
+        engine.history.map((r) => [r.createdBy, r.sizeBytes]),
+      );
       assert.deepEqual(info.layers, engine.layers);
       const result = matchHistory(parseDockerfile(readFileSync(at('Dockerfile.test-image'), 'utf8')), info);
       assert.equal(result.builder, builder);
@@ -82,13 +97,23 @@ describe('conformance: dive\'s test images and dive\'s published figures', funct
     });
   }
 
-  it('dfsize analyze --json gives dive\'s figures, and dive\'s sample .dive-ci passes', () => {
+  it("dfsize analyze --json gives dive's figures, and dive's sample .dive-ci passes", () => {
     const r = dfsize(['analyze', at('test-docker-image.tar'), '--json', '--no-cache'], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.deepEqual(j.image, { ref: 'dive-test:latest', id: 'sha256:75ae28b8ebf89b203319069ddcbecdf5c3838503bbebc0d0d85e4b8589c5de3a', sizeBytes: 1220598 });
-    assert.deepEqual([j.dive.efficiencyScore, j.dive.inefficientBytes, j.dive.userWastedPercent], [0.9844212134184309, 32025, 0.4834911001404049]);
-    const ci = dfsize(['analyze', at('test-docker-image.tar'), '--ci', '--ci-config', diveCi(), '--no-cache'], NO_ENGINE);
+    assert.deepEqual(j.image, {
+      ref: 'dive-test:latest',
+      id: 'sha256:75ae28b8ebf89b203319069ddcbecdf5c3838503bbebc0d0d85e4b8589c5de3a',
+      sizeBytes: 1220598,
+    });
+    assert.deepEqual(
+      [j.dive.efficiencyScore, j.dive.inefficientBytes, j.dive.userWastedPercent],
+      [0.9844212134184309, 32025, 0.4834911001404049],
+    );
+    const ci = dfsize(
+      ['analyze', at('test-docker-image.tar'), '--ci', '--ci-config', diveCi(), '--no-cache'],
+      NO_ENGINE,
+    );
     assert.equal(ci.code, 0, ci.stdout + ci.stderr);
     assert.match(ci.stdout, /PASS \[pass:3\]/);
   });

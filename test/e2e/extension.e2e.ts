@@ -40,13 +40,20 @@ describe('e2e: the extension in the real VS Code', function () {
     wb = await Workbench.start(ws.dir, { restricted: false, port: 8765 });
     await wb.openFile('Dockerfile');
   });
-  after(async () => { await wb?.stop(); });
+  after(async () => {
+    await wb?.stop();
+  });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await wb?.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
   });
 
   it('the inlay hints on the RUN and COPY lines show the sizes the engine reports', async () => {
-    for (const [needle, size] of [['head -c 2000000', await engineSize(tag, 'head -c 2000000')], ['COPY app.sh', await engineSize(tag, 'COPY app.sh')], ['head -c 1500000', await engineSize(tag, 'head -c 1500000')]] as const) {
+    for (const [needle, size] of [
+      ['head -c 2000000', await engineSize(tag, 'head -c 2000000')],
+      ['COPY app.sh', await engineSize(tag, 'COPY app.sh')],
+      ['head -c 1500000', await engineSize(tag, 'head -c 1500000')],
+    ] as const) {
       const line = await wb.waitForLine(needle, new RegExp(`${formatBytes(size).replace('.', '\\.')}\\s*$`));
       assert.ok(line.trimEnd().endsWith(formatBytes(size)), line);
     }
@@ -60,7 +67,10 @@ describe('e2e: the extension in the real VS Code', function () {
     await wb.page.waitForSelector('.monaco-list-row:has-text("FROM local/busybox:latest")');
     await wb.page.waitForSelector('.monaco-list-row:has-text("COPY app.sh /app/")');
     await row.click();
-    const line = readFileSync(ws.file, 'utf8').split('\n').findIndex((l) => l.includes('head -c 2000000')) + 1;
+    const line =
+      readFileSync(ws.file, 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('head -c 2000000')) + 1;
     await wb.waitForCursorLine(line);
     await wb.screenshot('2-explorer');
   });
@@ -74,8 +84,19 @@ describe('e2e: the extension in the real VS Code', function () {
     const fix = await wb.quickFix('where the files are created');
     await wb.screenshot('3-quick-fix');
     await fix.click();
-    await wb.page.waitForFunction(() => ![...document.querySelectorAll('.view-line')].some((e) => (e.textContent ?? '').startsWith('RUN rm -f /tmp/scratch.bin')), undefined, { timeout: 30000 });
-    assert.ok((await wb.lines()).some((l) => /head -c 1500000 .*&& rm -f \/tmp\/scratch\.bin|^\s*&& rm -f \/tmp\/scratch\.bin/.test(l)));
+    await wb.page.waitForFunction(
+      () =>
+        ![...document.querySelectorAll('.view-line')].some((e) =>
+          (e.textContent ?? '').startsWith('RUN rm -f /tmp/scratch.bin'),
+        ),
+      undefined,
+      { timeout: 30000 },
+    );
+    assert.ok(
+      (await wb.lines()).some((l) =>
+        /head -c 1500000 .*&& rm -f \/tmp\/scratch\.bin|^\s*&& rm -f \/tmp\/scratch\.bin/.test(l),
+      ),
+    );
   });
 
   it('Build Image shows its progress, then the hints show the new sizes and their change, and which builder ran', async () => {
@@ -113,9 +134,12 @@ describe('e2e: Restricted Mode', function () {
     wb = await Workbench.start(ws.dir, { restricted: true, port: 8766 });
     await wb.openFile('Dockerfile');
   });
-  after(async () => { await wb?.stop(); });
+  after(async () => {
+    await wb?.stop();
+  });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed') await wb?.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
+    if (this.currentTest?.state === 'failed')
+      await wb?.screenshot(`failed-${this.currentTest.title.slice(0, 40).replace(/\W+/g, '-')}`);
   });
 
   it('Build Image is refused with its reason, while the hints still work', async () => {

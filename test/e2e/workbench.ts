@@ -19,7 +19,11 @@ function recipe(args: string[], env: Record<string, string> = {}): string {
 }
 
 export class Workbench {
-  private constructor(readonly page: Page, private readonly browser: Browser, private readonly pid: number) {}
+  private constructor(
+    readonly page: Page,
+    private readonly browser: Browser,
+    private readonly pid: number,
+  ) {}
 
   static async start(folder: string, opts: { restricted: boolean; port: number }): Promise<Workbench> {
     const extDir = mkdtempSync(join(tmpdir(), 'dfsize-e2e-ext-'));
@@ -30,14 +34,24 @@ export class Workbench {
     if (!url || !pid) throw new Error(`vscode-web.sh serve printed no url/pid:\n${out}`);
     const browser = await chromium.launch({
       executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
     const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
     await page.goto(url);
     await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
     if (opts.restricted) {
       // Workspace trust is on: the folder opens in Restricted Mode (VS Code may first ask; a user who does not trust says no).
-      const first = await page.waitForSelector('.monaco-dialog-box .monaco-button:has-text("No"), .statusbar-item:has-text("Restricted Mode")', { timeout: 60000 });
+      const first = await page.waitForSelector(
+        '.monaco-dialog-box .monaco-button:has-text("No"), .statusbar-item:has-text("Restricted Mode")',
+        { timeout: 60000 },
+      );
       if (await first.evaluate((e) => e.classList.contains('monaco-button'))) await first.click();
       await page.waitForSelector('.statusbar-item:has-text("Restricted Mode")', { timeout: 60000 });
     }
@@ -48,7 +62,11 @@ export class Workbench {
     await this.browser.close().catch(() => undefined);
     // code-server's launcher starts the server (and its extension hosts) as children: stop them first.
     spawnSync('pkill', ['-TERM', '-P', String(this.pid)]);
-    try { process.kill(this.pid); } catch { /* already gone */ }
+    try {
+      process.kill(this.pid);
+    } catch {
+      /* already gone */
+    }
   }
 
   async openFile(name: string): Promise<void> {
@@ -63,17 +81,29 @@ export class Workbench {
   /** The editor's visible lines in order, inlay hints included (as the user reads them). */
   async lines(): Promise<string[]> {
     return this.page.$$eval('.editor-instance .monaco-editor .view-lines .view-line', (els) =>
-      els.map((e) => ({ top: parseFloat((e as HTMLElement).style.top), text: (e.textContent ?? '').replace(/\u00a0/g, ' ') }))
-        .sort((a, b) => a.top - b.top).map((l) => l.text));
+      els
+        .map((e) => ({
+          top: parseFloat((e as HTMLElement).style.top),
+          text: (e.textContent ?? '').replace(/\u00a0/g, ' '),
+        }))
+        .sort((a, b) => a.top - b.top)
+        .map((l) => l.text),
+    );
   }
 
   /** Waits until the line holding `needle` also shows `expected` (a hint at its end). */
   async waitForLine(needle: string, expected: RegExp, timeout = 120000): Promise<string> {
-    await this.page.waitForFunction(([n, src, flags]) => {
-      const re = new RegExp(src, flags);
-      return [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')]
-        .some((e) => { const t = (e.textContent ?? '').replace(/\u00a0/g, ' '); return t.includes(n) && re.test(t); });
-    }, [needle, expected.source, expected.flags] as const, { timeout });
+    await this.page.waitForFunction(
+      ([n, src, flags]) => {
+        const re = new RegExp(src, flags);
+        return [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')].some((e) => {
+          const t = (e.textContent ?? '').replace(/\u00a0/g, ' ');
+          return t.includes(n) && re.test(t);
+        });
+      },
+      [needle, expected.source, expected.flags] as const,
+      { timeout },
+    );
     return (await this.lines()).find((l) => l.includes(needle))!;
   }
 
@@ -81,7 +111,9 @@ export class Workbench {
     await this.page.keyboard.press('F1');
     await this.page.waitForSelector('.quick-input-widget input');
     await this.page.keyboard.type(title);
-    await this.page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${title.split(':').pop()!.trim()}"]`);
+    await this.page.waitForSelector(
+      `.quick-input-list .monaco-list-row[aria-label*="${title.split(':').pop()!.trim()}"]`,
+    );
     await this.page.keyboard.press('Enter');
   }
 
@@ -94,14 +126,26 @@ export class Workbench {
   }
 
   async waitForCursorLine(line: number, timeout = 30000): Promise<void> {
-    await this.page.waitForFunction((l) => [...document.querySelectorAll('.statusbar-item')].some((e) => (e.textContent ?? '').includes(`Ln ${l},`)), line, { timeout });
+    await this.page.waitForFunction(
+      (l) => [...document.querySelectorAll('.statusbar-item')].some((e) => (e.textContent ?? '').includes(`Ln ${l},`)),
+      line,
+      { timeout },
+    );
   }
 
   async notification(re: RegExp, timeout = 120000): Promise<string> {
-    const h = await this.page.waitForFunction(([src, flags]) => {
-      const r = new RegExp(src, flags);
-      return [...document.querySelectorAll('.notification-toast, .notifications-toasts .monaco-list-row')].map((e) => e.textContent ?? '').find((t) => r.test(t)) ?? null;
-    }, [re.source, re.flags] as const, { timeout });
+    const h = await this.page.waitForFunction(
+      ([src, flags]) => {
+        const r = new RegExp(src, flags);
+        return (
+          [...document.querySelectorAll('.notification-toast, .notifications-toasts .monaco-list-row')]
+            .map((e) => e.textContent ?? '')
+            .find((t) => r.test(t)) ?? null
+        );
+      },
+      [re.source, re.flags] as const,
+      { timeout },
+    );
     return (await h.jsonValue()) as string;
   }
 
@@ -112,7 +156,9 @@ export class Workbench {
   async quickFix(text: string, attempts = 6): Promise<import('playwright-core').ElementHandle> {
     for (let i = 1; ; i++) {
       await this.page.keyboard.press('Control+.');
-      const row = await this.page.waitForSelector(`.action-widget .monaco-list-row:has-text(${JSON.stringify(text)})`, { timeout: 10000 }).catch(() => null);
+      const row = await this.page
+        .waitForSelector(`.action-widget .monaco-list-row:has-text(${JSON.stringify(text)})`, { timeout: 10000 })
+        .catch(() => null);
       if (row) return row;
       if (i >= attempts) throw new Error(`the quick fix menu never listed "${text}"`);
       await this.page.keyboard.press('Escape');
@@ -132,11 +178,15 @@ export class Workbench {
     const line = await this.page.waitForSelector(`.editor-instance .view-line:has-text(${JSON.stringify(needle)})`);
     const box = (await line.boundingBox())!;
     await this.page.mouse.move(box.x + 30, box.y + box.height / 2);
-    const h = await this.page.waitForFunction(([src, flags]) => {
-      const r = new RegExp(src, flags);
-      const t = document.querySelector('.monaco-hover')?.textContent ?? '';
-      return r.test(t) ? t : null;
-    }, [re.source, re.flags] as const, { timeout });
+    const h = await this.page.waitForFunction(
+      ([src, flags]) => {
+        const r = new RegExp(src, flags);
+        const t = document.querySelector('.monaco-hover')?.textContent ?? '';
+        return r.test(t) ? t : null;
+      },
+      [re.source, re.flags] as const,
+      { timeout },
+    );
     return (await h.jsonValue()) as string;
   }
 

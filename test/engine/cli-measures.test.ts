@@ -15,10 +15,24 @@ import { DEBIAN, ensureDebian } from '../support/debianBase';
 import { needEngine } from '../support/engine';
 import { tempTree } from '../support/tempDirs';
 
-interface Finding { code: string; line: number; savingsBytes: number | null }
-interface ReportJson { image: { id: string; source: string } | null; analysis: { removableBytes: number } | null; findings: Finding[] }
+interface Finding {
+  code: string;
+  line: number;
+  savingsBytes: number | null;
+}
+interface ReportJson {
+  image: { id: string; source: string } | null;
+  analysis: { removableBytes: number } | null;
+  findings: Finding[];
+}
 
-const TEXT = [`FROM ${DEBIAN}`, 'RUN apt-get update', 'RUN apt-get install -y curl', 'RUN rm -rf /var/lib/apt/lists/*', ''].join('\n');
+const TEXT = [
+  `FROM ${DEBIAN}`,
+  'RUN apt-get update',
+  'RUN apt-get install -y curl',
+  'RUN rm -rf /var/lib/apt/lists/*',
+  '',
+].join('\n');
 const TAG = 'dfsize-test/cli-measures:apt';
 const MEASURED = ['apt-lists-not-removed', 'consecutive-run'];
 
@@ -27,8 +41,13 @@ describe('engine: dfsize report and fix measure the image by themselves', functi
   const dir = tempTree({ Dockerfile: TEXT });
   const file = join(dir, 'Dockerfile');
   /** A fresh, empty analysis cache for every run: nothing an earlier run measured counts. */
-  const clean = (extra: Record<string, string> = {}) => ({ DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-measure-cache-')), ...extra });
-  const savings = (r: ReportJson) => Object.fromEntries(r.findings.filter((f) => MEASURED.includes(f.code)).map((f) => [f.code, f.savingsBytes]));
+  const clean = (extra: Record<string, string> = {}) => ({
+    DOCKER_HOST: 'unix:///var/run/docker.sock',
+    DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-measure-cache-')),
+    ...extra,
+  });
+  const savings = (r: ReportJson) =>
+    Object.fromEntries(r.findings.filter((f) => MEASURED.includes(f.code)).map((f) => [f.code, f.savingsBytes]));
   let fromEngine: ReportJson;
 
   before(async function () {
@@ -57,8 +76,14 @@ describe('engine: dfsize report and fix measure the image by themselves', functi
     const report = JSON.parse(r.stdout) as ReportJson;
     assert.equal(report.analysis, null);
     // Statically line 4 removes the lists: the caches apt leaves in /var/cache/apt are known by measuring only.
-    assert.deepEqual(report.findings.map((f) => f.code).filter((c) => MEASURED.includes(c)), ['consecutive-run']);
-    assert.ok(report.findings.every((f) => f.savingsBytes === null), JSON.stringify(report.findings));
+    assert.deepEqual(
+      report.findings.map((f) => f.code).filter((c) => MEASURED.includes(c)),
+      ['consecutive-run'],
+    );
+    assert.ok(
+      report.findings.every((f) => f.savingsBytes === null),
+      JSON.stringify(report.findings),
+    );
   });
 
   for (const [how, args, env] of [
@@ -71,14 +96,20 @@ describe('engine: dfsize report and fix measure the image by themselves', functi
       const report = JSON.parse(r.stdout) as ReportJson;
       assert.equal(report.analysis, null);
       assert.ok(report.findings.every((f) => f.savingsBytes === null && f.code !== 'apt-lists-not-removed'));
-      assert.match(r.stderr, /^dfsize: measured findings skipped: dfsize-test\/cli-measures:apt is \d+(\.\d+)? MB, more than the 1 B dfsize analyses by itself \(--max-analyze-bytes SIZE or DFSIZE_MAX_ANALYZE_BYTES raises that;.*\)\n$/);
+      assert.match(
+        r.stderr,
+        /^dfsize: measured findings skipped: dfsize-test\/cli-measures:apt is \d+(\.\d+)? MB, more than the 1 B dfsize analyses by itself \(--max-analyze-bytes SIZE or DFSIZE_MAX_ANALYZE_BYTES raises that;.*\)\n$/,
+      );
     });
   }
 
   it('--archive: the image saved to a file measures the same, with no engine', async () => {
     const tar = join(mkdtempSync(join(tmpdir(), 'dfsize-measure-save-')), 'apt.tar');
     await pipeline(await dockerFor('legacy').getImage(TAG).get(), createWriteStream(tar));
-    const r = dfsize(['report', file, '--archive', tar, '--json'], clean({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }));
+    const r = dfsize(
+      ['report', file, '--archive', tar, '--json'],
+      clean({ DOCKER_HOST: 'unix:///nonexistent/docker.sock' }),
+    );
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as ReportJson;
     assert.equal(report.image!.source, 'archive');
@@ -89,7 +120,10 @@ describe('engine: dfsize report and fix measure the image by themselves', functi
   it('fix decides with the measured data: apt-get clean where the caches are measured, not without them', () => {
     const measured = dfsize(['fix', file, '--image', TAG], clean());
     assert.equal(measured.code, 0, measured.stderr);
-    assert.match(measured.stdout, /^\+RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf \/var\/lib\/apt\/lists\/\*$/m);
+    assert.match(
+      measured.stdout,
+      /^\+RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf \/var\/lib\/apt\/lists\/\*$/m,
+    );
     const blind = dfsize(['fix', file, '--image', TAG, '--no-analyze'], clean());
     assert.equal(blind.code, 0, blind.stderr);
     assert.match(blind.stdout, /^\+RUN apt-get update && apt-get install -y --no-install-recommends curl/m);
@@ -99,7 +133,11 @@ describe('engine: dfsize report and fix measure the image by themselves', functi
   it('on a terminal, stderr shows one progress line, rewritten in place, cut to the width, and erased at the end', () => {
     // script(1) gives the command a terminal 60 columns wide; the variables keep the paths out of the command line.
     const env = { ...process.env, ...clean(), NO_COLOR: '1', CLI, DOCKERFILE: file, IMAGE: TAG };
-    const r = spawnSync('script', ['-qec', 'stty cols 60; node "$CLI" report "$DOCKERFILE" --image "$IMAGE" >/dev/null', '/dev/null'], { env, encoding: 'utf8', timeout: 300000 });
+    const r = spawnSync(
+      'script',
+      ['-qec', 'stty cols 60; node "$CLI" report "$DOCKERFILE" --image "$IMAGE" >/dev/null', '/dev/null'],
+      { env, encoding: 'utf8', timeout: 300000 },
+    );
     assert.equal(r.error, undefined);
     assert.equal(r.status, 0, r.stdout);
     assert.doesNotMatch(r.stdout, /\n/, 'one line, never a new one');
@@ -112,7 +150,10 @@ describe('engine: dfsize report and fix measure the image by themselves', functi
     const later = shown.slice(2, -1);
     assert.ok(later.length >= 2, shown.join(' | '));
     for (const l of later) assert.ok(l.startsWith(prefix) && l.endsWith('…') && l.length === 59, l);
-    assert.ok(later.slice(0, -1).every((l) => /^\d/.test(l.slice(prefix.length))), later.join(' | '));
+    assert.ok(
+      later.slice(0, -1).every((l) => /^\d/.test(l.slice(prefix.length))),
+      later.join(' | '),
+    );
     assert.ok(later.at(-1)!.startsWith(`${prefix}computing`));
   });
 });

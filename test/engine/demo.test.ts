@@ -21,13 +21,26 @@ const DEMO_DEADLINE_MS = 240_000;
 
 /** Debian bookworm minbase with this machine's node binary in /usr/local/bin: nothing else. */
 async function nodeImage(): Promise<void> {
-  if (await docker.getImage(NODE_IMAGE).inspect().then(() => true, () => false)) return;
+  if (
+    await docker
+      .getImage(NODE_IMAGE)
+      .inspect()
+      .then(
+        () => true,
+        () => false,
+      )
+  )
+    return;
   const context = pack();
   context.entry({ name: 'Dockerfile' }, `FROM ${DEBIAN}\nCOPY node /usr/local/bin/node\n`);
   context.entry({ name: 'node', mode: 0o755 }, readFileSync(process.execPath));
   context.finalize();
   const stream = await docker.buildImage(context as never, { t: NODE_IMAGE, version: '1' });
-  const out = await new Promise<Array<{ error?: string }>>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) => (err ? reject(err) : resolve(res))));
+  const out = await new Promise<Array<{ error?: string }>>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, res: Array<{ error?: string }>) =>
+      err ? reject(err) : resolve(res),
+    ),
+  );
   const failed = out.find((m) => m.error);
   if (failed) throw new Error(`building ${NODE_IMAGE} failed: ${failed.error}`);
 }
@@ -39,7 +52,8 @@ function demux(log: Buffer): { stdout: string; stderr: string } {
   for (let at = 0; at + 8 <= log.length;) {
     const size = log.readUInt32BE(at + 4);
     const text = log.subarray(at + 8, at + 8 + size).toString('utf8');
-    if (log[at] === STDERR) out.stderr += text; else out.stdout += text;
+    if (log[at] === STDERR) out.stderr += text;
+    else out.stdout += text;
     at += 8 + size;
   }
   return out;
@@ -52,14 +66,19 @@ async function runDemo(): Promise<{ code: number; stdout: string; stderr: string
   const modules = realpathSync(join(ROOT, 'node_modules'));
   if (modules !== join(ROOT, 'node_modules')) binds.push(`${modules}:${modules}:ro`);
   const container = await docker.createContainer({
-    Image: NODE_IMAGE, WorkingDir: '/repo', Cmd: ['node_modules/.bin/tsx', 'scripts/demo.ts'],
-    Env: ['HOME=/root', 'DFSIZE_CACHE_DIR=/tmp/dfsize-cache'], HostConfig: { Binds: binds },
+    Image: NODE_IMAGE,
+    WorkingDir: '/repo',
+    Cmd: ['node_modules/.bin/tsx', 'scripts/demo.ts'],
+    Env: ['HOME=/root', 'DFSIZE_CACHE_DIR=/tmp/dfsize-cache'],
+    HostConfig: { Binds: binds },
   });
   try {
     await container.start();
-    const deadline = setTimeout(() => { container.kill().catch((e: Error) => console.error(`      could not stop the demo container: ${e.message}`)); }, DEMO_DEADLINE_MS);
+    const deadline = setTimeout(() => {
+      container.kill().catch((e: Error) => console.error(`      could not stop the demo container: ${e.message}`));
+    }, DEMO_DEADLINE_MS);
     const { StatusCode } = await container.wait().finally(() => clearTimeout(deadline));
-    const log = await container.logs({ stdout: true, stderr: true, follow: false }) as unknown as Buffer;
+    const log = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
     return { code: StatusCode, ...demux(log) };
   } finally {
     await container.remove({ force: true });
@@ -84,20 +103,26 @@ describe('engine: npm run demo in a Debian container with only Node and the engi
     assert.match(demo.stdout, /^engine: docker /m);
   });
 
-  it('prints the report with each layer\'s size on the line that made it, as the engine measured it', async () => {
+  it("prints the report with each layer's size on the line that made it, as the engine measured it", async () => {
     const model = parseDockerfile(readFileSync(join(ROOT, 'examples', 'hello', 'Dockerfile'), 'utf8'));
     const steps = model.instructions.filter((i) => i.keyword !== 'FROM');
     // BuildKit writes one history row per instruction after FROM, oldest last in the API's answer.
     const rows = (await docker.getImage(DEMO_IMAGE).history()).reverse().slice(-steps.length);
     const report = demo.stdout.slice(demo.stdout.indexOf('$ dfsize report'));
     const lines = report.split('\n');
-    assert.ok(steps.some((s) => s.keyword === 'RUN'), 'the example has layers to check');
+    assert.ok(
+      steps.some((s) => s.keyword === 'RUN'),
+      'the example has layers to check',
+    );
     steps.forEach((step, k) => {
       if (!['RUN', 'COPY', 'ADD'].includes(step.keyword)) return;
       const n = step.range.end.line + 1;
       const line = lines.find((l) => l.startsWith(`${String(n).padStart(2)} │ `));
       assert.ok(line, `line ${n} is in the report:\n${report}`);
-      assert.ok(line.trimEnd().endsWith(` ${formatBytes(rows[k]!.Size)}`), `line ${n} ends with ${formatBytes(rows[k]!.Size)}: ${line}`);
+      assert.ok(
+        line.trimEnd().endsWith(` ${formatBytes(rows[k]!.Size)}`),
+        `line ${n} ends with ${formatBytes(rows[k]!.Size)}: ${line}`,
+      );
     });
   });
 });

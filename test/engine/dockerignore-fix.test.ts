@@ -67,20 +67,25 @@ describe('engine: the missing-dockerignore fix, as Docker sends the context', fu
 
   after(() => removeImages(tags));
 
-  for (const [builder, buildkit] of [['legacy', '0'], ['buildkit', '1']] as const) {
+  for (const [builder, buildkit] of [
+    ['legacy', '0'],
+    ['buildkit', '1'],
+  ] as const) {
     it(`${builder}: the image holds exactly the files the fix did not leave out`, async () => {
       const tag = `dfsize-test/fixsafe-dockerignore:${builder}`;
       tags.push(tag);
       // No shell: the context's hostile names never pass through one.
       const b = spawnSync(DOCKER_CLI, ['build', '-q', '-f', join(dir, 'probe.Dockerfile'), '-t', tag, dir], {
-        encoding: 'utf8', timeout: 240000, env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock', DOCKER_BUILDKIT: buildkit },
+        encoding: 'utf8',
+        timeout: 240000,
+        env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock', DOCKER_BUILDKIT: buildkit },
       });
       assert.equal(b.status, 0, b.stderr);
       assert.deepEqual(await filesInImage(tag), expectedAfterFix(dir));
     });
   }
 
-  it('the project\'s own build context sends the same files', async () => {
+  it("the project's own build context sends the same files", async () => {
     const ctx = await contextTar(dir, join(dir, 'probe.Dockerfile'));
     const [files] = await Promise.all([tarFiles(ctx.stream), ctx.done]);
     assert.deepEqual(files, expectedAfterFix(dir));

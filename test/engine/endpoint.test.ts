@@ -37,7 +37,10 @@ describe('engine: endpoints', function () {
     }
     const ssh = await startSsh(22000 + (process.pid % 1000));
     try {
-      const r = await dfsizeAsync(['report', dockerfile, '--image', BUSYBOX, '--json'], { DOCKER_HOST: ssh.url, ...ssh.env });
+      const r = await dfsizeAsync(['report', dockerfile, '--image', BUSYBOX, '--json'], {
+        DOCKER_HOST: ssh.url,
+        ...ssh.env,
+      });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).image.ref, BUSYBOX);
     } finally {
@@ -49,7 +52,10 @@ describe('engine: endpoints', function () {
     const proxy = await EngineProxy.start('unix');
     proxy.mode = 'hang';
     try {
-      const r = await dfsizeAsync(['report', dockerfile, '--image', BUSYBOX], { DOCKER_HOST: proxy.url, DFSIZE_ENGINE_TIMEOUT_MS: '700' });
+      const r = await dfsizeAsync(['report', dockerfile, '--image', BUSYBOX], {
+        DOCKER_HOST: proxy.url,
+        DFSIZE_ENGINE_TIMEOUT_MS: '700',
+      });
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, /did not answer within 700 ms/);
     } finally {

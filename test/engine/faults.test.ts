@@ -24,13 +24,21 @@ const EXPORT = /\/get$/;
 /** ESC [2J ESC [H: clear the screen, cursor home. */
 const CLEAR_SCREEN = '\u001b[2J\u001b[H';
 
-interface Outcome { code: number; stdout: string; stderr: string }
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 /** One line on stderr, no stack frame, no control character. */
 function oneLine(r: Outcome): string {
   const line = r.stderr.trim();
   assert.ok(!line.includes('\n'), `more than one line:\n${r.stderr}`);
-  assert.doesNotMatch(line, /\.js:\d+|[\u0000-\u0008\u000b-\u001f\u007f]/, `a stack or a control character:\n${JSON.stringify(r.stderr)}`);
+  assert.doesNotMatch(
+    line,
+    /\.js:\d+|[\u0000-\u0008\u000b-\u001f\u007f]/,
+    `a stack or a control character:\n${JSON.stringify(r.stderr)}`,
+  );
   assert.match(line, /^dfsize: /);
   return line;
 }
@@ -59,7 +67,9 @@ describe('engine: faults through a proxy', function () {
     console.log(`      faults: ${faults} engine faults, each one line with its exit code`);
     await proxy?.close();
   });
-  afterEach(() => { faults++; });
+  afterEach(() => {
+    faults++;
+  });
 
   it('the proxy forwards: with no fault the report and the analysis work', async () => {
     assert.equal((await report([])).code, 0);
@@ -70,19 +80,25 @@ describe('engine: faults through a proxy', function () {
   });
 
   it('a refused connection: exit 3, start the engine', async () => {
-    const r = await dfsizeAsync(['report', DOCKERFILE, '--image', BUSYBOX], { DOCKER_HOST: `unix://${join(cache, 'nothing.sock')}` });
+    const r = await dfsizeAsync(['report', DOCKERFILE, '--image', BUSYBOX], {
+      DOCKER_HOST: `unix://${join(cache, 'nothing.sock')}`,
+    });
     assert.equal(r.code, 3);
     assert.match(oneLine(r), /no engine answers at .*start Docker/);
   });
 
   it('a stall before the answer, past the deadline: exit 3, raise the deadline', async () => {
-    const r = await report([{ path: INSPECT, fault: { kind: 'stall', bytes: 0 } }], { DFSIZE_ENGINE_TIMEOUT_MS: '800' });
+    const r = await report([{ path: INSPECT, fault: { kind: 'stall', bytes: 0 } }], {
+      DFSIZE_ENGINE_TIMEOUT_MS: '800',
+    });
     assert.equal(r.code, 3);
     assert.match(oneLine(r), /did not answer within 800 ms .*DFSIZE_ENGINE_TIMEOUT_MS/);
   });
 
   it('an export that stalls after it started: exit 3 after its idle deadline, not a wait without end', async () => {
-    const r = await analyze([{ path: EXPORT, fault: { kind: 'stall', bytes: 300_000 } }], { DFSIZE_EXPORT_TIMEOUT_MS: '1500' });
+    const r = await analyze([{ path: EXPORT, fault: { kind: 'stall', bytes: 300_000 } }], {
+      DFSIZE_EXPORT_TIMEOUT_MS: '1500',
+    });
     assert.equal(r.code, 3, r.stderr);
     assert.match(oneLine(r), /export of .* sent nothing for 1500 ms .*DFSIZE_EXPORT_TIMEOUT_MS/);
   });
@@ -102,7 +118,17 @@ describe('engine: faults through a proxy', function () {
   });
 
   it('an HTML page for the image: exit 3, this is not an engine', async () => {
-    const r = await report([{ path: INSPECT, fault: { kind: 'answer', status: 200, body: '<html><body>Welcome to nginx!</body></html>', headers: { 'Content-Type': 'text/html' } } }]);
+    const r = await report([
+      {
+        path: INSPECT,
+        fault: {
+          kind: 'answer',
+          status: 200,
+          body: '<html><body>Welcome to nginx!</body></html>',
+          headers: { 'Content-Type': 'text/html' },
+        },
+      },
+    ]);
     assert.equal(r.code, 3);
     assert.match(oneLine(r), /not as a Docker or Podman engine .*Welcome to nginx/);
   });
@@ -110,7 +136,11 @@ describe('engine: faults through a proxy', function () {
   const shapes: Array<[string, (j: unknown) => unknown, RegExp]> = [
     ['a history that is an object', () => ({ rows: [] }), /the history is not a JSON array/],
     ['a history with a null row', (j) => [...(j as unknown[]), null], /history row \d+ is not a JSON object/],
-    ['a numeric CreatedBy', (j) => (j as Array<Record<string, unknown>>).map((r) => ({ ...r, CreatedBy: 42 })), /CreatedBy is a number, not a string/],
+    [
+      'a numeric CreatedBy',
+      (j) => (j as Array<Record<string, unknown>>).map((r) => ({ ...r, CreatedBy: 42 })),
+      /CreatedBy is a number, not a string/,
+    ],
   ];
   for (const [name, edit, re] of shapes) {
     it(`${name}: exit 2, the answer's shape named`, async () => {
@@ -121,19 +151,38 @@ describe('engine: faults through a proxy', function () {
   }
 
   it('Created: 1e20 in every history row: the report works, the dates are unknown', async () => {
-    const r = await report([{ path: HISTORY, fault: { kind: 'edit', edit: (j) => (j as object[]).map((row) => ({ ...row, Created: 1e20 })) } }]);
+    const r = await report([
+      {
+        path: HISTORY,
+        fault: { kind: 'edit', edit: (j) => (j as object[]).map((row) => ({ ...row, Created: 1e20 })) },
+      },
+    ]);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(JSON.parse(r.stdout).instructions.length > 0);
   });
 
   it('HTTP 500 whose message clears the screen: exit 2, the message printed without its escape sequences', async () => {
-    const r = await report([{ path: HISTORY, fault: { kind: 'answer', status: 500, body: JSON.stringify({ message: `${CLEAR_SCREEN}disk I/O error\u0007` }) } }]);
+    const r = await report([
+      {
+        path: HISTORY,
+        fault: {
+          kind: 'answer',
+          status: 500,
+          body: JSON.stringify({ message: `${CLEAR_SCREEN}disk I/O error\u0007` }),
+        },
+      },
+    ]);
     assert.equal(r.code, 2);
     assert.match(oneLine(r), /answered with an error: .*disk I\/O error/);
   });
 
   it('a redirect to another port is not followed: exit 3, point DOCKER_HOST at the engine itself', async () => {
-    const r = await report([{ path: INSPECT, fault: { kind: 'answer', status: 302, body: '', headers: { Location: 'http://127.0.0.1:1/elsewhere' } } }]);
+    const r = await report([
+      {
+        path: INSPECT,
+        fault: { kind: 'answer', status: 302, body: '', headers: { Location: 'http://127.0.0.1:1/elsewhere' } },
+      },
+    ]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(oneLine(r), /with a redirect, which an engine never does: point DOCKER_HOST/);
     assert.ok(!proxy.seen.some((p) => p.includes('elsewhere')));
@@ -151,10 +200,28 @@ describe('engine: faults through a proxy', function () {
     const docker = dockerFor('legacy');
     await docker.getImage(BUSYBOX).tag({ repo: 'dfsize-test/archive-deleted', tag: 'latest' });
     // A new image of its own (a label on top of busybox), so deleting it leaves busybox alone.
-    const c = await docker.createContainer({ Image: BUSYBOX, Cmd: ['true'], Labels: { 'dfsize.test': String(process.pid) } });
-    await c.commit({ repo: 'dfsize-test/archive-deleted', tag: 'latest', changes: [`LABEL dfsize.test=${process.pid}`] } as never);
+    const c = await docker.createContainer({
+      Image: BUSYBOX,
+      Cmd: ['true'],
+      Labels: { 'dfsize.test': String(process.pid) },
+    });
+    await c.commit({
+      repo: 'dfsize-test/archive-deleted',
+      tag: 'latest',
+      changes: [`LABEL dfsize.test=${process.pid}`],
+    } as never);
     await c.remove();
-    proxy.rules = [{ path: HISTORY, fault: { kind: 'before', before: async () => { await docker.getImage(tag).remove({ force: true }); } } }];
+    proxy.rules = [
+      {
+        path: HISTORY,
+        fault: {
+          kind: 'before',
+          before: async () => {
+            await docker.getImage(tag).remove({ force: true });
+          },
+        },
+      },
+    ];
     const r = await dfsizeAsync(['report', DOCKERFILE, '--image', tag], env());
     assert.equal(r.code, 2, r.stderr);
     assert.match(oneLine(r), /no such image on .*docker image ls/);
@@ -182,8 +249,13 @@ describe('engine: faults through a proxy', function () {
       assert.ok(failed, `no failure on the image node: ${JSON.stringify(top.nodes[0])}`);
       assert.match(failed[1]!, /stopped sending the export of .*is it still running\?/);
       // Logged to the output channel too, not swallowed.
-      await client.waitFor('window/logMessage', (p) => /the analysis of .* failed: .*stopped sending the export/.test((p as { message: string }).message));
-      const hover = await client.request('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 2 } });
+      await client.waitFor('window/logMessage', (p) =>
+        /the analysis of .* failed: .*stopped sending the export/.test((p as { message: string }).message),
+      );
+      const hover = await client.request('textDocument/hover', {
+        textDocument: { uri },
+        position: { line: 1, character: 2 },
+      });
       assert.ok(hover !== undefined);
       assert.equal(client.stderr.match(/Error: Unexpected end of data|uncaught/i), null, client.stderr);
     });

@@ -21,7 +21,15 @@ import { analyzeImage } from '../../server/src/analysis/analyze';
 interface ReportJson {
   image: { ref: string; id: string; sizeBytes: number; builder: string; source: string; sizeMeasure: string } | null;
   base: { line: number; layers: number; sizeBytes: number } | null;
-  instructions: Array<{ line: number; endLine: number; keyword: string; stage: number; layerBytes: number | null; status: string; rebuilds: boolean }>;
+  instructions: Array<{
+    line: number;
+    endLine: number;
+    keyword: string;
+    stage: number;
+    layerBytes: number | null;
+    status: string;
+    rebuilds: boolean;
+  }>;
 }
 
 const BUILDERS: Builder[] = ['legacy', 'buildkit', 'podman', 'modern-buildkit', 'modern-buildx'];
@@ -68,7 +76,9 @@ for (const builder of BUILDERS) {
         const text = readFileSync(dockerfile, 'utf8');
         await build(builder, dir, tag(name));
         const docker = dockerFor(builder);
-        const history: Array<{ CreatedBy: string; Size: number }> = (await docker.getImage(tag(name)).history()).reverse();
+        const history: Array<{ CreatedBy: string; Size: number }> = (
+          await docker.getImage(tag(name)).history()
+        ).reverse();
         const base = await docker.getImage(BUSYBOX).inspect();
         const baseHistory: Array<{ Size: number }> = await docker.getImage(BUSYBOX).history();
 
@@ -84,9 +94,17 @@ for (const builder of BUILDERS) {
           const got = r.instructions[k]!;
           assert.equal(got.line, inst.range.start.line + 1);
           if (!makesLayer(inst.keyword) || got.status === 'not-built') continue;
-          const marker = markerOf(inst.keyword, lines.slice(inst.range.start.line, inst.range.end.line + 1).join('\n'), text);
+          const marker = markerOf(
+            inst.keyword,
+            lines.slice(inst.range.start.line, inst.range.end.line + 1).join('\n'),
+            text,
+          );
           if (!marker) continue;
-          const row = rowOfMarker(history.map((h) => h.CreatedBy), marker, inst.args);
+          const row = rowOfMarker(
+            history.map((h) => h.CreatedBy),
+            marker,
+            inst.args,
+          );
           assert.equal(got.status, 'matched', `line ${got.line}`);
           assert.equal(got.layerBytes, history[row]!.Size, `line ${got.line}: ${marker}`);
           checked++;
@@ -102,7 +120,10 @@ for (const builder of BUILDERS) {
     }
 
     it('multistage-chain: the stage that is not in the image is not-built', () => {
-      const r = report(builder, join(BUILDS_DIR, 'multistage-chain', 'Dockerfile'), ['--image', tag('multistage-chain')]);
+      const r = report(builder, join(BUILDS_DIR, 'multistage-chain', 'Dockerfile'), [
+        '--image',
+        tag('multistage-chain'),
+      ]);
       const unused = r.instructions.filter((i) => i.stage === 2);
       assert.equal(unused.length, 2);
       assert.ok(unused.every((i) => i.status === 'not-built' && i.layerBytes === null));
@@ -119,7 +140,8 @@ for (const builder of BUILDERS) {
       for (const i of r.instructions) {
         if (i.line === at) assert.equal(i.status, 'stale');
         if (i.stage >= 0) assert.equal(i.rebuilds, i.line >= at, `line ${i.line}`);
-        if (i.line > at && ['RUN', 'COPY', 'ADD'].includes(i.keyword)) assert.equal(i.status, 'matched', `line ${i.line} keeps its size`);
+        if (i.line > at && ['RUN', 'COPY', 'ADD'].includes(i.keyword))
+          assert.equal(i.status, 'matched', `line ${i.line} keeps its size`);
       }
     });
 
@@ -135,7 +157,10 @@ for (const builder of BUILDERS) {
     });
 
     it('an unknown image: exit 2 and a message naming it', () => {
-      const r = dfsize(['report', join(BUILDS_DIR, 'forms', 'Dockerfile'), '--image', 'dfsize-test/no-such-image:never'], hostEnv(builder));
+      const r = dfsize(
+        ['report', join(BUILDS_DIR, 'forms', 'Dockerfile'), '--image', 'dfsize-test/no-such-image:never'],
+        hostEnv(builder),
+      );
       assert.equal(r.code, 2);
       assert.match(r.stderr, /no-such-image:never: no such image/);
     });
@@ -146,14 +171,22 @@ for (const builder of BUILDERS) {
         await pipeline(await dockerFor(builder).getImage(tag('forms')).get(), createWriteStream(file));
         const dockerfile = join(BUILDS_DIR, 'forms', 'Dockerfile');
         const fromEngine = report(builder, dockerfile, ['--image', tag('forms')]);
-        const r = dfsize(['report', dockerfile, '--archive', file, '--json'], { DOCKER_HOST: 'unix:///nonexistent.sock' });
+        const r = dfsize(['report', dockerfile, '--archive', file, '--json'], {
+          DOCKER_HOST: 'unix:///nonexistent.sock',
+        });
         assert.equal(r.code, 0, r.stderr);
         const fromArchive = JSON.parse(r.stdout) as ReportJson;
         assert.equal(fromArchive.image!.source, 'archive');
         assert.equal(fromArchive.image!.sizeMeasure, 'layer-tar');
-        assert.deepEqual(fromArchive.instructions.map((i) => [i.line, i.status]), fromEngine.instructions.map((i) => [i.line, i.status]));
+        assert.deepEqual(
+          fromArchive.instructions.map((i) => [i.line, i.status]),
+          fromEngine.instructions.map((i) => [i.line, i.status]),
+        );
         if (engineOf(builder) === 'docker') {
-          assert.deepEqual(fromArchive.instructions.map((i) => i.layerBytes), fromEngine.instructions.map((i) => i.layerBytes));
+          assert.deepEqual(
+            fromArchive.instructions.map((i) => i.layerBytes),
+            fromEngine.instructions.map((i) => i.layerBytes),
+          );
           assert.deepEqual(fromArchive.base, fromEngine.base);
         }
       });
@@ -161,11 +194,19 @@ for (const builder of BUILDERS) {
       it('forms: the sizes agree with `dfsize analyze`: equal in file bytes, block-rounded above them in snapshot disk usage', async () => {
         const dockerfile = join(BUILDS_DIR, 'forms', 'Dockerfile');
         const r = report(builder, dockerfile, ['--image', tag('forms')]);
-        const a = dfsize(['analyze', '--image', tag('forms'), '--json', '--no-cache', '--dockerfile', dockerfile], hostEnv(builder));
+        const a = dfsize(
+          ['analyze', '--image', tag('forms'), '--json', '--no-cache', '--dockerfile', dockerfile],
+          hostEnv(builder),
+        );
         assert.equal(a.code, 0, a.stderr);
-        const layers = (JSON.parse(a.stdout) as { layers: Array<{ index: number; line: number | null; sizeBytes: number }> }).layers;
+        const layers = (
+          JSON.parse(a.stdout) as { layers: Array<{ index: number; line: number | null; sizeBytes: number }> }
+        ).layers;
         const socketPath = hostEnv(builder).DOCKER_HOST.slice('unix://'.length);
-        const analysed = await analyzeImage({ engine: DockerodeSource.connect({ kind: 'socket', url: hostEnv(builder).DOCKER_HOST, socketPath }, 30000), image: tag('forms') });
+        const analysed = await analyzeImage({
+          engine: DockerodeSource.connect({ kind: 'socket', url: hostEnv(builder).DOCKER_HOST, socketPath }, 30000),
+          image: tag('forms'),
+        });
         let checked = 0;
         for (const l of layers) {
           const line = r.instructions.find((i) => i.line === l.line && i.status === 'matched');
@@ -176,7 +217,10 @@ for (const builder of BUILDERS) {
           else {
             // every entry takes at most one block more than its bytes, and the snapshot's root directory one block
             assert.equal(row % BLOCK, 0, `line ${l.line}: ${row} is whole blocks`);
-            assert.ok(row >= l.sizeBytes && row <= l.sizeBytes + BLOCK * (entries + 1), `line ${l.line}: ${row} vs ${l.sizeBytes} file bytes in ${entries} entries`);
+            assert.ok(
+              row >= l.sizeBytes && row <= l.sizeBytes + BLOCK * (entries + 1),
+              `line ${l.line}: ${row} vs ${l.sizeBytes} file bytes in ${entries} entries`,
+            );
           }
           checked++;
         }
@@ -190,8 +234,14 @@ describe('engine: the adapter tells Docker from Podman', () => {
   it('version() names the product behind the socket', async function () {
     await needEngine(this, 'docker');
     await needEngine(this, 'podman');
-    const docker = await DockerodeSource.connect({ kind: 'socket', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock' }, 5000).version();
-    const podman = await DockerodeSource.connect({ kind: 'socket', url: `unix://${PODMAN_SOCKET}`, socketPath: PODMAN_SOCKET }, 5000).version();
+    const docker = await DockerodeSource.connect(
+      { kind: 'socket', url: 'unix:///var/run/docker.sock', socketPath: '/var/run/docker.sock' },
+      5000,
+    ).version();
+    const podman = await DockerodeSource.connect(
+      { kind: 'socket', url: `unix://${PODMAN_SOCKET}`, socketPath: PODMAN_SOCKET },
+      5000,
+    ).version();
     assert.equal(docker.product, 'docker');
     assert.equal(podman.product, 'podman');
   });

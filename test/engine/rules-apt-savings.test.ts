@@ -12,7 +12,13 @@ import { DEBIAN, ensureDebian } from '../support/debianBase';
 import { needEngine } from '../support/engine';
 import { tempTree } from '../support/tempDirs';
 
-interface Finding { code: string; line: number; message: string; savingsBytes: number | null; fixable: boolean }
+interface Finding {
+  code: string;
+  line: number;
+  message: string;
+  savingsBytes: number | null;
+  fixable: boolean;
+}
 
 describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes remove', function () {
   this.timeout(900000);
@@ -27,7 +33,13 @@ describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes r
 
   for (const builder of ['legacy', 'buildkit'] as Builder[]) {
     it(`${builder}: update alone, then install: claims ≤ bytes saved, and apt-get clean leaves /var/cache/apt empty`, async () => {
-      const text = [`FROM ${DEBIAN}`, 'RUN apt-get update', 'RUN apt-get install -y curl', 'CMD ["curl", "--version"]', ''].join('\n');
+      const text = [
+        `FROM ${DEBIAN}`,
+        'RUN apt-get update',
+        'RUN apt-get install -y curl',
+        'CMD ["curl", "--version"]',
+        '',
+      ].join('\n');
       const dir = tempTree({ Dockerfile: text });
       const file = join(dir, 'Dockerfile');
       const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir())) };
@@ -40,34 +52,57 @@ describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes r
       const r = dfsize(['report', file, '--image', before, '--json'], env);
       assert.equal(r.code, 0, r.stderr);
       const findings = (JSON.parse(r.stdout) as { findings: Finding[] }).findings;
-      assert.deepEqual(findings.map((f) => `${f.code}@${f.line}`), ['apt-update-alone@2', 'apt-lists-not-removed@3', 'apt-install-recommends@3']);
+      assert.deepEqual(
+        findings.map((f) => `${f.code}@${f.line}`),
+        ['apt-update-alone@2', 'apt-lists-not-removed@3', 'apt-install-recommends@3'],
+      );
       const lists = findings.find((f) => f.code === 'apt-lists-not-removed')!;
       // The lists are in the update's layer, not the install's.
-      assert.match(lists.message, /\/var\/lib\/apt\/lists adds \d+(\.\d+)? MB to the layer of line 2\. \/var\/cache\/apt adds \d+(\.\d+)? MB to the layer of line 2 and \d+(\.\d+)? MB to this layer\./);
+      assert.match(
+        lists.message,
+        /\/var\/lib\/apt\/lists adds \d+(\.\d+)? MB to the layer of line 2\. \/var\/cache\/apt adds \d+(\.\d+)? MB to the layer of line 2 and \d+(\.\d+)? MB to this layer\./,
+      );
       const claimed = findings.reduce((s, f) => s + (f.savingsBytes ?? 0), 0);
 
       const fix = dfsize(['fix', file, '--image', before, '--write'], env);
       assert.equal(fix.code, 0, fix.stderr);
-      assert.equal(readFileSync(file, 'utf8'), [`FROM ${DEBIAN}`,
-        'RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*',
-        'CMD ["curl", "--version"]', ''].join('\n'));
+      assert.equal(
+        readFileSync(file, 'utf8'),
+        [
+          `FROM ${DEBIAN}`,
+          'RUN apt-get update && apt-get install -y --no-install-recommends curl && apt-get clean && rm -rf /var/lib/apt/lists/*',
+          'CMD ["curl", "--version"]',
+          '',
+        ].join('\n'),
+      );
       await build(builder, dir, after);
       const saved = (await imageSize(before)) - (await imageSize(after));
-      console.log(`      ${builder}: claimed ${claimed} B (${findings.map((f) => `${f.code} ${f.savingsBytes}`).join(', ')}); saved ${saved} B`);
+      console.log(
+        `      ${builder}: claimed ${claimed} B (${findings.map((f) => `${f.code} ${f.savingsBytes}`).join(', ')}); saved ${saved} B`,
+      );
       // Every claimed byte is gone; what is saved beyond is the recommends, which claim nothing measured.
       assert.ok(claimed <= saved, `claimed ${claimed} B, saved ${saved} B`);
       assert.ok(claimed >= saved * 0.9, `claimed ${claimed} B, saved ${saved} B`);
-      assert.match(await runImage(after, ['sh', '-c', 'du -sb /var/cache/apt; curl --version']), /^\d{1,5}\t\/var\/cache\/apt\ncurl \d/);
+      assert.match(
+        await runImage(after, ['sh', '-c', 'du -sb /var/cache/apt; curl --version']),
+        /^\d{1,5}\t\/var\/cache\/apt\ncurl \d/,
+      );
 
       // The rebuilt image, analysed: nothing left to claim.
       assert.equal(dfsize(['analyze', '--image', after], env).code, 0);
-      const again = JSON.parse(dfsize(['report', file, '--image', after, '--json'], env).stdout) as { findings: Finding[] };
+      const again = JSON.parse(dfsize(['report', file, '--image', after, '--json'], env).stdout) as {
+        findings: Finding[];
+      };
       assert.deepEqual(again.findings, []);
     });
   }
 
   it('legacy: the lists removed but the caches kept (the old fix): measured, the rule appends apt-get clean', async () => {
-    const text = [`FROM ${DEBIAN}`, 'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*', ''].join('\n');
+    const text = [
+      `FROM ${DEBIAN}`,
+      'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*',
+      '',
+    ].join('\n');
     const dir = tempTree({ Dockerfile: text });
     const file = join(dir, 'Dockerfile');
     const env = { DOCKER_HOST: 'unix:///var/run/docker.sock', DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir())) };
@@ -76,11 +111,22 @@ describe('engine: savings claimed on an apt Dockerfile are the bytes its fixes r
     tags.push(before, after);
     await build('legacy', dir, before);
     // Statically nothing: official images clean /var/cache/apt through their docker-clean hook.
-    assert.deepEqual(JSON.parse(dfsize(['report', file, '--image', before, '--json', '--no-analyze'], env).stdout).findings, []);
+    assert.deepEqual(
+      JSON.parse(dfsize(['report', file, '--image', before, '--json', '--no-analyze'], env).stdout).findings,
+      [],
+    );
     assert.equal(dfsize(['analyze', '--image', before], env).code, 0);
-    const findings = (JSON.parse(dfsize(['report', file, '--image', before, '--json'], env).stdout) as { findings: Finding[] }).findings;
-    assert.deepEqual(findings.map((f) => [f.code, f.line, f.fixable]), [['apt-lists-not-removed', 2, true]]);
-    assert.match(findings[0]!.message, /^apt-get install leaves downloaded packages and package caches in \/var\/cache\/apt .* \/var\/cache\/apt adds \d+(\.\d+)? MB to this layer\.$/);
+    const findings = (
+      JSON.parse(dfsize(['report', file, '--image', before, '--json'], env).stdout) as { findings: Finding[] }
+    ).findings;
+    assert.deepEqual(
+      findings.map((f) => [f.code, f.line, f.fixable]),
+      [['apt-lists-not-removed', 2, true]],
+    );
+    assert.match(
+      findings[0]!.message,
+      /^apt-get install leaves downloaded packages and package caches in \/var\/cache\/apt .* \/var\/cache\/apt adds \d+(\.\d+)? MB to this layer\.$/,
+    );
     assert.equal(dfsize(['fix', file, '--image', before, '--write'], env).code, 0);
     assert.equal(readFileSync(file, 'utf8'), text.replace('lists/*\n', 'lists/* && apt-get clean\n'));
     await build('legacy', dir, after);

@@ -29,9 +29,18 @@ async function pushBlob(repo: string, body: Buffer): Promise<{ digest: string; s
   return { digest: d, size: body.length };
 }
 
-async function pushManifest(repo: string, ref: string, type: string, m: unknown): Promise<{ digest: string; size: number }> {
+async function pushManifest(
+  repo: string,
+  ref: string,
+  type: string,
+  m: unknown,
+): Promise<{ digest: string; size: number }> {
   const body = Buffer.from(JSON.stringify(m));
-  const r = await fetch(`${REGISTRY}/v2/${repo}/manifests/${ref}`, { method: 'PUT', body, headers: { 'Content-Type': type } });
+  const r = await fetch(`${REGISTRY}/v2/${repo}/manifests/${ref}`, {
+    method: 'PUT',
+    body,
+    headers: { 'Content-Type': type },
+  });
   assert.equal(r.status, 201, await r.text());
   return { digest: digest(body), size: body.length };
 }
@@ -39,11 +48,25 @@ async function pushManifest(repo: string, ref: string, type: string, m: unknown)
 async function image(repo: string, layerBytes: number[]): Promise<{ digest: string; size: number; total: number }> {
   const layers = [];
   for (const n of layerBytes) layers.push(await pushBlob(repo, randomBytes(n)));
-  const config = await pushBlob(repo, Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) } })));
+  const config = await pushBlob(
+    repo,
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        rootfs: { type: 'layers', diff_ids: layers.map((l) => l.digest) },
+      }),
+    ),
+  );
   const m = await pushManifest(repo, digest(randomBytes(8)).slice(7, 19), MANIFEST, {
-    schemaVersion: 2, mediaType: MANIFEST,
+    schemaVersion: 2,
+    mediaType: MANIFEST,
     config: { mediaType: 'application/vnd.docker.container.image.v1+json', size: config.size, digest: config.digest },
-    layers: layers.map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip', size: l.size, digest: l.digest })),
+    layers: layers.map((l) => ({
+      mediaType: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      size: l.size,
+      digest: l.digest,
+    })),
   });
   return { ...m, total: layers.reduce((s, l) => s + l.size, 0) + config.size };
 }
@@ -64,9 +87,24 @@ describe('engine: base image sizes from a registry', function () {
     // node:20 as a multi-platform index (the amd64 entry is the one sized), node:20-slim as a plain manifest.
     const amd64 = await image(repo, [2_000_000, 1_000_000]);
     const arm64 = await image(repo, [500_000]);
-    await pushManifest(repo, '20', INDEX, { schemaVersion: 2, mediaType: INDEX, manifests: [
-      { mediaType: MANIFEST, size: arm64.size, digest: arm64.digest, platform: { os: 'linux', architecture: 'arm64' } },
-      { mediaType: MANIFEST, size: amd64.size, digest: amd64.digest, platform: { os: 'linux', architecture: 'amd64' } }] });
+    await pushManifest(repo, '20', INDEX, {
+      schemaVersion: 2,
+      mediaType: INDEX,
+      manifests: [
+        {
+          mediaType: MANIFEST,
+          size: arm64.size,
+          digest: arm64.digest,
+          platform: { os: 'linux', architecture: 'arm64' },
+        },
+        {
+          mediaType: MANIFEST,
+          size: amd64.size,
+          digest: amd64.digest,
+          platform: { os: 'linux', architecture: 'amd64' },
+        },
+      ],
+    });
     const small = await image(repo, [600_000]);
     const m = await fetch(`${REGISTRY}/v2/${repo}/manifests/${small.digest}`, { headers: { Accept: MANIFEST } });
     await pushManifest(repo, '20-slim', MANIFEST, await m.json());
@@ -85,9 +123,13 @@ describe('engine: base image sizes from a registry', function () {
     const sizes = await baseImageSizes(model, { source: null, mirror: MIRROR });
     assert.equal(sizes.from, 'registry');
     assert.equal(sizes.sizes.get('node:20'), full);
-    const f = computeFindings(staticContext(model, { imageSizes: sizes.sizes, imageSizesFrom: 'registry' }), { disabled: new Set() }).findings
-      .find((x) => x.code === 'large-base-image')!;
+    const f = computeFindings(staticContext(model, { imageSizes: sizes.sizes, imageSizesFrom: 'registry' }), {
+      disabled: new Set(),
+    }).findings.find((x) => x.code === 'large-base-image')!;
     assert.equal(f.savingsBytes, full - slim);
-    assert.match(f.message, /node:20 \(3 MB\) is a large base image: node:20-slim \(60\d kB\) is smaller; sizes compressed, from the registry/);
+    assert.match(
+      f.message,
+      /node:20 \(3 MB\) is a large base image: node:20-slim \(60\d kB\) is smaller; sizes compressed, from the registry/,
+    );
   });
 });

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { parseDockerfile, type DockerfileModel } from '../../server/src/core/dockerfile';
 import type { ImageInfo } from '../../server/src/core/history';
 import { matchHistory } from '../../server/src/core/match';
-import { applyEdits, computeFindings, fixAll, staticContext, type RuleContext } from '../../server/src/core/rules/index';
+import {
+  applyEdits,
+  computeFindings,
+  fixAll,
+  staticContext,
+  type RuleContext,
+} from '../../server/src/core/rules/index';
 import { ROOT } from '../support/cli';
 import { corpus, mutations } from '../support/corpus';
 import { generatedDockerfile } from '../support/fuzzDockerfiles';
@@ -36,12 +42,24 @@ function inputOf(seed: number, files: ReadonlyArray<{ text: string }>): string {
 
 /** A static context, or (every third seed) one with a real match against a recorded history, built per text. */
 function contextMaker(seed: number, histories: readonly ImageInfo[]): (m: DockerfileModel) => RuleContext {
-  const buildContext = { files: [{ path: 'node_modules/x/index.js', bytes: 5_000_000 }, { path: '.git/pack', bytes: 2_000_000 }, { path: 'src/a.ts', bytes: 100 }], dockerignore: null };
+  const buildContext = {
+    files: [
+      { path: 'node_modules/x/index.js', bytes: 5_000_000 },
+      { path: '.git/pack', bytes: 2_000_000 },
+      { path: 'src/a.ts', bytes: 100 },
+    ],
+    dockerignore: null,
+  };
   if (seed % 3 !== 0) return (m) => staticContext(m, { buildContext });
   const info = histories[seed % histories.length]!;
   return (m) => {
     const match = matchHistory(m, info);
-    return staticContext(m, { buildContext, match, builder: match.builder, layerOf: (i) => match.instructions[i]?.row ?? null });
+    return staticContext(m, {
+      buildContext,
+      match,
+      builder: match.builder,
+      layerOf: (i) => match.instructions[i]?.row ?? null,
+    });
   };
 }
 
@@ -54,7 +72,11 @@ function check(text: string, make: (m: DockerfileModel) => RuleContext, withFixA
   if (ctx.match) assert.equal(ctx.match.instructions.length, model.instructions.length, 'one match per instruction');
   const run = computeFindings(ctx, { disabled: new Set() });
   // A rule that throws is reported as data, not thrown: here that is a failure of the rule.
-  assert.deepEqual(run.failures.map((x) => `${x.code}: ${String(x.error)}`), [], 'no rule fails');
+  assert.deepEqual(
+    run.failures.map((x) => `${x.code}: ${String(x.error)}`),
+    [],
+    'no rule fails',
+  );
   for (const f of run.findings) {
     assertInside(f.range, lens, `${f.code} finding`);
     for (const fix of f.fixes) {
@@ -101,13 +123,17 @@ describe('fuzz: generated and mutated Dockerfiles through model, matcher, rules 
         runs = check(text, contextMaker(seed, histories), seed % FIX_ALL_EVERY === 0);
       } catch (e) {
         const file = keep(seed, text);
-        throw new Error(`fuzz seed ${seed} (input in ${file}; replay: DFSIZE_FUZZ_SEED=${seed} DFSIZE_FUZZ_COUNT=1): ${(e as Error).stack ?? String(e)}`);
+        throw new Error(
+          `fuzz seed ${seed} (input in ${file}; replay: DFSIZE_FUZZ_SEED=${seed} DFSIZE_FUZZ_COUNT=1): ${(e as Error).stack ?? String(e)}`,
+        );
       }
       if (runs > 0) fixAlls++;
       if (runs > 1) unsettled.set(runs, [...(unsettled.get(runs) ?? []), seed]);
     }
     const after = (n: number) => [...unsettled].filter(([r]) => r > n).flatMap(([, s]) => s);
-    console.log(`      fuzz: ${COUNT} Dockerfiles (${lines} lines) in ${((Date.now() - started) / 1000).toFixed(1)} s; fix-all on ${fixAlls} of them, not at its fixed point after 1 run: ${after(1).length}, after ${SETTLE_RUNS} runs: ${after(SETTLE_RUNS).length}${after(SETTLE_RUNS).length ? ` (seeds ${after(SETTLE_RUNS).slice(0, 10).join(', ')})` : ''}`);
+    console.log(
+      `      fuzz: ${COUNT} Dockerfiles (${lines} lines) in ${((Date.now() - started) / 1000).toFixed(1)} s; fix-all on ${fixAlls} of them, not at its fixed point after 1 run: ${after(1).length}, after ${SETTLE_RUNS} runs: ${after(SETTLE_RUNS).length}${after(SETTLE_RUNS).length ? ` (seeds ${after(SETTLE_RUNS).slice(0, 10).join(', ')})` : ''}`,
+    );
     assert.ok(COUNT < 10_000 || lines > COUNT, 'the inputs are not all empty');
   });
 });

@@ -18,8 +18,16 @@ const INVALID_PARAMS = -32602;
 const REQUEST_CANCELLED = -32800;
 const TEN_MB = 10_000_000;
 
-interface Diag { range: { start: { line: number; character: number }; end: { line: number; character: number } }; code: string; message: string }
-interface Published { uri: string; version?: number; diagnostics: Diag[] }
+interface Diag {
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  code: string;
+  message: string;
+}
+interface Published {
+  uri: string;
+  version?: number;
+  diagnostics: Diag[];
+}
 
 const START = 'FROM debian:bookworm-slim\nRUN apt-get update\nRUN apt-get install -y curl\n';
 
@@ -35,13 +43,20 @@ async function outcome(p: Promise<unknown>): Promise<{ result: unknown } | { cod
 
 /** The diagnostics published for `uri` at `version` (after the `since`-th message the server sent). */
 function diagnosticsAt(client: LspClient, uri: string, version: number, since = 0): Promise<Diag[]> {
-  return client.waitFor('textDocument/publishDiagnostics', (p) => (p as Published).uri === uri && (p as Published).version === version, since)
+  return client
+    .waitFor(
+      'textDocument/publishDiagnostics',
+      (p) => (p as Published).uri === uri && (p as Published).version === version,
+      since,
+    )
     .then((m) => (m.params as Published).diagnostics);
 }
 
 /** `code@line` of what the rules find in `text` for a document with no file and no image, as the server sees it. */
 function expectedFindings(text: string): string[] {
-  return computeFindings(staticContext(parseDockerfile(text)), { disabled: new Set() }).findings.map((f) => `${f.code}@${f.range.start.line}`).sort();
+  return computeFindings(staticContext(parseDockerfile(text)), { disabled: new Set() })
+    .findings.map((f) => `${f.code}@${f.range.start.line}`)
+    .sort();
 }
 
 /** A 10 MB, 200,001-line Dockerfile: the generated 200,000-line file and one long LABEL. */
@@ -72,16 +87,51 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
     const range = { start: position, end: position };
     const td = { uri: doc };
     const bad: Record<string, unknown[]> = {
-      'textDocument/hover': [null, 7, [], {}, { textDocument: {} }, { textDocument: td }, { textDocument: td, position: { line: -1, character: 0 } }, { textDocument: td, position: { line: 0.5, character: 0 } }, { textDocument: { uri: 3 }, position }],
-      'textDocument/inlayHint': [null, {}, { textDocument: td }, { textDocument: td, range: { start: position } }, { textDocument: td, range: 'all' }],
-      'textDocument/codeAction': [null, { textDocument: td, range }, { textDocument: td, range, context: null }, { textDocument: td, range, context: { only: 'quickfix' } }, { textDocument: td, context: { diagnostics: [] } }],
+      'textDocument/hover': [
+        null,
+        7,
+        [],
+        {},
+        { textDocument: {} },
+        { textDocument: td },
+        { textDocument: td, position: { line: -1, character: 0 } },
+        { textDocument: td, position: { line: 0.5, character: 0 } },
+        { textDocument: { uri: 3 }, position },
+      ],
+      'textDocument/inlayHint': [
+        null,
+        {},
+        { textDocument: td },
+        { textDocument: td, range: { start: position } },
+        { textDocument: td, range: 'all' },
+      ],
+      'textDocument/codeAction': [
+        null,
+        { textDocument: td, range },
+        { textDocument: td, range, context: null },
+        { textDocument: td, range, context: { only: 'quickfix' } },
+        { textDocument: td, context: { diagnostics: [] } },
+      ],
       'dfsize/listImages': [null, {}, { uri: 5 }, { uri: '' }],
       'dfsize/selectImage': [null, {}, { uri: doc, ref: 5 }],
-      'dfsize/layers': [null, {}, { uri: doc, parent: 5 }, { uri: doc, parent: null, offset: -1 }, { uri: doc, parent: null, limit: 0 }, { uri: doc, parent: null, offset: 'x' }],
+      'dfsize/layers': [
+        null,
+        {},
+        { uri: doc, parent: 5 },
+        { uri: doc, parent: null, offset: -1 },
+        { uri: doc, parent: null, limit: 0 },
+        { uri: doc, parent: null, offset: 'x' },
+      ],
       'dfsize/layerAtLine': [null, { uri: doc }, { uri: doc, line: -3 }, { uri: doc, line: '2' }],
       'dfsize/analyse': [null, {}, { uri: [] }],
-      'dfsize/build': [null, {}, { uri: doc, buildId: 'b' }, { uri: doc, buildId: 'b', options: { contextDir: '/tmp', tag: 't', builder: 'nope' } },
-        { uri: doc, buildId: 'b', options: { contextDir: '/tmp', tag: 't', builder: 'auto', buildArgs: { A: 1 } } }, { uri: doc, buildId: 7, options: {} }],
+      'dfsize/build': [
+        null,
+        {},
+        { uri: doc, buildId: 'b' },
+        { uri: doc, buildId: 'b', options: { contextDir: '/tmp', tag: 't', builder: 'nope' } },
+        { uri: doc, buildId: 'b', options: { contextDir: '/tmp', tag: 't', builder: 'auto', buildArgs: { A: 1 } } },
+        { uri: doc, buildId: 7, options: {} },
+      ],
     };
     let n = 0;
     for (const [method, cases] of Object.entries(bad)) {
@@ -90,22 +140,44 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
         assert.ok('code' in r, `${method} ${JSON.stringify(params)} succeeded`);
         assert.equal(r.code, INVALID_PARAMS, `${method} ${JSON.stringify(params)}: ${r.message}`);
         // Ours name the field; the protocol library answers params by position (an array) itself, saying so.
-        assert.match(r.message, Array.isArray(params) ? /by position/ : new RegExp(`^${method.replace('/', '\\/')}.* must be `), r.message);
+        assert.match(
+          r.message,
+          Array.isArray(params) ? /by position/ : new RegExp(`^${method.replace('/', '\\/')}.* must be `),
+          r.message,
+        );
         n++;
       }
     }
-    console.log(`      ${n} malformed requests over ${Object.keys(bad).length} methods, each answered ${INVALID_PARAMS}`);
+    console.log(
+      `      ${n} malformed requests over ${Object.keys(bad).length} methods, each answered ${INVALID_PARAMS}`,
+    );
   });
 
   it('requests for documents never opened are answered with nothing to show', async () => {
     const uri = 'untitled:never-opened';
     const position = { line: 3, character: 1 };
     assert.equal(await client.request('textDocument/hover', { textDocument: { uri }, position }), null);
-    assert.deepEqual(await client.request('textDocument/inlayHint', { textDocument: { uri }, range: { start: position, end: position } }), []);
-    assert.deepEqual(await client.request('textDocument/codeAction', { textDocument: { uri }, range: { start: position, end: position }, context: { diagnostics: [] } }), []);
+    assert.deepEqual(
+      await client.request('textDocument/inlayHint', {
+        textDocument: { uri },
+        range: { start: position, end: position },
+      }),
+      [],
+    );
+    assert.deepEqual(
+      await client.request('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: position, end: position },
+        context: { diagnostics: [] },
+      }),
+      [],
+    );
     assert.deepEqual(await client.request('dfsize/listImages', { uri }), []);
     assert.deepEqual(await client.request('dfsize/layerAtLine', { uri, line: 3 }), []);
-    assert.equal((await client.request<{ state: string }>('dfsize/layers', { uri, parent: null })).state, 'no-document');
+    assert.equal(
+      (await client.request<{ state: string }>('dfsize/layers', { uri, parent: null })).state,
+      'no-document',
+    );
     assert.equal((await client.request<{ started: boolean }>('dfsize/analyse', { uri })).started, false);
   });
 
@@ -115,9 +187,13 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
     for (let v = 2; v <= edits + 1; v++) {
       // Type a RUN line one character at a time, then delete it again every 100 characters.
       const line = mirror.lineCount - 1;
-      const change = v % 100 === 0
-        ? { range: { start: { line: 3, character: 0 }, end: { line, character: 0 } }, text: '' }
-        : { range: { start: { line, character: 0 }, end: { line, character: 0 } }, text: v % 20 === 0 ? '\n' : 'RUN apt-get install -y x '.charAt(v % 25) };
+      const change =
+        v % 100 === 0
+          ? { range: { start: { line: 3, character: 0 }, end: { line, character: 0 } }, text: '' }
+          : {
+              range: { start: { line, character: 0 }, end: { line, character: 0 } },
+              text: v % 20 === 0 ? '\n' : 'RUN apt-get install -y x '.charAt(v % 25),
+            };
       TextDocument.update(mirror, [change], v);
       client.notify('textDocument/didChange', { textDocument: { uri: doc, version: v }, contentChanges: [change] });
     }
@@ -127,13 +203,25 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
 
   it('out-of-range incremental edits are clamped, and every diagnostic after them lies inside the text', async () => {
     const mirror = TextDocument.create(doc, 'dockerfile', 5000, START);
-    client.notify('textDocument/didChange', { textDocument: { uri: doc, version: 5000 }, contentChanges: [{ text: START }] });
+    client.notify('textDocument/didChange', {
+      textDocument: { uri: doc, version: 5000 },
+      contentChanges: [{ text: START }],
+    });
     const far = 1_000_000;
     const changes = [
-      { range: { start: { line: far, character: 0 }, end: { line: far + 5, character: 9 } }, text: '\nRUN apt-get install -y git\n' },
-      { range: { start: { line: 1, character: far }, end: { line: 1, character: far } }, text: ' && rm -rf /var/lib/apt/lists/*' },
+      {
+        range: { start: { line: far, character: 0 }, end: { line: far + 5, character: 9 } },
+        text: '\nRUN apt-get install -y git\n',
+      },
+      {
+        range: { start: { line: 1, character: far }, end: { line: 1, character: far } },
+        text: ' && rm -rf /var/lib/apt/lists/*',
+      },
       { range: { start: { line: 2, character: 5 }, end: { line: 0, character: 0 } }, text: 'X' },
-      { range: { start: { line: 0, character: 4 }, end: { line: far, character: far } }, text: ' debian\nRUN apt-get update\n' },
+      {
+        range: { start: { line: 0, character: 4 }, end: { line: far, character: far } },
+        text: ' debian\nRUN apt-get update\n',
+      },
     ];
     let version = 5000;
     for (const change of changes) {
@@ -144,17 +232,30 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
     const lens = lineLengths(mirror.getText());
     for (const d of diags) assertInside(d.range, lens, `${d.code} after out-of-range edits`);
     assert.deepEqual(diags.map((d) => `${d.code}@${d.range.start.line}`).sort(), expectedFindings(mirror.getText()));
-    const hover = await outcome(client.request('textDocument/hover', { textDocument: { uri: doc }, position: { line: far, character: far } }));
+    const hover = await outcome(
+      client.request('textDocument/hover', { textDocument: { uri: doc }, position: { line: far, character: far } }),
+    );
     assert.deepEqual(hover, { result: null }, 'a position past the end is answered with nothing');
   });
 
   it('a cancel storm: 500 requests cancelled as they are sent are each answered, and the server goes on', async () => {
     // A new text first: the requests then wait for its findings, and a cancel can arrive while they do.
-    client.notify('textDocument/didChange', { textDocument: { uri: doc, version: 6000 }, contentChanges: [{ text: `${START}RUN pip install x\n` }] });
+    client.notify('textDocument/didChange', {
+      textDocument: { uri: doc, version: 6000 },
+      contentChanges: [{ text: `${START}RUN pip install x\n` }],
+    });
     const sent = Array.from({ length: 500 }, (_, k) => {
-      const r = k % 2
-        ? client.requestWithId('textDocument/codeAction', { textDocument: { uri: doc }, range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, context: { diagnostics: [] } })
-        : client.requestWithId('textDocument/hover', { textDocument: { uri: doc }, position: { line: 1, character: 2 } });
+      const r =
+        k % 2
+          ? client.requestWithId('textDocument/codeAction', {
+              textDocument: { uri: doc },
+              range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } },
+              context: { diagnostics: [] },
+            })
+          : client.requestWithId('textDocument/hover', {
+              textDocument: { uri: doc },
+              position: { line: 1, character: 2 },
+            });
       client.notify('$/cancelRequest', { id: r.id });
       return outcome(r.answer);
     });
@@ -163,7 +264,13 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
     const failed = answers.filter((a) => 'code' in a && a.code !== REQUEST_CANCELLED);
     assert.deepEqual(failed, [], 'every request ends in its answer or "cancelled"');
     console.log(`      cancel storm: ${answers.length} answered, ${cancelled} of them as cancelled`);
-    assert.ok(await client.request('textDocument/codeAction', { textDocument: { uri: doc }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [] } }));
+    assert.ok(
+      await client.request('textDocument/codeAction', {
+        textDocument: { uri: doc },
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        context: { diagnostics: [] },
+      }),
+    );
   });
 
   it('a 10 MB, 200,000-line document: every feature answers, one diagnostic says it is too large, closing frees it', async () => {
@@ -181,21 +288,53 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
       const since = client.received.length;
       client.open(big, text);
       const diags = await timed('diagnostics', () => diagnosticsAt(client, big, 1, since));
-      assert.deepEqual(diags.map((d) => [d.code, d.range.start.line, d.range.start.character]), [['document-too-large', 0, 0]]);
-      assert.match(diags[0]!.message, new RegExp(`^this document has ${text.length.toLocaleString('en-US')} characters: sizes and size rules are off above ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')}$`));
+      assert.deepEqual(
+        diags.map((d) => [d.code, d.range.start.line, d.range.start.character]),
+        [['document-too-large', 0, 0]],
+      );
+      assert.match(
+        diags[0]!.message,
+        new RegExp(
+          `^this document has ${text.length.toLocaleString('en-US')} characters: sizes and size rules are off above ${MAX_DOCUMENT_CHARS.toLocaleString('en-US')}$`,
+        ),
+      );
       const status = await client.waitFor('dfsize/status', (p) => (p as { uri: string }).uri === big, since);
       assert.equal((status.params as { message: string }).message, diags[0]!.message, 'the status says it too');
       const at = { line: 100_000, character: 4 };
-      assert.equal(await timed('hover', () => client.request('textDocument/hover', { textDocument: { uri: big }, position: at })), null);
-      assert.deepEqual(await timed('codeAction', () => client.request('textDocument/codeAction', { textDocument: { uri: big }, range: { start: at, end: at }, context: { diagnostics: [], only: ['quickfix', 'source.fixAll'] } })), []);
-      assert.deepEqual(await timed('inlayHint', () => client.request('textDocument/inlayHint', { textDocument: { uri: big }, range: { start: { line: 0, character: 0 }, end: at } })), []);
+      assert.equal(
+        await timed('hover', () => client.request('textDocument/hover', { textDocument: { uri: big }, position: at })),
+        null,
+      );
+      assert.deepEqual(
+        await timed('codeAction', () =>
+          client.request('textDocument/codeAction', {
+            textDocument: { uri: big },
+            range: { start: at, end: at },
+            context: { diagnostics: [], only: ['quickfix', 'source.fixAll'] },
+          }),
+        ),
+        [],
+      );
+      assert.deepEqual(
+        await timed('inlayHint', () =>
+          client.request('textDocument/inlayHint', {
+            textDocument: { uri: big },
+            range: { start: { line: 0, character: 0 }, end: at },
+          }),
+        ),
+        [],
+      );
       const edited = TextDocument.create(big, 'dockerfile', 1, text);
       const change = { range: { start: at, end: at }, text: 'x' };
       TextDocument.update(edited, [change], 2);
       client.notify('textDocument/didChange', { textDocument: { uri: big, version: 2 }, contentChanges: [change] });
       assert.equal((await timed('diagnostics after an edit', () => diagnosticsAt(client, big, 2, since))).length, 1);
       client.notify('textDocument/didClose', { textDocument: { uri: big } });
-      await client.waitFor('textDocument/publishDiagnostics', (p) => (p as Published).uri === big && (p as Published).diagnostics.length === 0, client.received.length);
+      await client.waitFor(
+        'textDocument/publishDiagnostics',
+        (p) => (p as Published).uri === big && (p as Published).diagnostics.length === 0,
+        client.received.length,
+      );
       rss.push(`${(client.rssBytes() / 1e6).toFixed(0)} MB after round ${round} (open, ask, edit, close)`);
     }
     console.log(`      10 MB document: ${times.join(', ')}`);
@@ -209,7 +348,7 @@ describe('lsp: abuse — the server answers, stays up and stays bounded', functi
 describe('lsp: the server exits when its client process is gone', function () {
   this.timeout(60000);
 
-  it('the process named by initialize\'s processId ends: the server follows it', async () => {
+  it("the process named by initialize's processId ends: the server follows it", async () => {
     const parent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     const client = new LspClient(NO_ENGINE);
     try {

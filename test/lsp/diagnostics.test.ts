@@ -15,11 +15,29 @@ import { needEngine } from '../support/engine';
 import { LspClient } from '../support/lspClient';
 import { workspaceCopy } from '../support/tempDirs';
 
-interface Diag { range: { start: { line: number } }; code: string; severity: number; message: string; codeDescription: { href: string }; source: string }
-interface Action { title: string; kind: string; isPreferred?: boolean; edit: { changes?: Record<string, Array<{ range: never; newText: string }>> } }
+interface Diag {
+  range: { start: { line: number } };
+  code: string;
+  severity: number;
+  message: string;
+  codeDescription: { href: string };
+  source: string;
+}
+interface Action {
+  title: string;
+  kind: string;
+  isPreferred?: boolean;
+  edit: { changes?: Record<string, Array<{ range: never; newText: string }>> };
+}
 
 const diagnosticsOf = (client: LspClient, uri: string, since = 0, pred: (d: Diag[]) => boolean = () => true) =>
-  client.waitFor('textDocument/publishDiagnostics', (p) => (p as { uri: string; diagnostics: Diag[] }).uri === uri && pred((p as { diagnostics: Diag[] }).diagnostics), since)
+  client
+    .waitFor(
+      'textDocument/publishDiagnostics',
+      (p) =>
+        (p as { uri: string; diagnostics: Diag[] }).uri === uri && pred((p as { diagnostics: Diag[] }).diagnostics),
+      since,
+    )
     .then((m) => (m.params as { diagnostics: Diag[] }).diagnostics);
 
 describe('lsp: size findings, quick fixes and fix-all (no engine needed)', function () {
@@ -27,7 +45,10 @@ describe('lsp: size findings, quick fixes and fix-all (no engine needed)', funct
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-diag-'));
   const file = join(dir, 'Dockerfile');
   const uri = pathToFileURL(file).href;
-  const text = readFileSync(join(ROOT, 'test', 'fixtures', 'dockerfiles', 'smelly', 'apt-update-split.Dockerfile'), 'utf8');
+  const text = readFileSync(
+    join(ROOT, 'test', 'fixtures', 'dockerfiles', 'smelly', 'apt-update-split.Dockerfile'),
+    'utf8',
+  );
   const expected = [...text.split('\n')[0]!.matchAll(/([a-z-]+) \(line (\d+)\)/g)].map((m) => `${m[1]}@${m[2]}`).sort();
   let client: LspClient;
 
@@ -52,7 +73,9 @@ describe('lsp: size findings, quick fixes and fix-all (no engine needed)', funct
   it('offers quick fixes on a line, with the preferred one marked', async () => {
     const line = Number(expected.find((e) => e.startsWith('apt-install-recommends'))!.split('@')[1]) - 1;
     const actions = await client.request<Action[]>('textDocument/codeAction', {
-      textDocument: { uri }, range: { start: { line, character: 0 }, end: { line, character: 0 } }, context: { diagnostics: [], only: ['quickfix'] },
+      textDocument: { uri },
+      range: { start: { line, character: 0 }, end: { line, character: 0 } },
+      context: { diagnostics: [], only: ['quickfix'] },
     });
     const recommends = actions.find((a) => /--no-install-recommends/.test(a.title))!;
     assert.equal(recommends.kind, 'quickfix');
@@ -63,7 +86,9 @@ describe('lsp: size findings, quick fixes and fix-all (no engine needed)', funct
 
   it('the light bulb the editor asks for on every cursor move does not run fix-all', async () => {
     const actions = await client.request<Action[]>('textDocument/codeAction', {
-      textDocument: { uri }, range: { start: { line: 7, character: 0 }, end: { line: 7, character: 0 } }, context: { diagnostics: [] },
+      textDocument: { uri },
+      range: { start: { line: 7, character: 0 }, end: { line: 7, character: 0 } },
+      context: { diagnostics: [] },
     });
     assert.ok(actions.length > 0);
     assert.ok(actions.every((a) => a.kind === 'quickfix'));
@@ -83,7 +108,9 @@ describe('lsp: size findings, quick fixes and fix-all (no engine needed)', funct
 
   it('fix-all applies every preferred fix in one edit; afterwards the fixable findings are gone', async () => {
     const [all] = await client.request<Action[]>('textDocument/codeAction', {
-      textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.fixAll.dfsize'] },
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+      context: { diagnostics: [], only: ['source.fixAll.dfsize'] },
     });
     assert.ok(all, 'a fix-all action');
     assert.equal(all.kind, 'source.fixAll.dfsize');
@@ -93,7 +120,10 @@ describe('lsp: size findings, quick fixes and fix-all (no engine needed)', funct
     const since = client.received.length;
     client.notify('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: fixed }] });
     const after = await diagnosticsOf(client, uri, since);
-    assert.deepEqual(after.filter((d) => d.code.startsWith('apt-')), []);
+    assert.deepEqual(
+      after.filter((d) => d.code.startsWith('apt-')),
+      [],
+    );
   });
 });
 
@@ -118,12 +148,17 @@ describe('lsp: measured findings on an analysed image', function () {
       assert.match(d.message, /1\.5 MB/);
       assert.match(d.message, new RegExp(`line ${made + 1}`));
       const actions = await client.request<Action[]>('textDocument/codeAction', {
-        textDocument: { uri }, range: { start: { line: rm, character: 0 }, end: { line: rm, character: 0 } }, context: { diagnostics: [], only: ['quickfix'] },
+        textDocument: { uri },
+        range: { start: { line: rm, character: 0 }, end: { line: rm, character: 0 } },
+        context: { diagnostics: [], only: ['quickfix'] },
       });
       const move = actions.find((a) => a.isPreferred && a.edit.changes)!;
       const fixed = applyEdits(text, move.edit.changes![uri]!)!.split('\n');
       assert.ok(!fixed.some((l) => l.startsWith('RUN rm -f /tmp/build-scratch.bin')), 'the deleting RUN is gone');
-      assert.match(fixed.join('\n'), /head -c 1500000 \/dev\/urandom > \/tmp\/build-scratch\.bin[\s\\]*&& rm -f \/tmp\/build-scratch\.bin/);
+      assert.match(
+        fixed.join('\n'),
+        /head -c 1500000 \/dev\/urandom > \/tmp\/build-scratch\.bin[\s\\]*&& rm -f \/tmp\/build-scratch\.bin/,
+      );
     } finally {
       client.kill();
     }

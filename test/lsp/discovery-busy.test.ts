@@ -22,7 +22,13 @@ describe('lsp and cli: discovery on an engine with 300 newer images', function (
   const nonce = randomBytes(6).toString('hex');
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-busy-'));
   const file = join(dir, 'Dockerfile');
-  const text = [`FROM ${BUSYBOX}`, `RUN echo ${nonce} > /busy-a`, `RUN echo ${nonce}-b > /busy-b`, 'COPY app.txt /app/', ''].join('\n');
+  const text = [
+    `FROM ${BUSYBOX}`,
+    `RUN echo ${nonce} > /busy-a`,
+    `RUN echo ${nonce}-b > /busy-b`,
+    'COPY app.txt /app/',
+    '',
+  ].join('\n');
   const never = join(dir, 'never', 'Dockerfile');
   const FIRST = 'dfsize-test/disc-busy:first';
   const LATEST = 'dfsize-test/disc-busy:latest';
@@ -32,7 +38,9 @@ describe('lsp and cli: discovery on an engine with 300 newer images', function (
   let client: LspClient;
 
   const status = (uri: string, since: number, pred: (s: Status) => boolean) =>
-    client.waitFor('dfsize/status', (p) => (p as Status).uri === uri && pred(p as Status), since).then((m) => m.params as Status);
+    client
+      .waitFor('dfsize/status', (p) => (p as Status).uri === uri && pred(p as Status), since)
+      .then((m) => m.params as Status);
 
   before(async function () {
     await needEngine(this, 'docker');
@@ -60,7 +68,10 @@ describe('lsp and cli: discovery on an engine with 300 newer images', function (
     client.open(uri, text);
     const s = await status(uri, 0, (x) => x.image !== null || /^no image/.test(x.message));
     assert.equal(s.image?.id, builtId, s.message);
-    assert.equal(s.message, `${FIRST}: history matches 100% (older than the 200 newest images: found by the wider search)`);
+    assert.equal(
+      s.message,
+      `${FIRST}: history matches 100% (older than the 200 newest images: found by the wider search)`,
+    );
   });
 
   it('rebuilt from the cache, the same old image: the tag event puts it first, under the tag it moved', async () => {
@@ -79,8 +90,10 @@ describe('lsp and cli: discovery on an engine with 300 newer images', function (
     assert.equal((JSON.parse(r.stdout) as { image: { id: string } | null }).image?.id, builtId, r.stderr);
     // Alone, the engine's event memory names the moved tag; inside the whole npm test run it once did not (not yet
     // understood), and the wider search found the same image under its first tag. Either way the user gets the image.
-    const found = [`dfsize: using ${LATEST}: history matches 100% (built or tagged lately)\n`,
-      `dfsize: using ${FIRST}: history matches 100% (older than the 200 newest images: found by the wider search)\n`];
+    const found = [
+      `dfsize: using ${LATEST}: history matches 100% (built or tagged lately)\n`,
+      `dfsize: using ${FIRST}: history matches 100% (older than the 200 newest images: found by the wider search)\n`,
+    ];
     assert.ok(found.includes(r.stderr), r.stderr);
   });
 
@@ -93,14 +106,23 @@ describe('lsp and cli: discovery on an engine with 300 newer images', function (
     client.settings = { discovery: { maxImages: 5000 } };
     client.open(uri, neverText);
     const s = await status(uri, 0, (x) => /^no image/.test(x.message));
-    assert.match(s.message, /^no image: none of the \d+ images on the engine was built from this Dockerfile \(all compared\): build it, or choose its image with Select Image$/);
+    assert.match(
+      s.message,
+      /^no image: none of the \d+ images on the engine was built from this Dockerfile \(all compared\): build it, or choose its image with Select Image$/,
+    );
   });
 
   it('a file never built, the search cut short: dfsize says what it compared and names DFSIZE_MAX_IMAGES and --image', () => {
     writeFileSync(join(dir, 'never.Dockerfile'), `FROM ${BUSYBOX}\nRUN echo never-built-${nonce}\n`);
-    const r = dfsize(['report', join(dir, 'never.Dockerfile'), '--json', '--no-analyze'], { ...env, DFSIZE_DISCOVERY_TIMEOUT_MS: '0' });
+    const r = dfsize(['report', join(dir, 'never.Dockerfile'), '--json', '--no-analyze'], {
+      ...env,
+      DFSIZE_DISCOVERY_TIMEOUT_MS: '0',
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.equal((JSON.parse(r.stdout) as { image: unknown }).image, null);
-    assert.match(r.stderr, /^dfsize: no image: none of the (\d+) images compared \(the \1 first by date or recent build; \d+ of \d+ not compared\) was built from this Dockerfile: raise DFSIZE_MAX_IMAGES to compare more, or name its image with --image REF\n$/);
+    assert.match(
+      r.stderr,
+      /^dfsize: no image: none of the (\d+) images compared \(the \1 first by date or recent build; \d+ of \d+ not compared\) was built from this Dockerfile: raise DFSIZE_MAX_IMAGES to compare more, or name its image with --image REF\n$/,
+    );
   });
 });

@@ -24,14 +24,17 @@ describe('lsp: discovery of the last build', function () {
   let client: LspClient;
 
   const status = (since: number, pred: (s: Status) => boolean) =>
-    client.waitFor('dfsize/status', (p) => (p as Status).uri === uri && pred(p as Status), since).then((m) => m.params as Status);
+    client
+      .waitFor('dfsize/status', (p) => (p as Status).uri === uri && pred(p as Status), since)
+      .then((m) => m.params as Status);
 
   before(async function () {
     await needEngine(this, 'docker');
     await ensureBusybox();
     cpSync(join(BUILDS_DIR, 'multistage-copy'), dir, { recursive: true });
     // Three variants of one file, built in order (v3 is the newest), none labelled.
-    for (const v of ['v1', 'v2', 'v3']) await build('buildkit', dir, `dfsize-test/disc:${v}`, { dockerfileText: variant(v) });
+    for (const v of ['v1', 'v2', 'v3'])
+      await build('buildkit', dir, `dfsize-test/disc:${v}`, { dockerfileText: variant(v) });
     writeFileSync(file, variant('v2'));
     client = new LspClient({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
     // BuildKit gives a rebuild of unchanged content the old image (and its old date): on an engine with many
@@ -58,7 +61,10 @@ describe('lsp: discovery of the last build', function () {
   });
 
   it('an image a compose service names for this file wins over matching', async () => {
-    writeFileSync(join(root, 'compose.yaml'), 'services:\n  web:\n    build:\n      context: ./app\n    image: dfsize-test/disc-compose:latest\n');
+    writeFileSync(
+      join(root, 'compose.yaml'),
+      'services:\n  web:\n    build:\n      context: ./app\n    image: dfsize-test/disc-compose:latest\n',
+    );
     const since = client.received.length;
     await build('buildkit', dir, 'dfsize-test/disc-compose:latest', { dockerfileText: variant('v1') });
     const s = await status(since, (x) => x.image?.ref === 'dfsize-test/disc-compose:latest');
@@ -67,12 +73,15 @@ describe('lsp: discovery of the last build', function () {
 
   it('an image labelled for this file wins over compose and matching', async () => {
     const since = client.received.length;
-    await build('buildkit', dir, 'dfsize-test/disc-labelled:latest', { dockerfileText: variant('v3'), labels: { [LABEL_DOCKERFILE]: file } });
+    await build('buildkit', dir, 'dfsize-test/disc-labelled:latest', {
+      dockerfileText: variant('v3'),
+      labels: { [LABEL_DOCKERFILE]: file },
+    });
     const s = await status(since, (x) => x.image?.ref === 'dfsize-test/disc-labelled:latest');
     assert.match(s.message, /labelled dev\.dfsize\.dockerfile/);
   });
 
-  it('the user\'s explicit choice wins over everything, and forgetting it discovers again', async () => {
+  it("the user's explicit choice wins over everything, and forgetting it discovers again", async () => {
     const chosen = await client.request<Status>('dfsize/selectImage', { uri, ref: 'dfsize-test/disc:v1' });
     assert.equal(chosen.image!.ref, 'dfsize-test/disc:v1');
     assert.match(chosen.message, /chosen by you/);

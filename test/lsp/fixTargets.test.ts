@@ -10,7 +10,11 @@ import { NO_ENGINE } from '../support/cli';
 import { LspClient } from '../support/lspClient';
 import { tempTree } from '../support/tempDirs';
 
-interface Action { title: string; kind: string; edit: { documentChanges?: Array<{ kind?: string; uri?: string; textDocument?: { uri: string } }> } }
+interface Action {
+  title: string;
+  kind: string;
+  edit: { documentChanges?: Array<{ kind?: string; uri?: string; textDocument?: { uri: string } }> };
+}
 
 const TEXT = 'FROM scratch\nCOPY app.txt /app/\n';
 
@@ -30,13 +34,20 @@ async function fixesOffered(linked: boolean): Promise<{ quick: Action[]; all: Ac
   try {
     await client.initialize({ workspaceTrusted: true });
     client.open(uri, TEXT);
-    await client.waitFor('textDocument/publishDiagnostics', (p) => (p as { diagnostics: Array<{ code: string }> }).diagnostics.some((d) => d.code === 'missing-dockerignore'));
-    const on = (only: string) => client.request<Action[]>('textDocument/codeAction', {
-      textDocument: { uri }, range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } }, context: { diagnostics: [], only: [only] },
-    });
+    await client.waitFor('textDocument/publishDiagnostics', (p) =>
+      (p as { diagnostics: Array<{ code: string }> }).diagnostics.some((d) => d.code === 'missing-dockerignore'),
+    );
+    const on = (only: string) =>
+      client.request<Action[]>('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: { line: 1, character: 0 }, end: { line: 1, character: 0 } },
+        context: { diagnostics: [], only: [only] },
+      });
     const quick = await on('quickfix');
     const all = await on('source.fixAll.dfsize');
-    const logs = client.received.filter((m) => m.method === 'window/logMessage').map((m) => (m.params as { message: string }).message);
+    const logs = client.received
+      .filter((m) => m.method === 'window/logMessage')
+      .map((m) => (m.params as { message: string }).message);
     return { quick, all, logs };
   } finally {
     client.kill();
@@ -48,7 +59,10 @@ describe('lsp: fixes never edit through a link', function () {
 
   it('a plain .dockerignore: the fix that extends it is offered', async () => {
     const { quick, all } = await fixesOffered(false);
-    assert.deepEqual(quick.map((a) => a.title), ['Extend .dockerignore']);
+    assert.deepEqual(
+      quick.map((a) => a.title),
+      ['Extend .dockerignore'],
+    );
     assert.equal(all.length, 1);
   });
 
@@ -56,6 +70,11 @@ describe('lsp: fixes never edit through a link', function () {
     const { quick, all, logs } = await fixesOffered(true);
     assert.deepEqual(quick, []);
     assert.deepEqual(all, []);
-    assert.ok(logs.some((l) => /^fix not offered: .*\.dockerignore is a symbolic link: dfsize does not write through links/.test(l)), logs.join('\n'));
+    assert.ok(
+      logs.some((l) =>
+        /^fix not offered: .*\.dockerignore is a symbolic link: dfsize does not write through links/.test(l),
+      ),
+      logs.join('\n'),
+    );
   });
 });

@@ -15,18 +15,32 @@ import { markerOf, rowOfMarker } from '../support/markers';
 import { EngineProxy } from '../support/proxy';
 import { workspaceCopy } from '../support/tempDirs';
 
-interface Hint { position: { line: number; character: number }; label: string }
-interface StatusParams { uri: string; cached: boolean; image: { ref: string } | null; message: string }
+interface Hint {
+  position: { line: number; character: number };
+  label: string;
+}
+interface StatusParams {
+  uri: string;
+  cached: boolean;
+  image: { ref: string } | null;
+  message: string;
+}
 
 async function hints(client: LspClient, uri: string, text: string): Promise<Map<number, string>> {
   const lines = text.split('\n').length;
-  const got = await client.request<Hint[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } } });
+  const got = await client.request<Hint[]>('textDocument/inlayHint', {
+    textDocument: { uri },
+    range: { start: { line: 0, character: 0 }, end: { line: lines, character: 0 } },
+  });
   return new Map(got.map((h) => [h.position.line + 1, h.label]));
 }
 
 /** The label each layer-making line must show: the size of the row that names its marker, from the engine itself. */
 async function expectedLabels(builder: Builder, tag: string, text: string): Promise<Map<number, string>> {
-  const rows = (await dockerFor(builder).getImage(tag).history()).reverse() as Array<{ CreatedBy: string; Size: number }>;
+  const rows = (await dockerFor(builder).getImage(tag).history()).reverse() as Array<{
+    CreatedBy: string;
+    Size: number;
+  }>;
   const model = parseDockerfile(text);
   const lines = text.split('\n');
   const out = new Map<number, string>();
@@ -34,14 +48,23 @@ async function expectedLabels(builder: Builder, tag: string, text: string): Prom
     if (!makesLayer(inst.keyword)) continue;
     const marker = markerOf(inst.keyword, lines.slice(inst.range.start.line, inst.range.end.line + 1).join('\n'), text);
     if (!marker) continue;
-    const row = rows[rowOfMarker(rows.map((r) => r.CreatedBy), marker, inst.args)]!;
+    const row =
+      rows[
+        rowOfMarker(
+          rows.map((r) => r.CreatedBy),
+          marker,
+          inst.args,
+        )
+      ]!;
     if (row.Size > 0) out.set(inst.range.end.line + 1, formatBytes(row.Size));
   }
   return out;
 }
 
 function waitStatus(client: LspClient, uri: string, pred: (s: StatusParams) => boolean, since: number) {
-  return client.waitFor('dfsize/status', (p) => (p as StatusParams).uri === uri && pred(p as StatusParams), since).then((m) => m.params as StatusParams);
+  return client
+    .waitFor('dfsize/status', (p) => (p as StatusParams).uri === uri && pred(p as StatusParams), since)
+    .then((m) => m.params as StatusParams);
 }
 
 for (const builder of ['legacy', 'buildkit'] as const) {
@@ -61,7 +84,7 @@ for (const builder of ['legacy', 'buildkit'] as const) {
     });
     after(() => client?.kill());
 
-    it('every RUN/COPY/ADD line ends with its layer\'s size; FROM with the base; metadata lines with nothing', async () => {
+    it("every RUN/COPY/ADD line ends with its layer's size; FROM with the base; metadata lines with nothing", async () => {
       const got = await hints(client, ws.uri, ws.text);
       const expected = await expectedLabels(builder, tag, ws.text);
       assert.ok(expected.size >= 8);
@@ -78,13 +101,19 @@ for (const builder of ['legacy', 'buildkit'] as const) {
 
     it('hover shows the share, the layer digest, the history row and the raw CreatedBy', async () => {
       const line = ws.text.split('\n').findIndex((l) => l.includes('/m-run-lower'));
-      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: ws.uri }, position: { line, character: 2 } });
+      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', {
+        textDocument: { uri: ws.uri },
+        position: { line, character: 2 },
+      });
       const v = hover.contents.value;
       assert.match(v, /\*\*3 kB\*\* · 0\.\d% of `dfsize-test\/lsp-forms/);
       assert.match(v, /layer \d+ of \d+ · `[0-9a-f]{12}`/);
       assert.match(v, /head -c 3000 \/dev\/zero > \/m-run-lower/);
       assert.match(v, builder === 'buildkit' ? /BuildKit/ : /legacy builder/);
-      const from = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri: ws.uri }, position: { line: 3, character: 1 } });
+      const from = await client.request<{ contents: { value: string } }>('textDocument/hover', {
+        textDocument: { uri: ws.uri },
+        position: { line: 3, character: 1 },
+      });
       assert.match(from.contents.value, /\*\*base\*\* · 1\.98 MB in 1 layer/);
       assert.match(from.contents.value, /linux\/amd64 .* cmd `\["echo hello"\]`.* ports 8080\/tcp, 9090\/udp/s);
     });
@@ -92,7 +121,12 @@ for (const builder of ['legacy', 'buildkit'] as const) {
     it('an edited line reads differently, without rebuilding anything', async () => {
       const line = ws.text.split('\n').findIndex((l) => l.includes('/m-run-lower'));
       const start = ws.text.split('\n')[line]!.indexOf('3000');
-      client.notify('textDocument/didChange', { textDocument: { uri: ws.uri, version: 2 }, contentChanges: [{ range: { start: { line, character: start }, end: { line, character: start + 4 } }, text: '3999' }] });
+      client.notify('textDocument/didChange', {
+        textDocument: { uri: ws.uri, version: 2 },
+        contentChanges: [
+          { range: { start: { line, character: start }, end: { line, character: start + 4 } }, text: '3999' },
+        ],
+      });
       const edited = ws.text.split('\n');
       edited[line] = edited[line]!.replace('3000', '3999');
       const got = await hints(client, ws.uri, edited.join('\n'));
@@ -123,7 +157,10 @@ describe('lsp: live — rebuilds, deleted images, the engine going away', functi
 
       const text = ws.text.replace('head -c 21000', 'head -c 33000');
       writeFileSync(ws.file, text);
-      client.notify('textDocument/didChange', { textDocument: { uri: ws.uri, version: 2 }, contentChanges: [{ text }] });
+      client.notify('textDocument/didChange', {
+        textDocument: { uri: ws.uri, version: 2 },
+        contentChanges: [{ text }],
+      });
       const since = client.received.length;
       await build('buildkit', ws.dir, tag, { labels: { [LABEL_DOCKERFILE]: ws.file } });
       await client.waitFor('workspace/inlayHint/refresh', () => true, since);
@@ -207,11 +244,24 @@ describe('lsp: any text, with an engine behind', function () {
         const uri = `untitled:${what.replace(/\W/g, '-')}`;
         client.open(uri, text);
         const lines = text.split(/\r\n|\n|\r/);
-        const got = await client.request<Hint[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } } });
-        for (const h of got) assert.ok(h.position.line < lines.length && h.position.character <= lines[h.position.line]!.length, JSON.stringify(h.position));
+        const got = await client.request<Hint[]>('textDocument/inlayHint', {
+          textDocument: { uri },
+          range: { start: { line: 0, character: 0 }, end: { line: lines.length, character: 0 } },
+        });
+        for (const h of got)
+          assert.ok(
+            h.position.line < lines.length && h.position.character <= lines[h.position.line]!.length,
+            JSON.stringify(h.position),
+          );
         for (let line = 0; line < Math.min(lines.length, 5); line++) {
-          const hover = await client.request<{ range?: { end: { line: number; character: number } } } | null>('textDocument/hover', { textDocument: { uri }, position: { line, character: 0 } });
-          if (hover?.range) assert.ok(hover.range.end.line < lines.length && hover.range.end.character <= lines[hover.range.end.line]!.length);
+          const hover = await client.request<{ range?: { end: { line: number; character: number } } } | null>(
+            'textDocument/hover',
+            { textDocument: { uri }, position: { line, character: 0 } },
+          );
+          if (hover?.range)
+            assert.ok(
+              hover.range.end.line < lines.length && hover.range.end.character <= lines[hover.range.end.line]!.length,
+            );
         }
         assert.equal(await client.shutdown(), 0);
       } finally {

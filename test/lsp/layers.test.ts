@@ -14,12 +14,13 @@ import { needEngine } from '../support/engine';
 import { LspClient } from '../support/lspClient';
 import { workspaceCopy } from '../support/tempDirs';
 
-describe('lsp: layer analysis and the explorer\'s data', function () {
+describe("lsp: layer analysis and the explorer's data", function () {
   this.timeout(240000);
   const { dir, file, uri, text } = workspaceCopy(join(ROOT, 'examples', 'hello'));
   let client: LspClient;
   const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
-  const layers = (parent: string | null, offset = 0) => client.request<LayersResult>('dfsize/layers', { uri, parent, offset });
+  const layers = (parent: string | null, offset = 0) =>
+    client.request<LayersResult>('dfsize/layers', { uri, parent, offset });
 
   before(async function () {
     await needEngine(this, 'docker');
@@ -32,8 +33,14 @@ describe('lsp: layer analysis and the explorer\'s data', function () {
   after(() => client?.kill());
 
   it('analyses the image in the background and reports its progress', async () => {
-    const begin = await client.waitFor('$/progress', (p) => (p as { value: { kind: string; title?: string } }).value.kind === 'begin');
-    assert.match((begin.params as { value: { title: string } }).value.title, /Analysing the layers of dfsize-test\/lsp-layers:latest/);
+    const begin = await client.waitFor(
+      '$/progress',
+      (p) => (p as { value: { kind: string; title?: string } }).value.kind === 'begin',
+    );
+    assert.match(
+      (begin.params as { value: { title: string } }).value.title,
+      /Analysing the layers of dfsize-test\/lsp-layers:latest/,
+    );
     await client.waitFor('$/progress', (p) => (p as { value: { kind: string } }).value.kind === 'end');
   });
 
@@ -61,7 +68,7 @@ describe('lsp: layer analysis and the explorer\'s data', function () {
     assert.equal(base.length, 1);
   });
 
-  it('a layer\'s files, dive-style: biggest first, status and removable marks, directories lazily', async () => {
+  it("a layer's files, dive-style: biggest first, status and removable marks, directories lazily", async () => {
     const scratch = (await layers('image')).nodes.find((n) => n.range?.startLine === lineOf('head -c 1500000'))!;
     const root = (await layers(scratch.id)).nodes;
     const tmp = root.find((n) => n.label === 'tmp')!;
@@ -70,21 +77,41 @@ describe('lsp: layer analysis and the explorer\'s data', function () {
     const inTmp = (await layers(tmp.id)).nodes;
     const bin = inTmp.find((n: LayerNode) => n.label === 'build-scratch.bin')!;
     assert.deepEqual([bin.kind, bin.sizeBytes, bin.status, bin.removable], ['file', 1_500_000, 'added', true]);
-    const big = (await layers((await layers('image')).nodes.find((n) => n.range?.startLine === lineOf('mkdir -p /root/.cache/pkg'))!.id)).nodes;
-    assert.deepEqual(big.slice(0, 2).map((n) => [n.label, n.sizeBytes]), [['root', 3_000_000], ['app', 800_000]], 'biggest first');
+    const big = (
+      await layers(
+        (await layers('image')).nodes.find((n) => n.range?.startLine === lineOf('mkdir -p /root/.cache/pkg'))!.id,
+      )
+    ).nodes;
+    assert.deepEqual(
+      big.slice(0, 2).map((n) => [n.label, n.sizeBytes]),
+      [
+        ['root', 3_000_000],
+        ['app', 800_000],
+      ],
+      'biggest first',
+    );
   });
 
   it('hover on a RUN lists the largest paths it added', async () => {
-    const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: lineOf('libfoo.so'), character: 3 } });
+    const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: lineOf('libfoo.so'), character: 3 },
+    });
     assert.match(hover.contents.value, /largest paths this layer added/);
     assert.match(hover.contents.value, /`\/root\/\.cache\/pkg\/index\.bin` 3 MB/);
   });
 
   it('a line leads to its layer (for revealing it)', async () => {
     const path = await client.request<LayerNode[]>('dfsize/layerAtLine', { uri, line: lineOf('COPY app.sh') });
-    assert.deepEqual(path.map((n) => n.kind), ['image', 'layer']);
+    assert.deepEqual(
+      path.map((n) => n.kind),
+      ['image', 'layer'],
+    );
     assert.equal(path[1]!.sizeBytes, 40);
-    assert.deepEqual(await client.request<LayerNode[]>('dfsize/layerAtLine', { uri, line: lineOf('# Build scratch') }), []);
+    assert.deepEqual(
+      await client.request<LayerNode[]>('dfsize/layerAtLine', { uri, line: lineOf('# Build scratch') }),
+      [],
+    );
   });
 
   it('a document with no image says so instead of an empty tree', async () => {

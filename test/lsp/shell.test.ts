@@ -9,14 +9,20 @@ describe('lsp: the server shell', () => {
     assert.equal(init.serverInfo?.name, 'dfsize-langserver');
     assert.equal((init.capabilities.textDocumentSync as { change: number }).change, 2);
     client.open('file:///w/Dockerfile', 'FROM busybox\nRUN echo hi\n');
-    client.notify('textDocument/didChange', { textDocument: { uri: 'file:///w/Dockerfile', version: 2 }, contentChanges: [{ range: { start: { line: 1, character: 9 }, end: { line: 1, character: 11 } }, text: 'there' }] });
+    client.notify('textDocument/didChange', {
+      textDocument: { uri: 'file:///w/Dockerfile', version: 2 },
+      contentChanges: [{ range: { start: { line: 1, character: 9 }, end: { line: 1, character: 11 } }, text: 'there' }],
+    });
     assert.equal(await client.shutdown(), 0);
   });
 
   it('stays up on binary garbage and a 2 MB line', async () => {
     const client = new LspClient();
     await client.initialize();
-    client.open('file:///w/garbage', String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 7919) % 65536)));
+    client.open(
+      'file:///w/garbage',
+      String.fromCharCode(...Array.from({ length: 4096 }, (_, i) => (i * 7919) % 65536)),
+    );
     client.open('file:///w/long', `FROM x\nRUN ${'a'.repeat(2 * 1024 * 1024)}\n`);
     // A request after the bad input still gets its answer: the server did not die.
     assert.equal(await client.shutdown(), 0);

@@ -39,13 +39,21 @@ for (const builder of ['buildkit', 'modern-buildkit'] as Builder[]) {
     });
     after(() => client?.kill());
 
-    it('the layer node: the row\'s size and its measure, the analysis\'s file bytes beside a snapshot\'s', async () => {
+    it("the layer node: the row's size and its measure, the analysis's file bytes beside a snapshot's", async () => {
       const nodes = (await client.request<LayersResult>('dfsize/layers', { uri, parent: 'image' })).nodes;
       const run = nodes.find((n) => n.range?.startLine === line)!;
       const size = formatBytes(run.sizeBytes!);
       if (modern) {
-        assert.ok(run.sizeBytes! >= DEPS_BYTES && run.sizeBytes! % BLOCK === 0, `${run.sizeBytes}: whole blocks, at least the file bytes`);
-        assert.ok(run.detail!.includes(`${size} (snapshot disk usage (block-rounded) · files ${formatBytes(DEPS_BYTES)} (layer analysis))`), run.detail);
+        assert.ok(
+          run.sizeBytes! >= DEPS_BYTES && run.sizeBytes! % BLOCK === 0,
+          `${run.sizeBytes}: whole blocks, at least the file bytes`,
+        );
+        assert.ok(
+          run.detail!.includes(
+            `${size} (snapshot disk usage (block-rounded) · files ${formatBytes(DEPS_BYTES)} (layer analysis))`,
+          ),
+          run.detail,
+        );
       } else {
         assert.equal(run.sizeBytes, DEPS_BYTES);
         assert.ok(run.detail!.includes(`${size} (file bytes)`), run.detail);
@@ -53,8 +61,17 @@ for (const builder of ['buildkit', 'modern-buildkit'] as Builder[]) {
     });
 
     it('the hover: a snapshot note with the file bytes on the containerd store, none on dockerd 20.10', async () => {
-      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line, character: 3 } });
-      if (modern) assert.ok(hover.contents.value.includes(`the engine's snapshot disk usage (block-rounded) · files ${formatBytes(DEPS_BYTES)} (layer analysis)`), hover.contents.value);
+      const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', {
+        textDocument: { uri },
+        position: { line, character: 3 },
+      });
+      if (modern)
+        assert.ok(
+          hover.contents.value.includes(
+            `the engine's snapshot disk usage (block-rounded) · files ${formatBytes(DEPS_BYTES)} (layer analysis)`,
+          ),
+          hover.contents.value,
+        );
       else assert.doesNotMatch(hover.contents.value, /snapshot/);
     });
   });

@@ -11,7 +11,9 @@ export type TarEntry = Partial<Header> & { name: string; body?: string | Buffer 
 export async function tarOf(entries: readonly TarEntry[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  const done = (async () => { for await (const c of p) chunks.push(c as Buffer); })();
+  const done = (async () => {
+    for await (const c of p) chunks.push(c as Buffer);
+  })();
   for (const { body, ...h } of entries) {
     const header = { mtime: new Date(0), mode: h.type === 'directory' ? 0o755 : 0o644, ...h };
     await new Promise<void>((resolve, reject) => {
@@ -61,18 +63,26 @@ export async function layerTars(spec: ImageSpec): Promise<Buffer[]> {
 
 /** The image config (its sha256 is the image id). */
 export function configOf(spec: ImageSpec, tars: readonly Buffer[]): Buffer {
-  return Buffer.from(JSON.stringify({
-    architecture: spec.architecture ?? 'amd64', os: 'linux', config: {},
-    rootfs: { type: 'layers', diff_ids: tars.map((t) => `sha256:${sha256(t)}`) },
-    history: spec.rows ?? tars.map((_, i) => ({ created_by: spec.history?.[i] ?? `/bin/sh -c step ${i}` })),
-  }));
+  return Buffer.from(
+    JSON.stringify({
+      architecture: spec.architecture ?? 'amd64',
+      os: 'linux',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: tars.map((t) => `sha256:${sha256(t)}`) },
+      history: spec.rows ?? tars.map((_, i) => ({ created_by: spec.history?.[i] ?? `/bin/sh -c step ${i}` })),
+    }),
+  );
 }
 
 /**
  * A `docker save` archive: the legacy shape (`<id>/layer.tar`), or with `gzip` the shape kaniko's tarball writes
  * (`<sha of the gzip>.tar.gz` layers, config named by its digest).
  */
-export async function dockerArchive(spec: ImageSpec, extra: readonly TarEntry[] = [], opts: { gzip?: boolean } = {}): Promise<Buffer> {
+export async function dockerArchive(
+  spec: ImageSpec,
+  extra: readonly TarEntry[] = [],
+  opts: { gzip?: boolean } = {},
+): Promise<Buffer> {
   const tars = await layerTars(spec);
   const config = configOf(spec, tars);
   const tag = spec.tag ?? 'test/image:latest';
@@ -80,15 +90,26 @@ export async function dockerArchive(spec: ImageSpec, extra: readonly TarEntry[] 
     const gz = tars.map((t) => gzipSync(t));
     const cfgName = `sha256:${sha256(config)}`;
     const names = gz.map((g) => `${sha256(g)}.tar.gz`);
-    return tarOf([{ name: cfgName, body: config }, ...gz.map((body, i) => ({ name: names[i]!, body })),
-      { name: 'manifest.json', body: JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: names }]) }, ...extra]);
+    return tarOf([
+      { name: cfgName, body: config },
+      ...gz.map((body, i) => ({ name: names[i]!, body })),
+      { name: 'manifest.json', body: JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: names }]) },
+      ...extra,
+    ]);
   }
   const cfgName = `${sha256(config)}.json`;
   const ids = tars.map((t) => sha256(t));
   return tarOf([
-    ...tars.flatMap((t, i) => [dir(`${ids[i]}/`), { name: `${ids[i]}/VERSION`, body: '1.0' }, { name: `${ids[i]}/layer.tar`, body: t }]),
+    ...tars.flatMap((t, i) => [
+      dir(`${ids[i]}/`),
+      { name: `${ids[i]}/VERSION`, body: '1.0' },
+      { name: `${ids[i]}/layer.tar`, body: t },
+    ]),
     { name: cfgName, body: config },
-    { name: 'manifest.json', body: JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: ids.map((id) => `${id}/layer.tar`) }]) },
+    {
+      name: 'manifest.json',
+      body: JSON.stringify([{ Config: cfgName, RepoTags: [tag], Layers: ids.map((id) => `${id}/layer.tar`) }]),
+    },
     ...extra,
   ]);
 }
@@ -113,11 +134,17 @@ export function zstdStored(data: Buffer): Buffer {
 export type LayerCompression = 'none' | 'gzip' | 'zstd' | 'estargz';
 
 /** A layer as stored, and the tar it decompresses to (its sha256 is the layer's diff_id). */
-interface Blob { blob: Buffer; tar: Buffer }
+interface Blob {
+  blob: Buffer;
+  tar: Buffer;
+}
 
 /** estargz: the layer's entries plus its table of contents (`stargz.index.json`), then a footer gzip member. */
 async function estargz(entries: readonly TarEntry[]): Promise<Blob> {
-  const toc = { version: 1, entries: entries.map((e) => ({ name: e.name, type: e.type ?? 'reg', size: e.body?.length ?? 0 })) };
+  const toc = {
+    version: 1,
+    entries: entries.map((e) => ({ name: e.name, type: e.type ?? 'reg', size: e.body?.length ?? 0 })),
+  };
   const tar = await tarOf([...entries, { name: 'stargz.index.json', body: JSON.stringify(toc) }]);
   return { blob: Buffer.concat([gzipSync(tar), gzipSync(Buffer.alloc(0))]), tar };
 }
@@ -142,30 +169,68 @@ export async function ociArchive(spec: ImageSpec, opts: OciOptions = {}): Promis
   const how = opts.compression ?? 'none';
   const stored = await Promise.all(spec.layers.map((l) => layerBlob(how, l)));
   const blobs = stored.map((b) => b.blob);
-  const config = configOf(spec, stored.map((b) => b.tar));
-  const desc = (mediaType: string, b: Buffer, extra: object = {}) => ({ mediaType, digest: `sha256:${sha256(b)}`, size: b.length, ...extra });
-  const manifest = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: desc('application/vnd.oci.image.config.v1+json', config),
-    layers: blobs.map((b) => desc(`application/vnd.oci.image.layer.v1.tar${MEDIA_SUFFIX[how]}`, b)),
-  }));
-  const platform = (p: string) => { const [os, architecture, variant] = p.split('/'); return { os, architecture, ...(variant ? { variant } : {}) }; };
+  const config = configOf(
+    spec,
+    stored.map((b) => b.tar),
+  );
+  const desc = (mediaType: string, b: Buffer, extra: object = {}) => ({
+    mediaType,
+    digest: `sha256:${sha256(b)}`,
+    size: b.length,
+    ...extra,
+  });
+  const manifest = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: desc('application/vnd.oci.image.config.v1+json', config),
+      layers: blobs.map((b) => desc(`application/vnd.oci.image.layer.v1.tar${MEDIA_SUFFIX[how]}`, b)),
+    }),
+  );
+  const platform = (p: string) => {
+    const [os, architecture, variant] = p.split('/');
+    return { os, architecture, ...(variant ? { variant } : {}) };
+  };
   const files: Array<[string, Buffer]> = [...blobs, config, manifest].map((b) => [`blobs/sha256/${sha256(b)}`, b]);
-  let top = desc('application/vnd.oci.image.manifest.v1+json', manifest, { platform: platform(`linux/${spec.architecture ?? 'amd64'}`) });
+  let top = desc('application/vnd.oci.image.manifest.v1+json', manifest, {
+    platform: platform(`linux/${spec.architecture ?? 'amd64'}`),
+  });
   if (opts.nested) {
-    const nested = Buffer.from(JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: opts.nested.map((p) => desc('application/vnd.oci.image.manifest.v1+json', manifest, { platform: platform(p) })),
-    }));
+    const nested = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: opts.nested.map((p) =>
+          desc('application/vnd.oci.image.manifest.v1+json', manifest, { platform: platform(p) }),
+        ),
+      }),
+    );
     files.push([`blobs/sha256/${sha256(nested)}`, nested]);
     top = desc('application/vnd.oci.image.index.v1+json', nested);
   }
-  const index = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests: [{ ...top, annotations: { 'io.containerd.image.name': spec.tag ?? 'test/image:latest' } }] };
+  const index = {
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ ...top, annotations: { 'io.containerd.image.name': spec.tag ?? 'test/image:latest' } }],
+  };
   return tarOf([
     { name: 'oci-layout', body: '{"imageLayoutVersion":"1.0.0"}' },
     ...files.map(([name, body]) => ({ name, body })),
     { name: 'index.json', body: JSON.stringify(index) },
-    ...(opts.manifestJson ? [{ name: 'manifest.json', body: JSON.stringify([{ Config: `blobs/sha256/${sha256(config)}`, RepoTags: [spec.tag ?? 'test/image:latest'], Layers: blobs.map((b) => `blobs/sha256/${sha256(b)}`) }]) }] : []),
+    ...(opts.manifestJson
+      ? [
+          {
+            name: 'manifest.json',
+            body: JSON.stringify([
+              {
+                Config: `blobs/sha256/${sha256(config)}`,
+                RepoTags: [spec.tag ?? 'test/image:latest'],
+                Layers: blobs.map((b) => `blobs/sha256/${sha256(b)}`),
+              },
+            ]),
+          },
+        ]
+      : []),
   ]);
 }
 
@@ -189,11 +254,27 @@ export function rawHeader(name: string, size: number, type = '0'): Buffer {
 }
 
 /** A docker save archive around one layer blob given as bytes (any bytes: truncated, hostile, compressed or not), with `config` edits. */
-export async function withLayer(layer: Buffer, config: Record<string, unknown> = {}, manifest?: (cfg: string) => unknown): Promise<Buffer> {
-  const body = Buffer.from(JSON.stringify({ os: 'linux', architecture: 'amd64', rootfs: { diff_ids: [`sha256:${sha256(layer)}`] }, history: [{ created_by: 'x' }], ...config }));
+export async function withLayer(
+  layer: Buffer,
+  config: Record<string, unknown> = {},
+  manifest?: (cfg: string) => unknown,
+): Promise<Buffer> {
+  const body = Buffer.from(
+    JSON.stringify({
+      os: 'linux',
+      architecture: 'amd64',
+      rootfs: { diff_ids: [`sha256:${sha256(layer)}`] },
+      history: [{ created_by: 'x' }],
+      ...config,
+    }),
+  );
   const cfg = `${sha256(body)}.json`;
   const m = manifest ? manifest(cfg) : [{ Config: cfg, Layers: ['l/layer.tar'] }];
-  return tarOf([{ name: cfg, body }, { name: 'l/layer.tar', body: layer }, { name: 'manifest.json', body: JSON.stringify(m) }]);
+  return tarOf([
+    { name: cfg, body },
+    { name: 'l/layer.tar', body: layer },
+    { name: 'manifest.json', body: JSON.stringify(m) },
+  ]);
 }
 
 export async function* chunked(buf: Buffer, size = 65536): AsyncIterable<Buffer> {

@@ -10,19 +10,33 @@ export const BUSYBOX = 'local/busybox:latest';
 const BUSYBOX_BIN = '/bin/busybox';
 
 async function exists(kind: Builder, ref: string): Promise<boolean> {
-  return dockerFor(kind).getImage(ref).inspect().then(() => true, () => false);
+  return dockerFor(kind)
+    .getImage(ref)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
 }
 
 function rootfs(): NodeJS.ReadableStream {
-  if (!existsSync(BUSYBOX_BIN)) throw new Error(`${BUSYBOX_BIN} is missing: apt-get install busybox-static (the engine suites import it as ${BUSYBOX})`);
+  if (!existsSync(BUSYBOX_BIN))
+    throw new Error(
+      `${BUSYBOX_BIN} is missing: apt-get install busybox-static (the engine suites import it as ${BUSYBOX})`,
+    );
   const p = pack();
   const dir = (name: string, mode = 0o755) => p.entry({ name, type: 'directory', mode, mtime: new Date(0) });
   for (const d of ['bin', 'sbin', 'etc', 'root', 'proc', 'sys', 'dev', 'var', 'usr', 'usr/bin', 'usr/sbin']) dir(d);
   dir('tmp', 0o1777);
   p.entry({ name: 'bin/busybox', mode: 0o755, mtime: new Date(0) }, readFileSync(BUSYBOX_BIN));
-  const applets = execFileSync(BUSYBOX_BIN, ['--list'], { encoding: 'utf8' }).split('\n').filter((a) => a && a !== 'busybox');
+  const applets = execFileSync(BUSYBOX_BIN, ['--list'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const a of applets) p.entry({ name: `bin/${a}`, type: 'symlink', linkname: 'busybox', mtime: new Date(0) });
-  p.entry({ name: 'etc/passwd', mtime: new Date(0) }, 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n');
+  p.entry(
+    { name: 'etc/passwd', mtime: new Date(0) },
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+  );
   p.entry({ name: 'etc/group', mtime: new Date(0) }, 'root:x:0:\nnogroup:x:65534:\n');
   p.finalize();
   return p as unknown as NodeJS.ReadableStream;
@@ -30,7 +44,9 @@ function rootfs(): NodeJS.ReadableStream {
 
 async function follow(kind: Builder, stream: NodeJS.ReadableStream): Promise<void> {
   const docker = dockerFor(kind);
-  await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
+  );
 }
 
 /** Makes sure BUSYBOX exists on dockerd, and on Podman when `podman` is true. */
@@ -42,7 +58,10 @@ export async function ensureBusybox(podman = false): Promise<void> {
 export async function ensureBusyboxFor(builder: Builder): Promise<void> {
   if (!(await exists('legacy', BUSYBOX))) {
     const [repo, tag] = BUSYBOX.split(':') as [string, string];
-    const stream = await (dockerFor('legacy').importImage(rootfs() as never, { repo, tag, changes: ['CMD ["sh"]'] } as never) as unknown as Promise<NodeJS.ReadableStream>);
+    const stream = await (dockerFor('legacy').importImage(
+      rootfs() as never,
+      { repo, tag, changes: ['CMD ["sh"]'] } as never,
+    ) as unknown as Promise<NodeJS.ReadableStream>);
     await follow('legacy', stream);
   }
   await copyToEngine(BUSYBOX, builder);

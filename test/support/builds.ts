@@ -32,7 +32,8 @@ export function engineOf(builder: Builder): EngineKind {
 export function socketOf(engine: EngineKind): string {
   if (engine === 'podman') return process.env.DFSIZE_PODMAN_SOCKET ?? '/tmp/podman.sock';
   if (engine === 'docker') return DOCKER_SOCKET;
-  if (!MODERN_HOST?.startsWith('unix://')) throw new Error(`DFSIZE_MODERN_DOCKER_HOST must be a unix:// address, not ${MODERN_HOST ?? 'unset'}`);
+  if (!MODERN_HOST?.startsWith('unix://'))
+    throw new Error(`DFSIZE_MODERN_DOCKER_HOST must be a unix:// address, not ${MODERN_HOST ?? 'unset'}`);
   return MODERN_HOST.slice('unix://'.length);
 }
 
@@ -63,7 +64,10 @@ function walk(dir: string): string[] {
 async function contextFiles(caseDir: string, dockerfileText?: string): Promise<Array<{ name: string; body: Buffer }>> {
   const files = walk(caseDir).map((file) => {
     const name = relative(caseDir, file);
-    return { name, body: name === 'Dockerfile' && dockerfileText !== undefined ? Buffer.from(dockerfileText) : readFileSync(file) };
+    return {
+      name,
+      body: name === 'Dockerfile' && dockerfileText !== undefined ? Buffer.from(dockerfileText) : readFileSync(file),
+    };
   });
   return [...files, { name: 'bundle.tar', body: await bundleTar() }];
 }
@@ -71,7 +75,8 @@ async function contextFiles(caseDir: string, dockerfileText?: string): Promise<A
 /** The build context of a fixture as a tar stream, with `dockerfileText` replacing its Dockerfile when given. */
 export async function contextTar(caseDir: string, dockerfileText?: string): Promise<NodeJS.ReadableStream> {
   const p = pack();
-  for (const { name, body } of await contextFiles(caseDir, dockerfileText)) p.entry({ name, mode: 0o644, mtime: new Date(0) }, body);
+  for (const { name, body } of await contextFiles(caseDir, dockerfileText))
+    p.entry({ name, mode: 0o644, mtime: new Date(0) }, body);
   p.finalize();
   return p as unknown as NodeJS.ReadableStream;
 }
@@ -80,9 +85,14 @@ export function dockerFor(builder: Builder): Docker {
   return new Docker({ socketPath: socketOf(engineOf(builder)) });
 }
 
-export interface BuildResult { id: string; log: string }
+export interface BuildResult {
+  id: string;
+  log: string;
+}
 export interface BuildOptions {
-  buildargs?: Record<string, string>; dockerfileText?: string; labels?: Record<string, string>;
+  buildargs?: Record<string, string>;
+  dockerfileText?: string;
+  labels?: Record<string, string>;
   /** buildx only: `--platform` (several make a multi-platform image). */
   platforms?: readonly string[];
   /** Build every step again (BuildKit would otherwise take a checksummed download from its cache). */
@@ -94,26 +104,48 @@ export function runCommand(cmd: string, args: readonly string[], env: Record<str
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { env: { ...process.env, ...env } });
     let out = '';
-    p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    p.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    p.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    p.stderr.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
     p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out}`)),
+    );
   });
 }
 
 /** `docker buildx build --load` on the current engine, from the fixture's context written to a temporary folder. */
 async function buildx(caseDir: string, tag: string, opts: BuildOptions): Promise<BuildResult> {
-  if (!MODERN_CONFIG) throw new Error('DFSIZE_MODERN_DOCKER_CONFIG (the docker config holding cli-plugins/docker-buildx) is not set');
+  if (!MODERN_CONFIG)
+    throw new Error('DFSIZE_MODERN_DOCKER_CONFIG (the docker config holding cli-plugins/docker-buildx) is not set');
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-buildx-'));
   try {
     for (const { name, body } of await contextFiles(caseDir, opts.dockerfileText)) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       writeFileSync(join(dir, name), body);
     }
-    const pairs = (flag: string, kv: Record<string, string> = {}) => Object.entries(kv).flatMap(([k, v]) => [flag, `${k}=${v}`]);
-    const log = await runCommand(DOCKER_CLI, ['buildx', 'build', '--load', '--progress=plain', '-t', tag,
-      ...pairs('--build-arg', opts.buildargs), ...pairs('--label', opts.labels),
-      ...(opts.platforms ? ['--platform', opts.platforms.join(',')] : []), ...(opts.noCache ? ['--no-cache'] : []), dir], { ...hostEnv('modern-buildx'), DOCKER_CONFIG: MODERN_CONFIG });
+    const pairs = (flag: string, kv: Record<string, string> = {}) =>
+      Object.entries(kv).flatMap(([k, v]) => [flag, `${k}=${v}`]);
+    const log = await runCommand(
+      DOCKER_CLI,
+      [
+        'buildx',
+        'build',
+        '--load',
+        '--progress=plain',
+        '-t',
+        tag,
+        ...pairs('--build-arg', opts.buildargs),
+        ...pairs('--label', opts.labels),
+        ...(opts.platforms ? ['--platform', opts.platforms.join(',')] : []),
+        ...(opts.noCache ? ['--no-cache'] : []),
+        dir,
+      ],
+      { ...hostEnv('modern-buildx'), DOCKER_CONFIG: MODERN_CONFIG },
+    );
     const info = await dockerFor('modern-buildx').getImage(tag).inspect();
     return { id: info.Id, log };
   } finally {
@@ -122,25 +154,37 @@ async function buildx(caseDir: string, tag: string, opts: BuildOptions): Promise
 }
 
 /** Builds `caseDir` (or the given Dockerfile text in that context) and returns the new image's id. */
-export async function build(builder: Builder, caseDir: string, tag: string, opts: BuildOptions = {}): Promise<BuildResult> {
+export async function build(
+  builder: Builder,
+  caseDir: string,
+  tag: string,
+  opts: BuildOptions = {},
+): Promise<BuildResult> {
   if (builder === 'modern-buildx') return buildx(caseDir, tag, opts);
   const docker = dockerFor(builder);
-  const stream = await docker.buildImage(await contextTar(caseDir, opts.dockerfileText) as never, {
-    t: tag,
-    // podman answers 400 to an empty `buildargs=` / `labels=` parameter: send them only when set
-    ...(opts.buildargs ? { buildargs: opts.buildargs } : {}),
-    ...(opts.labels ? { labels: opts.labels } : {}),
-    ...(opts.noCache ? { nocache: true } : {}),
-    ...(builder === 'buildkit' || builder === 'modern-buildkit' ? { version: '2' } : { version: '1' }),
-  } as Docker.ImageBuildOptions);
+  const stream = await docker.buildImage(
+    (await contextTar(caseDir, opts.dockerfileText)) as never,
+    {
+      t: tag,
+      // podman answers 400 to an empty `buildargs=` / `labels=` parameter: send them only when set
+      ...(opts.buildargs ? { buildargs: opts.buildargs } : {}),
+      ...(opts.labels ? { labels: opts.labels } : {}),
+      ...(opts.noCache ? { nocache: true } : {}),
+      ...(builder === 'buildkit' || builder === 'modern-buildkit' ? { version: '2' } : { version: '1' }),
+    } as Docker.ImageBuildOptions,
+  );
   const log: string[] = [];
   const aux: string[] = [];
   await new Promise<void>((resolve, reject) => {
-    docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve()), (ev: { stream?: string; error?: string; aux?: { ID?: string } }) => {
-      if (ev.stream) log.push(ev.stream);
-      if (ev.aux?.ID) aux.push(ev.aux.ID);
-      if (ev.error) log.push(`ERROR ${ev.error}`);
-    });
+    docker.modem.followProgress(
+      stream,
+      (err) => (err ? reject(err) : resolve()),
+      (ev: { stream?: string; error?: string; aux?: { ID?: string } }) => {
+        if (ev.stream) log.push(ev.stream);
+        if (ev.aux?.ID) aux.push(ev.aux.ID);
+        if (ev.error) log.push(`ERROR ${ev.error}`);
+      },
+    );
   });
   const text = log.join('');
   if (/^ERROR /m.test(text)) throw new Error(`${builder} build of ${caseDir} failed:\n${text}`);
@@ -152,9 +196,17 @@ export async function build(builder: Builder, caseDir: string, tag: string, opts
  * What a container of `image` prints (stdout and stderr as one text): its own command, or `cmd` with no entrypoint;
  * on the engine `builder` builds on.
  */
-export async function runImage(image: string, cmd: readonly string[] = [], builder: Builder = 'legacy'): Promise<string> {
+export async function runImage(
+  image: string,
+  cmd: readonly string[] = [],
+  builder: Builder = 'legacy',
+): Promise<string> {
   // A TTY keeps stdout and stderr in one plain stream (no multiplexing headers).
-  const c = await dockerFor(builder).createContainer({ Image: image, Tty: true, ...(cmd.length ? { Cmd: cmd, Entrypoint: [] } : {}) } as never);
+  const c = await dockerFor(builder).createContainer({
+    Image: image,
+    Tty: true,
+    ...(cmd.length ? { Cmd: cmd, Entrypoint: [] } : {}),
+  } as never);
   try {
     const stream = (await c.attach({ stream: true, stdout: true, stderr: true })) as NodeJS.ReadableStream;
     const chunks: Buffer[] = [];
@@ -176,5 +228,9 @@ export async function imageSize(ref: string, builder: Builder = 'legacy'): Promi
 
 /** Removes images a suite tagged (on the engine `builder` builds on); one already gone is no error. */
 export async function removeImages(refs: Iterable<string>, builder: Builder = 'legacy'): Promise<void> {
-  for (const ref of refs) await dockerFor(builder).getImage(ref).remove().catch(() => undefined);
+  for (const ref of refs)
+    await dockerFor(builder)
+      .getImage(ref)
+      .remove()
+      .catch(() => undefined);
 }

@@ -23,7 +23,7 @@ export function corpus(): Array<{ name: string; text: string }> {
   ];
   return [
     ...paths.map((p) => ({ name: p.slice(ROOT.length + 1), text: readFileSync(p, 'utf8') })),
-    { name: 'generated: shaped like dive\'s test image', text: SAMPLE_DOCKERFILE },
+    { name: "generated: shaped like dive's test image", text: SAMPLE_DOCKERFILE },
     { name: 'generated: 650 lines, 50 stages', text: largeDockerfile(50, 650) },
   ];
 }
@@ -40,7 +40,35 @@ export function prng(seed: number): () => number {
   };
 }
 
-const NASTY = ['\\', '`', '\n', '\r\n', '\r', '"', "'", '[', ']', '{', '}', '$', '${', '<<EOF\n', '#', ' ', '\t', '\0', '\u2028', '😀', 'FROM ', 'RUN ', 'AS ', '--from=', '=', 'ONBUILD ', '# escape=`\n'];
+const NASTY = [
+  '\\',
+  '`',
+  '\n',
+  '\r\n',
+  '\r',
+  '"',
+  "'",
+  '[',
+  ']',
+  '{',
+  '}',
+  '$',
+  '${',
+  '<<EOF\n',
+  '#',
+  ' ',
+  '\t',
+  '\0',
+  '\u2028',
+  '😀',
+  'FROM ',
+  'RUN ',
+  'AS ',
+  '--from=',
+  '=',
+  'ONBUILD ',
+  '# escape=`\n',
+];
 
 /** `text` truncated, with characters dropped, inserted or lines shuffled — `count` variants per seed. */
 export function mutations(text: string, seed: number, count: number): string[] {
@@ -51,11 +79,35 @@ export function mutations(text: string, seed: number, count: number): string[] {
     let t = text;
     const at = () => Math.floor(rnd() * (t.length + 1));
     switch (i % 5) {
-      case 0: t = t.slice(0, at()); break;
-      case 1: for (let k = 0; k < 8; k++) { const p = at(); t = t.slice(0, p) + t.slice(p + 1 + Math.floor(rnd() * 20)); } break;
-      case 2: for (let k = 0; k < 8; k++) { const p = at(); t = t.slice(0, p) + pick(NASTY) + t.slice(p); } break;
-      case 3: { const ls = t.split('\n'); for (let k = 0; k < 6 && ls.length > 1; k++) { const a = Math.floor(rnd() * ls.length); const b = Math.floor(rnd() * ls.length); [ls[a], ls[b]] = [ls[b]!, ls[a]!]; } t = ls.join('\n'); break; }
-      default: t = Array.from({ length: 64 + Math.floor(rnd() * 512) }, () => String.fromCharCode(Math.floor(rnd() * 0x3000))).join('');
+      case 0:
+        t = t.slice(0, at());
+        break;
+      case 1:
+        for (let k = 0; k < 8; k++) {
+          const p = at();
+          t = t.slice(0, p) + t.slice(p + 1 + Math.floor(rnd() * 20));
+        }
+        break;
+      case 2:
+        for (let k = 0; k < 8; k++) {
+          const p = at();
+          t = t.slice(0, p) + pick(NASTY) + t.slice(p);
+        }
+        break;
+      case 3: {
+        const ls = t.split('\n');
+        for (let k = 0; k < 6 && ls.length > 1; k++) {
+          const a = Math.floor(rnd() * ls.length);
+          const b = Math.floor(rnd() * ls.length);
+          [ls[a], ls[b]] = [ls[b]!, ls[a]!];
+        }
+        t = ls.join('\n');
+        break;
+      }
+      default:
+        t = Array.from({ length: 64 + Math.floor(rnd() * 512) }, () =>
+          String.fromCharCode(Math.floor(rnd() * 0x3000)),
+        ).join('');
     }
     out.push(t);
   }

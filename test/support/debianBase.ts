@@ -8,7 +8,13 @@ import { RECIPES } from './cli';
 export const DEBIAN = 'local/debian:bookworm-slim';
 
 export async function ensureDebian(): Promise<void> {
-  const have = await dockerFor('legacy').getImage(DEBIAN).inspect().then(() => true, () => false);
+  const have = await dockerFor('legacy')
+    .getImage(DEBIAN)
+    .inspect()
+    .then(
+      () => true,
+      () => false,
+    );
   if (have) return;
   execFileSync('bash', [join(RECIPES, 'base-images.sh'), 'debian'], { stdio: 'inherit' });
 }

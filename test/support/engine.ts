@@ -14,7 +14,13 @@ function probe(kind: EngineKind): Promise<string | null> {
   if (!answered.has(kind)) {
     const docker = dockerFor(kind === 'podman' ? 'podman' : kind === 'modern' ? 'modern-buildkit' : 'legacy');
     const ping = docker.ping({ abortSignal: AbortSignal.timeout(5000) } as never) as unknown as Promise<unknown>;
-    answered.set(kind, ping.then(() => null, (e: Error) => e.message));
+    answered.set(
+      kind,
+      ping.then(
+        () => null,
+        (e: Error) => e.message,
+      ),
+    );
   }
   return answered.get(kind)!;
 }
@@ -24,7 +30,12 @@ const MODERN_WHERE = `Docker 28 engine with the containerd image store at ${MODE
 export async function needEngine(ctx: Context, kind: EngineKind): Promise<void> {
   const why = await probe(kind);
   if (why === null) return;
-  const where = kind === 'modern' ? MODERN_WHERE : kind === 'podman' ? `Podman service at ${PODMAN_SOCKET} (scripts/parts/podman.sh serve)` : 'Docker engine at /var/run/docker.sock (scripts/parts/engine.sh)';
+  const where =
+    kind === 'modern'
+      ? MODERN_WHERE
+      : kind === 'podman'
+        ? `Podman service at ${PODMAN_SOCKET} (scripts/parts/podman.sh serve)`
+        : 'Docker engine at /var/run/docker.sock (scripts/parts/engine.sh)';
   if (REQUIRE_ENGINE) throw new Error(`DFSIZE_REQUIRE_ENGINE=1 but no ${where} answers: ${why}`);
   console.log(`      SKIPPED: no ${where} answers (${why}); set DFSIZE_REQUIRE_ENGINE=1 to make this a failure`);
   ctx.skip();
@@ -34,5 +45,8 @@ export async function needEngine(ctx: Context, kind: EngineKind): Promise<void> 
 export const REGISTRY = 'http://127.0.0.1:5000';
 
 export function registryAnswers(): Promise<boolean> {
-  return fetch(`${REGISTRY}/v2/`, { signal: AbortSignal.timeout(2000) }).then((r) => r.ok, () => false);
+  return fetch(`${REGISTRY}/v2/`, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
 }

@@ -5,7 +5,11 @@ import { tarOf } from './archives';
 import { dockerFor, removeImages } from './builds';
 
 /** Imports `count` images as `repo:0` … `repo:<count-1>`, a few at a time; how long it took, for the suite to print. */
-export async function importFillers(repo: string, count: number, parallel = 4): Promise<{ refs: string[]; ms: number }> {
+export async function importFillers(
+  repo: string,
+  count: number,
+  parallel = 4,
+): Promise<{ refs: string[]; ms: number }> {
   const docker = dockerFor('legacy');
   const started = performance.now();
   const refs = Array.from({ length: count }, (_, k) => `${repo}:${k}`);
@@ -15,7 +19,9 @@ export async function importFillers(repo: string, count: number, parallel = 4): 
       const k = next++;
       const tar = await tarOf([{ name: `filler-${k}`, body: `${repo} ${k}\n` }]);
       const stream = await docker.importImage(Readable.from(tar) as never, { repo, tag: String(k) });
-      await new Promise<void>((resolve, reject) => docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve())),
+      );
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));

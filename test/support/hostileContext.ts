@@ -9,7 +9,19 @@ import { LARGE_FILE_BYTES } from '../../server/src/core/rules/missingDockerignor
 import { tempTree } from './tempDirs';
 
 /** Large and unread by the Dockerfile: the fix must leave each of these out. */
-export const HOSTILE = ['!keep.bin', '#notes.bin', 'data[1].bin', ' lead.bin', 'trail.bin ', 'star*.bin', '!**', 'a+b.bin', 'back\\slash.bin', 'q?.bin', 'sub/(x)|{y}^$.bin'];
+export const HOSTILE = [
+  '!keep.bin',
+  '#notes.bin',
+  'data[1].bin',
+  ' lead.bin',
+  'trail.bin ',
+  'star*.bin',
+  '!**',
+  'a+b.bin',
+  'back\\slash.bin',
+  'q?.bin',
+  'sub/(x)|{y}^$.bin',
+];
 /** Large too, but no .dockerignore line can name it. */
 export const LINE_BREAK = 'huge.bin\n!**';
 /** Small files that the hostile names, written unescaped or trimmed, would match instead. */
@@ -22,7 +34,12 @@ export const HOSTILE_DOCKERFILE = 'FROM scratch\nCOPY app.txt /app/\n';
  * `.dockerignore`, and the large files (sparse: they take no disk, but Docker sends every byte).
  */
 export function hostileContext(dockerfile = HOSTILE_DOCKERFILE): string {
-  const dir = tempTree({ Dockerfile: dockerfile, 'app.txt': 'the app\n', '.dockerignore': 'secrets/\n', 'secrets/key': 'do not send\n' });
+  const dir = tempTree({
+    Dockerfile: dockerfile,
+    'app.txt': 'the app\n',
+    '.dockerignore': 'secrets/\n',
+    'secrets/key': 'do not send\n',
+  });
   for (const name of DECOYS) writeFileSync(join(dir, name), 'small\n');
   for (const name of [...HOSTILE, LINE_BREAK]) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -42,5 +59,7 @@ export function filesUnder(dir: string, rel = ''): string[] {
 
 /** What Docker must send once the fix is written: everything but the hostile files and what was left out before. */
 export function expectedAfterFix(dir: string): string[] {
-  return filesUnder(dir).filter((p) => !HOSTILE.includes(p) && !p.startsWith('secrets/')).sort();
+  return filesUnder(dir)
+    .filter((p) => !HOSTILE.includes(p) && !p.startsWith('secrets/'))
+    .sort();
 }

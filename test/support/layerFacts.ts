@@ -5,9 +5,15 @@ import { extract } from 'tar-stream';
 import type { ImageAnalysis, LayerContents, WasteItem } from '../../server/src/core/analysis';
 import { dockerFor } from './builds';
 
-interface Layer { files: Map<string, number>; whiteouts: string[] }
+interface Layer {
+  files: Map<string, number>;
+  whiteouts: string[];
+}
 
-async function entries(stream: NodeJS.ReadableStream, onEntry: (name: string, size: number, type: string, body: NodeJS.ReadableStream) => Promise<void>): Promise<void> {
+async function entries(
+  stream: NodeJS.ReadableStream,
+  onEntry: (name: string, size: number, type: string, body: NodeJS.ReadableStream) => Promise<void>,
+): Promise<void> {
   const ex = extract();
   ex.on('entry', (h, body, next) => {
     onEntry(h.name, h.size ?? 0, h.type ?? 'file', body as unknown as NodeJS.ReadableStream).then(() => next(), next);
@@ -55,7 +61,8 @@ export function contentsOf(layers: Layer[]): LayerContents {
   return {
     addedUnder: (layer, prefix) => {
       let n = 0;
-      for (const [p, s] of layers[layer]?.files ?? []) if (prefix === '/' || p === prefix || p.startsWith(`${prefix}/`)) n += s;
+      for (const [p, s] of layers[layer]?.files ?? [])
+        if (prefix === '/' || p === prefix || p.startsWith(`${prefix}/`)) n += s;
       return n;
     },
   };
@@ -68,14 +75,26 @@ export function analysisOf(imageId: string, layers: Layer[]): ImageAnalysis {
     for (const gone of l.whiteouts) {
       for (let addedLayer = 0; addedLayer < removedLayer; addedLayer++) {
         for (const [p, bytes] of layers[addedLayer]!.files) {
-          if (p === gone || p.startsWith(`${gone}/`)) attribution.push({ path: p, bytes, kind: 'deleted', addedLayer, removedLayer });
+          if (p === gone || p.startsWith(`${gone}/`))
+            attribution.push({ path: p, bytes, kind: 'deleted', addedLayer, removedLayer });
         }
       }
     }
   });
   const removableBytes = attribution.reduce((s, w) => s + w.bytes, 0);
   return {
-    version: 0, imageId, removableBytes, layers: [], attribution,
-    dive: { efficiencyScore: 0, inefficientBytes: 0, sizeBytes: 0, userSizeBytes: 0, userWastedPercent: 0, fileReference: [] },
+    version: 0,
+    imageId,
+    removableBytes,
+    layers: [],
+    attribution,
+    dive: {
+      efficiencyScore: 0,
+      inefficientBytes: 0,
+      sizeBytes: 0,
+      userSizeBytes: 0,
+      userWastedPercent: 0,
+      fileReference: [],
+    },
   };
 }

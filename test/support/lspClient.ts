@@ -8,11 +8,21 @@ import { ROOT } from './cli';
 
 export const SERVER = join(ROOT, 'server', 'out', 'server.js');
 
-interface Message { jsonrpc: '2.0'; id?: number | string; method?: string; params?: unknown; result?: unknown; error?: { code: number; message: string } }
+interface Message {
+  jsonrpc: '2.0';
+  id?: number | string;
+  method?: string;
+  params?: unknown;
+  result?: unknown;
+  error?: { code: number; message: string };
+}
 
 /** A request the server answered with an error: its JSON-RPC code and message. */
 export class ResponseFailure extends Error {
-  constructor(readonly code: number, readonly reason: string) {
+  constructor(
+    readonly code: number,
+    readonly reason: string,
+  ) {
     super(`${code}: ${reason}`);
   }
 }
@@ -31,11 +41,15 @@ export class LspClient {
   constructor(env: Record<string, string> = {}) {
     this.proc = spawn(process.execPath, [SERVER, '--stdio'], { env: { ...process.env, ...env } });
     this.proc.stdout.on('data', (d: Buffer) => this.onData(d));
-    this.proc.stderr.on('data', (d: Buffer) => { this.stderr += d.toString(); });
+    this.proc.stderr.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
   }
 
   get exited(): Promise<number | null> {
-    return new Promise((resolve) => (this.proc.exitCode !== null ? resolve(this.proc.exitCode) : this.proc.once('exit', (c) => resolve(c))));
+    return new Promise((resolve) =>
+      this.proc.exitCode !== null ? resolve(this.proc.exitCode) : this.proc.once('exit', (c) => resolve(c)),
+    );
   }
 
   private send(m: Message): void {
@@ -67,9 +81,10 @@ export class LspClient {
     }
     this.received.push(m);
     if (m.id !== undefined) {
-      const result = m.method === 'workspace/configuration'
-        ? ((m.params as { items: unknown[] }).items.map(() => this.settings))
-        : null;
+      const result =
+        m.method === 'workspace/configuration'
+          ? (m.params as { items: unknown[] }).items.map(() => this.settings)
+          : null;
       this.send({ jsonrpc: '2.0', id: m.id, result });
     }
     for (let i = this.waiters.length - 1; i >= 0; i--) {
@@ -109,14 +124,26 @@ export class LspClient {
   waitFor(method: string, match: (params: unknown) => boolean = () => true, since = 0): Promise<Message> {
     const hit = this.received.slice(since).find((m) => m.method === method && match(m.params));
     if (hit) return Promise.resolve(hit);
-    return new Promise((resolve) => this.waiters.push({ match: (m) => m.method === method && match(m.params), resolve }));
+    return new Promise((resolve) =>
+      this.waiters.push({ match: (m) => m.method === method && match(m.params), resolve }),
+    );
   }
 
   /** `processId`: the client process the server watches (default this one): when it is gone, the server exits. */
-  async initialize(initializationOptions: unknown = { workspaceTrusted: true }, rootUri: string | null = null, processId = process.pid): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string } }> {
+  async initialize(
+    initializationOptions: unknown = { workspaceTrusted: true },
+    rootUri: string | null = null,
+    processId = process.pid,
+  ): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string } }> {
     const result = await this.request<{ capabilities: Record<string, unknown> }>('initialize', {
-      processId, rootUri, initializationOptions,
-      capabilities: { workspace: { configuration: true, inlayHint: { refreshSupport: true } }, window: { workDoneProgress: true }, textDocument: { inlayHint: {}, hover: { contentFormat: ['markdown', 'plaintext'] } } },
+      processId,
+      rootUri,
+      initializationOptions,
+      capabilities: {
+        workspace: { configuration: true, inlayHint: { refreshSupport: true } },
+        window: { workDoneProgress: true },
+        textDocument: { inlayHint: {}, hover: { contentFormat: ['markdown', 'plaintext'] } },
+      },
     });
     this.notify('initialized', {});
     return result;

@@ -3,7 +3,12 @@
 // so tests can take "the engine" away without touching the shared one. FaultProxy does the same at the HTTP level:
 // it forwards, or answers a path with the fault a test chose (bad JSON, HTML, an error, a redirect, a stall, a cut).
 import { mkdtempSync } from 'node:fs';
-import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  createServer as createHttpServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,11 +19,17 @@ export class EngineProxy {
   private server: Server | null = null;
   private port = 0;
 
-  private constructor(private readonly socketPath: string | null, private readonly target: string) {}
+  private constructor(
+    private readonly socketPath: string | null,
+    private readonly target: string,
+  ) {}
 
   /** Listens on a fresh unix socket (`'unix'`) or a free port on 127.0.0.1 (`'tcp'`), forwarding to `target`. */
   static async start(kind: 'unix' | 'tcp', target = '/var/run/docker.sock'): Promise<EngineProxy> {
-    const proxy = new EngineProxy(kind === 'unix' ? join(mkdtempSync(join(tmpdir(), 'dfsize-proxy-')), 'engine.sock') : null, target);
+    const proxy = new EngineProxy(
+      kind === 'unix' ? join(mkdtempSync(join(tmpdir(), 'dfsize-proxy-')), 'engine.sock') : null,
+      target,
+    );
     await proxy.reopen();
     return proxy;
   }
@@ -30,7 +41,9 @@ export class EngineProxy {
   /** Listens (again) on the same address. */
   async reopen(): Promise<void> {
     const server = createServer((client) => this.accept(client));
-    await new Promise<void>((resolve) => (this.socketPath ? server.listen(this.socketPath, resolve) : server.listen(this.port, '127.0.0.1', resolve)));
+    await new Promise<void>((resolve) =>
+      this.socketPath ? server.listen(this.socketPath, resolve) : server.listen(this.port, '127.0.0.1', resolve),
+    );
     const addr = server.address();
     if (typeof addr === 'object' && addr) this.port = addr.port;
     this.server = server;
@@ -65,7 +78,12 @@ export class EngineProxy {
 /** What the fault proxy does with one request instead of forwarding it as it is. */
 export type Fault =
   /** Answers by itself: any status, any body (HTML, broken JSON, a redirect with its Location header). */
-  | { readonly kind: 'answer'; readonly status: number; readonly body: string; readonly headers?: Readonly<Record<string, string>> }
+  | {
+      readonly kind: 'answer';
+      readonly status: number;
+      readonly body: string;
+      readonly headers?: Readonly<Record<string, string>>;
+    }
   /** Forwards the engine's answer, with `edit` applied to its parsed JSON body. */
   | { readonly kind: 'edit'; readonly edit: (json: unknown) => unknown }
   /** Forwards the head and the first `bytes` of the body, then sends nothing more and keeps the connection open. */
@@ -75,7 +93,10 @@ export type Fault =
   /** Runs `before` (say, deletes the image on the real engine), then forwards. */
   | { readonly kind: 'before'; readonly before: () => Promise<void> };
 
-export interface FaultRule { readonly path: RegExp; readonly fault: Fault }
+export interface FaultRule {
+  readonly path: RegExp;
+  readonly fault: Fault;
+}
 
 /**
  * An HTTP proxy in front of the real engine socket, on a unix socket of its own: every request is forwarded as it is,
@@ -143,7 +164,10 @@ export class FaultProxy {
     answer.on('data', (c: Buffer) => chunks.push(c));
     answer.on('end', () => {
       const body = JSON.stringify(edit(JSON.parse(Buffer.concat(chunks).toString('utf8'))));
-      res.writeHead(answer.statusCode ?? 502, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) });
+      res.writeHead(answer.statusCode ?? 502, {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(body),
+      });
       res.end(body);
     });
   }

@@ -9,13 +9,21 @@ export function lineLengths(text: string): number[] {
 }
 
 export function assertInside(r: Range, lens: readonly number[], what: string): void {
-  const ok = (p: { line: number; character: number }) => p.line >= 0 && p.line < lens.length && p.character >= 0 && p.character <= lens[p.line]!;
+  const ok = (p: { line: number; character: number }) =>
+    p.line >= 0 && p.line < lens.length && p.character >= 0 && p.character <= lens[p.line]!;
   assert.ok(ok(r.start) && ok(r.end), `${what}: ${JSON.stringify(r)} outside a text of ${lens.length} lines`);
-  assert.ok(r.start.line < r.end.line || (r.start.line === r.end.line && r.start.character <= r.end.character), `${what}: inverted range`);
+  assert.ok(
+    r.start.line < r.end.line || (r.start.line === r.end.line && r.start.character <= r.end.character),
+    `${what}: inverted range`,
+  );
 }
 
 /** Every range of the model (instructions, keywords, flags) inside its text. */
-export function assertModelRanges(model: DockerfileModel, what: string, lens: readonly number[] = lineLengths(model.text)): void {
+export function assertModelRanges(
+  model: DockerfileModel,
+  what: string,
+  lens: readonly number[] = lineLengths(model.text),
+): void {
   for (const i of model.instructions) {
     assertInside(i.range, lens, `${what} ${i.keyword} range`);
     assertInside(i.keywordRange, lens, `${what} ${i.keyword} keyword range`);

@@ -3,7 +3,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuilderKind, HistoryRow, ImageInfo } from '../../server/src/core/history';
-import { detailsFromApi, historyFromApi, sizeMeasureFromInfo, type ApiHistory, type ApiInfo, type ApiInspect } from '../../server/src/engine/apiJson';
+import {
+  detailsFromApi,
+  historyFromApi,
+  sizeMeasureFromInfo,
+  type ApiHistory,
+  type ApiInfo,
+  type ApiInspect,
+} from '../../server/src/engine/apiJson';
 
 import { engineOf, MODERN_BUILDERS, type Builder } from './builds';
 
@@ -13,7 +20,8 @@ const RECORDED: readonly Builder[] = ['legacy', 'buildkit', 'podman', ...MODERN_
 /** Where a builder's recordings are: history/<builder>, the current engine's under history/modern/<buildkit|buildx>. */
 export function recordingDir(builder: Builder | 'loaded'): string {
   return builder !== 'loaded' && engineOf(builder) === 'modern'
-    ? join(HISTORY_DIR, 'modern', builder.slice('modern-'.length)) : join(HISTORY_DIR, builder);
+    ? join(HISTORY_DIR, 'modern', builder.slice('modern-'.length))
+    : join(HISTORY_DIR, builder);
 }
 
 export interface Recording {
@@ -30,8 +38,13 @@ export interface Recording {
 }
 
 interface RawRecording {
-  builder: Recording['builder']; case: string; dockerfile: string; inspect: ApiInspect; history: ApiHistory[];
-  config: { history: Array<{ empty_layer?: boolean }> }; base: Recording['base'];
+  builder: Recording['builder'];
+  case: string;
+  dockerfile: string;
+  inspect: ApiInspect;
+  history: ApiHistory[];
+  config: { history: Array<{ empty_layer?: boolean }> };
+  base: Recording['base'];
   /** `GET /info`'s store fields; recordings made before it was kept come from dockerd 20.10 and Podman (file bytes). */
   engineInfo?: ApiInfo;
 }
@@ -41,17 +54,35 @@ export function loadRecording(builder: Builder, name: string): Recording {
   const history = historyFromApi(raw.history);
   const withEmpty: HistoryRow[] = history.map((r, i) => ({ ...r, emptyLayer: !!raw.config.history[i]?.empty_layer }));
   const info: ImageInfo = { ...detailsFromApi(raw.inspect, sizeMeasureFromInfo(raw.engineInfo ?? {})), history };
-  const kind: BuilderKind = engineOf(raw.builder) === 'modern' ? 'buildkit' : raw.builder as BuilderKind;
-  return { builder: raw.builder, kind, case: raw.case, dockerfile: raw.dockerfile, info, infoWithConfig: { ...info, history: withEmpty }, base: raw.base, rawHistory: raw.history };
+  const kind: BuilderKind = engineOf(raw.builder) === 'modern' ? 'buildkit' : (raw.builder as BuilderKind);
+  return {
+    builder: raw.builder,
+    kind,
+    case: raw.case,
+    dockerfile: raw.dockerfile,
+    info,
+    infoWithConfig: { ...info, history: withEmpty },
+    base: raw.base,
+    rawHistory: raw.history,
+  };
 }
 
 export function allRecordings(): Recording[] {
   return RECORDED.flatMap((b) =>
-    readdirSync(recordingDir(b)).filter((f) => f.endsWith('.json')).map((f) => loadRecording(b, f.replace(/\.json$/, ''))));
+    readdirSync(recordingDir(b))
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => loadRecording(b, f.replace(/\.json$/, ''))),
+  );
 }
 
 export function loadLoaded(name: string): { info: ImageInfo; rawHistory: ApiHistory[] } {
-  const raw = JSON.parse(readFileSync(join(HISTORY_DIR, 'loaded', `${name}.json`), 'utf8')) as { inspect: ApiInspect; history: ApiHistory[] };
+  const raw = JSON.parse(readFileSync(join(HISTORY_DIR, 'loaded', `${name}.json`), 'utf8')) as {
+    inspect: ApiInspect;
+    history: ApiHistory[];
+  };
   // recorded from dockerd 20.10 (overlay2): file bytes
-  return { info: { ...detailsFromApi(raw.inspect, 'layer-tar'), history: historyFromApi(raw.history) }, rawHistory: raw.history };
+  return {
+    info: { ...detailsFromApi(raw.inspect, 'layer-tar'), history: historyFromApi(raw.history) },
+    rawHistory: raw.history,
+  };
 }

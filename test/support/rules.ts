@@ -4,14 +4,24 @@ import { strict as assert } from 'node:assert';
 import type { ImageAnalysis, WasteItem } from '../../server/src/core/analysis';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import type { MatchResult } from '../../server/src/core/match';
-import { applyEdits, computeFindings, fixAll, staticContext, type Finding, type RuleContext } from '../../server/src/core/rules/index';
+import {
+  applyEdits,
+  computeFindings,
+  fixAll,
+  staticContext,
+  type Finding,
+  type RuleContext,
+} from '../../server/src/core/rules/index';
 
 export type Over = Partial<Omit<RuleContext, 'model'>>;
 
 /** The findings of every rule; a rule that throws fails the test (computeFindings would only report it). */
 export function lint(text: string, over: Over = {}, disabled: ReadonlySet<string> = new Set()): Finding[] {
   const run = computeFindings(staticContext(parseDockerfile(text), over), { disabled });
-  assert.deepEqual(run.failures.map((f) => `${f.code}: ${String(f.error)}`), []);
+  assert.deepEqual(
+    run.failures.map((f) => `${f.code}: ${String(f.error)}`),
+    [],
+  );
   return run.findings;
 }
 
@@ -22,7 +32,9 @@ export function fixAllOf(text: string, over: Over = {}, only?: readonly string[]
 
 /** `code@line` (1-based) of every finding, in order. */
 export function found(text: string, over: Over = {}, code?: string): string[] {
-  return lint(text, over).filter((f) => !code || f.code === code).map((f) => `${f.code}@${f.range.start.line + 1}`);
+  return lint(text, over)
+    .filter((f) => !code || f.code === code)
+    .map((f) => `${f.code}@${f.range.start.line + 1}`);
 }
 
 export function only(text: string, code: string, over: Over = {}): Finding[] {
@@ -62,18 +74,59 @@ export function df(...lines: string[]): string {
  * 0), every line unchanged since: `added[k]` gives the bytes layer k added per path (a file or a directory), `waste`
  * the analysis' attribution (bytes of one layer a later one deleted or overwrote).
  */
-export function analysed(count: number, added: Record<number, Record<string, number>> = {}, waste: readonly WasteItem[] = []): Over {
-  const match: MatchResult = { builder: 'legacy', chain: [0], base: null, score: 1,
-    instructions: Array.from({ length: count }, (_, k) => ({ status: k === 0 ? 'base' : 'matched', layerBytes: 1, rebuilds: false, row: k })) };
-  const analysis: ImageAnalysis = { version: 1, imageId: 'sha256:x', removableBytes: waste.reduce((s, w) => s + w.bytes, 0), layers: [], attribution: [...waste],
-    dive: { efficiencyScore: 0.5, inefficientBytes: 0, sizeBytes: 0, userSizeBytes: 0, userWastedPercent: 0, fileReference: [] } };
-  const addedUnder = (layer: number, prefix: string) => Object.entries(added[layer] ?? {})
-    .filter(([p]) => prefix === '/' || p === prefix || p.startsWith(`${prefix}/`)).reduce((s, [, b]) => s + b, 0);
+export function analysed(
+  count: number,
+  added: Record<number, Record<string, number>> = {},
+  waste: readonly WasteItem[] = [],
+): Over {
+  const match: MatchResult = {
+    builder: 'legacy',
+    chain: [0],
+    base: null,
+    score: 1,
+    instructions: Array.from({ length: count }, (_, k) => ({
+      status: k === 0 ? 'base' : 'matched',
+      layerBytes: 1,
+      rebuilds: false,
+      row: k,
+    })),
+  };
+  const analysis: ImageAnalysis = {
+    version: 1,
+    imageId: 'sha256:x',
+    removableBytes: waste.reduce((s, w) => s + w.bytes, 0),
+    layers: [],
+    attribution: [...waste],
+    dive: {
+      efficiencyScore: 0.5,
+      inefficientBytes: 0,
+      sizeBytes: 0,
+      userSizeBytes: 0,
+      userWastedPercent: 0,
+      fileReference: [],
+    },
+  };
+  const addedUnder = (layer: number, prefix: string) =>
+    Object.entries(added[layer] ?? {})
+      .filter(([p]) => prefix === '/' || p === prefix || p.startsWith(`${prefix}/`))
+      .reduce((s, [, b]) => s + b, 0);
   return { match, analysis, contents: { addedUnder }, layerOf: (i: number) => (i < count ? i : null) };
 }
 
-export const overwritten = (path: string, bytes: number, addedLayer: number, removedLayer: number): WasteItem => ({ path, bytes, kind: 'overwritten', addedLayer, removedLayer });
-export const deleted = (path: string, bytes: number, addedLayer: number, removedLayer: number): WasteItem => ({ path, bytes, kind: 'deleted', addedLayer, removedLayer });
+export const overwritten = (path: string, bytes: number, addedLayer: number, removedLayer: number): WasteItem => ({
+  path,
+  bytes,
+  kind: 'overwritten',
+  addedLayer,
+  removedLayer,
+});
+export const deleted = (path: string, bytes: number, addedLayer: number, removedLayer: number): WasteItem => ({
+  path,
+  bytes,
+  kind: 'deleted',
+  addedLayer,
+  removedLayer,
+});
 
 /** Σ of the savings of every finding (what they claim together). */
 export function claimed(text: string, over: Over = {}): number {

@@ -3,7 +3,18 @@
 // entries the legacy builder writes (parent directories included, whiteouts for deletions), so the waste, and dive's
 // figures for it, follow from the steps: README_BYTES and the layers' byte counts are all a test needs to know.
 // Two builds of it: the legacy builder (docker save) and kaniko (gzip layers, raw instruction text, 0001-01-01 dates).
-import { configOf, dir, dockerArchive, file, sha256, tarOf, whiteout, type HistoryRow, type ImageSpec, type TarEntry } from './archives';
+import {
+  configOf,
+  dir,
+  dockerArchive,
+  file,
+  sha256,
+  tarOf,
+  whiteout,
+  type HistoryRow,
+  type ImageSpec,
+  type TarEntry,
+} from './archives';
 
 /** The file every step copies around. */
 export const README_BYTES = 6600;
@@ -16,33 +27,89 @@ const rootDir = dir('root/');
 const example = dir('root/example/');
 
 const BASE: readonly TarEntry[] = [
-  dir('bin/'), dir('etc/'), { ...rootDir, mode: 0o700 }, { ...dir('tmp/'), mode: 0o1777 }, dir('usr/'), dir('usr/bin/'),
+  dir('bin/'),
+  dir('etc/'),
+  { ...rootDir, mode: 0o700 },
+  { ...dir('tmp/'), mode: 0o1777 },
+  dir('usr/'),
+  dir('usr/bin/'),
   { ...file('bin/busybox', BASE_BINARY_BYTES, 'b'), mode: 0o755 },
-  ...['sh', 'ls', 'cp', 'mv', 'rm', 'chmod', 'mkdir', 'cat'].map((a): TarEntry => ({ name: `bin/${a}`, type: 'link', linkname: 'bin/busybox' })),
+  ...['sh', 'ls', 'cp', 'mv', 'rm', 'chmod', 'mkdir', 'cat'].map((a): TarEntry => ({
+    name: `bin/${a}`,
+    type: 'link',
+    linkname: 'bin/busybox',
+  })),
   { name: 'etc/passwd', body: 'root:x:0:0:root:/root:/bin/sh\n' },
   { name: 'etc/group', body: 'root:x:0:\n' },
 ];
 
 /** Each step of the sample Dockerfile after FROM: its line, the row the legacy builder writes, its layer. */
 const STEPS: ReadonlyArray<{ line: string; legacy: string; layer: readonly TarEntry[] }> = [
-  { line: 'ADD README.md /somefile.txt', legacy: `/bin/sh -c #(nop) ADD file:${sha256('README.md')} in /somefile.txt `, layer: [readme('somefile.txt', 0o664)] },
-  { line: 'RUN mkdir -p /root/example/really/nested', legacy: '', layer: [rootDir, example, dir('root/example/really/'), dir('root/example/really/nested/')] },
-  { line: 'RUN cp /somefile.txt /root/example/somefile1.txt', legacy: '', layer: [rootDir, example, readme('root/example/somefile1.txt')] },
-  { line: 'RUN chmod 444 /root/example/somefile1.txt', legacy: '', layer: [rootDir, example, readme('root/example/somefile1.txt', 0o444)] },
-  { line: 'RUN cp /somefile.txt /root/example/somefile2.txt', legacy: '', layer: [rootDir, example, readme('root/example/somefile2.txt')] },
-  { line: 'RUN cp /somefile.txt /root/example/somefile3.txt', legacy: '', layer: [rootDir, example, readme('root/example/somefile3.txt')] },
-  { line: 'RUN mv /root/example/somefile3.txt /root/saved.txt', legacy: '', layer: [rootDir, example, whiteout('root/example/somefile3.txt'), readme('root/saved.txt')] },
+  {
+    line: 'ADD README.md /somefile.txt',
+    legacy: `/bin/sh -c #(nop) ADD file:${sha256('README.md')} in /somefile.txt `,
+    layer: [readme('somefile.txt', 0o664)],
+  },
+  {
+    line: 'RUN mkdir -p /root/example/really/nested',
+    legacy: '',
+    layer: [rootDir, example, dir('root/example/really/'), dir('root/example/really/nested/')],
+  },
+  {
+    line: 'RUN cp /somefile.txt /root/example/somefile1.txt',
+    legacy: '',
+    layer: [rootDir, example, readme('root/example/somefile1.txt')],
+  },
+  {
+    line: 'RUN chmod 444 /root/example/somefile1.txt',
+    legacy: '',
+    layer: [rootDir, example, readme('root/example/somefile1.txt', 0o444)],
+  },
+  {
+    line: 'RUN cp /somefile.txt /root/example/somefile2.txt',
+    legacy: '',
+    layer: [rootDir, example, readme('root/example/somefile2.txt')],
+  },
+  {
+    line: 'RUN cp /somefile.txt /root/example/somefile3.txt',
+    legacy: '',
+    layer: [rootDir, example, readme('root/example/somefile3.txt')],
+  },
+  {
+    line: 'RUN mv /root/example/somefile3.txt /root/saved.txt',
+    legacy: '',
+    layer: [rootDir, example, whiteout('root/example/somefile3.txt'), readme('root/saved.txt')],
+  },
   { line: 'RUN cp /root/saved.txt /root/.saved.txt', legacy: '', layer: [rootDir, readme('root/.saved.txt')] },
   { line: 'RUN rm -rf /root/example/', legacy: '', layer: [rootDir, whiteout('root/example')] },
-  { line: 'ADD .scripts/ /root/.data/', legacy: `/bin/sh -c #(nop) ADD dir:${sha256('.scripts')} in /root/.data/ `,
-    layer: [rootDir, dir('root/.data/'), ...Object.entries(SCRIPTS).map(([n, b]) => ({ ...file(`root/.data/${n}`, b, 's'), mode: 0o755 }))] },
-  { line: 'RUN cp /root/saved.txt /tmp/saved.again1.txt', legacy: '', layer: [{ ...dir('tmp/'), mode: 0o1777 }, readme('tmp/saved.again1.txt')] },
-  { line: 'RUN cp /root/saved.txt /root/.data/saved.again2.txt', legacy: '', layer: [rootDir, dir('root/.data/'), readme('root/.data/saved.again2.txt')] },
+  {
+    line: 'ADD .scripts/ /root/.data/',
+    legacy: `/bin/sh -c #(nop) ADD dir:${sha256('.scripts')} in /root/.data/ `,
+    layer: [
+      rootDir,
+      dir('root/.data/'),
+      ...Object.entries(SCRIPTS).map(([n, b]) => ({ ...file(`root/.data/${n}`, b, 's'), mode: 0o755 })),
+    ],
+  },
+  {
+    line: 'RUN cp /root/saved.txt /tmp/saved.again1.txt',
+    legacy: '',
+    layer: [{ ...dir('tmp/'), mode: 0o1777 }, readme('tmp/saved.again1.txt')],
+  },
+  {
+    line: 'RUN cp /root/saved.txt /root/.data/saved.again2.txt',
+    legacy: '',
+    layer: [rootDir, dir('root/.data/'), readme('root/.data/saved.again2.txt')],
+  },
   { line: 'RUN chmod +x /root/saved.txt', legacy: '', layer: [rootDir, readme('root/saved.txt', 0o755)] },
 ];
 
 /** A one-layer arm64 image of one 11000-byte file, as `COPY README.md /README.md` in BuildKit makes it. */
-export const ONE_FILE: ImageSpec = { layers: [[file('README.md', 11000, 'm')]], history: ['COPY README.md /README.md # buildkit'], architecture: 'arm64' };
+export const ONE_FILE: ImageSpec = {
+  layers: [[file('README.md', 11000, 'm')]],
+  history: ['COPY README.md /README.md # buildkit'],
+  architecture: 'arm64',
+};
 
 /** The Dockerfile the sample was "built" from: 14 lines, one per layer. */
 export const SAMPLE_DOCKERFILE = ['FROM busybox:latest', ...STEPS.map((s) => s.line)].join('\n') + '\n';
@@ -55,10 +122,19 @@ const baseRows: HistoryRow[] = [
 export type SampleBuilder = 'legacy' | 'kaniko';
 
 export function sampleSpec(builder: SampleBuilder): ImageSpec {
-  const rows = STEPS.map((s, i): HistoryRow => builder === 'kaniko'
-    ? { created_by: s.line, created: '0001-01-01T00:00:00Z', author: 'kaniko' }
-    : { created_by: s.legacy || `/bin/sh -c ${s.line.slice('RUN '.length)}`, created: `2024-02-01T00:00:${String(i).padStart(2, '0')}Z` });
-  return { layers: [BASE, ...STEPS.map((s) => s.layer)], rows: [...baseRows, ...rows], tag: `sample/dive-like:${builder}` };
+  const rows = STEPS.map((s, i): HistoryRow =>
+    builder === 'kaniko'
+      ? { created_by: s.line, created: '0001-01-01T00:00:00Z', author: 'kaniko' }
+      : {
+          created_by: s.legacy || `/bin/sh -c ${s.line.slice('RUN '.length)}`,
+          created: `2024-02-01T00:00:${String(i).padStart(2, '0')}Z`,
+        },
+  );
+  return {
+    layers: [BASE, ...STEPS.map((s) => s.layer)],
+    rows: [...baseRows, ...rows],
+    tag: `sample/dive-like:${builder}`,
+  };
 }
 
 /** Bytes of the files in a layer, as the tar headers count them (links count 0). */
@@ -83,7 +159,14 @@ export async function sampleImage(builder: SampleBuilder): Promise<Sample> {
   const tars = await Promise.all(spec.layers.map((l) => tarOf(l)));
   const baseBytes = layerBytes(spec.layers[0]!);
   const userBytes = spec.layers.slice(1).reduce((n, l) => n + layerBytes(l), 0);
-  return { spec, archive, id: `sha256:${sha256(configOf(spec, tars))}`, sizeBytes: baseBytes + userBytes, baseBytes, userBytes };
+  return {
+    spec,
+    archive,
+    id: `sha256:${sha256(configOf(spec, tars))}`,
+    sizeBytes: baseBytes + userBytes,
+    baseBytes,
+    userBytes,
+  };
 }
 
 /**

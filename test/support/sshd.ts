@@ -25,10 +25,14 @@ function waitForPort(port: number, sshd: ChildProcess, logFile: string, deadline
         return;
       }
       const s = createConnection(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); resolve(); });
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
       s.once('error', () => {
         s.destroy();
-        if (Date.now() > until) reject(new Error(`sshd never listened on ${port} within ${deadlineMs} ms: ${readLog(logFile)}`));
+        if (Date.now() > until)
+          reject(new Error(`sshd never listened on ${port} within ${deadlineMs} ms: ${readLog(logFile)}`));
         else setTimeout(attempt, 25);
       });
     };
@@ -45,7 +49,11 @@ async function waitForFile(path: string, deadlineMs = 15_000): Promise<void> {
 }
 
 function readLog(file: string): string {
-  try { return readFileSync(file, 'utf8').trim() || '(empty log)'; } catch { return '(no log)'; }
+  try {
+    return readFileSync(file, 'utf8').trim() || '(empty log)';
+  } catch {
+    return '(no log)';
+  }
 }
 
 export async function startSsh(port: number): Promise<SshEndpoint> {
@@ -55,18 +63,36 @@ export async function startSsh(port: number): Promise<SshEndpoint> {
     if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
   }
   spawnSync('cp', [join(dir, 'userkey.pub'), join(dir, 'authorized_keys')]);
-  writeFileSync(join(dir, 'sshd_config'), [`Port ${port}`, 'ListenAddress 127.0.0.1', `HostKey ${join(dir, 'hostkey')}`,
-    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`, 'PasswordAuthentication no', 'PermitRootLogin prohibit-password', 'UsePAM no', 'StrictModes no',
-    `PidFile ${join(dir, 'sshd.pid')}`].join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'sshd_config'),
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${join(dir, 'hostkey')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PasswordAuthentication no',
+      'PermitRootLogin prohibit-password',
+      'UsePAM no',
+      'StrictModes no',
+      `PidFile ${join(dir, 'sshd.pid')}`,
+    ].join('\n') + '\n',
+  );
   if (!existsSync('/run/sshd')) mkdirSync('/run/sshd', { recursive: true });
-  const sshd: ChildProcess = spawn(SSHD, ['-D', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')], { stdio: 'ignore' });
+  const sshd: ChildProcess = spawn(SSHD, ['-D', '-f', join(dir, 'sshd_config'), '-E', join(dir, 'sshd.log')], {
+    stdio: 'ignore',
+  });
   const agentSock = join(dir, 'agent.sock');
   const agent: ChildProcess = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
-  const stop = () => { sshd.kill(); agent.kill(); };
+  const stop = () => {
+    sshd.kill();
+    agent.kill();
+  };
   try {
     await waitForPort(port, sshd, join(dir, 'sshd.log'));
     await waitForFile(agentSock);
-    const added = spawnSync('ssh-add', ['-q', join(dir, 'userkey')], { env: { ...process.env, SSH_AUTH_SOCK: agentSock } });
+    const added = spawnSync('ssh-add', ['-q', join(dir, 'userkey')], {
+      env: { ...process.env, SSH_AUTH_SOCK: agentSock },
+    });
     if (added.status !== 0) throw new Error(`ssh-add failed: ${added.stderr}`);
   } catch (e) {
     stop(); // a failed start must not leave sshd and the agent behind

@@ -13,29 +13,67 @@ import { readArchive } from '../../server/src/engine/archive';
 import type { ImageDetails, ImageSource } from '../../server/src/engine/source';
 import { chunked, dir, dockerArchive, file, whiteout, type ImageSpec } from '../support/archives';
 
-const SPEC: ImageSpec = { layers: [[dir('app/'), file('app/a', 1000), file('app/b', 2000)], [whiteout('app/a'), file('app/c', 30)]] };
+const SPEC: ImageSpec = {
+  layers: [
+    [dir('app/'), file('app/a', 1000), file('app/b', 2000)],
+    [whiteout('app/a'), file('app/c', 30)],
+  ],
+};
 
 function walk(d: string): string[] {
-  return readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  return readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)],
+  );
 }
 
 /** An engine that serves one image from memory and counts its exports. */
 class FakeEngine implements ImageSource {
   readonly endpoint = 'fake://engine';
   exports = 0;
-  constructor(private readonly archive: Buffer, private readonly details: ImageDetails, private readonly chunk = 65536) {}
+  constructor(
+    private readonly archive: Buffer,
+    private readonly details: ImageDetails,
+    private readonly chunk = 65536,
+  ) {}
   static async of(spec: ImageSpec, id?: string, chunk?: number): Promise<FakeEngine> {
     const buf = await dockerArchive(spec);
     const a = await readArchive(chunked(buf));
-    return new FakeEngine(buf, {
-      id: id ?? a.configDigest, refs: ['fake/image:1'], sizeBytes: buf.length, created: null, os: 'linux', architecture: 'amd64', labels: {},
-      layers: a.layers.map((l) => l.diffId!), sizeMeasure: 'layer-tar', config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] },
-    }, chunk);
+    return new FakeEngine(
+      buf,
+      {
+        id: id ?? a.configDigest,
+        refs: ['fake/image:1'],
+        sizeBytes: buf.length,
+        created: null,
+        os: 'linux',
+        architecture: 'amd64',
+        labels: {},
+        layers: a.layers.map((l) => l.diffId!),
+        sizeMeasure: 'layer-tar',
+        config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] },
+      },
+      chunk,
+    );
   }
-  async version() { return { product: 'docker' as const, version: '0', apiVersion: '0' }; }
-  async list() { return []; }
-  async inspect() { return this.details; }
-  async history() { return this.details.layers.map((_, i) => ({ createdBy: `/bin/sh -c step ${i}`, sizeBytes: 0, created: null, comment: '', id: null, emptyLayer: null })); }
+  async version() {
+    return { product: 'docker' as const, version: '0', apiVersion: '0' };
+  }
+  async list() {
+    return [];
+  }
+  async inspect() {
+    return this.details;
+  }
+  async history() {
+    return this.details.layers.map((_, i) => ({
+      createdBy: `/bin/sh -c step ${i}`,
+      sizeBytes: 0,
+      created: null,
+      comment: '',
+      id: null,
+      emptyLayer: null,
+    }));
+  }
   async export(): Promise<NodeJS.ReadableStream> {
     this.exports++;
     return Readable.from(chunked(this.archive, this.chunk));
@@ -44,7 +82,9 @@ class FakeEngine implements ImageSource {
 
 describe('analysis cache', () => {
   let root: string;
-  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'dfsize-cache-')); });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'dfsize-cache-'));
+  });
 
   it('a second analysis of an archive file reads no archive; its results and contents are the same', async () => {
     const path = join(root, 'img.tar');
@@ -59,7 +99,10 @@ describe('analysis cache', () => {
     assert.deepEqual(second.analysis, first.analysis);
     assert.deepEqual(second.info, first.info);
     assert.deepEqual(second.contents!.listDir(1, '/app'), first.contents!.listDir(1, '/app'));
-    assert.ok(walk(cache.dir).every((f) => f.includes(`${join('v' + ANALYSER_VERSION)}`)), 'every key sits under the analyser version');
+    assert.ok(
+      walk(cache.dir).every((f) => f.includes(`${join('v' + ANALYSER_VERSION)}`)),
+      'every key sits under the analyser version',
+    );
     // The file changed: analysed again.
     writeFileSync(path, await dockerArchive({ layers: [[file('x', 5)]] }));
     assert.equal((await analyzeImage({ archive: path }, { cache })).cached, null);
@@ -84,7 +127,7 @@ describe('analysis cache', () => {
     assert.equal(r.analysis.imageId, `sha256:${'e'.repeat(64)}`);
   });
 
-  it('an unverified archive never serves the engine\'s image (trust flows one way)', async () => {
+  it("an unverified archive never serves the engine's image (trust flows one way)", async () => {
     const path = join(root, 'img.tar');
     writeFileSync(path, await dockerArchive(SPEC));
     const cache = new AnalysisCache(join(root, 'c'));
@@ -100,7 +143,7 @@ describe('analysis cache', () => {
     assert.equal((await analyzeImage({ engine: engine2, image: 'fake/image:1' }, { cache: cache2 })).cached, 'image');
   });
 
-  it('writes are atomic: no temporary survives; a damaged entry is a miss; a crashed writer\'s leftovers are swept', async () => {
+  it("writes are atomic: no temporary survives; a damaged entry is a miss; a crashed writer's leftovers are swept", async () => {
     const cache = new AnalysisCache(join(root, 'c'));
     const engine = await FakeEngine.of(SPEC);
     await analyzeImage({ engine, image: 'x' }, { cache });
@@ -114,18 +157,27 @@ describe('analysis cache', () => {
     const again = await analyzeImage({ engine, image: 'x' }, { cache: new AnalysisCache(cache.dir) });
     assert.equal(again.cached, null, 'damaged files are not trusted');
     assert.equal(engine.exports, 2);
-    assert.ok(walk(cache.dir).every((f) => !f.endsWith('.tmp')), 'the stale temporary was swept');
+    assert.ok(
+      walk(cache.dir).every((f) => !f.endsWith('.tmp')),
+      'the stale temporary was swept',
+    );
   });
 
   it('a cancelled export stops the analysis and leaves nothing in the cache', async () => {
     const engine = await FakeEngine.of({ layers: [[file('big', 4 << 20)]] }, undefined, 4096);
     const cache = new AnalysisCache(join(root, 'c'));
     const ac = new AbortController();
-    await assert.rejects(analyzeImage({ engine, image: 'x' }, { cache, signal: ac.signal, onProgress: () => ac.abort() }), AbortedError);
-    assert.deepEqual(walk(root).filter((f) => f.startsWith(cache.dir)), []);
+    await assert.rejects(
+      analyzeImage({ engine, image: 'x' }, { cache, signal: ac.signal, onProgress: () => ac.abort() }),
+      AbortedError,
+    );
+    assert.deepEqual(
+      walk(root).filter((f) => f.startsWith(cache.dir)),
+      [],
+    );
   });
 
-  it('the CLI\'s cache folder: DFSIZE_CACHE_DIR, else $XDG_CACHE_HOME/dfsize, else ~/.cache/dfsize', () => {
+  it("the CLI's cache folder: DFSIZE_CACHE_DIR, else $XDG_CACHE_HOME/dfsize, else ~/.cache/dfsize", () => {
     assert.equal(defaultCacheDir({ DFSIZE_CACHE_DIR: '/x', XDG_CACHE_HOME: '/y' }, '/home/u'), '/x');
     assert.equal(defaultCacheDir({ XDG_CACHE_HOME: '/y' }, '/home/u'), join('/y', 'dfsize'));
     assert.equal(defaultCacheDir({}, '/home/u'), join('/home/u', '.cache', 'dfsize'));

@@ -7,7 +7,14 @@ const ESC = '\u001b[2J\u001b[H';
 
 describe('engine answers at the boundary', () => {
   it('names, tags, labels and commands lose their control characters; a command keeps its line breaks', () => {
-    const d = detailsFromApi({ Id: 'sha256:ab', RepoTags: [`evil${ESC}:1`], Config: { Labels: { [`k${ESC}`]: `v\u0007${ESC}` }, Cmd: [`sh${ESC}`] } }, 'layer-tar');
+    const d = detailsFromApi(
+      {
+        Id: 'sha256:ab',
+        RepoTags: [`evil${ESC}:1`],
+        Config: { Labels: { [`k${ESC}`]: `v\u0007${ESC}` }, Cmd: [`sh${ESC}`] },
+      },
+      'layer-tar',
+    );
     assert.deepEqual(d.refs, ['evil[2J[H:1']);
     assert.deepEqual(d.labels, { 'k[2J[H': 'v[2J[H' });
     assert.deepEqual(d.config.cmd, ['sh[2J[H']);
@@ -24,8 +31,16 @@ describe('engine answers at the boundary', () => {
   const wrong: Array<[string, () => unknown, RegExp]> = [
     ['an image list that is an object', () => summariesFromApi({ images: [] }), /^the image list is not a JSON array$/],
     ['an image without an Id', () => summariesFromApi([{ Size: 1 }]), /^image 1 of the list has no Id$/],
-    ['a label value that is a number', () => summariesFromApi([{ Id: 'a', Labels: { a: 1 } }]), /the label "a" is a number, not a string/],
-    ['RepoTags holding null', () => detailsFromApi({ Id: 'a', RepoTags: [null] }, 'layer-tar'), /RepoTags\[0\] is a null, not a string/],
+    [
+      'a label value that is a number',
+      () => summariesFromApi([{ Id: 'a', Labels: { a: 1 } }]),
+      /the label "a" is a number, not a string/,
+    ],
+    [
+      'RepoTags holding null',
+      () => detailsFromApi({ Id: 'a', RepoTags: [null] }, 'layer-tar'),
+      /RepoTags\[0\] is a null, not a string/,
+    ],
     ['a Size that is a string', () => historyFromApi([{ Id: 'a', Size: '12' }]), /history row 1: Size is not a number/],
     ['an inspect answer that is an array', () => detailsFromApi([], 'layer-tar'), /^the image is not a JSON object$/],
   ];

@@ -8,12 +8,15 @@ import { ArchiveFormatError, imageInfoOf, readArchive, readArchiveFile } from '.
 import { chunked, ociArchive } from '../support/archives';
 import { layerBytes, ONE_FILE, SAMPLE_DOCKERFILE, sampleImage } from '../support/sampleImage';
 
-describe('archive: images shaped like dive\'s test image', () => {
-  it('the archive\'s image size is Σ layer file sizes (dive\'s sizeBytes), each row the bytes of its layer', async () => {
+describe("archive: images shaped like dive's test image", () => {
+  it("the archive's image size is Σ layer file sizes (dive's sizeBytes), each row the bytes of its layer", async () => {
     const s = await sampleImage('legacy');
     const info = imageInfoOf(await readArchive(chunked(s.archive)));
     assert.equal(info.sizeBytes, s.sizeBytes);
-    assert.deepEqual(info.history.filter((r) => !r.emptyLayer).map((r) => r.sizeBytes), s.spec.layers.map(layerBytes));
+    assert.deepEqual(
+      info.history.filter((r) => !r.emptyLayer).map((r) => r.sizeBytes),
+      s.spec.layers.map(layerBytes),
+    );
   });
 
   for (const builder of ['kaniko', 'legacy'] as const) {
@@ -33,21 +36,28 @@ describe('archive: images shaped like dive\'s test image', () => {
   }
 
   it('OCI layouts with uncompressed, gzip, zstd and estargz layers give the same image', async () => {
-    const infos = await Promise.all((['none', 'gzip', 'zstd', 'estargz'] as const).map(async (compression) => {
-      const a = await readArchive(chunked(await ociArchive(ONE_FILE, { compression })));
-      assert.equal(a.format, 'oci-layout');
-      assert.equal(a.platform, 'linux/arm64');
-      return imageInfoOf(a);
-    }));
+    const infos = await Promise.all(
+      (['none', 'gzip', 'zstd', 'estargz'] as const).map(async (compression) => {
+        const a = await readArchive(chunked(await ociArchive(ONE_FILE, { compression })));
+        assert.equal(a.format, 'oci-layout');
+        assert.equal(a.platform, 'linux/arm64');
+        return imageInfoOf(a);
+      }),
+    );
     for (const info of infos) {
-      assert.deepEqual(info.history.map((r) => [r.createdBy, r.sizeBytes]), [['COPY README.md /README.md # buildkit', 11000]]);
+      assert.deepEqual(
+        info.history.map((r) => [r.createdBy, r.sizeBytes]),
+        [['COPY README.md /README.md # buildkit', 11000]],
+      );
     }
   });
 });
 
 describe('archive: bad input is one clear error', () => {
   let sample: Buffer = Buffer.alloc(0);
-  before(async () => { sample = (await sampleImage('legacy')).archive; });
+  before(async () => {
+    sample = (await sampleImage('legacy')).archive;
+  });
   const tar = () => sample;
   const cases: Array<[string, () => Buffer, RegExp]> = [
     ['empty', () => Buffer.alloc(0), /empty/],
@@ -57,7 +67,10 @@ describe('archive: bad input is one clear error', () => {
   ];
   for (const [what, buf, re] of cases) {
     it(what, async () => {
-      await assert.rejects(readArchive(chunked(buf())), (e: unknown) => e instanceof ArchiveFormatError && re.test(e.message));
+      await assert.rejects(
+        readArchive(chunked(buf())),
+        (e: unknown) => e instanceof ArchiveFormatError && re.test(e.message),
+      );
     });
   }
 

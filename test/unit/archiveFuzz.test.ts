@@ -10,7 +10,18 @@ import { join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { ArchiveFormatError, imageInfoOf, readArchive } from '../../server/src/engine/archive';
 import { DEFAULT_LIMITS, type ScanLimits } from '../../server/src/engine/layerScan';
-import { chunked, dir, dockerArchive, file, ociArchive, rawHeader, sha256, tarOf, withLayer, type TarEntry } from '../support/archives';
+import {
+  chunked,
+  dir,
+  dockerArchive,
+  file,
+  ociArchive,
+  rawHeader,
+  sha256,
+  tarOf,
+  withLayer,
+  type TarEntry,
+} from '../support/archives';
 import { dfsize } from '../support/cli';
 import { prng } from '../support/corpus';
 import { fuzzFailure } from '../support/fuzz';
@@ -24,20 +35,39 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 type Rnd = () => number;
 const int = (rnd: Rnd, n: number) => Math.floor(rnd() * n);
 
-const SPEC = { layers: [[dir('etc/'), file('etc/a', 3000, 'a'), file('etc/b', 700, 'b')], [file('usr/bin/tool', 5000, 't'), { name: 'etc/.wh.a', body: '' }]] };
+const SPEC = {
+  layers: [
+    [dir('etc/'), file('etc/a', 3000, 'a'), file('etc/b', 700, 'b')],
+    [file('usr/bin/tool', 5000, 't'), { name: 'etc/.wh.a', body: '' }],
+  ],
+};
 
 /** A hostile layer of one of the kinds the issue lists. */
 async function hostileLayer(rnd: Rnd): Promise<Buffer> {
   const kind = int(rnd, 7);
   const depth = 1 + int(rnd, 6);
   switch (kind) {
-    case 0: return tarOf([file(`${'../'.repeat(depth)}etc/passwd`, 10)]);
-    case 1: return tarOf([file(`/${'x/'.repeat(depth)}abs`, 10), { name: `/etc/${'y'.repeat(depth)}`, type: 'symlink', linkname: '/etc/shadow' }]);
-    case 2: return tarOf([{ name: 'loop/a', type: 'symlink', linkname: 'b' }, { name: 'loop/b', type: 'symlink', linkname: 'a' }, { name: 'loop/c', type: 'link', linkname: 'loop/c' }]);
-    case 3: return Buffer.concat([rawHeader(`huge${depth}`, 2 ** 40 * depth), Buffer.alloc(1024)]);
-    case 4: return gzipSync(await tarOf([file('zeros', (1 + depth) * 256 * 1024, '\0')]));
-    case 5: return tarOf([file(`${'d/'.repeat(2000 + int(rnd, 2000))}f`, 1)]);
-    default: return tarOf(Array.from({ length: 100 }, (_, i) => file(`dup/${i % 3}`, 10)));
+    case 0:
+      return tarOf([file(`${'../'.repeat(depth)}etc/passwd`, 10)]);
+    case 1:
+      return tarOf([
+        file(`/${'x/'.repeat(depth)}abs`, 10),
+        { name: `/etc/${'y'.repeat(depth)}`, type: 'symlink', linkname: '/etc/shadow' },
+      ]);
+    case 2:
+      return tarOf([
+        { name: 'loop/a', type: 'symlink', linkname: 'b' },
+        { name: 'loop/b', type: 'symlink', linkname: 'a' },
+        { name: 'loop/c', type: 'link', linkname: 'loop/c' },
+      ]);
+    case 3:
+      return Buffer.concat([rawHeader(`huge${depth}`, 2 ** 40 * depth), Buffer.alloc(1024)]);
+    case 4:
+      return gzipSync(await tarOf([file('zeros', (1 + depth) * 256 * 1024, '\0')]));
+    case 5:
+      return tarOf([file(`${'d/'.repeat(2000 + int(rnd, 2000))}f`, 1)]);
+    default:
+      return tarOf(Array.from({ length: 100 }, (_, i) => file(`dup/${i % 3}`, 10)));
   }
 }
 
@@ -45,11 +75,20 @@ async function hostileLayer(rnd: Rnd): Promise<Buffer> {
 async function duplicated(rnd: Rnd): Promise<Buffer> {
   const layer = await tarOf([file('a', 100)]);
   const kind = int(rnd, 3);
-  if (kind === 0) return withLayer(layer, { rootfs: { diff_ids: [`sha256:${sha256(layer)}`, `sha256:${sha256(layer)}`] }, history: [{}, {}] }, (cfg) => [{ Config: cfg, Layers: ['l/layer.tar', 'l/layer.tar'] }]);
+  if (kind === 0)
+    return withLayer(
+      layer,
+      { rootfs: { diff_ids: [`sha256:${sha256(layer)}`, `sha256:${sha256(layer)}`] }, history: [{}, {}] },
+      (cfg) => [{ Config: cfg, Layers: ['l/layer.tar', 'l/layer.tar'] }],
+    );
   const buf = await withLayer(layer);
-  const extra: TarEntry[] = kind === 1
-    ? [{ name: 'l/layer.tar', body: await tarOf([file('b', 200)]) }]
-    : [{ name: 'm/layer.tar', type: 'symlink', linkname: '../n/layer.tar' }, { name: 'n/layer.tar', type: 'symlink', linkname: '../m/layer.tar' }];
+  const extra: TarEntry[] =
+    kind === 1
+      ? [{ name: 'l/layer.tar', body: await tarOf([file('b', 200)]) }]
+      : [
+          { name: 'm/layer.tar', type: 'symlink', linkname: '../n/layer.tar' },
+          { name: 'n/layer.tar', type: 'symlink', linkname: '../m/layer.tar' },
+        ];
   // Appended after the archive's own entries: tar-stream reads on past its end blocks only when they are cut off.
   return Buffer.concat([buf.subarray(0, buf.length - 1024), await tarOf(extra)]);
 }
@@ -64,14 +103,17 @@ async function archiveFor(seed: number, bases: readonly Buffer[]): Promise<Buffe
       const cut = tar.subarray(0, 1 + int(rnd, tar.length - 1));
       return withLayer(rnd() < 0.5 ? gzipSync(cut) : cut);
     }
-    case 0: return base.subarray(0, 1 + int(rnd, base.length - 1));
+    case 0:
+      return base.subarray(0, 1 + int(rnd, base.length - 1));
     case 1: {
       const b = Buffer.from(base);
       for (let k = 0, n = 1 + int(rnd, 8); k < n; k++) b[int(rnd, b.length)] = int(rnd, 256);
       return b;
     }
-    case 2: return withLayer(await hostileLayer(rnd));
-    case 3: return duplicated(rnd);
+    case 2:
+      return withLayer(await hostileLayer(rnd));
+    case 3:
+      return duplicated(rnd);
     case 4: {
       // A missing blob: one entry of an OCI layout left out.
       const names: string[] = [];
@@ -81,12 +123,19 @@ async function archiveFor(seed: number, bases: readonly Buffer[]): Promise<Buffe
       const entries: TarEntry[] = [];
       const { extract } = await import('tar-stream');
       const ex = extract();
-      const done = (async () => { for await (const e of ex) { const chunks: Buffer[] = []; for await (const c of e) chunks.push(c as Buffer); if (e.header.name !== drop) entries.push({ name: e.header.name, body: Buffer.concat(chunks) }); } })();
+      const done = (async () => {
+        for await (const e of ex) {
+          const chunks: Buffer[] = [];
+          for await (const c of e) chunks.push(c as Buffer);
+          if (e.header.name !== drop) entries.push({ name: e.header.name, body: Buffer.concat(chunks) });
+        }
+      })();
       ex.end(oci);
       await done;
       return tarOf(entries);
     }
-    default: return Buffer.concat([base.subarray(0, int(rnd, base.length)), gzipSync(Buffer.alloc(int(rnd, 4096)))]);
+    default:
+      return Buffer.concat([base.subarray(0, int(rnd, base.length)), gzipSync(Buffer.alloc(int(rnd, 4096)))]);
   }
 }
 
@@ -95,7 +144,12 @@ describe('fuzz: corrupt, truncated and hostile archives', function () {
   let bases: Buffer[];
   const samples: Array<{ seed: number; buf: Buffer; message: string }> = [];
   before(async () => {
-    bases = [await dockerArchive(SPEC), await ociArchive(SPEC), await ociArchive(SPEC, { compression: 'gzip' }), gzipSync(await dockerArchive(SPEC))];
+    bases = [
+      await dockerArchive(SPEC),
+      await ociArchive(SPEC),
+      await ociArchive(SPEC, { compression: 'gzip' }),
+      gzipSync(await dockerArchive(SPEC)),
+    ];
   });
 
   it(`${ARCHIVES} archives: read, or one ArchiveFormatError line, in bounded time and memory`, async () => {
@@ -124,7 +178,9 @@ describe('fuzz: corrupt, truncated and hostile archives', function () {
       rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
     }
     const grew = Math.round((rssPeak - rssBefore) / 2 ** 20);
-    console.log(`      fuzz: ${ARCHIVES} archives, ${refused} refused with one line, ${failures} failures, RSS +${grew} MB at most`);
+    console.log(
+      `      fuzz: ${ARCHIVES} archives, ${refused} refused with one line, ${failures} failures, RSS +${grew} MB at most`,
+    );
     assert.equal(failures, 0, first.join('\n'));
     assert.ok(refused > ARCHIVES / 2, `only ${refused} refused: the generator must make mostly broken archives`);
     assert.ok(grew < 512, `RSS grew by ${grew} MB`);
@@ -144,7 +200,13 @@ describe('fuzz: corrupt, truncated and hostile archives', function () {
       assert.ok(r.stderr.startsWith(`dfsize: ${path}: `), `seed ${s.seed}: ${r.stderr}`);
       assert.ok(!r.stderr.trim().includes('\n') && !/\.js:\d+/.test(r.stderr), `seed ${s.seed}: ${r.stderr}`);
     }
-    const written = (d: string): string[] => readdirSync(d).flatMap((n) => (statSync(join(d, n)).isDirectory() ? written(join(d, n)) : [relative(root, join(d, n))]));
-    assert.deepEqual(written(root).filter((f) => !f.startsWith('inputs/') && !f.startsWith('cache/')), []);
+    const written = (d: string): string[] =>
+      readdirSync(d).flatMap((n) =>
+        statSync(join(d, n)).isDirectory() ? written(join(d, n)) : [relative(root, join(d, n))],
+      );
+    assert.deepEqual(
+      written(root).filter((f) => !f.startsWith('inputs/') && !f.startsWith('cache/')),
+      [],
+    );
   });
 });

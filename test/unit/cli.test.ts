@@ -9,7 +9,6 @@ import { formatBytes } from '../../server/src/core/format';
 import { dfsize, dfsizeAsync, NO_ENGINE } from '../support/cli';
 import { README_BYTES, SAMPLE_DOCKERFILE, sampleImage, type Sample } from '../support/sampleImage';
 
-
 function assertOneLineError(stderr: string, re: RegExp): void {
   const lines = stderr.trim().split('\n');
   assert.match(lines[0]!, /^dfsize: /);
@@ -45,20 +44,49 @@ describe('cli: dfsize report', function () {
     assert.deepEqual(Object.keys(report), ['dockerfile', 'image', 'base', 'instructions', 'analysis', 'findings']);
     assert.deepEqual(Object.keys(report.image), ['ref', 'id', 'sizeBytes', 'builder', 'source', 'sizeMeasure']);
     assert.equal(report.image.builder, 'kaniko');
-    assert.equal(report.image.sizeMeasure, 'layer-tar', 'an archive\'s layer sizes are the layer tars');
+    assert.equal(report.image.sizeMeasure, 'layer-tar', "an archive's layer sizes are the layer tars");
     assert.equal(report.image.source, 'archive');
     assert.equal(report.image.ref, kaniko.spec.tag);
     assert.deepEqual(report.base, { line: 1, layers: 1, sizeBytes: kaniko.baseBytes });
     const add = report.instructions[1];
-    assert.deepEqual(add, { line: 2, endLine: 2, keyword: 'ADD', stage: 0, stageName: null, layerBytes: README_BYTES, status: 'matched', rebuilds: false });
+    assert.deepEqual(add, {
+      line: 2,
+      endLine: 2,
+      keyword: 'ADD',
+      stage: 0,
+      stageName: null,
+      layerBytes: README_BYTES,
+      status: 'matched',
+      rebuilds: false,
+    });
     assert.ok(report.instructions.slice(1).every((i: { status: string }) => i.status === 'matched'));
     // The file chains single-command RUNs: consecutive-run on each RUN after a RUN, static (no analysis here).
     const lines = SAMPLE_DOCKERFILE.split('\n');
-    const chained = lines.flatMap((l, i) => (i > 0 && l.startsWith('RUN') && lines[i - 1]!.startsWith('RUN') ? [i + 1] : []));
-    assert.deepEqual(report.findings.map((f: { code: string; line: number }) => `${f.code}@${f.line}`), chained.map((l) => `consecutive-run@${l}`));
-    assert.deepEqual(Object.keys(report.findings[0]), ['code', 'line', 'endLine', 'severity', 'message', 'savingsBytes', 'fixable']);
-    assert.deepEqual(report.findings[0], { code: 'consecutive-run', line: 4, endLine: 4, severity: 'info',
-      message: 'This RUN follows the RUN on line 3: one RUN makes one layer instead of two.', savingsBytes: null, fixable: true });
+    const chained = lines.flatMap((l, i) =>
+      i > 0 && l.startsWith('RUN') && lines[i - 1]!.startsWith('RUN') ? [i + 1] : [],
+    );
+    assert.deepEqual(
+      report.findings.map((f: { code: string; line: number }) => `${f.code}@${f.line}`),
+      chained.map((l) => `consecutive-run@${l}`),
+    );
+    assert.deepEqual(Object.keys(report.findings[0]), [
+      'code',
+      'line',
+      'endLine',
+      'severity',
+      'message',
+      'savingsBytes',
+      'fixable',
+    ]);
+    assert.deepEqual(report.findings[0], {
+      code: 'consecutive-run',
+      line: 4,
+      endLine: 4,
+      severity: 'info',
+      message: 'This RUN follows the RUN on line 3: one RUN makes one layer instead of two.',
+      savingsBytes: null,
+      fixable: true,
+    });
   });
 
   it('--archive measures the image by itself: the figures of `dfsize analyze`, and measured bytes on the findings', () => {
@@ -67,25 +95,45 @@ describe('cli: dfsize report', function () {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr, '');
     const report = JSON.parse(r.stdout);
-    const analysed = JSON.parse(dfsize(['analyze', '--archive', KANIKO, '--json'], { DFSIZE_CACHE_DIR: join(dir, 'cache-analyze') }).stdout);
-    assert.deepEqual(report.analysis, { efficiencyScore: analysed.dive.efficiencyScore, inefficientBytes: analysed.dive.inefficientBytes,
-      userWastedPercent: analysed.dive.userWastedPercent, removableBytes: analysed.removableBytes });
+    const analysed = JSON.parse(
+      dfsize(['analyze', '--archive', KANIKO, '--json'], { DFSIZE_CACHE_DIR: join(dir, 'cache-analyze') }).stdout,
+    );
+    assert.deepEqual(report.analysis, {
+      efficiencyScore: analysed.dive.efficiencyScore,
+      inefficientBytes: analysed.dive.inefficientBytes,
+      userWastedPercent: analysed.dive.userWastedPercent,
+      removableBytes: analysed.removableBytes,
+    });
     // Measured, every finding knows its bytes (0 where a join saves nothing); without the analysis none does.
-    assert.ok(report.findings.length > 0 && report.findings.every((f: { savingsBytes: unknown }) => typeof f.savingsBytes === 'number'));
+    assert.ok(
+      report.findings.length > 0 &&
+        report.findings.every((f: { savingsBytes: unknown }) => typeof f.savingsBytes === 'number'),
+    );
     assert.ok(report.findings.some((f: { savingsBytes: number }) => f.savingsBytes > 0));
   });
 
   it('human output puts each size at the end of its line', () => {
     const r = dfsize(['report', DOCKERFILE, '--archive', LEGACY]);
     assert.equal(r.code, 0, r.stderr);
-    const tail = (prefix: string) => r.stdout.split('\n').find((l) => l.startsWith(prefix))?.slice(prefix.length).trim();
+    const tail = (prefix: string) =>
+      r.stdout
+        .split('\n')
+        .find((l) => l.startsWith(prefix))
+        ?.slice(prefix.length)
+        .trim();
     assert.equal(tail(' 1 │ FROM busybox:latest'), `base ${formatBytes(kaniko.baseBytes)} · 1 layer`);
     assert.equal(tail(' 2 │ ADD README.md /somefile.txt'), formatBytes(README_BYTES));
     assert.equal(tail(' 4 │ RUN cp /somefile.txt /root/example/somefile1.txt'), formatBytes(README_BYTES));
   });
 
   it('a half-typed Dockerfile still reports', () => {
-    const r = dfsize(['report', write('half.Dockerfile', 'FROM busybox:latest\nADD README.md /somefile.txt\nRU'), '--archive', LEGACY, '--json']);
+    const r = dfsize([
+      'report',
+      write('half.Dockerfile', 'FROM busybox:latest\nADD README.md /somefile.txt\nRU'),
+      '--archive',
+      LEGACY,
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
     assert.equal(report.instructions[1].status, 'matched');
@@ -98,15 +146,63 @@ describe('cli: dfsize report', function () {
     ['an unknown flag', () => ['report', 'x', '--bogus'], {}, 2, /Unknown option '--bogus'/],
     ['a missing Dockerfile', () => ['report', join(dir, 'nope')], {}, 2, /no such file/],
     ['a folder', () => ['report', dir], {}, 2, /is a folder/],
-    ['binary garbage', () => ['report', write('garbage.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0xff]))], {}, 2, /binary file/],
-    ['a file that is not a Dockerfile', () => ['report', write('package.json', '{ "name": "x" }\n')], {}, 2, /no FROM instruction/],
+    [
+      'binary garbage',
+      () => ['report', write('garbage.bin', Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0, 0xff]))],
+      {},
+      2,
+      /binary file/,
+    ],
+    [
+      'a file that is not a Dockerfile',
+      () => ['report', write('package.json', '{ "name": "x" }\n')],
+      {},
+      2,
+      /no FROM instruction/,
+    ],
     ['an empty file', () => ['report', write('empty', '')], {}, 2, /does not look like a Dockerfile/],
-    ['--image and --archive together', () => ['report', DOCKERFILE, '--image', 'a', '--archive', 'b'], {}, 2, /give one/],
-    ['a missing archive', () => ['report', DOCKERFILE, '--archive', join(dir, 'none.tar')], {}, 2, /none\.tar: no such file/],
-    ['a corrupt archive', () => ['report', DOCKERFILE, '--archive', write('bad.tar', 'x'.repeat(2000))], {}, 2, /bad\.tar: not a tar archive/],
-    ['--image with no engine', () => ['report', DOCKERFILE, '--image', 'sample/dive-like:legacy'], NO_ENGINE, 3, /no engine answers at unix:\/\/\/nonexistent\/docker\.sock .*start Docker/],
-    ['an unsupported DOCKER_HOST', () => ['report', DOCKERFILE, '--image', 'x'], { DOCKER_HOST: 'carrier-pigeon://x' }, 2, /not supported/],
-    ['a malformed image reference', () => ['report', DOCKERFILE, '--image', 'Not An Image?'], NO_ENGINE, 2, /not an image reference/],
+    [
+      '--image and --archive together',
+      () => ['report', DOCKERFILE, '--image', 'a', '--archive', 'b'],
+      {},
+      2,
+      /give one/,
+    ],
+    [
+      'a missing archive',
+      () => ['report', DOCKERFILE, '--archive', join(dir, 'none.tar')],
+      {},
+      2,
+      /none\.tar: no such file/,
+    ],
+    [
+      'a corrupt archive',
+      () => ['report', DOCKERFILE, '--archive', write('bad.tar', 'x'.repeat(2000))],
+      {},
+      2,
+      /bad\.tar: not a tar archive/,
+    ],
+    [
+      '--image with no engine',
+      () => ['report', DOCKERFILE, '--image', 'sample/dive-like:legacy'],
+      NO_ENGINE,
+      3,
+      /no engine answers at unix:\/\/\/nonexistent\/docker\.sock .*start Docker/,
+    ],
+    [
+      'an unsupported DOCKER_HOST',
+      () => ['report', DOCKERFILE, '--image', 'x'],
+      { DOCKER_HOST: 'carrier-pigeon://x' },
+      2,
+      /not supported/,
+    ],
+    [
+      'a malformed image reference',
+      () => ['report', DOCKERFILE, '--image', 'Not An Image?'],
+      NO_ENGINE,
+      2,
+      /not an image reference/,
+    ],
   ];
   for (const [what, args, env, code, re] of bad) {
     it(`${what}: exit ${code} and one line`, () => {
@@ -117,11 +213,16 @@ describe('cli: dfsize report', function () {
   }
 
   it('an address where something else answers (a web server, not an engine): exit 3, saying so', async () => {
-    const server = createServer((_, res) => { res.writeHead(404, { 'content-type': 'text/html' }); res.end('<h1>Not Found</h1>'); });
+    const server = createServer((_, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<h1>Not Found</h1>');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const port = (server.address() as { port: number }).port;
-      const r = await dfsizeAsync(['report', DOCKERFILE, '--image', 'sample/dive-like:legacy'], { DOCKER_HOST: `tcp://127.0.0.1:${port}` });
+      const r = await dfsizeAsync(['report', DOCKERFILE, '--image', 'sample/dive-like:legacy'], {
+        DOCKER_HOST: `tcp://127.0.0.1:${port}`,
+      });
       assert.equal(r.code, 3, r.stderr);
       assertOneLineError(r.stderr, /answers, but not as a Docker or Podman engine/);
     } finally {
@@ -135,7 +236,11 @@ describe('cli: dfsize report', function () {
     const report = JSON.parse(r.stdout);
     assert.equal(report.image, null);
     assert.equal(report.base, null);
-    assert.ok(report.instructions.every((i: { layerBytes: unknown; status: string }) => i.layerBytes === null && i.status === 'not-built'));
+    assert.ok(
+      report.instructions.every(
+        (i: { layerBytes: unknown; status: string }) => i.layerBytes === null && i.status === 'not-built',
+      ),
+    );
     assert.match(r.stderr, /^dfsize: no image: no engine answers/);
   });
 });

@@ -35,16 +35,36 @@ describe('cli: dfsize analyze', function () {
     const j = JSON.parse(r.stdout);
     assert.deepEqual(Object.keys(j), ['image', 'dive', 'removableBytes', 'layers', 'attribution']);
     assert.deepEqual(j.image, { ref: s.spec.tag, id: s.id, sizeBytes: s.sizeBytes });
-    assert.deepEqual(Object.keys(j.dive), ['efficiencyScore', 'inefficientBytes', 'sizeBytes', 'userSizeBytes', 'userWastedPercent', 'fileReference']);
+    assert.deepEqual(Object.keys(j.dive), [
+      'efficiencyScore',
+      'inefficientBytes',
+      'sizeBytes',
+      'userSizeBytes',
+      'userWastedPercent',
+      'fileReference',
+    ]);
     assert.equal(j.dive.efficiencyScore, want.efficiencyScore);
     assert.equal(j.dive.inefficientBytes, want.inefficientBytes);
     assert.equal(j.dive.userWastedPercent, want.userWastedPercent);
     assert.deepEqual(j.dive.fileReference[0], want.fileReference[0]);
     assert.equal(j.removableBytes, 5 * R);
     assert.equal(j.layers.length, s.spec.layers.length);
-    assert.deepEqual(Object.keys(j.layers[0]), ['index', 'digest', 'sizeBytes', 'command', 'line', 'added', 'modified', 'removed', 'removableBytes']);
+    assert.deepEqual(Object.keys(j.layers[0]), [
+      'index',
+      'digest',
+      'sizeBytes',
+      'command',
+      'line',
+      'added',
+      'modified',
+      'removed',
+      'removableBytes',
+    ]);
     assert.equal(j.layers[3].command, '/bin/sh -c cp /somefile.txt /root/example/somefile1.txt');
-    assert.ok(j.layers.every((l: { line: unknown }) => l.line === null), 'no Dockerfile: no lines');
+    assert.ok(
+      j.layers.every((l: { line: unknown }) => l.line === null),
+      'no Dockerfile: no lines',
+    );
     assert.deepEqual(Object.keys(j.attribution[0]), ['path', 'bytes', 'kind', 'addedAtLine', 'removedAtLine']);
   });
 
@@ -52,36 +72,102 @@ describe('cli: dfsize analyze', function () {
     const r = dfsize(['analyze', TAR, '--json', '--dockerfile', write('Dockerfile', SAMPLE_DOCKERFILE)], env);
     assert.equal(r.code, 0, r.stderr);
     const j = JSON.parse(r.stdout);
-    assert.deepEqual(j.layers.map((l: { line: number }) => l.line), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
-    assert.deepEqual(j.attribution.map((w: { path: string; addedAtLine: number; removedAtLine: number }) => [w.path, w.addedAtLine, w.removedAtLine]), [
-      ['/root/example', 5, 10], ['/root/example', 6, 10], ['/root/example/somefile1.txt', 4, 5], ['/root/example/somefile3.txt', 7, 8], ['/root/saved.txt', 8, 14],
-    ]);
+    assert.deepEqual(
+      j.layers.map((l: { line: number }) => l.line),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+    );
+    assert.deepEqual(
+      j.attribution.map((w: { path: string; addedAtLine: number; removedAtLine: number }) => [
+        w.path,
+        w.addedAtLine,
+        w.removedAtLine,
+      ]),
+      [
+        ['/root/example', 5, 10],
+        ['/root/example', 6, 10],
+        ['/root/example/somefile1.txt', 4, 5],
+        ['/root/example/somefile3.txt', 7, 8],
+        ['/root/saved.txt', 8, 14],
+      ],
+    );
   });
 
   it('human output: the figures, the layers and where the waste is', () => {
     const r = dfsize(['analyze', TAR], env);
     assert.equal(r.code, 0, r.stderr);
     const lines = r.stdout.split('\n');
-    assert.ok(lines.includes(`${s.spec.tag} (${s.id.slice(7, 19)}) · ${formatBytes(s.sizeBytes)} · ${s.spec.layers.length} layers · from archive`), r.stdout);
+    assert.ok(
+      lines.includes(
+        `${s.spec.tag} (${s.id.slice(7, 19)}) · ${formatBytes(s.sizeBytes)} · ${s.spec.layers.length} layers · from archive`,
+      ),
+      r.stdout,
+    );
     const pct = (x: number) => `${two(x * 100)} %`;
-    assert.ok(r.stdout.includes(`efficiency ${pct(want.efficiencyScore)} · wasted ${formatBytes(5 * R)} (dive) · user wasted ${pct(want.userWastedPercent)} · removable ${formatBytes(5 * R)}`), r.stdout);
+    assert.ok(
+      r.stdout.includes(
+        `efficiency ${pct(want.efficiencyScore)} · wasted ${formatBytes(5 * R)} (dive) · user wasted ${pct(want.userWastedPercent)} · removable ${formatBytes(5 * R)}`,
+      ),
+      r.stdout,
+    );
     assert.ok(r.stdout.includes(`${formatBytes(R)}  overwritten /root/saved.txt`), r.stdout);
   });
 
   // The sample wastes 5 × R = 33000 bytes (dive's count), 48 % of its user bytes, at an efficiency of 98 %.
   const W = 5 * R;
   const ci: Array<[string, string | null, number, () => string]> = [
-    ["dive's defaults (user wasted 48% > 10%)", null, 1, () => `FAIL  highestUserWastedPercent (too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${two(want.userWastedPercent)} > threshold=0.1))`],
-    ["a .dive-ci like dive's sample", 'rules:\n  lowestEfficiency: 0.95\n  highestWastedBytes: 20Mb\n  highestUserWastedPercent: 0.5\n', 0, () => 'PASS [pass:3]'],
-    ['a stricter efficiency', 'rules:\n  lowestEfficiency: 0.99\n  highestUserWastedPercent: disabled\n', 1, () => `FAIL  lowestEfficiency (image efficiency is too low (efficiency=${two(want.efficiencyScore)} < threshold=0.99))`],
-    ['the threshold equal to the figure passes (strictly greater fails)', `rules:\n  highestWastedBytes: ${W}\n  highestUserWastedPercent: off\n`, 0, () => 'PASS  highestWastedBytes'],
-    ['one byte less fails', `rules:\n  highestWastedBytes: ${W - 1}\n  highestUserWastedPercent: off\n`, 1, () => `FAIL  highestWastedBytes (too many bytes wasted (wasted-bytes=${W} > threshold=${W - 1}))`],
-    ['kebab-case keys', 'rules:\n  lowest-efficiency: 0.99\n  highest-user-wasted-percent: "false"\n', 1, () => 'FAIL  lowestEfficiency'],
-    ['sizes as dive reads them (32kB = 32000 bytes)', 'rules:\n  highestWastedBytes: 32kB\n  highestUserWastedPercent: disabled\n', 1, () => `wasted-bytes=${W} > threshold=32000`],
+    [
+      "dive's defaults (user wasted 48% > 10%)",
+      null,
+      1,
+      () =>
+        `FAIL  highestUserWastedPercent (too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${two(want.userWastedPercent)} > threshold=0.1))`,
+    ],
+    [
+      "a .dive-ci like dive's sample",
+      'rules:\n  lowestEfficiency: 0.95\n  highestWastedBytes: 20Mb\n  highestUserWastedPercent: 0.5\n',
+      0,
+      () => 'PASS [pass:3]',
+    ],
+    [
+      'a stricter efficiency',
+      'rules:\n  lowestEfficiency: 0.99\n  highestUserWastedPercent: disabled\n',
+      1,
+      () =>
+        `FAIL  lowestEfficiency (image efficiency is too low (efficiency=${two(want.efficiencyScore)} < threshold=0.99))`,
+    ],
+    [
+      'the threshold equal to the figure passes (strictly greater fails)',
+      `rules:\n  highestWastedBytes: ${W}\n  highestUserWastedPercent: off\n`,
+      0,
+      () => 'PASS  highestWastedBytes',
+    ],
+    [
+      'one byte less fails',
+      `rules:\n  highestWastedBytes: ${W - 1}\n  highestUserWastedPercent: off\n`,
+      1,
+      () => `FAIL  highestWastedBytes (too many bytes wasted (wasted-bytes=${W} > threshold=${W - 1}))`,
+    ],
+    [
+      'kebab-case keys',
+      'rules:\n  lowest-efficiency: 0.99\n  highest-user-wasted-percent: "false"\n',
+      1,
+      () => 'FAIL  lowestEfficiency',
+    ],
+    [
+      'sizes as dive reads them (32kB = 32000 bytes)',
+      'rules:\n  highestWastedBytes: 32kB\n  highestUserWastedPercent: disabled\n',
+      1,
+      () => `wasted-bytes=${W} > threshold=32000`,
+    ],
   ];
   for (const [what, config, code, says] of ci) {
     it(`--ci: ${what} → exit ${code}`, () => {
-      const args = ['analyze', TAR, '--ci', ...(config === null ? [] : ['--ci-config', write(`ci-${code}-${what.length}.yml`, config)])];
+      const args = [
+        'analyze',
+        TAR,
+        '--ci',
+        ...(config === null ? [] : ['--ci-config', write(`ci-${code}-${what.length}.yml`, config)]),
+      ];
       const r = dfsize(args, env);
       assert.equal(r.code, code, r.stdout + r.stderr);
       assert.ok(r.stdout.includes(says()), `${says()}\nnot in:\n${r.stdout}`);
@@ -89,7 +175,16 @@ describe('cli: dfsize analyze', function () {
   }
 
   it('--ci with --json: the JSON on stdout, the verdict on stderr, unknown keys warned about', () => {
-    const r = dfsize(['analyze', TAR, '--json', '--ci-config', write('warn.yml', 'rules:\n  lowestEfficiency: 0.5\n  highestUserWastedPercent: 0.9\n  frobnicate: 1\n')], env);
+    const r = dfsize(
+      [
+        'analyze',
+        TAR,
+        '--json',
+        '--ci-config',
+        write('warn.yml', 'rules:\n  lowestEfficiency: 0.5\n  highestUserWastedPercent: 0.9\n  frobnicate: 1\n'),
+      ],
+      env,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.doesNotThrow(() => JSON.parse(r.stdout));
     assert.match(r.stderr, /warning: .*unknown rule "frobnicate"/);
@@ -100,13 +195,55 @@ describe('cli: dfsize analyze', function () {
     ['no target', () => ['analyze'], {}, 2, /name an image or an archive/],
     ['two targets', () => ['analyze', '--image', 'a', '--archive', 'b'], {}, 2, /name one image or one archive/],
     ['a missing archive', () => ['analyze', '--archive', join(dir, 'none.tar')], {}, 2, /none\.tar: no such file/],
-    ['a TARGET that is neither a file nor a reference', () => ['analyze', join(dir, 'none.tar')], {}, 2, /no such file, and not an image reference/],
-    ['a corrupt archive', () => ['analyze', '--archive', write('bad.tar', 'x'.repeat(2000))], {}, 2, /bad\.tar: not a tar archive/],
-    ['a truncated archive', () => ['analyze', write('cut.tar', '') && cut()], {}, 2, /cut\.tar: the archive is truncated/],
-    ['--image with no engine', () => ['analyze', '--image', 'sample/dive-like:legacy'], NO_ENGINE, 3, /no engine answers at unix:\/\/\/nonexistent\/docker\.sock/],
-    ['a missing --ci-config', () => ['analyze', TAR, '--ci-config', join(dir, 'nope.yml')], {}, 2, /--ci-config .*nope\.yml: no such file/],
-    ['a bad rule value', () => ['analyze', TAR, '--ci-config', write('badci.yml', 'rules:\n  lowestEfficiency: 1.5\n')], {}, 2, /lowestEfficiency value 1\.5 is outside the allowed range/],
-    ['an unreadable size', () => ['analyze', TAR, '--ci-config', write('badsize.yml', 'rules:\n  highestWastedBytes: lots\n')], {}, 2, /invalid highestWastedBytes value/],
+    [
+      'a TARGET that is neither a file nor a reference',
+      () => ['analyze', join(dir, 'none.tar')],
+      {},
+      2,
+      /no such file, and not an image reference/,
+    ],
+    [
+      'a corrupt archive',
+      () => ['analyze', '--archive', write('bad.tar', 'x'.repeat(2000))],
+      {},
+      2,
+      /bad\.tar: not a tar archive/,
+    ],
+    [
+      'a truncated archive',
+      () => ['analyze', write('cut.tar', '') && cut()],
+      {},
+      2,
+      /cut\.tar: the archive is truncated/,
+    ],
+    [
+      '--image with no engine',
+      () => ['analyze', '--image', 'sample/dive-like:legacy'],
+      NO_ENGINE,
+      3,
+      /no engine answers at unix:\/\/\/nonexistent\/docker\.sock/,
+    ],
+    [
+      'a missing --ci-config',
+      () => ['analyze', TAR, '--ci-config', join(dir, 'nope.yml')],
+      {},
+      2,
+      /--ci-config .*nope\.yml: no such file/,
+    ],
+    [
+      'a bad rule value',
+      () => ['analyze', TAR, '--ci-config', write('badci.yml', 'rules:\n  lowestEfficiency: 1.5\n')],
+      {},
+      2,
+      /lowestEfficiency value 1\.5 is outside the allowed range/,
+    ],
+    [
+      'an unreadable size',
+      () => ['analyze', TAR, '--ci-config', write('badsize.yml', 'rules:\n  highestWastedBytes: lots\n')],
+      {},
+      2,
+      /invalid highestWastedBytes value/,
+    ],
     ['an unknown flag', () => ['analyze', TAR, '--bogus'], {}, 2, /Unknown option '--bogus'/],
   ];
   const cut = () => {

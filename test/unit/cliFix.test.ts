@@ -6,7 +6,15 @@ import { dfsize, NO_ENGINE } from '../support/cli';
 import { hostileContext, LINE_BREAK } from '../support/hostileContext';
 import { tempTree } from '../support/tempDirs';
 
-const SMELLY = ['FROM debian:bookworm-slim', 'RUN apt-get update', 'RUN apt-get install -y curl', 'WORKDIR /app', 'COPY . .', 'CMD ["bash"]', ''].join('\n');
+const SMELLY = [
+  'FROM debian:bookworm-slim',
+  'RUN apt-get update',
+  'RUN apt-get install -y curl',
+  'WORKDIR /app',
+  'COPY . .',
+  'CMD ["bash"]',
+  '',
+].join('\n');
 
 describe('cli: dfsize fix', () => {
   it('prints a unified diff and leaves the file alone', () => {
@@ -14,8 +22,14 @@ describe('cli: dfsize fix', () => {
     const r = dfsize(['fix', join(dir, 'Dockerfile')], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^--- .*Dockerfile\n\+\+\+ .*Dockerfile\n@@ /m);
-    assert.match(r.stdout, /^-RUN apt-get update\n-RUN apt-get install -y curl\n\+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf \/var\/lib\/apt\/lists\/\*$/m);
-    assert.match(r.stderr, /3 fixes: apt-update-alone, apt-install-recommends, apt-lists-not-removed \(--write applies them\)/);
+    assert.match(
+      r.stdout,
+      /^-RUN apt-get update\n-RUN apt-get install -y curl\n\+RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf \/var\/lib\/apt\/lists\/\*$/m,
+    );
+    assert.match(
+      r.stderr,
+      /3 fixes: apt-update-alone, apt-install-recommends, apt-lists-not-removed \(--write applies them\)/,
+    );
     assert.equal(readFileSync(join(dir, 'Dockerfile'), 'utf8'), SMELLY);
   });
 
@@ -23,16 +37,31 @@ describe('cli: dfsize fix', () => {
     const dir = tempTree({ Dockerfile: SMELLY, 'app.sh': 'echo hi\n', '.git/objects/big': 'x'.repeat(2_000_000) });
     const r = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^dfsize: fixed 4: apt-update-alone \(line 2\), apt-install-recommends \(line 2\), apt-lists-not-removed \(line 2\), missing-dockerignore \(line 4\)$/m);
-    assert.equal(readFileSync(join(dir, 'Dockerfile'), 'utf8'), SMELLY.replace('RUN apt-get update\nRUN apt-get install -y curl', 'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*'));
-    assert.equal(readFileSync(join(dir, '.dockerignore'), 'utf8'), '# not read by the Dockerfile (dfsize missing-dockerignore)\n.git\n');
+    assert.match(
+      r.stdout,
+      /^dfsize: fixed 4: apt-update-alone \(line 2\), apt-install-recommends \(line 2\), apt-lists-not-removed \(line 2\), missing-dockerignore \(line 4\)$/m,
+    );
+    assert.equal(
+      readFileSync(join(dir, 'Dockerfile'), 'utf8'),
+      SMELLY.replace(
+        'RUN apt-get update\nRUN apt-get install -y curl',
+        'RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*',
+      ),
+    );
+    assert.equal(
+      readFileSync(join(dir, '.dockerignore'), 'utf8'),
+      '# not read by the Dockerfile (dfsize missing-dockerignore)\n.git\n',
+    );
     const again = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
     assert.match(again.stdout, /nothing to fix/);
   });
 
   it('--only applies the named codes only; the diff shows a new .dockerignore from /dev/null', () => {
     const dir = tempTree({ Dockerfile: SMELLY, '.git/HEAD': 'x'.repeat(1_000_000) });
-    const r = dfsize(['fix', join(dir, 'Dockerfile'), '--only', 'missing-dockerignore,apt-install-recommends'], NO_ENGINE);
+    const r = dfsize(
+      ['fix', join(dir, 'Dockerfile'), '--only', 'missing-dockerignore,apt-install-recommends'],
+      NO_ENGINE,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /\+RUN apt-get install -y --no-install-recommends curl/);
     assert.doesNotMatch(r.stdout, /lists/);
@@ -41,8 +70,18 @@ describe('cli: dfsize fix', () => {
   });
 
   for (const [what, args, code, re] of [
-    ['an unknown code in --only', ['--only', 'apt-lists,pip-cache'], 2, /--only names unknown rules \(apt-lists\): the codes are apt-lists-not-removed, /],
-    ['both --image and --archive', ['--image', 'a', '--archive', 'b'], 2, /--image and --archive name two images: give one/],
+    [
+      'an unknown code in --only',
+      ['--only', 'apt-lists,pip-cache'],
+      2,
+      /--only names unknown rules \(apt-lists\): the codes are apt-lists-not-removed, /,
+    ],
+    [
+      'both --image and --archive',
+      ['--image', 'a', '--archive', 'b'],
+      2,
+      /--image and --archive name two images: give one/,
+    ],
     ['an unknown flag', ['--frobnicate'], 2, /Unknown option '--frobnicate' \(dfsize --help lists the options\)/],
   ] as const) {
     it(`exits ${code} on ${what}`, () => {
@@ -55,17 +94,30 @@ describe('cli: dfsize fix', () => {
   }
 
   it('--write refuses a .dockerignore or a Dockerfile that is a link, in one line, and writes no file', () => {
-    const outside = tempTree({ '.bashrc': 'export PS1=x\n', 'Dockerfile': SMELLY });
+    const outside = tempTree({ '.bashrc': 'export PS1=x\n', Dockerfile: SMELLY });
     const ignoreLinked = tempTree({ Dockerfile: SMELLY, '.git/objects/big': 'x'.repeat(2_000_000) });
     symlinkSync(join(outside, '.bashrc'), join(ignoreLinked, '.dockerignore'));
     const fileLinked = tempTree({ '.git/objects/big': 'x'.repeat(2_000_000) });
     symlinkSync(join(outside, 'Dockerfile'), join(fileLinked, 'Dockerfile'));
-    for (const [dir, link] of [[ignoreLinked, '.dockerignore'], [fileLinked, 'Dockerfile']] as const) {
+    for (const [dir, link] of [
+      [ignoreLinked, '.dockerignore'],
+      [fileLinked, 'Dockerfile'],
+    ] as const) {
       const r = dfsize(['fix', join(dir, 'Dockerfile'), '--write'], NO_ENGINE);
       assert.equal(r.code, 2, r.stderr);
-      assert.equal(r.stderr.trim().split('\n').at(-1), `dfsize: ${join(dir, link)} is a symbolic link: dfsize does not write through links; replace it with a plain file or apply the change by hand`);
+      assert.equal(
+        r.stderr.trim().split('\n').at(-1),
+        `dfsize: ${join(dir, link)} is a symbolic link: dfsize does not write through links; replace it with a plain file or apply the change by hand`,
+      );
       assert.ok(lstatSync(join(dir, link)).isSymbolicLink());
-      assert.deepEqual(readdirSync(dir).sort(), ['.git', link === 'Dockerfile' ? 'Dockerfile' : '.dockerignore', ...(link === 'Dockerfile' ? [] : ['Dockerfile'])].sort());
+      assert.deepEqual(
+        readdirSync(dir).sort(),
+        [
+          '.git',
+          link === 'Dockerfile' ? 'Dockerfile' : '.dockerignore',
+          ...(link === 'Dockerfile' ? [] : ['Dockerfile']),
+        ].sort(),
+      );
     }
     assert.equal(readFileSync(join(ignoreLinked, 'Dockerfile'), 'utf8'), SMELLY);
     assert.equal(readFileSync(join(outside, '.bashrc'), 'utf8'), 'export PS1=x\n');
@@ -94,10 +146,24 @@ describe('cli: dfsize report findings', () => {
     const r = dfsize(['report', join(dir, 'Dockerfile'), '--json'], NO_ENGINE);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout);
-    assert.deepEqual(report.findings.map((f: { code: string; line: number; severity: string; fixable: boolean }) => [f.code, f.line, f.severity, f.fixable]), [
-      // No consecutive-run on line 3: apt-update-alone's move is that join, reported once.
-      ['apt-update-alone', 2, 'warning', true], ['apt-lists-not-removed', 3, 'warning', true], ['apt-install-recommends', 3, 'warning', true]]);
+    assert.deepEqual(
+      report.findings.map((f: { code: string; line: number; severity: string; fixable: boolean }) => [
+        f.code,
+        f.line,
+        f.severity,
+        f.fixable,
+      ]),
+      [
+        // No consecutive-run on line 3: apt-update-alone's move is that join, reported once.
+        ['apt-update-alone', 2, 'warning', true],
+        ['apt-lists-not-removed', 3, 'warning', true],
+        ['apt-install-recommends', 3, 'warning', true],
+      ],
+    );
     const human = dfsize(['report', join(dir, 'Dockerfile')], NO_ENGINE);
-    assert.match(human.stdout, /^warning: line 2: apt-get update in a RUN that installs nothing: .* \[apt-update-alone\]$/m);
+    assert.match(
+      human.stdout,
+      /^warning: line 2: apt-get update in a RUN that installs nothing: .* \[apt-update-alone\]$/m,
+    );
   });
 });

@@ -8,9 +8,22 @@ import { tempTree } from '../support/tempDirs';
 
 describe('parseBytes', () => {
   const sizes: Array<[string, number | null]> = [
-    ['1', 1], ['2GB', 2_000_000_000], ['500 mb', 500_000_000], ['64k', 64_000], ['1.5GiB', 1.5 * 1024 ** 3], ['3 TB', 3e12],
-    ['10KiB', 10_240], ['0', 0], ['7b', 7],
-    ['lots', null], ['', null], ['-1', null], ['1e9', null], ['2 GBs', null], ['GB', null], ['9'.repeat(30), null],
+    ['1', 1],
+    ['2GB', 2_000_000_000],
+    ['500 mb', 500_000_000],
+    ['64k', 64_000],
+    ['1.5GiB', 1.5 * 1024 ** 3],
+    ['3 TB', 3e12],
+    ['10KiB', 10_240],
+    ['0', 0],
+    ['7b', 7],
+    ['lots', null],
+    ['', null],
+    ['-1', null],
+    ['1e9', null],
+    ['2 GBs', null],
+    ['GB', null],
+    ['9'.repeat(30), null],
   ];
   for (const [text, bytes] of sizes) it(`"${text}" → ${bytes}`, () => assert.equal(parseBytes(text), bytes));
 });
@@ -24,24 +37,36 @@ describe('cli: --no-analyze and --max-analyze-bytes', function () {
   it('report --max-analyze-bytes lots: exit 2 and one line naming the flag', () => {
     const r = dfsize(['report', file, '--max-analyze-bytes', 'lots'], NO_ENGINE);
     assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stderr, 'dfsize: --max-analyze-bytes lots: not a size: give bytes, or a number with a unit (500MB, 2GB, 1.5GiB)\n');
+    assert.equal(
+      r.stderr,
+      'dfsize: --max-analyze-bytes lots: not a size: give bytes, or a number with a unit (500MB, 2GB, 1.5GiB)\n',
+    );
     assert.equal(r.stdout, '');
   });
 
   it('fix with DFSIZE_MAX_ANALYZE_BYTES=lots: exit 2 and one line naming the variable', () => {
     const r = dfsize(['fix', file], { ...NO_ENGINE, DFSIZE_MAX_ANALYZE_BYTES: 'lots' });
     assert.equal(r.code, 2, r.stderr);
-    assert.equal(r.stderr, 'dfsize: DFSIZE_MAX_ANALYZE_BYTES lots: not a size: give bytes, or a number with a unit (500MB, 2GB, 1.5GiB)\n');
+    assert.equal(
+      r.stderr,
+      'dfsize: DFSIZE_MAX_ANALYZE_BYTES lots: not a size: give bytes, or a number with a unit (500MB, 2GB, 1.5GiB)\n',
+    );
   });
 
   it('fix --max-analyze-bytes with no value: exit 2 and one line', () => {
     const r = dfsize(['fix', file, '--max-analyze-bytes'], NO_ENGINE);
     assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /^dfsize: Option '--max-analyze-bytes <value>' argument missing \(dfsize --help lists the options\)\n$/);
+    assert.match(
+      r.stderr,
+      /^dfsize: Option '--max-analyze-bytes <value>' argument missing \(dfsize --help lists the options\)\n$/,
+    );
   });
 
   it('report takes --no-analyze and a good size (the flag wins over the variable)', () => {
-    const r = dfsize(['report', file, '--no-analyze', '--max-analyze-bytes', '2GB'], { ...NO_ENGINE, DFSIZE_MAX_ANALYZE_BYTES: 'lots' });
+    const r = dfsize(['report', file, '--no-analyze', '--max-analyze-bytes', '2GB'], {
+      ...NO_ENGINE,
+      DFSIZE_MAX_ANALYZE_BYTES: 'lots',
+    });
     assert.equal(r.code, 0, r.stderr);
   });
 

@@ -22,12 +22,33 @@ class BusyEngine implements ImageSource {
   readonly endpoint = 'recorded://busy';
   readonly histories: string[] = [];
   readonly images: Array<ImageSummary & { refs: string[] }>;
-  constructor(others: number, private readonly clock: { now: number; perHistoryMs: number }, target = true) {
-    this.images = Array.from({ length: others }, (_, k) => ({ id: idOf(k + 1), refs: [`other/img:${k}`], created: 2000 + k, sizeBytes: 1, labels: {} }));
-    if (target) this.images.push({ id: TARGET.info.id, refs: ['app/web:old'], created: 1000, sizeBytes: TARGET.info.sizeBytes, labels: {} });
+  constructor(
+    others: number,
+    private readonly clock: { now: number; perHistoryMs: number },
+    target = true,
+  ) {
+    this.images = Array.from({ length: others }, (_, k) => ({
+      id: idOf(k + 1),
+      refs: [`other/img:${k}`],
+      created: 2000 + k,
+      sizeBytes: 1,
+      labels: {},
+    }));
+    if (target)
+      this.images.push({
+        id: TARGET.info.id,
+        refs: ['app/web:old'],
+        created: 1000,
+        sizeBytes: TARGET.info.sizeBytes,
+        labels: {},
+      });
   }
-  async version() { return { product: 'docker' as const, version: '20.10', apiVersion: '1.41' }; }
-  async list() { return this.images; }
+  async version() {
+    return { product: 'docker' as const, version: '20.10', apiVersion: '1.41' };
+  }
+  async list() {
+    return this.images;
+  }
   async inspect(ref: string) {
     const info: ImageInfo = ref === TARGET.info.id ? TARGET.info : { ...OTHER.info, id: ref };
     const { history: _history, ...details } = info;
@@ -38,7 +59,9 @@ class BusyEngine implements ImageSource {
     this.clock.now += this.clock.perHistoryMs;
     return [...(ref === TARGET.info.id ? TARGET.info.history : OTHER.info.history)];
   }
-  async export(): Promise<NodeJS.ReadableStream> { throw new Error('discovery exports nothing'); }
+  async export(): Promise<NodeJS.ReadableStream> {
+    throw new Error('discovery exports nothing');
+  }
 }
 
 function discover(engine: BusyEngine, clock: { now: number }, extra: Partial<DiscoveryOptions> = {}) {
@@ -68,7 +91,10 @@ describe('discovery on a busy engine (recorded histories)', () => {
     assert.equal(found.ref, 'app/web:latest');
     assert.equal(found.reason, 'history matches 100% (built or tagged lately)');
     assert.equal(engine.histories[0], TARGET.info.id);
-    assert.ok(!engine.histories.some((id) => id !== TARGET.info.id && engine.images.some((i) => i.id === id)), 'no other image compared');
+    assert.ok(
+      !engine.histories.some((id) => id !== TARGET.info.id && engine.images.some((i) => i.id === id)),
+      'no other image compared',
+    );
   });
 
   it('a search stopped at its deadline says what it compared, names the setting and Select Image, and does not say "build it"', async () => {
@@ -76,28 +102,39 @@ describe('discovery on a busy engine (recorded histories)', () => {
     const engine = new BusyEngine(400, clock);
     const r = await discover(engine, clock, { widerSearchMs: 5000 });
     assert.ok('none' in r);
-    assert.equal(r.none, 'none of the 250 images compared (the 200 first by date or recent build, then 50 more in 5.0 s; 151 of 401 not compared) '
-      + 'was built from this Dockerfile: raise dockerfileSize.discovery.maxImages to compare more, or choose its image with Select Image');
+    assert.equal(
+      r.none,
+      'none of the 250 images compared (the 200 first by date or recent build, then 50 more in 5.0 s; 151 of 401 not compared) ' +
+        'was built from this Dockerfile: raise dockerfileSize.discovery.maxImages to compare more, or choose its image with Select Image',
+    );
   });
 
-  it('the CLI\'s words: its variable and --image', async () => {
+  it("the CLI's words: its variable and --image", async () => {
     const clock = { now: 0, perHistoryMs: 100 };
     const r = await discover(new BusyEngine(400, clock), clock, { widerSearchMs: 0, hints: CLI_HINTS });
     assert.ok('none' in r);
-    assert.match(r.none, /^none of the 200 images compared \(the 200 first by date or recent build; 201 of 401 not compared\) .*raise DFSIZE_MAX_IMAGES to compare more, or name its image with --image REF$/);
+    assert.match(
+      r.none,
+      /^none of the 200 images compared \(the 200 first by date or recent build; 201 of 401 not compared\) .*raise DFSIZE_MAX_IMAGES to compare more, or name its image with --image REF$/,
+    );
   });
 
   it('every image compared and none built from the file: then "build it" is the advice', async () => {
     const clock = { now: 0, perHistoryMs: 1 };
     const r = await discover(new BusyEngine(300, clock, false), clock);
     assert.ok('none' in r);
-    assert.equal(r.none, 'none of the 300 images on the engine was built from this Dockerfile (all compared): build it, or choose its image with Select Image');
+    assert.equal(
+      r.none,
+      'none of the 300 images on the engine was built from this Dockerfile (all compared): build it, or choose its image with Select Image',
+    );
   });
 
   it('the Select Image list holds the image in use and the recent ones, whatever their date', async () => {
     const clock = { now: 0, perHistoryMs: 0 };
     const engine = new BusyEngine(300, clock);
-    const scored = await scoreImages(engine, model, engine.images, 200, new ScoreCache(), [{ id: TARGET.info.id, ref: null }]);
+    const scored = await scoreImages(engine, model, engine.images, 200, new ScoreCache(), [
+      { id: TARGET.info.id, ref: null },
+    ]);
     assert.equal(scored.length, 201);
     assert.deepEqual(scored[0], { image: engine.images.at(-1), score: 1 });
   });
@@ -106,8 +143,20 @@ describe('discovery on a busy engine (recorded histories)', () => {
 describe('RecentImages', () => {
   it('keeps what made an image or moved a tag, newest first, once each, at most its bound', () => {
     const recent = new RecentImages(3);
-    for (const [action, id, ref] of [['tag', 'a', 'x:1'], ['delete', 'b', null], ['untag', 'c', null], ['import', 'd', null], ['load', 'e', 'y:2'],
-      ['tag', 'a', 'x:1'], ['build', 'f', null]] as const) recent.note({ action, id, ref });
-    assert.deepEqual(recent.list(), [{ id: 'f', ref: null }, { id: 'a', ref: 'x:1' }, { id: 'e', ref: 'y:2' }]);
+    for (const [action, id, ref] of [
+      ['tag', 'a', 'x:1'],
+      ['delete', 'b', null],
+      ['untag', 'c', null],
+      ['import', 'd', null],
+      ['load', 'e', 'y:2'],
+      ['tag', 'a', 'x:1'],
+      ['build', 'f', null],
+    ] as const)
+      recent.note({ action, id, ref });
+    assert.deepEqual(recent.list(), [
+      { id: 'f', ref: null },
+      { id: 'a', ref: 'x:1' },
+      { id: 'e', ref: 'y:2' },
+    ]);
   });
 });

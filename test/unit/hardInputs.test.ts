@@ -60,12 +60,23 @@ describe('hard inputs through the CLI', function () {
   }
 
   const broken: Array<[string, () => Promise<Buffer>]> = [
-    ['a plain layer cut inside a file', async () => withLayer((await tarOf([file('a', 200_000, 'a'), file('b', 300_000, 'b')])).subarray(0, 100_000))],
-    ['a gzip layer cut in half', async () => {
-      const layer = gzipSync(await tarOf([{ name: 'r', body: Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251)) }]));
-      return withLayer(layer.subarray(0, layer.length >> 1));
-    }],
-    ['a gzip layer claiming 60 GB', async () => withLayer(gzipSync(Buffer.concat([rawHeader('x', 60 * 1024 ** 3), Buffer.alloc(4096)])))],
+    [
+      'a plain layer cut inside a file',
+      async () => withLayer((await tarOf([file('a', 200_000, 'a'), file('b', 300_000, 'b')])).subarray(0, 100_000)),
+    ],
+    [
+      'a gzip layer cut in half',
+      async () => {
+        const layer = gzipSync(
+          await tarOf([{ name: 'r', body: Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 7919) % 251)) }]),
+        );
+        return withLayer(layer.subarray(0, layer.length >> 1));
+      },
+    ],
+    [
+      'a gzip layer claiming 60 GB',
+      async () => withLayer(gzipSync(Buffer.concat([rawHeader('x', 60 * 1024 ** 3), Buffer.alloc(4096)]))),
+    ],
   ];
   for (const [what, make] of broken) {
     it(`${what}: exit 2 and one line naming the archive and the layer`, async () => {
@@ -73,7 +84,12 @@ describe('hard inputs through the CLI', function () {
       writeFileSync(path, await make());
       const r = dfsize(['analyze', '--archive', path, '--no-cache']);
       assert.equal(r.code, 2, r.stderr);
-      assert.match(oneLine(r), new RegExp(`^dfsize: ${path}: layer 1 \\(l/layer\\.tar\\) is not a readable layer \\((the layer is truncated|unexpected end of file)\\)$`));
+      assert.match(
+        oneLine(r),
+        new RegExp(
+          `^dfsize: ${path}: layer 1 \\(l/layer\\.tar\\) is not a readable layer \\((the layer is truncated|unexpected end of file)\\)$`,
+        ),
+      );
     });
   }
 
@@ -94,7 +110,9 @@ describe('hard inputs through the CLI', function () {
 });
 
 /** A unix socket that does what a failing engine does with every connection; `connections` counts them. */
-async function fakeEngine(behaviour: 'stall' | 'cut'): Promise<{ url: string; connections: () => number; close(): Promise<void> }> {
+async function fakeEngine(
+  behaviour: 'stall' | 'cut',
+): Promise<{ url: string; connections: () => number; close(): Promise<void> }> {
   const path = join(mkdtempSync(join(tmpdir(), 'dfsize-fake-')), 'engine.sock');
   const open = new Set<Socket>();
   let n = 0;
@@ -103,12 +121,18 @@ async function fakeEngine(behaviour: 'stall' | 'cut'): Promise<{ url: string; co
     open.add(s);
     s.on('error', () => s.destroy());
     // A cut: the head of an answer, then the connection closes.
-    if (behaviour === 'cut') s.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"Id":');
+    if (behaviour === 'cut')
+      s.end('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"Id":');
   });
   await new Promise<void>((resolve) => server.listen(path, resolve));
   return {
-    url: `unix://${path}`, connections: () => n,
-    close: () => new Promise<void>((resolve) => { for (const s of open) s.destroy(); server.close(() => resolve()); }),
+    url: `unix://${path}`,
+    connections: () => n,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of open) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -137,26 +161,55 @@ describe('what held up, and must keep holding', function () {
     mkdirSync(work);
     const layers: Array<[string, TarEntry[], RegExp]> = [
       ['traversal', [file('../../../../tmp/dfsize-escaped', 5)], /climbs out of the image root/],
-      ['a PAX size bomb', [{ name: 'p', pax: { size: String(2 ** 40) }, body: 'hi' } as TarEntry], /claims 1099511627776 bytes/],
+      [
+        'a PAX size bomb',
+        [{ name: 'p', pax: { size: String(2 ** 40) }, body: 'hi' } as TarEntry],
+        /claims 1099511627776 bytes/,
+      ],
     ];
-    const archives: Array<[string, Buffer, RegExp]> = await Promise.all(layers.map(async ([what, entries, re]) => [what, await withLayer(await tarOf(entries)), re] as [string, Buffer, RegExp]));
+    const archives: Array<[string, Buffer, RegExp]> = await Promise.all(
+      layers.map(
+        async ([what, entries, re]) => [what, await withLayer(await tarOf(entries)), re] as [string, Buffer, RegExp],
+      ),
+    );
     const layer = await tarOf([file('a', 10)]);
     const config = Buffer.from(JSON.stringify({ rootfs: { diff_ids: [`sha256:${sha256(layer)}`] }, history: [{}] }));
     // A config whose name is not its digest: altered after it was written.
-    archives.push(['a digest mismatch', await tarOf([{ name: `${sha256('other')}.json`, body: config }, { name: 'l/layer.tar', body: layer },
-      { name: 'manifest.json', body: JSON.stringify([{ Config: `${sha256('other')}.json`, Layers: ['l/layer.tar'] }]) }]), /does not match its digest/]);
+    archives.push([
+      'a digest mismatch',
+      await tarOf([
+        { name: `${sha256('other')}.json`, body: config },
+        { name: 'l/layer.tar', body: layer },
+        {
+          name: 'manifest.json',
+          body: JSON.stringify([{ Config: `${sha256('other')}.json`, Layers: ['l/layer.tar'] }]),
+        },
+      ]),
+      /does not match its digest/,
+    ]);
     // Links to files outside, read in place: an analysis reads them as entries, never follows or writes them.
-    const linked = await withLayer(await tarOf([{ name: 'etc/evil', type: 'symlink', linkname: '/etc/passwd' }, { name: 'etc/hard', type: 'link', linkname: '../../etc/shadow' }]));
+    const linked = await withLayer(
+      await tarOf([
+        { name: 'etc/evil', type: 'symlink', linkname: '/etc/passwd' },
+        { name: 'etc/hard', type: 'link', linkname: '../../etc/shadow' },
+      ]),
+    );
     for (const [what, buf, re] of archives) {
       const path = join(dir, `${what.replace(/\W+/g, '-')}.tar`);
       writeFileSync(path, buf);
-      const r = spawnSync(process.execPath, [CLI, 'analyze', '--archive', path, '--no-cache'], { cwd: work, encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [CLI, 'analyze', '--archive', path, '--no-cache'], {
+        cwd: work,
+        encoding: 'utf8',
+      });
       assert.equal(r.status, 2, `${what}: ${r.stderr}`);
       assert.match(oneLine(r), re);
     }
     const path = join(dir, 'links.tar');
     writeFileSync(path, linked);
-    const r = spawnSync(process.execPath, [CLI, 'analyze', '--archive', path, '--no-cache'], { cwd: work, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [CLI, 'analyze', '--archive', path, '--no-cache'], {
+      cwd: work,
+      encoding: 'utf8',
+    });
     assert.ok(r.status === 0 || r.status === 2, r.stderr);
     assert.deepEqual(readdirSync(work), [], 'something was written where the CLI ran');
   });
@@ -166,9 +219,15 @@ describe('what held up, and must keep holding', function () {
       const engine = behaviour === 'refused' ? null : await fakeEngine(behaviour);
       try {
         const url = engine?.url ?? `unix://${join(dir, 'nothing-listens.sock')}`;
-        const r = await dfsizeAsync(['report', dockerfile, '--image', 'local/busybox:latest'], { DOCKER_HOST: url, DFSIZE_ENGINE_TIMEOUT_MS: '500' });
+        const r = await dfsizeAsync(['report', dockerfile, '--image', 'local/busybox:latest'], {
+          DOCKER_HOST: url,
+          DFSIZE_ENGINE_TIMEOUT_MS: '500',
+        });
         assert.equal(r.code, 3, r.stderr);
-        assert.match(oneLine(r), behaviour === 'stall' ? /did not answer within 500 ms/ : /no engine answers at|did not answer within 500 ms/);
+        assert.match(
+          oneLine(r),
+          behaviour === 'stall' ? /did not answer within 500 ms/ : /no engine answers at|did not answer within 500 ms/,
+        );
       } finally {
         await engine?.close();
       }

@@ -5,10 +5,22 @@ import { computeInlayHints } from '../../server/src/core/hints';
 import { matchHistory } from '../../server/src/core/match';
 import { loadRecording } from '../support/recorded';
 
-function labels(text: string, opts: { showZeroBytes?: boolean; cached?: boolean; previous?: Map<number, number> } = {}, recording = loadRecording('buildkit', 'forms')) {
+function labels(
+  text: string,
+  opts: { showZeroBytes?: boolean; cached?: boolean; previous?: Map<number, number> } = {},
+  recording = loadRecording('buildkit', 'forms'),
+) {
   const model = parseDockerfile(text);
-  const match = matchHistory(model, recording.info, { baseRows: recording.base.historyRows, baseLayers: recording.base.layers });
-  return new Map(computeInlayHints(model, match, { showZeroBytes: false, cached: false, ...opts }).map((h) => [h.position.line + 1, h.label as string]));
+  const match = matchHistory(model, recording.info, {
+    baseRows: recording.base.historyRows,
+    baseLayers: recording.base.layers,
+  });
+  return new Map(
+    computeInlayHints(model, match, { showZeroBytes: false, cached: false, ...opts }).map((h) => [
+      h.position.line + 1,
+      h.label as string,
+    ]),
+  );
 }
 
 describe('hints', () => {
@@ -34,8 +46,15 @@ describe('hints', () => {
     assert.equal(h.get(at('/m-run-lower')), '≈ 3 kB · edited');
     assert.equal(h.get(at('/m-run-exec') + 1), 'new · not built yet');
     assert.equal(labels(rec.dockerfile, { cached: true }).get(at('/m-run-lower')), '3 kB · cached');
-    assert.equal(labels(rec.dockerfile, { previous: new Map([[at('/m-run-lower'), 2000]]) }).get(at('/m-run-lower')), '3 kB (+1 kB)');
-    assert.equal(labels(rec.dockerfile, { previous: new Map([[at('RUN true'), 1_500_000]]) }).get(at('RUN true')), '0 B (-1.5 MB)', 'an empty layer shows when it was not empty before');
+    assert.equal(
+      labels(rec.dockerfile, { previous: new Map([[at('/m-run-lower'), 2000]]) }).get(at('/m-run-lower')),
+      '3 kB (+1 kB)',
+    );
+    assert.equal(
+      labels(rec.dockerfile, { previous: new Map([[at('RUN true'), 1_500_000]]) }).get(at('RUN true')),
+      '0 B (-1.5 MB)',
+      'an empty layer shows when it was not empty before',
+    );
   });
 
   it('ONBUILD triggers of the base show on the FROM line', () => {

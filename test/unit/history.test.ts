@@ -3,10 +3,22 @@
 // records them are replayed from real recordings in modernEngine.test.ts.
 import { strict as assert } from 'node:assert';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
-import { detectBuilder, normaliseRow, parseStrings, rowBuilder, shellPrefixes, type HistoryRow } from '../../server/src/core/history';
+import {
+  detectBuilder,
+  normaliseRow,
+  parseStrings,
+  rowBuilder,
+  shellPrefixes,
+  type HistoryRow,
+} from '../../server/src/core/history';
 import { matchHistory } from '../../server/src/core/match';
 
-function row(createdBy: string, sizeBytes = 0, comment = '', created: string | null = '2026-01-01T00:00:00.000Z'): HistoryRow {
+function row(
+  createdBy: string,
+  sizeBytes = 0,
+  comment = '',
+  created: string | null = '2026-01-01T00:00:00.000Z',
+): HistoryRow {
   return { createdBy, sizeBytes, created, comment, id: null, emptyLayer: null };
 }
 const bk = (createdBy: string, size = 0) => row(createdBy, size, 'buildkit.dockerfile.v0');
@@ -28,7 +40,12 @@ describe('history: rows → instructions', () => {
   const shells = shellPrefixes();
 
   it('legacy: build args, shell prefix, #(nop) with one or two spaces, COPY sources lost', () => {
-    assert.deepEqual(normaliseRow(row('|2 A=1 B=two words /bin/sh -c make all'), shells), { keyword: 'RUN', args: 'make all', sourcesLost: false, builder: 'legacy' });
+    assert.deepEqual(normaliseRow(row('|2 A=1 B=two words /bin/sh -c make all'), shells), {
+      keyword: 'RUN',
+      args: 'make all',
+      sourcesLost: false,
+      builder: 'legacy',
+    });
     assert.equal(normaliseRow(row('/bin/sh -c #(nop)  ENV A=b'), shells).args, 'A=b');
     assert.equal(normaliseRow(row('/bin/sh -c #(nop) WORKDIR /app'), shells).keyword, 'WORKDIR');
     const copy = normaliseRow(row('/bin/sh -c #(nop) COPY --chown=1:1file:0123abcd in /app/ '), shells);
@@ -38,20 +55,31 @@ describe('history: rows → instructions', () => {
   it('BuildKit: keyword first, `# buildkit` suffix, build args in declaration order', () => {
     const r = normaliseRow(bk('RUN |2 B=2 A=1 /bin/sh -c apt-get update # buildkit'), shells);
     assert.deepEqual(r, { keyword: 'RUN', args: 'apt-get update', sourcesLost: false, builder: 'buildkit' });
-    assert.equal(normaliseRow(bk('COPY --chown=1:1 --chmod=644 a b /dst/ # buildkit'), shells).args, '--chown=1:1 --chmod=644 a b /dst/');
+    assert.equal(
+      normaliseRow(bk('COPY --chown=1:1 --chmod=644 a b /dst/ # buildkit'), shells).args,
+      '--chown=1:1 --chmod=644 a b /dst/',
+    );
   });
 
   it('Podman: exec-form RUN and --mount kept after the shell', () => {
     const p = (s: string) => row(s, 0, 'FROM docker.io/library/debian:bookworm');
     assert.equal(normaliseRow(p('/bin/sh -c ["/bin/sh", "-c", "echo hi"]'), shells).args, 'echo hi');
-    assert.equal(normaliseRow(p('/bin/sh -c --mount=type=cache,target=/root/.cache pip install x'), shells).args, 'pip install x');
+    assert.equal(
+      normaliseRow(p('/bin/sh -c --mount=type=cache,target=/root/.cache pip install x'), shells).args,
+      'pip install x',
+    );
     assert.equal(rowBuilder(p('/bin/sh -c #(nop) ARG NAME SIZE')), 'podman');
   });
 
   it('kaniko: raw instruction text and the zero date', () => {
     const k = row('ADD README.md /somefile.txt', 2187, '', '0001-01-01T00:00:00Z');
     assert.equal(rowBuilder(k), 'kaniko');
-    assert.deepEqual(normaliseRow(k, shells), { keyword: 'ADD', args: 'README.md /somefile.txt', sourcesLost: false, builder: 'kaniko' });
+    assert.deepEqual(normaliseRow(k, shells), {
+      keyword: 'ADD',
+      args: 'README.md /somefile.txt',
+      sourcesLost: false,
+      builder: 'kaniko',
+    });
   });
 
   it('an imported base row (no CreatedBy) belongs to no builder', () => {
@@ -78,8 +106,14 @@ describe('history: rows → instructions', () => {
 describe('history: documented BuildKit forms this engine cannot build', () => {
   it('RUN <<EOF: the body run by the shell', () => {
     const df = 'FROM x\nRUN <<EOF\napt-get update\napt-get install -y curl\nEOF\n';
-    assert.equal(statuses(df, [bk('RUN /bin/sh -c apt-get update\napt-get install -y curl\n # buildkit', 4000)])[2], 'matched 4000');
-    assert.equal(statuses(df, [bk('RUN /bin/sh -c apt-get update\napt-get install -y wget\n # buildkit', 4000)])[2], 'stale 4000');
+    assert.equal(
+      statuses(df, [bk('RUN /bin/sh -c apt-get update\napt-get install -y curl\n # buildkit', 4000)])[2],
+      'matched 4000',
+    );
+    assert.equal(
+      statuses(df, [bk('RUN /bin/sh -c apt-get update\napt-get install -y wget\n # buildkit', 4000)])[2],
+      'stale 4000',
+    );
   });
 
   it('RUN <<EOF with a shebang: the body is lost (/dev/pipes/EOF)', () => {
@@ -93,7 +127,8 @@ describe('history: documented BuildKit forms this engine cannot build', () => {
   });
 
   it('COPY <<EOF /dst and COPY --link (flag not recorded), COPY --chmod/--chown (recorded by newer frontends)', () => {
-    const df = 'FROM x\nCOPY <<EOF /etc/app.conf\nkey=value\nEOF\nCOPY --link a.txt /a/\nCOPY --chmod=755 --chown=1:1 run.sh /run.sh\n';
+    const df =
+      'FROM x\nCOPY <<EOF /etc/app.conf\nkey=value\nEOF\nCOPY --link a.txt /a/\nCOPY --chmod=755 --chown=1:1 run.sh /run.sh\n';
     const s = statuses(df, [
       bk('COPY <<EOF /etc/app.conf # buildkit', 10),
       bk('COPY a.txt /a/ # buildkit', 20),
@@ -116,6 +151,13 @@ describe('history: kaniko', () => {
     const df = 'FROM x\nENV A=1\nADD README.md /somefile.txt\nLABEL a=b\nRUN mkdir -p /root/x\nCMD ["sh"]\n';
     const k = (s: string, size: number) => row(s, size, '', '0001-01-01T00:00:00Z');
     const s = statuses(df, [k('ADD README.md /somefile.txt', 2187), k('RUN mkdir -p /root/x', 0)]);
-    assert.deepEqual(s, { 1: 'base 5000000', 2: 'metadata', 3: 'matched 2187', 4: 'metadata', 5: 'matched 0', 6: 'metadata' });
+    assert.deepEqual(s, {
+      1: 'base 5000000',
+      2: 'metadata',
+      3: 'matched 2187',
+      4: 'metadata',
+      5: 'matched 0',
+      6: 'metadata',
+    });
   });
 });

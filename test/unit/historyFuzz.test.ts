@@ -13,8 +13,26 @@ import { allRecordings } from '../support/recorded';
 
 const PAYLOADS = 1000;
 const HOSTILE = [
-  null, true, 0, -1, 1e20, -1e20, 1.5, 2 ** 53 + 1, '', '\u001b[2J\u001b[Hcleared', 'a\u0000b', 'x'.repeat(100_000), [], {}, [null], { Id: 1 },
-  '<missing>', '1970-01-01T00:00:00Z', 'RUN \u009b31m red', '/bin/sh -c #(nop) \r\n LABEL a=b',
+  null,
+  true,
+  0,
+  -1,
+  1e20,
+  -1e20,
+  1.5,
+  2 ** 53 + 1,
+  '',
+  '\u001b[2J\u001b[Hcleared',
+  'a\u0000b',
+  'x'.repeat(100_000),
+  [],
+  {},
+  [null],
+  { Id: 1 },
+  '<missing>',
+  '1970-01-01T00:00:00Z',
+  'RUN \u009b31m red',
+  '/bin/sh -c #(nop) \r\n LABEL a=b',
 ];
 const FIELDS = ['Id', 'Created', 'CreatedBy', 'Size', 'Comment', 'Tags'];
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
@@ -29,8 +47,10 @@ function payload(rnd: Rnd, rows: readonly object[]): unknown {
   for (let k = 0; k < edits; k++) {
     const i = Math.floor(rnd() * out.length);
     const r = rnd();
-    if (r < 0.5 && out[i] && typeof out[i] === 'object') (out[i] as Record<string, unknown>)[pick(rnd, FIELDS)] = pick(rnd, HOSTILE);
-    else if (r < 0.65 && out[i] && typeof out[i] === 'object') delete (out[i] as Record<string, unknown>)[pick(rnd, FIELDS)];
+    if (r < 0.5 && out[i] && typeof out[i] === 'object')
+      (out[i] as Record<string, unknown>)[pick(rnd, FIELDS)] = pick(rnd, HOSTILE);
+    else if (r < 0.65 && out[i] && typeof out[i] === 'object')
+      delete (out[i] as Record<string, unknown>)[pick(rnd, FIELDS)];
     else if (r < 0.8) out[i] = pick(rnd, HOSTILE);
     else if (r < 0.9) out.splice(i, Math.floor(rnd() * 3));
     else out.push(...out.slice(0, 1 + Math.floor(rnd() * 3)));
@@ -59,12 +79,18 @@ describe('fuzz: malformed history payloads', function () {
           rows = historyFromApi(raw);
         } catch (e) {
           if (!(e instanceof ApiShapeError)) throw e;
-          assert.ok(!e.message.includes('\n') && !CONTROL.test(e.message), `not one clean line: ${JSON.stringify(e.message)}`);
+          assert.ok(
+            !e.message.includes('\n') && !CONTROL.test(e.message),
+            `not one clean line: ${JSON.stringify(e.message)}`,
+          );
           refused++;
           continue;
         }
         for (const row of rows) {
-          assert.ok(!CONTROL.test(row.createdBy.replace(/[\n\t]/g, '')) && !CONTROL.test(row.comment), 'a control character got through');
+          assert.ok(
+            !CONTROL.test(row.createdBy.replace(/[\n\t]/g, '')) && !CONTROL.test(row.comment),
+            'a control character got through',
+          );
           assert.ok(Number.isFinite(row.sizeBytes) && row.sizeBytes >= 0, `size ${row.sizeBytes}`);
           assert.ok(row.created === null || !Number.isNaN(Date.parse(row.created)), `date ${row.created}`);
         }

@@ -13,7 +13,9 @@ function sources(dir: string): string[] {
 }
 
 function imports(file: string): string[] {
-  return [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((m) => m[1]!);
+  return [...readFileSync(file, 'utf8').matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map(
+    (m) => m[1]!,
+  );
 }
 
 describe('house rules', () => {
@@ -38,7 +40,8 @@ describe('house rules', () => {
 
   it('the client imports no server code but the protocol and the one byte formatter', () => {
     for (const f of sources(join(ROOT, 'client', 'src'))) {
-      for (const i of imports(f).filter((x) => x.includes('server/'))) assert.match(i, /server\/src\/(protocol|core\/format)$/, `${f} imports ${i}`);
+      for (const i of imports(f).filter((x) => x.includes('server/')))
+        assert.match(i, /server\/src\/(protocol|core\/format)$/, `${f} imports ${i}`);
     }
   });
 
@@ -46,8 +49,13 @@ describe('house rules', () => {
     const own = join(ROOT, 'server', 'src', 'files', 'safeWrite.ts');
     for (const f of sources(join(ROOT, 'server', 'src'))) {
       if (f === own) continue;
-      const writes = /^import\s*\{[^}]*\b(writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream|rename|renameSync)\b[^}]*\}\s*from\s*'node:fs(\/promises)?'/m;
-      assert.doesNotMatch(readFileSync(f, 'utf8'), writes, `${f.slice(ROOT.length + 1)} writes files itself; use files/safeWrite`);
+      const writes =
+        /^import\s*\{[^}]*\b(writeFile|writeFileSync|appendFile|appendFileSync|createWriteStream|rename|renameSync)\b[^}]*\}\s*from\s*'node:fs(\/promises)?'/m;
+      assert.doesNotMatch(
+        readFileSync(f, 'utf8'),
+        writes,
+        `${f.slice(ROOT.length + 1)} writes files itself; use files/safeWrite`,
+      );
     }
   });
 
@@ -56,7 +64,11 @@ describe('house rules', () => {
     const own = join(ROOT, 'server', 'src', 'core', 'format.ts');
     for (const f of roots.flatMap(sources)) {
       if (f === own) continue;
-      assert.doesNotMatch(readFileSync(f, 'utf8'), /\[\s*'B',\s*'kB'/, `${f.slice(ROOT.length + 1)} formats bytes itself; use core/format`);
+      assert.doesNotMatch(
+        readFileSync(f, 'utf8'),
+        /\[\s*'B',\s*'kB'/,
+        `${f.slice(ROOT.length + 1)} formats bytes itself; use core/format`,
+      );
     }
   });
 });

@@ -21,18 +21,33 @@ describe('layers: which row made which layer', () => {
 
   it('with empty_layer known (an archive), it is simply the config', () => {
     const rec = allRecordings()[0]!;
-    assert.deepEqual(layersOfRows(rec.infoWithConfig.history, rec.info.layers.length, 'unknown').layerOf, truth(rec.infoWithConfig.history));
+    assert.deepEqual(
+      layersOfRows(rec.infoWithConfig.history, rec.info.layers.length, 'unknown').layerOf,
+      truth(rec.infoWithConfig.history),
+    );
   });
 
-  it('dive\'s kaniko image as dockerd reports it', () => {
+  it("dive's kaniko image as dockerd reports it", () => {
     const { info } = loadLoaded('dive-test-kaniko');
     const got = layersOfRows(info.history, info.layers.length, detectBuilder(info.history));
     assert.equal(got.layerOf.filter((x) => x !== null).length, info.layers.length);
   });
 
   it('when the counts cannot be reconciled, only the certain ends are paired', () => {
-    const row = (createdBy: string, sizeBytes: number) => ({ createdBy, sizeBytes, created: null, comment: '', id: null, emptyLayer: null });
-    const rows = [row('/bin/sh -c #(nop) ADD file:x in / ', 100), row('/bin/sh -c true', 0), row('/bin/sh -c rm /x', 0), row('/bin/sh -c echo > /y', 1)];
+    const row = (createdBy: string, sizeBytes: number) => ({
+      createdBy,
+      sizeBytes,
+      created: null,
+      comment: '',
+      id: null,
+      emptyLayer: null,
+    });
+    const rows = [
+      row('/bin/sh -c #(nop) ADD file:x in / ', 100),
+      row('/bin/sh -c true', 0),
+      row('/bin/sh -c rm /x', 0),
+      row('/bin/sh -c echo > /y', 1),
+    ];
     const got = layersOfRows(rows, 3, 'legacy');
     assert.equal(got.exact, false);
     assert.deepEqual(got.layerOf, [0, null, null, 2]);

@@ -12,15 +12,39 @@ class CountingSource implements ImageSource {
   readonly endpoint = 'fake://';
   calls = { list: 0, inspect: 0, history: 0 };
   failNext = false;
-  async version() { return { product: 'docker' as const, version: 'x', apiVersion: 'x' }; }
-  async list(): Promise<ImageSummary[]> { this.calls.list++; return [{ id: ID, refs: ['a:1'], created: 1, sizeBytes: 1, labels: {} }]; }
+  async version() {
+    return { product: 'docker' as const, version: 'x', apiVersion: 'x' };
+  }
+  async list(): Promise<ImageSummary[]> {
+    this.calls.list++;
+    return [{ id: ID, refs: ['a:1'], created: 1, sizeBytes: 1, labels: {} }];
+  }
   async inspect(): Promise<ImageDetails> {
     this.calls.inspect++;
-    if (this.failNext) { this.failNext = false; throw new Error('boom'); }
-    return { id: ID, refs: ['a:1'], sizeBytes: 1, created: null, os: null, architecture: null, labels: {}, layers: [], sizeMeasure: 'layer-tar', config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] } };
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('boom');
+    }
+    return {
+      id: ID,
+      refs: ['a:1'],
+      sizeBytes: 1,
+      created: null,
+      os: null,
+      architecture: null,
+      labels: {},
+      layers: [],
+      sizeMeasure: 'layer-tar',
+      config: { entrypoint: null, cmd: null, exposedPorts: [], workingDir: null, user: null, onBuild: [] },
+    };
   }
-  async history(): Promise<HistoryRow[]> { this.calls.history++; return []; }
-  async export(): Promise<NodeJS.ReadableStream> { throw new Error('not used'); }
+  async history(): Promise<HistoryRow[]> {
+    this.calls.history++;
+    return [];
+  }
+  async export(): Promise<NodeJS.ReadableStream> {
+    throw new Error('not used');
+  }
 }
 
 describe('caching source', () => {
@@ -28,12 +52,18 @@ describe('caching source', () => {
     const inner = new CountingSource();
     const s = new CachingSource(inner);
     s.watched = true;
-    await s.list(); await s.list();
-    await s.history(ID); await s.history(ID);
-    await s.inspect('a:1'); await s.inspect('a:1'); await s.inspect(ID);
+    await s.list();
+    await s.list();
+    await s.history(ID);
+    await s.history(ID);
+    await s.inspect('a:1');
+    await s.inspect('a:1');
+    await s.inspect(ID);
     assert.deepEqual(inner.calls, { list: 1, inspect: 1, history: 1 });
     s.invalidate();
-    await s.list(); await s.inspect('a:1'); await s.history(ID);
+    await s.list();
+    await s.inspect('a:1');
+    await s.history(ID);
     assert.deepEqual(inner.calls, { list: 2, inspect: 2, history: 1 }, 'ids are immutable: their history stays');
     s.invalidate([ID]);
     await s.history(ID);
@@ -44,9 +74,12 @@ describe('caching source', () => {
     const inner = new CountingSource();
     let now = 0;
     const s = new CachingSource(inner, () => now);
-    await s.list(); now += 1000; await s.list();
+    await s.list();
+    now += 1000;
+    await s.list();
     assert.equal(inner.calls.list, 1);
-    now += 5000; await s.list();
+    now += 5000;
+    await s.list();
     assert.equal(inner.calls.list, 2);
     inner.failNext = true;
     await assert.rejects(s.inspect('b:2'));
@@ -56,14 +89,26 @@ describe('caching source', () => {
 });
 
 describe('engine events', () => {
-  async function* chunks(...parts: string[]) { for (const p of parts) yield Buffer.from(p); }
+  async function* chunks(...parts: string[]) {
+    for (const p of parts) yield Buffer.from(p);
+  }
 
   it('decodes newline-delimited JSON split anywhere, image events only', async () => {
     const tag = JSON.stringify({ Type: 'image', Action: 'tag', Actor: { ID, Attributes: { name: 'a:1' } } });
     const container = JSON.stringify({ Type: 'container', Action: 'start', Actor: { ID: 'c' } });
     const got: ImageEvent[] = [];
-    for await (const e of decodeEvents(chunks(tag.slice(0, 10), `${tag.slice(10)}\n${container}\n{broken\n`, `${JSON.stringify({ status: 'delete', id: ID })}\n`))) got.push(e);
-    assert.deepEqual(got, [{ action: 'tag', id: ID, ref: 'a:1' }, { action: 'delete', id: ID, ref: null }]);
+    for await (const e of decodeEvents(
+      chunks(
+        tag.slice(0, 10),
+        `${tag.slice(10)}\n${container}\n{broken\n`,
+        `${JSON.stringify({ status: 'delete', id: ID })}\n`,
+      ),
+    ))
+      got.push(e);
+    assert.deepEqual(got, [
+      { action: 'tag', id: ID, ref: 'a:1' },
+      { action: 'delete', id: ID, ref: null },
+    ]);
   });
 
   it('notices a dropped stream, says so, and re-opens it', async () => {
@@ -73,15 +118,27 @@ describe('engine events', () => {
       imageEvents: async () => {
         opened++;
         if (opened === 2) throw new Error('no engine answers');
-        return (async function* () { yield { action: 'tag', id: ID, ref: 'x' }; })();
+        return (async function* () {
+          yield { action: 'tag', id: ID, ref: 'x' };
+        })();
       },
     };
     const events: ImageEvent[] = [];
     await new Promise<void>((resolve) => {
-      const w = watchImageEvents(source, {
-        onEvent: (e) => events.push(e),
-        onState: (s) => { states.push(s); if (states.length === 4) { w.dispose(); resolve(); } },
-      }, [1, 1]);
+      const w = watchImageEvents(
+        source,
+        {
+          onEvent: (e) => events.push(e),
+          onState: (s) => {
+            states.push(s);
+            if (states.length === 4) {
+              w.dispose();
+              resolve();
+            }
+          },
+        },
+        [1, 1],
+      );
     });
     assert.deepEqual(states, [null, 'the engine closed its event stream', 'no engine answers', null]);
     assert.equal(events.length, 1);

@@ -9,7 +9,10 @@ import { MODERN_BUILDERS, type Builder } from '../support/builds';
 
 function instructionText(model: DockerfileModel, k: number): string {
   const r = model.instructions[k]!.range;
-  return model.text.split('\n').slice(r.start.line, r.end.line + 1).join('\n');
+  return model.text
+    .split('\n')
+    .slice(r.start.line, r.end.line + 1)
+    .join('\n');
 }
 
 /** Asserts the size of every layer-making line of the built chain against the row that names its marker. */
@@ -25,7 +28,11 @@ function assertSizesByMarker(rec: Recording, model: DockerfileModel, result: Mat
     const row = rowOfMarker(createdBys, marker, inst.args);
     const m = result.instructions[k]!;
     assert.equal(m.status, 'matched', `${rec.builder}/${rec.case} line ${inst.range.start.line + 1}`);
-    assert.equal(m.layerBytes, rows[row]!.sizeBytes, `${rec.builder}/${rec.case} line ${inst.range.start.line + 1} (${marker})`);
+    assert.equal(
+      m.layerBytes,
+      rows[row]!.sizeBytes,
+      `${rec.builder}/${rec.case} line ${inst.range.start.line + 1} (${marker})`,
+    );
     checked++;
   });
   return checked;
@@ -47,7 +54,9 @@ describe('match: recorded histories of real builds', () => {
           assert.equal(result.builder, rec.kind);
           assert.equal(result.score, 1);
           const checked = assertSizesByMarker(rec, model, result);
-          const expected = model.instructions.filter((i) => makesLayer(i.keyword) && result.chain.includes(i.stage) && /\/m-|\$\{DEST\}/.test(i.args)).length;
+          const expected = model.instructions.filter(
+            (i) => makesLayer(i.keyword) && result.chain.includes(i.stage) && /\/m-|\$\{DEST\}/.test(i.args),
+          ).length;
           assert.equal(checked, expected);
           assert.ok(checked > 0);
         });
@@ -63,11 +72,15 @@ describe('match: recorded histories of real builds', () => {
         assert.equal(result.base.sizeBytes, baseRowsBytes);
         // dockerd 20.10: the base rows add up to the base image's size; not on Podman, nor on the containerd store
         // (its rows are snapshot disk usage, its image size something else again)
-        if (rec.builder === 'legacy' || rec.builder === 'buildkit') assert.equal(result.base.sizeBytes, rec.base.sizeBytes, 'docker: base rows add up to the base image size');
+        if (rec.builder === 'legacy' || rec.builder === 'buildkit')
+          assert.equal(result.base.sizeBytes, rec.base.sizeBytes, 'docker: base rows add up to the base image size');
         assert.equal(result.instructions[root.from.index]!.status, 'base');
         // Σ of what the lines show is the whole image (ONBUILD trigger rows are on the FROM line).
         const shown = result.instructions.reduce((s, m) => s + (m.layerBytes ?? 0), 0);
-        assert.equal(shown, rec.info.history.reduce((s, r) => s + r.sizeBytes, 0));
+        assert.equal(
+          shown,
+          rec.info.history.reduce((s, r) => s + r.sizeBytes, 0),
+        );
       });
 
       it('marks lines outside the built chain not-built, and nothing stale or rebuilding', () => {
@@ -89,7 +102,10 @@ describe('match: what the next build redoes', () => {
   const lines = rec.dockerfile.split('\n');
   const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle));
 
-  function edited(needle: string, replace: (l: string) => string): { model: DockerfileModel; result: MatchResult; line: number } {
+  function edited(
+    needle: string,
+    replace: (l: string) => string,
+  ): { model: DockerfileModel; result: MatchResult; line: number } {
     const copy = [...lines];
     const line = lineOf(needle);
     copy[line] = replace(copy[line]!);
@@ -110,7 +126,8 @@ describe('match: what the next build redoes', () => {
         assert.notEqual(m.status, 'stale');
       } else {
         assert.equal(m.rebuilds, true, `line ${at + 1}`);
-        if (makesLayer(inst.keyword)) assert.equal(m.status, 'matched', 'unchanged lines after the edit keep their sizes');
+        if (makesLayer(inst.keyword))
+          assert.equal(m.status, 'matched', 'unchanged lines after the edit keep their sizes');
       }
     });
   });
@@ -187,7 +204,9 @@ describe('match: ONBUILD triggers of the base', () => {
       const rec = loadRecording(builder, 'onbuild-child');
       const model = parseDockerfile(rec.dockerfile);
       const result = matchHistory(model, rec.info, { baseRows: rec.base.historyRows, baseLayers: rec.base.layers });
-      const trigger = rowOfMarker(rec.info.history.map((r) => r.createdBy).slice(rec.base.historyRows), '/m-onbuild-trigger') + rec.base.historyRows;
+      const trigger =
+        rowOfMarker(rec.info.history.map((r) => r.createdBy).slice(rec.base.historyRows), '/m-onbuild-trigger') +
+        rec.base.historyRows;
       assert.deepEqual(result.base!.triggerRows, [trigger]);
       const from = result.instructions[model.stages[0]!.from.index]!;
       assert.equal(from.layerBytes, result.base!.sizeBytes + rec.info.history[trigger]!.sizeBytes);

@@ -12,15 +12,35 @@ describe('previous builds', () => {
     const root = tempTree({ store: 'a file where the folder should be' });
     const warnings: string[] = [];
     const builds = PreviousBuilds.inFolder(join(root, 'store'), (m) => warnings.push(m));
-    await assert.rejects(builds.record('/w/Dockerfile', build('sha256:aaa')), (e: NodeJS.ErrnoException) => e.code === 'EEXIST' || e.code === 'ENOTDIR');
+    await assert.rejects(
+      builds.record('/w/Dockerfile', build('sha256:aaa')),
+      (e: NodeJS.ErrnoException) => e.code === 'EEXIST' || e.code === 'ENOTDIR',
+    );
     rmSync(join(root, 'store'));
     await builds.record('/w/other.Dockerfile', build('sha256:bbb'));
-    const stored = JSON.parse(readFileSync(join(root, 'store', 'previous-builds.json'), 'utf8')) as Record<string, { imageId: string }>;
-    assert.deepEqual(Object.entries(stored).map(([k, v]) => [k, v.imageId]).sort(), [['/w/Dockerfile', 'sha256:aaa'], ['/w/other.Dockerfile', 'sha256:bbb']]);
+    const stored = JSON.parse(readFileSync(join(root, 'store', 'previous-builds.json'), 'utf8')) as Record<
+      string,
+      { imageId: string }
+    >;
+    assert.deepEqual(
+      Object.entries(stored)
+        .map(([k, v]) => [k, v.imageId])
+        .sort(),
+      [
+        ['/w/Dockerfile', 'sha256:aaa'],
+        ['/w/other.Dockerfile', 'sha256:bbb'],
+      ],
+    );
     // Reading found a file where the folder should be: said once, at the first use.
-    assert.deepEqual(warnings.map((w) => /unreadable, starting afresh: ENOTDIR/.test(w)), [true]);
+    assert.deepEqual(
+      warnings.map((w) => /unreadable, starting afresh: ENOTDIR/.test(w)),
+      [true],
+    );
     // A fresh session reads back what was written.
-    assert.equal((await PreviousBuilds.inFolder(join(root, 'store'), (m) => warnings.push(m)).get('/w/Dockerfile'))?.lines.get(2), 500);
+    assert.equal(
+      (await PreviousBuilds.inFolder(join(root, 'store'), (m) => warnings.push(m)).get('/w/Dockerfile'))?.lines.get(2),
+      500,
+    );
   });
 
   it('a stored file that is not JSON is said so, and the next record replaces it', async () => {
@@ -31,6 +51,8 @@ describe('previous builds', () => {
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, /previous-builds\.json unreadable, starting afresh: /);
     await builds.record('/w/Dockerfile', build('sha256:ccc'));
-    assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(root, 'previous-builds.json'), 'utf8'))), ['/w/Dockerfile']);
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(join(root, 'previous-builds.json'), 'utf8'))), [
+      '/w/Dockerfile',
+    ]);
   });
 });

@@ -10,7 +10,9 @@ import { allRecordings } from '../support/recorded';
 
 describe('robustness: model and matcher on every Dockerfile and mutated copies', function () {
   this.timeout(120000);
-  const histories = allRecordings().filter((r) => r.case === 'forms' || r.case === 'multistage-chain').map((r) => r.info);
+  const histories = allRecordings()
+    .filter((r) => r.case === 'forms' || r.case === 'multistage-chain')
+    .map((r) => r.info);
   const files = corpus();
 
   it(`the corpus is there (${files.length} files)`, () => {
@@ -28,7 +30,8 @@ describe('robustness: model and matcher on every Dockerfile and mutated copies',
           const match = matchHistory(model, info);
           assert.equal(match.instructions.length, model.instructions.length, what);
           const report = buildReport({ dockerfile: name, model, image: { info, ref: 'x', source: 'engine' }, match });
-          for (const i of report.instructions) assert.ok(i.line >= 1 && i.endLine >= i.line && i.endLine <= lineLengths(v).length, what);
+          for (const i of report.instructions)
+            assert.ok(i.line >= 1 && i.endLine >= i.line && i.endLine <= lineLengths(v).length, what);
         }
       });
     });

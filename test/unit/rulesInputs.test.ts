@@ -15,18 +15,33 @@ describe('rules inputs: build context', () => {
     const c = (await readBuildContext(dir))!;
     assert.equal(c.dockerignore, null);
     assert.equal(c.truncated, false);
-    assert.deepEqual(c.files.map((f) => [f.path, f.bytes]).sort(), [['.git/HEAD', 3], ['a.txt', 3], ['src/b.js', 10]]);
+    assert.deepEqual(c.files.map((f) => [f.path, f.bytes]).sort(), [
+      ['.git/HEAD', 3],
+      ['a.txt', 3],
+      ['src/b.js', 10],
+    ]);
   });
 
-  it('applies Docker\'s matching: root-anchored names, **, and exceptions inside excluded folders', async () => {
+  it("applies Docker's matching: root-anchored names, **, and exceptions inside excluded folders", async () => {
     const dir = tempTree({
       '.dockerignore': '# comment\nnode_modules\n**/*.log\ndocs\n!docs/keep.md\n',
-      'node_modules/x.js': '1', 'pkg/node_modules/y.js': '2', 'a.log': '3', 'deep/b.log': '4', 'docs/drop.md': '5', 'docs/keep.md': '6', 'ok.js': '7',
+      'node_modules/x.js': '1',
+      'pkg/node_modules/y.js': '2',
+      'a.log': '3',
+      'deep/b.log': '4',
+      'docs/drop.md': '5',
+      'docs/keep.md': '6',
+      'ok.js': '7',
     });
     const c = (await readBuildContext(dir))!;
     assert.equal(c.dockerignore, '# comment\nnode_modules\n**/*.log\ndocs\n!docs/keep.md\n');
     // `node_modules` is anchored at the root in .dockerignore (unlike .gitignore): pkg/node_modules stays.
-    assert.deepEqual(c.files.map((f) => f.path).sort(), ['.dockerignore', 'docs/keep.md', 'ok.js', 'pkg/node_modules/y.js']);
+    assert.deepEqual(c.files.map((f) => f.path).sort(), [
+      '.dockerignore',
+      'docs/keep.md',
+      'ok.js',
+      'pkg/node_modules/y.js',
+    ]);
   });
 
   it('stops at its bound and says so; does not follow symlinks', async () => {
@@ -50,10 +65,15 @@ describe('rules inputs: build context', () => {
 function stubSource(sizes: Record<string, number>): ImageSource {
   const fail = () => Promise.reject(new Error('not used'));
   return {
-    endpoint: 'stub', version: fail, list: fail, history: fail, export: fail,
-    inspect: (ref: string) => (ref in sizes
-      ? Promise.resolve({ sizeBytes: sizes[ref]! } as unknown as ImageDetails)
-      : Promise.reject(new EngineError('not-found', `${ref}: no such image`))),
+    endpoint: 'stub',
+    version: fail,
+    list: fail,
+    history: fail,
+    export: fail,
+    inspect: (ref: string) =>
+      ref in sizes
+        ? Promise.resolve({ sizeBytes: sizes[ref]! } as unknown as ImageDetails)
+        : Promise.reject(new EngineError('not-found', `${ref}: no such image`)),
   };
 }
 
@@ -61,9 +81,18 @@ describe('rules inputs: base image sizes', () => {
   const model = parseDockerfile('FROM node:20\nCMD ["node"]\n');
 
   it('takes both sizes from the engine when it has the base and a variant', async () => {
-    const r = await baseImageSizes(model, { source: stubSource({ 'node:20': 1_100e6, 'node:20-slim': 210e6 }), mirror: null });
+    const r = await baseImageSizes(model, {
+      source: stubSource({ 'node:20': 1_100e6, 'node:20-slim': 210e6 }),
+      mirror: null,
+    });
     assert.equal(r.from, 'engine');
-    assert.deepEqual([...r.sizes], [['node:20', 1_100e6], ['node:20-slim', 210e6]]);
+    assert.deepEqual(
+      [...r.sizes],
+      [
+        ['node:20', 1_100e6],
+        ['node:20-slim', 210e6],
+      ],
+    );
   });
 
   it('takes nothing when the engine has only one side (never mixes sources)', async () => {
@@ -73,7 +102,10 @@ describe('rules inputs: base image sizes', () => {
   });
 
   it('asks nothing for a base without a smaller variant', async () => {
-    const r = await baseImageSizes(parseDockerfile('FROM alpine:3.20\n'), { source: stubSource({}), mirror: '127.0.0.1:1' });
+    const r = await baseImageSizes(parseDockerfile('FROM alpine:3.20\n'), {
+      source: stubSource({}),
+      mirror: '127.0.0.1:1',
+    });
     assert.equal(r.sizes.size, 0);
   });
 });

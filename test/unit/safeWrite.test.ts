@@ -1,6 +1,15 @@
 // The one writer of users' files: temp file + rename in the same folder, never through a link.
 import { strict as assert } from 'node:assert';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { UnsafeWriteError, writeFileSafely } from '../../server/src/files/safeWrite';
 import { tempTree } from '../support/tempDirs';
@@ -23,8 +32,13 @@ describe('writeFileSafely', () => {
     symlinkSync(join(outside, '.bashrc'), join(dir, '.dockerignore'));
     symlinkSync(join(outside, 'nothing-yet'), join(dir, 'Dockerfile'));
     for (const name of ['.dockerignore', 'Dockerfile']) {
-      await assert.rejects(writeFileSafely(join(dir, name), 'touch PWNED\n'),
-        (e: unknown) => e instanceof UnsafeWriteError && e.reason === 'symlink' && /is a symbolic link: dfsize does not write through links/.test(e.message));
+      await assert.rejects(
+        writeFileSafely(join(dir, name), 'touch PWNED\n'),
+        (e: unknown) =>
+          e instanceof UnsafeWriteError &&
+          e.reason === 'symlink' &&
+          /is a symbolic link: dfsize does not write through links/.test(e.message),
+      );
       assert.ok(lstatSync(join(dir, name)).isSymbolicLink());
     }
     assert.equal(readlinkSync(join(dir, '.dockerignore')), join(outside, '.bashrc'));
@@ -36,7 +50,10 @@ describe('writeFileSafely', () => {
   it('refuses what is not a regular file', async () => {
     const dir = tempTree({});
     mkdirSync(join(dir, '.dockerignore'));
-    await assert.rejects(writeFileSafely(join(dir, '.dockerignore'), 'x'), (e: unknown) => e instanceof UnsafeWriteError && e.reason === 'not-a-file');
+    await assert.rejects(
+      writeFileSafely(join(dir, '.dockerignore'), 'x'),
+      (e: unknown) => e instanceof UnsafeWriteError && e.reason === 'not-a-file',
+    );
     assert.deepEqual(readdirSync(dir), ['.dockerignore']);
     assert.deepEqual(readdirSync(join(dir, '.dockerignore')), []);
   });

@@ -11,10 +11,19 @@ import { tempTree } from '../support/tempDirs';
 
 /** `FROM a`, then `steps` ENVs each twice as long as the one before (A0 has 16 characters), then `tail`. */
 function envChain(steps: number, tail: readonly string[]): string {
-  return ['FROM a', 'ENV A0=0123456789abcdef', ...Array.from({ length: steps - 1 }, (_, k) => `ENV A${k + 1}=$A${k}$A${k}`), ...tail].join('\n');
+  return [
+    'FROM a',
+    'ENV A0=0123456789abcdef',
+    ...Array.from({ length: steps - 1 }, (_, k) => `ENV A${k + 1}=$A${k}$A${k}`),
+    ...tail,
+  ].join('\n');
 }
 
-const scope = VarScope.empty.with([['X', 'x'], ['EMPTY', ''], ['DECLARED', null]]);
+const scope = VarScope.empty.with([
+  ['X', 'x'],
+  ['EMPTY', ''],
+  ['DECLARED', null],
+]);
 
 describe('vars: expansion', () => {
   const cases: Array<[string, string, string]> = [
@@ -69,7 +78,10 @@ describe('vars: expansion', () => {
 describe('vars: the model on hostile variables', () => {
   it('FROM ${X:-${Y}} (22 bytes): two instructions, the stage based on what the default names', () => {
     const m = parseDockerfile('ARG Y=alpine:3.19\nFROM ${X:-${Y}}\nRUN x');
-    assert.deepEqual(m.instructions.map((i) => i.keyword), ['ARG', 'FROM', 'RUN']);
+    assert.deepEqual(
+      m.instructions.map((i) => i.keyword),
+      ['ARG', 'FROM', 'RUN'],
+    );
     assert.deepEqual(m.stages[0]!.base, { kind: 'image', ref: 'alpine:3.19' });
   });
 

@@ -27,7 +27,11 @@ export function shareBar(share: number, width = 10): string {
 }
 
 const KEYWORD_ICONS: Record<string, string> = {
-  RUN: 'terminal', COPY: 'files', ADD: 'cloud-download', WORKDIR: 'folder', FROM: 'package',
+  RUN: 'terminal',
+  COPY: 'files',
+  ADD: 'cloud-download',
+  WORKDIR: 'folder',
+  FROM: 'package',
 };
 const STATUS_BADGES: Record<string, string> = { added: 'A', modified: 'M', removed: 'D', unchanged: '' };
 
@@ -38,35 +42,87 @@ export function itemOf(node: LayerNode): ItemData {
   const base = { id: node.id, tooltip: node.detail ?? node.label, collapsible, reveal: node.range ?? null } as const;
   switch (node.kind) {
     case 'image':
-      return { ...base, label: node.label, description: [bytes, node.status ? `efficiency ${node.status}` : '', removable].filter(Boolean).join(' · '), icon: { id: 'layers', color: null }, contextValue: 'image' };
+      return {
+        ...base,
+        label: node.label,
+        description: [bytes, node.status ? `efficiency ${node.status}` : '', removable].filter(Boolean).join(' · '),
+        icon: { id: 'layers', color: null },
+        contextValue: 'image',
+      };
     case 'stage':
-      return { ...base, label: node.label, description: bytes, icon: { id: 'symbol-namespace', color: null }, contextValue: 'stage' };
+      return {
+        ...base,
+        label: node.label,
+        description: bytes,
+        icon: { id: 'symbol-namespace', color: null },
+        contextValue: 'stage',
+      };
     case 'previous':
-      return { ...base, label: node.label, description: [bytes, node.status ?? ''].filter(Boolean).join(' · '), icon: { id: 'history', color: null }, contextValue: 'previous' };
+      return {
+        ...base,
+        label: node.label,
+        description: [bytes, node.status ?? ''].filter(Boolean).join(' · '),
+        icon: { id: 'history', color: null },
+        contextValue: 'previous',
+      };
     case 'base':
     case 'layer': {
-      const share = node.share !== undefined ? `${shareBar(node.share)} ${(node.share * 100).toFixed(node.share < 0.1 ? 1 : 0)}%` : '';
-      const stale = node.status === 'stale' ? 'edited since the build' : node.id.startsWith('previous:') ? node.status ?? '' : '';
+      const share =
+        node.share !== undefined
+          ? `${shareBar(node.share)} ${(node.share * 100).toFixed(node.share < 0.1 ? 1 : 0)}%`
+          : '';
+      const stale =
+        node.status === 'stale' ? 'edited since the build' : node.id.startsWith('previous:') ? (node.status ?? '') : '';
       return {
-        ...base, label: node.label, description: [bytes, share, removable, stale].filter(Boolean).join(' · '),
-        icon: { id: KEYWORD_ICONS[node.keyword ?? ''] ?? 'symbol-event', color: node.removableBytes ? 'list.warningForeground' : null },
+        ...base,
+        label: node.label,
+        description: [bytes, share, removable, stale].filter(Boolean).join(' · '),
+        icon: {
+          id: KEYWORD_ICONS[node.keyword ?? ''] ?? 'symbol-event',
+          color: node.removableBytes ? 'list.warningForeground' : null,
+        },
         contextValue: node.kind,
       };
     }
     case 'dir':
     case 'file': {
       const badge = STATUS_BADGES[node.status ?? ''] ?? '';
-      const color = node.removable ? 'list.warningForeground' : node.status === 'removed' ? 'gitDecoration.deletedResourceForeground'
-        : node.status === 'modified' ? 'gitDecoration.modifiedResourceForeground' : node.status === 'added' ? 'gitDecoration.addedResourceForeground' : null;
+      const color = node.removable
+        ? 'list.warningForeground'
+        : node.status === 'removed'
+          ? 'gitDecoration.deletedResourceForeground'
+          : node.status === 'modified'
+            ? 'gitDecoration.modifiedResourceForeground'
+            : node.status === 'added'
+              ? 'gitDecoration.addedResourceForeground'
+              : null;
       return {
-        ...base, label: node.label, description: [badge, bytes, node.removable ? 'removable' : ''].filter(Boolean).join(' · '),
-        icon: { id: node.kind === 'dir' ? 'folder' : node.fileType === 'symlink' ? 'file-symlink-file' : 'file', color }, contextValue: node.kind,
+        ...base,
+        label: node.label,
+        description: [badge, bytes, node.removable ? 'removable' : ''].filter(Boolean).join(' · '),
+        icon: {
+          id: node.kind === 'dir' ? 'folder' : node.fileType === 'symlink' ? 'file-symlink-file' : 'file',
+          color,
+        },
+        contextValue: node.kind,
       };
     }
     case 'more':
-      return { ...base, label: node.label, description: '', icon: { id: 'ellipsis', color: null }, contextValue: 'more' };
+      return {
+        ...base,
+        label: node.label,
+        description: '',
+        icon: { id: 'ellipsis', color: null },
+        contextValue: 'more',
+      };
     default:
-      return { ...base, label: node.label, description: '', icon: { id: 'info', color: null }, contextValue: 'message' };
+      return {
+        ...base,
+        label: node.label,
+        description: '',
+        icon: { id: 'info', color: null },
+        contextValue: 'message',
+      };
   }
 }
 
@@ -122,7 +178,7 @@ export class LayerTreeModel {
 
   parentOf(node: LayerNode): LayerNode | null {
     const p = this.parents.get(node.id);
-    return p ? this.nodes.get(p) ?? null : null;
+    return p ? (this.nodes.get(p) ?? null) : null;
   }
 
   node(id: string): LayerNode | undefined {

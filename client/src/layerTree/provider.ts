@@ -17,23 +17,36 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
   private readonly subscriptions: vscode.Disposable[] = [];
   private followTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly ctx: Ctx, commands: { reveal: string; more: string }) {
+  constructor(
+    private readonly ctx: Ctx,
+    commands: { reveal: string; more: string },
+  ) {
     this.model = new LayerTreeModel(async (parent, offset) => {
       const client = ctx.client;
-      if (!client || !this.uri) return { state: 'no-document', message: 'Open a Dockerfile to see its layers.', imageId: null, nodes: [], total: 0 };
+      if (!client || !this.uri)
+        return {
+          state: 'no-document',
+          message: 'Open a Dockerfile to see its layers.',
+          imageId: null,
+          nodes: [],
+          total: 0,
+        };
       return client.sendRequest(LayersRequest.type, { uri: this.uri.toString(), parent, offset });
     });
     this.commands = commands;
     this.view = vscode.window.createTreeView(LAYERS_VIEW, { treeDataProvider: this, showCollapseAll: true });
     this.uri = ctx.lastDockerfile;
-    this.subscriptions.push(this.view, this.changed,
+    this.subscriptions.push(
+      this.view,
+      this.changed,
       vscode.window.onDidChangeActiveTextEditor((e) => {
         if (e?.document.languageId === 'dockerfile' && e.document.uri.toString() !== this.uri?.toString()) {
           this.uri = e.document.uri;
           this.refresh();
         }
       }),
-      vscode.window.onDidChangeTextEditorSelection((e) => this.follow(e)));
+      vscode.window.onDidChangeTextEditorSelection((e) => this.follow(e)),
+    );
   }
 
   private readonly commands: { reveal: string; more: string };
@@ -51,14 +64,21 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
 
   getTreeItem(node: LayerNode): vscode.TreeItem {
     const d = itemOf(node);
-    const item = new vscode.TreeItem(d.label, d.collapsible === 'none' ? vscode.TreeItemCollapsibleState.None
-      : d.collapsible === 'expanded' ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(
+      d.label,
+      d.collapsible === 'none'
+        ? vscode.TreeItemCollapsibleState.None
+        : d.collapsible === 'expanded'
+          ? vscode.TreeItemCollapsibleState.Expanded
+          : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     item.id = `${this.uri?.toString() ?? ''}#${d.id}`;
     item.description = d.description;
     item.tooltip = new vscode.MarkdownString(d.tooltip);
     item.iconPath = new vscode.ThemeIcon(d.icon.id, d.icon.color ? new vscode.ThemeColor(d.icon.color) : undefined);
     item.contextValue = d.contextValue;
-    if (d.reveal && this.uri) item.command = { command: this.commands.reveal, title: 'Reveal in Editor', arguments: [this.uri, d.reveal] };
+    if (d.reveal && this.uri)
+      item.command = { command: this.commands.reveal, title: 'Reveal in Editor', arguments: [this.uri, d.reveal] };
     if (node.kind === 'more') item.command = { command: this.commands.more, title: 'Show more', arguments: [node] };
     return item;
   }
@@ -84,7 +104,8 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
 
   /** Moving the cursor onto an instruction reveals its layer (setting dockerfileSize.explorer.followCursor). */
   private follow(e: vscode.TextEditorSelectionChangeEvent): void {
-    if (!this.ctx.config.followCursor || !this.view.visible || e.textEditor.document.languageId !== 'dockerfile') return;
+    if (!this.ctx.config.followCursor || !this.view.visible || e.textEditor.document.languageId !== 'dockerfile')
+      return;
     if (e.textEditor.document.uri.toString() !== this.uri?.toString()) return;
     clearTimeout(this.followTimer);
     this.followTimer = setTimeout(() => void this.revealLine(e.selections[0]!.active.line), 150);

@@ -6,7 +6,14 @@ import { createHash } from 'node:crypto';
 import { realpath, stat } from 'node:fs/promises';
 import type { ImageAnalysis } from '../core/analysis';
 import type { ImageInfo } from '../core/history';
-import { AbortedError, ArchiveFormatError, imageInfoOf, readArchive, readArchiveFile, type ArchiveImage } from '../engine/archive';
+import {
+  AbortedError,
+  ArchiveFormatError,
+  imageInfoOf,
+  readArchive,
+  readArchiveFile,
+  type ArchiveImage,
+} from '../engine/archive';
 import type { ScanLimits } from '../engine/layerScan';
 import { EngineError, type ImageSource } from '../engine/source';
 import { AnalysisCache, type CachedImage, type CacheScope } from './cache';
@@ -16,9 +23,7 @@ import { LayerListBuilder, type LayerList } from './entries';
 
 export { AbortedError };
 
-export type AnalysisSource =
-  | { readonly archive: string }
-  | { readonly engine: ImageSource; readonly image: string };
+export type AnalysisSource = { readonly archive: string } | { readonly engine: ImageSource; readonly image: string };
 
 export interface AnalysisProgress {
   readonly phase: 'reading' | 'computing';
@@ -54,26 +59,40 @@ export interface AnalyzedImage {
   readonly cached: 'image' | 'layers' | null;
 }
 
-interface Read { archive: ArchiveImage; layers: ComputedLayer[] }
+interface Read {
+  archive: ArchiveImage;
+  layers: ComputedLayer[];
+}
 
 /** One pass over an archive stream, building each layer's list as its entries go by. */
-async function readLayers(run: (o: Parameters<typeof readArchive>[1]) => Promise<ArchiveImage>, opts: AnalyzeOptions, totalBytes: number | null): Promise<Read> {
+async function readLayers(
+  run: (o: Parameters<typeof readArchive>[1]) => Promise<ArchiveImage>,
+  opts: AnalyzeOptions,
+  totalBytes: number | null,
+): Promise<Read> {
   const builders = new Map<string, LayerListBuilder>();
   let last = 0;
   const archive = await run({
-    platform: opts.platform, limits: opts.limits, verifyLayers: opts.verifyLayers, signal: opts.signal,
+    platform: opts.platform,
+    limits: opts.limits,
+    verifyLayers: opts.verifyLayers,
+    signal: opts.signal,
     onEntry: (blob, e) => {
       let b = builders.get(blob);
       if (!b) builders.set(blob, (b = new LayerListBuilder()));
       b.add(e);
     },
-    onBlobEnd: (blob, ok) => { if (!ok) builders.delete(blob); },
-    onBytes: opts.onProgress && ((bytes) => {
-      const now = Date.now();
-      if (now - last < 100) return;
-      last = now;
-      opts.onProgress!({ phase: 'reading', bytes, totalBytes });
-    }),
+    onBlobEnd: (blob, ok) => {
+      if (!ok) builders.delete(blob);
+    },
+    onBytes:
+      opts.onProgress &&
+      ((bytes) => {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        opts.onProgress!({ phase: 'reading', bytes, totalBytes });
+      }),
   });
   const done = new Map<string, LayerList>();
   const layers = archive.layers.map((l, i): ComputedLayer => {
@@ -85,7 +104,11 @@ async function readLayers(run: (o: Parameters<typeof readArchive>[1]) => Promise
   return { archive, layers };
 }
 
-async function cachedLists(cache: AnalysisCache, scopes: readonly CacheScope[], diffIds: readonly string[]): Promise<ComputedLayer[] | null> {
+async function cachedLists(
+  cache: AnalysisCache,
+  scopes: readonly CacheScope[],
+  diffIds: readonly string[],
+): Promise<ComputedLayer[] | null> {
   const out: ComputedLayer[] = [];
   for (const diffId of diffIds) {
     let list: LayerList | null = null;
@@ -100,7 +123,13 @@ function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError();
 }
 
-async function fromCache(cache: AnalysisCache, scopes: readonly CacheScope[], imageId: string, opts: AnalyzeOptions, source: 'engine' | 'archive'): Promise<AnalyzedImage | null> {
+async function fromCache(
+  cache: AnalysisCache,
+  scopes: readonly CacheScope[],
+  imageId: string,
+  opts: AnalyzeOptions,
+  source: 'engine' | 'archive',
+): Promise<AnalyzedImage | null> {
   let doc: CachedImage | null = null;
   for (const s of scopes) if (!doc) doc = await cache.readImage(s, imageId);
   if (!doc) return null;
@@ -110,27 +139,63 @@ async function fromCache(cache: AnalysisCache, scopes: readonly CacheScope[], im
     if (!lists) return null; // a layer list was evicted: analyse again
     contents = contentsOf(lists);
   }
-  return { analysis: doc.analysis, contents, info: doc.info, source, platform: doc.platform, note: doc.note, cached: 'image' };
+  return {
+    analysis: doc.analysis,
+    contents,
+    info: doc.info,
+    source,
+    platform: doc.platform,
+    note: doc.note,
+    cached: 'image',
+  };
 }
 
 /** The analysis cached for the archive file `key` names: unverified results serve archive analyses only. */
-async function fromArchiveCache(cache: AnalysisCache, key: string, opts: AnalyzeOptions): Promise<AnalyzedImage | null> {
+async function fromArchiveCache(
+  cache: AnalysisCache,
+  key: string,
+  opts: AnalyzeOptions,
+): Promise<AnalyzedImage | null> {
   const known = await cache.readArchiveFile(key);
-  return known && fromCache(cache, known.scope === 'trusted' ? ['trusted'] : ['archive', 'trusted'], known.imageId, opts, 'archive');
+  return (
+    known &&
+    fromCache(cache, known.scope === 'trusted' ? ['trusted'] : ['archive', 'trusted'], known.imageId, opts, 'archive')
+  );
 }
 
-async function store(cache: AnalysisCache | null | undefined, scope: CacheScope, layers: readonly ComputedLayer[], doc: CachedImage): Promise<void> {
+async function store(
+  cache: AnalysisCache | null | undefined,
+  scope: CacheScope,
+  layers: readonly ComputedLayer[],
+  doc: CachedImage,
+): Promise<void> {
   if (!cache) return;
   // Layers first: an image document is only ever read with its layers there.
   for (const l of layers) if (!l.diffId.startsWith('layer-')) await cache.writeLayer(scope, l.diffId, l.list);
   await cache.writeImage(scope, doc);
 }
 
-function finish(imageId: string, layers: ComputedLayer[], info: ImageInfo, opts: AnalyzeOptions, source: 'engine' | 'archive',
-  platform: string | null, note: string | null, cached: AnalyzedImage['cached']): { result: AnalyzedImage; doc: CachedImage } {
+function finish(
+  imageId: string,
+  layers: ComputedLayer[],
+  info: ImageInfo,
+  opts: AnalyzeOptions,
+  source: 'engine' | 'archive',
+  platform: string | null,
+  note: string | null,
+  cached: AnalyzedImage['cached'],
+): { result: AnalyzedImage; doc: CachedImage } {
   opts.onProgress?.({ phase: 'computing', bytes: 0, totalBytes: null });
   const { analysis, contents } = computeAnalysis(imageId, layers);
-  const result: AnalyzedImage = { analysis, contents: opts.contents === false ? null : contents, info, source, platform, note, cached };
+  const result: AnalyzedImage = {
+    analysis,
+    contents: opts.contents === false ? null : contents,
+    info,
+    source,
+    platform,
+    note,
+    cached,
+  };
   return { result, doc: { imageId, analysis, info, diffIds: layers.map((l) => l.diffId), platform, note } };
 }
 
@@ -153,7 +218,9 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
   const destroy = () => (stream as unknown as { destroy?: () => void }).destroy?.();
   opts.signal?.addEventListener('abort', destroy, { once: true });
   let broken = null as Error | null;
-  stream.on('error', (e: Error) => { broken ??= e; });
+  stream.on('error', (e: Error) => {
+    broken ??= e;
+  });
   let read: Read;
   try {
     read = await readLayers((o) => readArchive(stream as AsyncIterable<Buffer>, o), opts, details.sizeBytes || null);
@@ -163,7 +230,11 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
     if (broken instanceof EngineError) throw broken;
     // The engine went away mid-export (its socket closed, the stream ended early): the engine's failure, not the image's.
     const cut = broken ?? (e instanceof ArchiveFormatError && /truncated/.test(e.message) ? e : null);
-    if (cut) throw new EngineError('unreachable', `the engine at ${engine.endpoint} stopped sending the export of ${image} (${(cut as Error).message}): is it still running?`);
+    if (cut)
+      throw new EngineError(
+        'unreachable',
+        `the engine at ${engine.endpoint} stopped sending the export of ${image} (${(cut as Error).message}): is it still running?`,
+      );
     if (e instanceof ArchiveFormatError) throw new ArchiveFormatError(`the export of ${image}: ${e.message}`);
     throw e;
   } finally {
@@ -182,7 +253,19 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
 async function fileKey(path: string, opts: AnalyzeOptions): Promise<string> {
   const real = await realpath(path);
   const st = await stat(real, { bigint: true });
-  return createHash('sha256').update(JSON.stringify([real, String(st.dev), String(st.ino), String(st.size), String(st.mtimeNs), String(st.ctimeNs), opts.platform ?? ''])).digest('hex');
+  return createHash('sha256')
+    .update(
+      JSON.stringify([
+        real,
+        String(st.dev),
+        String(st.ino),
+        String(st.size),
+        String(st.mtimeNs),
+        String(st.ctimeNs),
+        opts.platform ?? '',
+      ]),
+    )
+    .digest('hex');
 }
 
 async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<AnalyzedImage> {
@@ -192,12 +275,24 @@ async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<Analy
   const hit = cache && key ? await fromArchiveCache(cache, key, opts) : null;
   if (hit) return hit;
   // Only for the progress bar's total (null: none shown); opening the archive below reports a file it cannot read.
-  const total = await stat(path).then((s) => s.size, () => null);
+  const total = await stat(path).then(
+    (s) => s.size,
+    () => null,
+  );
   const read = await readLayers((o) => readArchiveFile(path, o), opts, total);
   checkAbort(opts.signal);
   const scope: CacheScope = opts.verifyLayers ? 'trusted' : 'archive';
   const imageId = read.archive.configDigest;
-  const { result, doc } = finish(imageId, read.layers, imageInfoOf(read.archive), opts, 'archive', read.archive.platform, read.archive.note, null);
+  const { result, doc } = finish(
+    imageId,
+    read.layers,
+    imageInfoOf(read.archive),
+    opts,
+    'archive',
+    read.archive.platform,
+    read.archive.note,
+    null,
+  );
   if (cache && key) {
     await store(cache, scope, read.layers, doc);
     await cache.writeArchiveFile(key, imageId, scope);
@@ -216,7 +311,11 @@ export async function analyzeImage(source: AnalysisSource, opts: AnalyzeOptions 
 }
 
 /** An image's analysis if the cache has it (no export, no archive read): what `dfsize report` adds when it can. */
-export async function cachedAnalysis(cache: AnalysisCache, imageId: string, opts: Pick<AnalyzeOptions, 'contents'> = {}): Promise<AnalyzedImage | null> {
+export async function cachedAnalysis(
+  cache: AnalysisCache,
+  imageId: string,
+  opts: Pick<AnalyzeOptions, 'contents'> = {},
+): Promise<AnalyzedImage | null> {
   // Only an optimisation for `report`: an entry that cannot be read is a miss, and `analyze` makes it again.
   return fromCache(cache, ['trusted'], imageId, opts, 'engine').catch(() => null);
 }

@@ -85,11 +85,15 @@ export class AnalysisCache {
     // Best-effort sweep of stale temporary files: a folder that cannot be listed or a file gone meanwhile is no error.
     const names = await readdir(dir).catch(() => [] as string[]);
     const now = Date.now();
-    await Promise.all(names.filter((n) => n.endsWith('.tmp')).map(async (n) => {
-      const p = join(dir, n);
-      const st = await stat(p).catch(() => null);
-      if (st && now - st.mtimeMs > STALE_TMP_MS) await unlink(p).catch(() => undefined);
-    }));
+    await Promise.all(
+      names
+        .filter((n) => n.endsWith('.tmp'))
+        .map(async (n) => {
+          const p = join(dir, n);
+          const st = await stat(p).catch(() => null);
+          if (st && now - st.mtimeMs > STALE_TMP_MS) await unlink(p).catch(() => undefined);
+        }),
+    );
   }
 
   async readLayer(scope: CacheScope, diffId: string): Promise<LayerList | null> {
@@ -128,7 +132,9 @@ export class AnalysisCache {
     const text = await this.read(this.path('files', '', fileKey));
     try {
       const doc = text === null ? null : (JSON.parse(text) as { imageId?: string; scope?: CacheScope });
-      return doc?.imageId && (doc.scope === 'trusted' || doc.scope === 'archive') ? { imageId: doc.imageId, scope: doc.scope } : null;
+      return doc?.imageId && (doc.scope === 'trusted' || doc.scope === 'archive')
+        ? { imageId: doc.imageId, scope: doc.scope }
+        : null;
     } catch {
       // A corrupt entry: a miss, as above.
       return null;

@@ -14,7 +14,10 @@ export interface ComputedLayer {
   readonly list: LayerList;
 }
 
-export function computeAnalysis(imageId: string, layers: readonly ComputedLayer[]): { analysis: ImageAnalysis; contents: ImageContents } {
+export function computeAnalysis(
+  imageId: string,
+  layers: readonly ComputedLayer[],
+): { analysis: ImageAnalysis; contents: ImageContents } {
   const lists = layers.map((l) => l.list);
   const dive = diveFigures(lists);
   const stacked = stackLayers(lists);
@@ -22,13 +25,23 @@ export function computeAnalysis(imageId: string, layers: readonly ComputedLayer[
   const facts: LayerFacts[] = layers.map((l, index) => {
     const c = stacked.layers[index]!;
     return {
-      index, digest: l.diffId, sizeBytes: l.list.stats.sizeBytes, added: c.added, modified: c.modified, removed: c.removed,
-      removableBytes: c.removableBytes, topPaths: contents.topPaths(index, 10),
+      index,
+      digest: l.diffId,
+      sizeBytes: l.list.stats.sizeBytes,
+      added: c.added,
+      modified: c.modified,
+      removed: c.removed,
+      removableBytes: c.removableBytes,
+      topPaths: contents.topPaths(index, 10),
     };
   });
   const analysis: ImageAnalysis = {
-    version: ANALYSER_VERSION, imageId, dive, removableBytes: stacked.waste.reduce((s, w) => s + w.bytes, 0),
-    layers: facts, attribution: stacked.waste,
+    version: ANALYSER_VERSION,
+    imageId,
+    dive,
+    removableBytes: stacked.waste.reduce((s, w) => s + w.bytes, 0),
+    layers: facts,
+    attribution: stacked.waste,
   };
   return { analysis, contents };
 }

@@ -53,7 +53,10 @@ export class ImageContents implements LayerContents {
   private readonly sums: Array<Float64Array | undefined> = [];
   private readonly listings = new Map<string, DirChild[]>();
 
-  constructor(readonly lists: readonly LayerList[], readonly changes: readonly LayerChanges[]) {}
+  constructor(
+    readonly lists: readonly LayerList[],
+    readonly changes: readonly LayerChanges[],
+  ) {}
 
   get layerCount(): number {
     return this.lists.length;
@@ -125,7 +128,15 @@ export class ImageContents implements LayerContents {
     if (!l || !ch) return [];
     const [from, to] = rangeUnder(l.paths, dir);
     const base = dir === '/' ? 1 : dir.length + 1;
-    interface Acc { name: string; own: number; removal: number; bytes: number; removed: number; entries: number; deeper: boolean }
+    interface Acc {
+      name: string;
+      own: number;
+      removal: number;
+      bytes: number;
+      removed: number;
+      entries: number;
+      deeper: boolean;
+    }
     const acc = new Map<string, Acc>();
     for (let i = from; i < to; i++) {
       const p = l.paths[i]!;
@@ -157,11 +168,21 @@ export class ImageContents implements LayerContents {
         status = STATUS[ch.status[a.removal]!] === 'removed' ? 'removed' : 'unchanged';
       }
       out.push({
-        name: a.name, path: dir === '/' ? `/${a.name}` : `${dir}/${a.name}`, type, bytes: a.bytes, removedBytes: a.removed,
-        entries: a.entries, status, hasChildren: a.deeper, linkTarget: link,
+        name: a.name,
+        path: dir === '/' ? `/${a.name}` : `${dir}/${a.name}`,
+        type,
+        bytes: a.bytes,
+        removedBytes: a.removed,
+        entries: a.entries,
+        status,
+        hasChildren: a.deeper,
+        linkTarget: link,
       });
     }
-    out.sort((x, y) => y.bytes - x.bytes || y.removedBytes - x.removedBytes || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+    out.sort(
+      (x, y) =>
+        y.bytes - x.bytes || y.removedBytes - x.removedBytes || (x.name < y.name ? -1 : x.name > y.name ? 1 : 0),
+    );
     return out;
   }
 }

@@ -51,7 +51,10 @@ class PathData {
   count = 0;
   /** Whether dive made a record for this path (it does so on visiting a leaf, not for directories passed through). */
   seen = false;
-  constructor(readonly parent: PathData | null, readonly name: string) {}
+  constructor(
+    readonly parent: PathData | null,
+    readonly name: string,
+  ) {}
   sub(name: string): PathData {
     let c = this.children?.get(name);
     if (!c) (this.children ??= new Map()).set(name, (c = new PathData(this, name)));
@@ -182,7 +185,10 @@ function stack(lower: DNode, upper: DNode): void {
         continue;
       }
       if (child.children?.size) {
-        visit(child, here?.child(name) ?? null, () => { const p = ensure(); return p.child(name) ?? p.add(name); });
+        visit(child, here?.child(name) ?? null, () => {
+          const p = ensure();
+          return p.child(name) ?? p.add(name);
+        });
       }
       if (wh) {
         here?.children?.delete(strip(name));
@@ -258,9 +264,14 @@ export function diveFigures(layers: readonly LayerList[]): DiveFigures {
   const userSizeBytes = sizeBytes - (sizes[0] ?? 0);
   return {
     efficiencyScore: discovered === 0 ? 1 : minimum / discovered,
-    inefficientBytes, sizeBytes, userSizeBytes,
+    inefficientBytes,
+    sizeBytes,
+    userSizeBytes,
     // Go divides floats: 0/0 is NaN and x/0 is +Inf, as dive reports them.
     userWastedPercent: inefficientBytes / userSizeBytes,
-    fileReference: inefficient.slice().reverse().map((d) => ({ file: d.path, count: d.count, sizeBytes: d.cumulative })),
+    fileReference: inefficient
+      .slice()
+      .reverse()
+      .map((d) => ({ file: d.path, count: d.count, sizeBytes: d.cumulative })),
   };
 }

@@ -32,15 +32,45 @@ export class CiConfigError extends Error {
   override name = 'CiConfigError';
 }
 
-const DEFAULTS: Record<CiKey, string> = { lowestEfficiency: '0.9', highestWastedBytes: 'disabled', highestUserWastedPercent: '0.1' };
+const DEFAULTS: Record<CiKey, string> = {
+  lowestEfficiency: '0.9',
+  highestWastedBytes: 'disabled',
+  highestUserWastedPercent: '0.1',
+};
 const KEBAB: Record<string, CiKey> = {
-  'lowest-efficiency': 'lowestEfficiency', 'highest-wasted-bytes': 'highestWastedBytes', 'highest-user-wasted-percent': 'highestUserWastedPercent',
+  'lowest-efficiency': 'lowestEfficiency',
+  'highest-wasted-bytes': 'highestWastedBytes',
+  'highest-user-wasted-percent': 'highestUserWastedPercent',
 };
 const KEYS: readonly CiKey[] = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'];
 
 const SIZES: Record<string, number> = {
-  b: 1, kib: 1024, kb: 1e3, mib: 1024 ** 2, mb: 1e6, gib: 1024 ** 3, gb: 1e9, tib: 1024 ** 4, tb: 1e12, pib: 1024 ** 5, pb: 1e15, eib: 1024 ** 6, eb: 1e18,
-  '': 1, ki: 1024, k: 1e3, mi: 1024 ** 2, m: 1e6, gi: 1024 ** 3, g: 1e9, ti: 1024 ** 4, t: 1e12, pi: 1024 ** 5, p: 1e15, ei: 1024 ** 6, e: 1e18,
+  b: 1,
+  kib: 1024,
+  kb: 1e3,
+  mib: 1024 ** 2,
+  mb: 1e6,
+  gib: 1024 ** 3,
+  gb: 1e9,
+  tib: 1024 ** 4,
+  tb: 1e12,
+  pib: 1024 ** 5,
+  pb: 1e15,
+  eib: 1024 ** 6,
+  eb: 1e18,
+  '': 1,
+  ki: 1024,
+  k: 1e3,
+  mi: 1024 ** 2,
+  m: 1e6,
+  gi: 1024 ** 3,
+  g: 1e9,
+  ti: 1024 ** 4,
+  t: 1e12,
+  pi: 1024 ** 5,
+  p: 1e15,
+  ei: 1024 ** 6,
+  e: 1e18,
 };
 
 /** go-humanize's ParseBytes: a decimal number (commas allowed), then an optional unit; the result truncated. */
@@ -48,7 +78,8 @@ export function parseBytes(s: string): number {
   const m = /^[0-9.,]*/.exec(s)!;
   const num = m[0].replace(/,/g, '');
   const f = Number(num);
-  if (num === '' || !/^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(num) || !Number.isFinite(f)) throw new Error(`"${s}" is not a size`);
+  if (num === '' || !/^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(num) || !Number.isFinite(f))
+    throw new Error(`"${s}" is not a size`);
   const unit = s.slice(m[0].length).trim().toLowerCase();
   const mult = SIZES[unit];
   if (mult === undefined) throw new Error(`"${s}": unknown size unit "${unit}"`);
@@ -64,7 +95,8 @@ function disabled(v: string): boolean {
 
 function fraction(key: CiKey, v: string): number {
   const f = Number(v.trim());
-  if (v.trim() === '' || !Number.isFinite(f)) throw new CiConfigError(`invalid ${key} value "${v}": expected a fraction between 0 and 1, or "disabled"`);
+  if (v.trim() === '' || !Number.isFinite(f))
+    throw new CiConfigError(`invalid ${key} value "${v}": expected a fraction between 0 and 1, or "disabled"`);
   if (f < 0 || f > 1) throw new CiConfigError(`${key} value ${v} is outside the allowed range 0–1`);
   return f;
 }
@@ -75,7 +107,9 @@ function rule(key: CiKey, config: string): CiRule {
     try {
       return { key, config, threshold: parseBytes(config.trim()) };
     } catch (e) {
-      throw new CiConfigError(`invalid highestWastedBytes value: ${(e as Error).message} (use bytes, or a size like 20MB or 20MiB)`);
+      throw new CiConfigError(
+        `invalid highestWastedBytes value: ${(e as Error).message} (use bytes, or a size like 20MB or 20MiB)`,
+      );
     }
   }
   return { key, config, threshold: fraction(key, config) };
@@ -94,11 +128,13 @@ export function parseCiConfig(source: string | null, name = '.dive-ci'): CiConfi
     } catch (e) {
       throw new CiConfigError(`${name} is not valid YAML (${(e as Error).message.split('\n')[0]})`);
     }
-    if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc))) throw new CiConfigError(`${name} is not a YAML mapping with a "rules" section`);
+    if (doc !== null && doc !== undefined && (typeof doc !== 'object' || Array.isArray(doc)))
+      throw new CiConfigError(`${name} is not a YAML mapping with a "rules" section`);
     const top = (doc ?? {}) as Record<string, unknown>;
     for (const k of Object.keys(top)) if (k !== 'rules') warnings.push(`${name}: unknown key "${k}" (ignored)`);
     const rules = top.rules ?? {};
-    if (typeof rules !== 'object' || Array.isArray(rules) || rules === null) throw new CiConfigError(`${name}: "rules" must be a mapping`);
+    if (typeof rules !== 'object' || Array.isArray(rules) || rules === null)
+      throw new CiConfigError(`${name}: "rules" must be a mapping`);
     const kebab: Partial<Record<CiKey, string>> = {};
     for (const [k, v] of Object.entries(rules as Record<string, unknown>)) {
       if ((KEYS as readonly string[]).includes(k)) values[k as CiKey] = text(v);
@@ -106,7 +142,8 @@ export function parseCiConfig(source: string | null, name = '.dive-ci'): CiConfi
       else warnings.push(`${name}: unknown rule "${k}" (ignored)`);
     }
     for (const k of KEYS) {
-      if (kebab[k] !== undefined && values[k] !== undefined) warnings.push(`${name}: ${k} and its kebab-case form are both set; using ${k}, as dive does`);
+      if (kebab[k] !== undefined && values[k] !== undefined)
+        warnings.push(`${name}: ${k} and its kebab-case form are both set; using ${k}, as dive does`);
       values[k] ??= kebab[k];
     }
   }
@@ -123,16 +160,28 @@ export function evaluateCi(config: CiConfig, dive: DiveFigures): { pass: boolean
     switch (r.key) {
       case 'lowestEfficiency':
         return t > dive.efficiencyScore
-          ? { key: r.key, status: 'fail', message: `image efficiency is too low (efficiency=${f2(dive.efficiencyScore)} < threshold=${t})` }
+          ? {
+              key: r.key,
+              status: 'fail',
+              message: `image efficiency is too low (efficiency=${f2(dive.efficiencyScore)} < threshold=${t})`,
+            }
           : { key: r.key, status: 'pass', message: r.config };
       case 'highestWastedBytes':
         return dive.inefficientBytes > t
-          ? { key: r.key, status: 'fail', message: `too many bytes wasted (wasted-bytes=${dive.inefficientBytes} > threshold=${t})` }
+          ? {
+              key: r.key,
+              status: 'fail',
+              message: `too many bytes wasted (wasted-bytes=${dive.inefficientBytes} > threshold=${t})`,
+            }
           : { key: r.key, status: 'pass', message: r.config };
       default:
         // A NaN fraction (no user bytes at all) compares false, as in Go: the rule passes.
         return dive.userWastedPercent > t
-          ? { key: r.key, status: 'fail', message: `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${f2(dive.userWastedPercent)} > threshold=${t})` }
+          ? {
+              key: r.key,
+              status: 'fail',
+              message: `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${f2(dive.userWastedPercent)} > threshold=${t})`,
+            }
           : { key: r.key, status: 'pass', message: r.config };
     }
   });

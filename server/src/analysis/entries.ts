@@ -12,7 +12,15 @@ export const K_OTHER = 4;
 export const K_WHITEOUT = 5;
 export const K_OPAQUE = 6;
 
-const CODE: Record<EntryType, number> = { file: K_FILE, dir: K_DIR, symlink: K_SYMLINK, hardlink: K_HARDLINK, other: K_OTHER, whiteout: K_WHITEOUT, opaque: K_OPAQUE };
+const CODE: Record<EntryType, number> = {
+  file: K_FILE,
+  dir: K_DIR,
+  symlink: K_SYMLINK,
+  hardlink: K_HARDLINK,
+  other: K_OTHER,
+  whiteout: K_WHITEOUT,
+  opaque: K_OPAQUE,
+};
 export const KIND_NAMES: readonly EntryType[] = ['file', 'dir', 'symlink', 'hardlink', 'other', 'whiteout', 'opaque'];
 
 /** A whiteout or opaque marker shares its path with real entries (`/x` deleted, `/x/` recreated): a separate key. */
@@ -78,8 +86,14 @@ export class LayerListBuilder {
     }
     const m = keep.length;
     const out = {
-      count: m, paths: new Array<string>(m), kinds: new Uint8Array(m), sizes: new Float64Array(m), tarSizes: new Float64Array(m),
-      modes: new Uint32Array(m), links: new Map<number, string>(), stats,
+      count: m,
+      paths: new Array<string>(m),
+      kinds: new Uint8Array(m),
+      sizes: new Float64Array(m),
+      tarSizes: new Float64Array(m),
+      modes: new Uint32Array(m),
+      links: new Map<number, string>(),
+      stats,
     };
     keep.forEach((i, k) => {
       out.paths[k] = paths[i]!;
@@ -148,7 +162,15 @@ export function serializeList(l: LayerList): string {
   const tar: Array<[number, number]> = [];
   for (let i = 0; i < l.count; i++) if (l.tarSizes[i] !== l.sizes[i]) tar.push([i, l.tarSizes[i]!]);
   const stored: Stored = {
-    v: 1, stats: l.stats, shared, suffix, kinds: Array.from(l.kinds), sizes: Array.from(l.sizes), tar, modes: Array.from(l.modes), links: [...l.links],
+    v: 1,
+    stats: l.stats,
+    shared,
+    suffix,
+    kinds: Array.from(l.kinds),
+    sizes: Array.from(l.sizes),
+    tar,
+    modes: Array.from(l.modes),
+    links: [...l.links],
   };
   return JSON.stringify(stored);
 }
@@ -162,7 +184,13 @@ export function deserializeList(text: string): LayerList | null {
     // A cache entry that is not JSON (cut short, another version): a miss, and the layer is read again.
     return null;
   }
-  if (s?.v !== 1 || !Array.isArray(s.shared) || s.shared.length !== s.suffix?.length || s.kinds?.length !== s.shared.length) return null;
+  if (
+    s?.v !== 1 ||
+    !Array.isArray(s.shared) ||
+    s.shared.length !== s.suffix?.length ||
+    s.kinds?.length !== s.shared.length
+  )
+    return null;
   const n = s.shared.length;
   const paths = new Array<string>(n);
   let prev = '';
@@ -174,6 +202,13 @@ export function deserializeList(text: string): LayerList | null {
   const tarSizes = Float64Array.from(s.sizes);
   for (const [i, v] of s.tar) tarSizes[i] = v;
   return {
-    count: n, paths, kinds: Uint8Array.from(s.kinds), sizes, tarSizes, modes: Uint32Array.from(s.modes), links: new Map(s.links), stats: s.stats,
+    count: n,
+    paths,
+    kinds: Uint8Array.from(s.kinds),
+    sizes,
+    tarSizes,
+    modes: Uint32Array.from(s.modes),
+    links: new Map(s.links),
+    stats: s.stats,
   };
 }

@@ -7,7 +7,11 @@ interface Data {
   swap(i: number, j: number): void;
 }
 
-const enum Hint { Unknown, Increasing, Decreasing }
+const enum Hint {
+  Unknown,
+  Increasing,
+  Decreasing,
+}
 
 function bitsLen(x: number): number {
   return x === 0 ? 0 : 32 - Math.clz32(x);
@@ -215,12 +219,17 @@ function pdqsort(d: Data, a: number, b: number, limit: number): void {
 export function goSort<T>(xs: T[], less: (a: T, b: T) => boolean): void {
   const n = xs.length;
   if (n <= 1) return;
-  pdqsort({
-    less: (i, j) => less(xs[i]!, xs[j]!),
-    swap: (i, j) => {
-      const t = xs[i]!;
-      xs[i] = xs[j]!;
-      xs[j] = t;
+  pdqsort(
+    {
+      less: (i, j) => less(xs[i]!, xs[j]!),
+      swap: (i, j) => {
+        const t = xs[i]!;
+        xs[i] = xs[j]!;
+        xs[j] = t;
+      },
     },
-  }, 0, n, bitsLen(n));
+    0,
+    n,
+    bitsLen(n),
+  );
 }

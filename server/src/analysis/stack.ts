@@ -39,12 +39,23 @@ export interface StackResult {
 class VNode {
   children: Map<string, VNode> | null = null;
   /** Where this path's visible copy came from; index -1 for a parent directory no entry named. */
-  constructor(public layer: number, public index: number, public kind: number) {}
+  constructor(
+    public layer: number,
+    public index: number,
+    public kind: number,
+  ) {}
 }
 
 const SLOT = 2 ** 23; // entries per layer are capped far below this (ScanLimits.maxEntries)
 
-interface Mutable { added: number; modified: number; removed: number; removableBytes: number; status: Uint8Array; removedBytes: Map<number, number> }
+interface Mutable {
+  added: number;
+  modified: number;
+  removed: number;
+  removableBytes: number;
+  status: Uint8Array;
+  removedBytes: Map<number, number>;
+}
 
 class Stacker {
   private readonly root = new VNode(-1, -1, K_DIR);
@@ -56,7 +67,14 @@ class Stacker {
   private readonly linkOf = new Map<number, number>();
 
   constructor(private readonly lists: readonly LayerList[]) {
-    this.out = lists.map((l) => ({ added: 0, modified: 0, removed: 0, removableBytes: 0, status: new Uint8Array(l.count), removedBytes: new Map() }));
+    this.out = lists.map((l) => ({
+      added: 0,
+      modified: 0,
+      removed: 0,
+      removableBytes: 0,
+      status: new Uint8Array(l.count),
+      removedBytes: new Map(),
+    }));
   }
 
   private key(layer: number, index: number): number {
@@ -88,7 +106,13 @@ class Stacker {
   }
 
   /** Hides what is below `n` (and `n` itself when `self`) at layer `by`: how many paths went away, how many bytes. */
-  private hide(n: VNode, self: boolean, at: string, kind: WasteItem['kind'], by: number): { count: number; bytes: number } {
+  private hide(
+    n: VNode,
+    self: boolean,
+    at: string,
+    kind: WasteItem['kind'],
+    by: number,
+  ): { count: number; bytes: number } {
     let count = 0;
     let freed = 0;
     const visit = (v: VNode, counted: boolean) => {
@@ -208,7 +232,9 @@ class Stacker {
       this.removals(layer);
       this.additions(layer);
     }
-    const waste = [...this.waste.values()].sort((a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.addedLayer - b.addedLayer);
+    const waste = [...this.waste.values()].sort(
+      (a, b) => b.bytes - a.bytes || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0) || a.addedLayer - b.addedLayer,
+    );
     return { layers: this.out, waste };
   }
 }

@@ -26,16 +26,21 @@ export { ANALYZE_USAGE };
 type Target = { kind: 'archive'; path: string } | { kind: 'image'; ref: string };
 
 function targetOf(values: { image?: string; archive?: string }, positionals: string[]): Target {
-  const given = [values.image !== undefined, values.archive !== undefined, positionals.length > 0].filter(Boolean).length;
+  const given = [values.image !== undefined, values.archive !== undefined, positionals.length > 0].filter(
+    Boolean,
+  ).length;
   if (given === 0) throw new UsageError(`name an image or an archive\nusage: ${ANALYZE_USAGE}`);
-  if (given > 1 || positionals.length > 1) throw new UsageError(`name one image or one archive (--image, --archive or TARGET)\nusage: ${ANALYZE_USAGE}`);
+  if (given > 1 || positionals.length > 1)
+    throw new UsageError(`name one image or one archive (--image, --archive or TARGET)\nusage: ${ANALYZE_USAGE}`);
   if (values.image !== undefined) return { kind: 'image', ref: values.image };
   if (values.archive !== undefined) return { kind: 'archive', path: values.archive };
   const t = positionals[0]!;
   // TARGET is an archive when such a file exists, else an image reference.
   if (existsSync(t)) return { kind: 'archive', path: t };
   if (!isImageReference(t) || /\.(tar|tgz|tar\.gz|tar\.zst)$/.test(t)) {
-    throw new UsageError(`${t}: no such file, and not an image reference: name an archive written by docker save, or an image (name[:tag] or id)`);
+    throw new UsageError(
+      `${t}: no such file, and not an image reference: name an archive written by docker save, or an image (name[:tag] or id)`,
+    );
   }
   return { kind: 'image', ref: t };
 }
@@ -61,11 +66,18 @@ function readCiConfig(file: string | undefined): { config: CiConfig; name: strin
 
 export async function analyzeCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false },
-      ci: { type: 'boolean', default: false }, 'ci-config': { type: 'string' }, dockerfile: { type: 'string' },
-      platform: { type: 'string' }, 'no-cache': { type: 'boolean', default: false },
+      image: { type: 'string' },
+      archive: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      ci: { type: 'boolean', default: false },
+      'ci-config': { type: 'string' },
+      dockerfile: { type: 'string' },
+      platform: { type: 'string' },
+      'no-cache': { type: 'boolean', default: false },
     },
   });
   const target = targetOf(values, positionals);
@@ -85,10 +97,15 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   let ref: string;
   let source: DockerodeSource | null = null;
   if (target.kind === 'archive') {
-    result = await analyzeTarget({ archive: target.path }, target.path, io, { cache, contents: false, platform: values.platform });
+    result = await analyzeTarget({ archive: target.path }, target.path, io, {
+      cache,
+      contents: false,
+      platform: values.platform,
+    });
     ref = result.info.refs[0] ?? target.path;
   } else {
-    if (values.platform !== undefined) io.stderr('dfsize: warning: --platform applies to archives; the engine exports the image it has\n');
+    if (values.platform !== undefined)
+      io.stderr('dfsize: warning: --platform applies to archives; the engine exports the image it has\n');
     source = await connectEngine(io.env);
     result = await analyzeTarget({ engine: source, image: target.ref }, target.ref, io, { cache, contents: false });
     ref = target.ref;
@@ -100,10 +117,12 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
     const { model } = dockerfile;
     const { baseOptions, targetStage } = await import('../images/resolve');
     const stage = targetStage(model, result.info);
-    const opts = source ? await baseOptions(source, model, result.info, stage).catch((e: unknown) => {
-      if (e instanceof EngineError) return { stage };
-      throw e;
-    }) : { stage };
+    const opts = source
+      ? await baseOptions(source, model, result.info, stage).catch((e: unknown) => {
+          if (e instanceof EngineError) return { stage };
+          throw e;
+        })
+      : { stage };
     lines = layerLines(model, result.info, matchHistory(model, result.info, opts));
   }
 

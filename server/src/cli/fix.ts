@@ -19,39 +19,63 @@ export { FIX_USAGE };
 
 function onlyCodes(list: string | undefined): ReadonlySet<string> | undefined {
   if (list === undefined) return undefined;
-  const codes = list.split(',').map((c) => c.trim()).filter(Boolean);
+  const codes = list
+    .split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
   const unknown = codes.filter((c) => !RULE_CODES.includes(c));
   if (!codes.length || unknown.length) {
-    throw new UsageError(`--only ${unknown.length ? `names unknown rules (${unknown.join(', ')})` : 'names no rule'}: the codes are ${RULE_CODES.join(', ')}`);
+    throw new UsageError(
+      `--only ${unknown.length ? `names unknown rules (${unknown.join(', ')})` : 'names no rule'}: the codes are ${RULE_CODES.join(', ')}`,
+    );
   }
   return new Set(codes);
 }
 
 export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
+    args: argv,
+    allowPositionals: true,
+    strict: true,
     options: {
-      image: { type: 'string' }, archive: { type: 'string' }, write: { type: 'boolean', default: false }, only: { type: 'string' },
-      verbose: { type: 'boolean', default: false }, ...MEASURE_OPTIONS,
+      image: { type: 'string' },
+      archive: { type: 'string' },
+      write: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      ...MEASURE_OPTIONS,
     },
   });
   const policy = measurePolicy(values, io.env);
   if (positionals.length !== 1) throw new UsageError(`usage: ${FIX_USAGE}`);
-  if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
+  if (values.image !== undefined && values.archive !== undefined)
+    throw new UsageError('--image and --archive name two images: give one');
   const only = onlyCodes(values.only);
   const path = positionals[0]!;
   const { text, model } = readDockerfile(path, io.stderr);
   const { image, source } = await resolveCliImage(values, model, path, io);
   // The same measured facts as `dfsize report` (cached, or analysed now): the same decisions (apt-get clean, joins).
   const measured = await measure(image, { engine: source, archive: values.archive }, policy, io);
-  const makeContext = contextFactory(await gatherInputs(path, model, source, io.env), image, measured, minBytesOf(io.env));
+  const makeContext = contextFactory(
+    await gatherInputs(path, model, source, io.env),
+    image,
+    measured,
+    minBytesOf(io.env),
+  );
   const result = fixAll(text, makeContext, only ? { only } : {});
 
   io.stderr(ruleFailureLines(result.failures, values.verbose));
   const others = result.files.map((f) => {
     const file = join(dirname(path), f.path);
-    for (const name of f.omitted ?? []) io.stderr(`dfsize: ${JSON.stringify(name)} is left out of ${file}: a line break in a name cannot be written there; rename or move it\n`);
-    return { file, before: values.write ? null : existsSync(file) ? readFileSync(file, 'utf8') : null, after: f.content };
+    for (const name of f.omitted ?? [])
+      io.stderr(
+        `dfsize: ${JSON.stringify(name)} is left out of ${file}: a line break in a name cannot be written there; rename or move it\n`,
+      );
+    return {
+      file,
+      before: values.write ? null : existsSync(file) ? readFileSync(file, 'utf8') : null,
+      after: f.content,
+    };
   });
   if (values.write) {
     const writes = [...(result.text !== text ? [{ file: path, after: result.text }] : []), ...others];
@@ -64,9 +88,13 @@ export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   }
   let out = '';
   if (result.text !== text) out += createTwoFilesPatch(path, path, text, result.text);
-  for (const o of others) out += createTwoFilesPatch(o.before === null ? '/dev/null' : o.file, o.file, o.before ?? '', o.after);
+  for (const o of others)
+    out += createTwoFilesPatch(o.before === null ? '/dev/null' : o.file, o.file, o.before ?? '', o.after);
   io.stdout(out);
   if (!result.applied.length) io.stderr(`dfsize: nothing to fix${only ? ` (among ${[...only].join(', ')})` : ''}\n`);
-  if (result.applied.length) io.stderr(`dfsize: ${result.applied.length} fix${result.applied.length > 1 ? 'es' : ''}: ${result.applied.map((a) => a.code).join(', ')} (--write applies them)\n`);
+  if (result.applied.length)
+    io.stderr(
+      `dfsize: ${result.applied.length} fix${result.applied.length > 1 ? 'es' : ''}: ${result.applied.map((a) => a.code).join(', ')} (--write applies them)\n`,
+    );
   return 0;
 }

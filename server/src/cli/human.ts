@@ -16,14 +16,25 @@ export const ansi: Style = {
   warn: (s) => `\x1b[33m${s}\x1b[39m`,
 };
 
-const BUILDER_NAMES = { legacy: 'legacy builder', buildkit: 'BuildKit', podman: 'Podman/buildah', kaniko: 'kaniko', unknown: 'unknown builder' } as const;
+const BUILDER_NAMES = {
+  legacy: 'legacy builder',
+  buildkit: 'BuildKit',
+  podman: 'Podman/buildah',
+  kaniko: 'kaniko',
+  unknown: 'unknown builder',
+} as const;
 
 /** The note at the end of an instruction's last line, or null. */
 export function sizeNote(i: ReportInstruction, report: Report, style: Style): string | null {
   if (i.status === 'not-built') return report.image && i.stage >= 0 ? style.dim('not built') : null;
   if (i.status === 'base' && report.base) {
-    const extra = i.layerBytes !== null && i.layerBytes > report.base.sizeBytes ? ` + ONBUILD ${formatBytes(i.layerBytes - report.base.sizeBytes)}` : '';
-    return style.bold(`base ${formatBytes(report.base.sizeBytes)}`) + ` · ${plural(report.base.layers, 'layer')}${extra}`;
+    const extra =
+      i.layerBytes !== null && i.layerBytes > report.base.sizeBytes
+        ? ` + ONBUILD ${formatBytes(i.layerBytes - report.base.sizeBytes)}`
+        : '';
+    return (
+      style.bold(`base ${formatBytes(report.base.sizeBytes)}`) + ` · ${plural(report.base.layers, 'layer')}${extra}`
+    );
   }
   if (i.status === 'stale') {
     return style.warn(i.layerBytes === null ? 'new · not built yet' : `≈ ${formatBytes(i.layerBytes)} · edited`);
@@ -52,7 +63,9 @@ export function renderReport(report: Report, text: string, style: Style): string
   });
   out.push('', summary(report, style));
   for (const f of report.findings) {
-    out.push(`${f.severity}: line ${f.line}: ${f.message} [${f.code}]${f.savingsBytes ? ` (saves ${formatBytes(f.savingsBytes)})` : ''}`);
+    out.push(
+      `${f.severity}: line ${f.line}: ${f.message} [${f.code}]${f.savingsBytes ? ` (saves ${formatBytes(f.savingsBytes)})` : ''}`,
+    );
   }
   return out.join('\n') + '\n';
 }
@@ -67,7 +80,9 @@ function header(report: Report, style: Style): string {
 function summary(report: Report, style: Style): string {
   if (!report.image) return `${plural(report.instructions.length, 'instruction')}, no image to measure.`;
   // Edited lines still have their layer in the image (with its old size).
-  const layers = report.instructions.filter((i) => (i.status === 'matched' || i.status === 'stale') && i.layerBytes !== null);
+  const layers = report.instructions.filter(
+    (i) => (i.status === 'matched' || i.status === 'stale') && i.layerBytes !== null,
+  );
   const own = layers.reduce((s, i) => s + (i.layerBytes ?? 0), 0);
   const stale = report.instructions.filter((i) => i.status === 'stale').length;
   const parts = [`${plural(layers.length, 'layer')} from this file in the image: ${formatBytes(own)}`];
@@ -75,7 +90,10 @@ function summary(report: Report, style: Style): string {
   if (stale) parts.push(style.warn(`${plural(stale, 'line')} edited since the build`));
   const sizes = `layer sizes: ${SIZE_MEASURE_TEXT[report.image.sizeMeasure]}`;
   // The containerd store's rows are not what `dfsize analyze` counts: say so where both numbers can be compared.
-  return [parts.join(' · '), report.image.sizeMeasure === 'snapshot-disk-usage'
-    ? style.dim(`${sizes}, as the engine reports them; \`dfsize analyze\` counts file bytes`)
-    : style.dim(`${sizes}, as \`dfsize analyze\` counts them`)].join('\n');
+  return [
+    parts.join(' · '),
+    report.image.sizeMeasure === 'snapshot-disk-usage'
+      ? style.dim(`${sizes}, as the engine reports them; \`dfsize analyze\` counts file bytes`)
+      : style.dim(`${sizes}, as \`dfsize analyze\` counts them`),
+  ].join('\n');
 }

@@ -4,7 +4,13 @@ import { RecentImages, type RecentImage } from '../engine/events';
 import type { DockerodeSource } from '../engine/dockerode';
 import { EngineError, type ImageSource } from '../engine/source';
 import type { DockerfileModel } from '../core/dockerfile';
-import { discoverImage, imageFromArchive, imageFromEngine, type DiscoveryHints, type ResolvedImage } from '../images/resolve';
+import {
+  discoverImage,
+  imageFromArchive,
+  imageFromEngine,
+  type DiscoveryHints,
+  type ResolvedImage,
+} from '../images/resolve';
 import { connectEngine } from './measure';
 import type { CliIo } from './report';
 
@@ -28,7 +34,9 @@ async function recentImages(source: DockerodeSource, io: CliIo): Promise<readonl
     for (const e of await source.pastImageEvents(Math.floor(Date.now() / 1000) - RECENT_EVENTS_SECONDS)) recent.note(e);
   } catch (e) {
     if (!(e instanceof EngineError) || e.kind === 'unreachable' || e.kind === 'timeout') throw e;
-    io.stderr(`dfsize: warning: the engine's recent image events could not be read (${e.message}): discovery goes by date only\n`);
+    io.stderr(
+      `dfsize: warning: the engine's recent image events could not be read (${e.message}): discovery goes by date only\n`,
+    );
   }
   return recent.list();
 }
@@ -39,13 +47,21 @@ function msOf(text: string | undefined): number | undefined {
   return text && Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-export async function resolveCliImage(values: { image?: string; archive?: string }, model: DockerfileModel, path: string, io: CliIo): Promise<CliImage> {
+export async function resolveCliImage(
+  values: { image?: string; archive?: string },
+  model: DockerfileModel,
+  path: string,
+  io: CliIo,
+): Promise<CliImage> {
   if (values.archive !== undefined) return { image: await imageFromArchive(values.archive, model), source: null };
   const source = await connectEngine(io.env);
-  if (values.image !== undefined) return { image: await imageFromEngine(source, values.image, model, '--image'), source };
+  if (values.image !== undefined)
+    return { image: await imageFromEngine(source, values.image, model, '--image'), source };
   try {
     const found = await discoverImage(source, model, path, {
-      maxImages: Number(io.env.DFSIZE_MAX_IMAGES) || MAX_IMAGES, recent: await recentImages(source, io), hints: CLI_HINTS,
+      maxImages: Number(io.env.DFSIZE_MAX_IMAGES) || MAX_IMAGES,
+      recent: await recentImages(source, io),
+      hints: CLI_HINTS,
       widerSearchMs: msOf(io.env.DFSIZE_DISCOVERY_TIMEOUT_MS),
     });
     if ('none' in found) {

@@ -7,8 +7,26 @@ import { UsageError } from './errors';
 const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
 
-const KEYWORDS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'FROM', 'HEALTHCHECK', 'LABEL', 'MAINTAINER',
-  'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+const KEYWORDS = new Set([
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'FROM',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
+]);
 
 /**
  * The bytes of a file the user named, at most `max` of them whatever its size says (/dev/zero and /proc files say 0),
@@ -39,26 +57,36 @@ export function readUserFile(path: string, label: string, expected: string, max:
     }
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name ${expected}`);
+    throw new UsageError(
+      `${label} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): name ${expected}`,
+    );
   } finally {
     closeSync(fd);
   }
 }
 
 /** `warn`: told of lines that are no Dockerfile instruction (the builder would refuse them; the report goes on). */
-export function readDockerfile(path: string, warn: (line: string) => void = () => undefined): { text: string; model: DockerfileModel } {
+export function readDockerfile(
+  path: string,
+  warn: (line: string) => void = () => undefined,
+): { text: string; model: DockerfileModel } {
   const buf = readUserFile(path, path, 'a Dockerfile', MAX_DOCKERFILE_BYTES);
   if (buf.includes(0)) throw new UsageError(`${path} is a binary file, not a Dockerfile`);
   const text = buf.toString('utf8');
   const model = parseDockerfile(text);
   if (model.failure) throw new Error(`${path} could not be modelled: ${model.failure}`);
   if (!model.stages.length) {
-    throw new UsageError(model.instructions.length
-      ? `${path} has no FROM instruction: a Dockerfile starts its first stage with FROM <image>`
-      : `${path} does not look like a Dockerfile (no instructions found)`);
+    throw new UsageError(
+      model.instructions.length
+        ? `${path} has no FROM instruction: a Dockerfile starts its first stage with FROM <image>`
+        : `${path} does not look like a Dockerfile (no instructions found)`,
+    );
   }
   const unknown = model.instructions.filter((i) => !KEYWORDS.has(i.keyword));
-  for (const i of unknown.slice(0, 5)) warn(`dfsize: ${path}:${i.range.start.line + 1}: "${i.keyword.toLowerCase()}" is not a Dockerfile instruction (a build would stop there)\n`);
+  for (const i of unknown.slice(0, 5))
+    warn(
+      `dfsize: ${path}:${i.range.start.line + 1}: "${i.keyword.toLowerCase()}" is not a Dockerfile instruction (a build would stop there)\n`,
+    );
   if (unknown.length > 5) warn(`dfsize: ${path}: ${unknown.length - 5} more lines that are not instructions\n`);
   return { text, model };
 }

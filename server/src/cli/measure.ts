@@ -2,7 +2,14 @@
 // by themselves: as the editor does in the background, the image's layer analysis (its export or the archive, read
 // once and then cached) for images up to the same size limit. `dfsize analyze` reads images through the same
 // functions: one engine connection with its deadlines, one analysis call with its progress line and its error words.
-import { analyzeImage, cachedAnalysis, cachedArchiveAnalysis, type AnalysisProgress, type AnalysisSource, type AnalyzedImage } from '../analysis/analyze';
+import {
+  analyzeImage,
+  cachedAnalysis,
+  cachedArchiveAnalysis,
+  type AnalysisProgress,
+  type AnalysisSource,
+  type AnalyzedImage,
+} from '../analysis/analyze';
 import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { MAX_AUTO_ANALYSIS_BYTES } from '../core/analysis';
 import { formatBytes, parseBytes } from '../core/format';
@@ -31,15 +38,24 @@ export interface MeasurePolicy {
 }
 
 /** --no-analyze and --max-analyze-bytes (else DFSIZE_MAX_ANALYZE_BYTES, else the editor's 2 GB). */
-export function measurePolicy(values: { readonly 'no-analyze'?: boolean; readonly 'max-analyze-bytes'?: string },
-  env: Readonly<Record<string, string | undefined>>): MeasurePolicy {
+export function measurePolicy(
+  values: { readonly 'no-analyze'?: boolean; readonly 'max-analyze-bytes'?: string },
+  env: Readonly<Record<string, string | undefined>>,
+): MeasurePolicy {
   const analyze = values['no-analyze'] !== true;
   const flag = values['max-analyze-bytes'];
-  const given = flag !== undefined ? { text: flag, name: '--max-analyze-bytes' }
-    : env.DFSIZE_MAX_ANALYZE_BYTES ? { text: env.DFSIZE_MAX_ANALYZE_BYTES, name: 'DFSIZE_MAX_ANALYZE_BYTES' } : null;
+  const given =
+    flag !== undefined
+      ? { text: flag, name: '--max-analyze-bytes' }
+      : env.DFSIZE_MAX_ANALYZE_BYTES
+        ? { text: env.DFSIZE_MAX_ANALYZE_BYTES, name: 'DFSIZE_MAX_ANALYZE_BYTES' }
+        : null;
   if (!given) return { analyze, maxBytes: MAX_AUTO_ANALYSIS_BYTES };
   const maxBytes = parseBytes(given.text);
-  if (maxBytes === null) throw new UsageError(`${given.name} ${given.text}: not a size: give bytes, or a number with a unit (500MB, 2GB, 1.5GiB)`);
+  if (maxBytes === null)
+    throw new UsageError(
+      `${given.name} ${given.text}: not a size: give bytes, or a number with a unit (500MB, 2GB, 1.5GiB)`,
+    );
   return { analyze, maxBytes };
 }
 
@@ -49,8 +65,11 @@ export async function connectEngine(env: Readonly<Record<string, string | undefi
   const { DockerodeSource } = await import('../engine/dockerode');
   // dockerd answers an export only once it has spooled the whole image to disk (about 10 s per GB here): the export
   // gets its own, longer deadline (EXPORT_START_TIMEOUT_MS unless set); everything else keeps the engine's.
-  return DockerodeSource.connect(resolveEndpoint({ env }), Number(env.DFSIZE_ENGINE_TIMEOUT_MS) || ENGINE_TIMEOUT_MS,
-    Number(env.DFSIZE_EXPORT_TIMEOUT_MS) || undefined);
+  return DockerodeSource.connect(
+    resolveEndpoint({ env }),
+    Number(env.DFSIZE_ENGINE_TIMEOUT_MS) || ENGINE_TIMEOUT_MS,
+    Number(env.DFSIZE_EXPORT_TIMEOUT_MS) || undefined,
+  );
 }
 
 /** Names the archive in every archive problem, and words file-system errors as the user's mistake. */
@@ -75,8 +94,12 @@ function progressLine(io: CliIo, what: string): { update(p: AnalysisProgress): v
   const show = (text: string) => io.stderr(`\r\x1b[K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
   show(`dfsize: analysing ${what}: starting…`);
   return {
-    update: (p) => show(p.phase === 'computing' ? `dfsize: analysing ${what}: computing waste…`
-      : `dfsize: analysing ${what}: ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''} read`),
+    update: (p) =>
+      show(
+        p.phase === 'computing'
+          ? `dfsize: analysing ${what}: computing waste…`
+          : `dfsize: analysing ${what}: ${formatBytes(p.bytes)}${p.totalBytes ? ` of ${formatBytes(p.totalBytes)}` : ''} read`,
+      ),
     end: () => io.stderr('\r\x1b[K'),
   };
 }
@@ -86,11 +109,20 @@ function progressLine(io: CliIo, what: string): { update(p: AnalysisProgress): v
  * terminal (nothing when it is piped: CI logs and --json stay clean). Throws what analyzeImage throws, an archive's
  * problems naming the file.
  */
-export async function analyzeTarget(target: AnalysisSource, what: string, io: CliIo,
-  opts: { readonly cache: AnalysisCache | null; readonly contents: boolean; readonly platform?: string }): Promise<AnalyzedImage> {
+export async function analyzeTarget(
+  target: AnalysisSource,
+  what: string,
+  io: CliIo,
+  opts: { readonly cache: AnalysisCache | null; readonly contents: boolean; readonly platform?: string },
+): Promise<AnalyzedImage> {
   const progress = io.stderrIsTty ? progressLine(io, what) : null;
   try {
-    return await analyzeImage(target, { cache: opts.cache, contents: opts.contents, platform: opts.platform, onProgress: progress?.update });
+    return await analyzeImage(target, {
+      cache: opts.cache,
+      contents: opts.contents,
+      platform: opts.platform,
+      onProgress: progress?.update,
+    });
   } catch (e) {
     throw 'archive' in target ? archiveError(target.archive, e) : e;
   } finally {
@@ -103,17 +135,30 @@ export async function analyzeTarget(target: AnalysisSource, what: string, io: Cl
  * the image is within the limit. Null when there is none; stderr says so in one line when the limit or a failed
  * export was the reason (the static findings still come).
  */
-export async function measure(image: ResolvedImage | null, from: { readonly engine: ImageSource | null; readonly archive?: string },
-  policy: MeasurePolicy, io: CliIo): Promise<AnalyzedImage | null> {
-  const target: AnalysisSource | null = image?.source === 'engine' && from.engine ? { engine: from.engine, image: image.info.id }
-    : image?.source === 'archive' && from.archive !== undefined ? { archive: from.archive } : null;
+export async function measure(
+  image: ResolvedImage | null,
+  from: { readonly engine: ImageSource | null; readonly archive?: string },
+  policy: MeasurePolicy,
+  io: CliIo,
+): Promise<AnalyzedImage | null> {
+  const target: AnalysisSource | null =
+    image?.source === 'engine' && from.engine
+      ? { engine: from.engine, image: image.info.id }
+      : image?.source === 'archive' && from.archive !== undefined
+        ? { archive: from.archive }
+        : null;
   if (!image || !target) return null;
   const cache = new AnalysisCache(defaultCacheDir(io.env));
-  const cached = 'archive' in target ? await cachedArchiveAnalysis(cache, target.archive) : await cachedAnalysis(cache, image.info.id);
+  const cached =
+    'archive' in target
+      ? await cachedArchiveAnalysis(cache, target.archive)
+      : await cachedAnalysis(cache, image.info.id);
   if (cached || !policy.analyze) return cached;
   if (image.info.sizeBytes > policy.maxBytes) {
-    io.stderr(`dfsize: measured findings skipped: ${image.ref} is ${formatBytes(image.info.sizeBytes)}, more than the ${formatBytes(policy.maxBytes)} dfsize analyses `
-      + 'by itself (--max-analyze-bytes SIZE or DFSIZE_MAX_ANALYZE_BYTES raises that; `dfsize analyze` caches an analysis for every later run)\n');
+    io.stderr(
+      `dfsize: measured findings skipped: ${image.ref} is ${formatBytes(image.info.sizeBytes)}, more than the ${formatBytes(policy.maxBytes)} dfsize analyses ` +
+        'by itself (--max-analyze-bytes SIZE or DFSIZE_MAX_ANALYZE_BYTES raises that; `dfsize analyze` caches an analysis for every later run)\n',
+    );
     return null;
   }
   try {

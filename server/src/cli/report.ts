@@ -26,12 +26,21 @@ export { REPORT_USAGE };
 
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
-    args: argv, allowPositionals: true, strict: true,
-    options: { image: { type: 'string' }, archive: { type: 'string' }, json: { type: 'boolean', default: false }, verbose: { type: 'boolean', default: false }, ...MEASURE_OPTIONS },
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      image: { type: 'string' },
+      archive: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      ...MEASURE_OPTIONS,
+    },
   });
   const policy = measurePolicy(values, io.env);
   if (positionals.length !== 1) throw new UsageError(`usage: ${REPORT_USAGE}`);
-  if (values.image !== undefined && values.archive !== undefined) throw new UsageError('--image and --archive name two images: give one');
+  if (values.image !== undefined && values.archive !== undefined)
+    throw new UsageError('--image and --archive name two images: give one');
   const path = positionals[0]!;
   const { text, model } = readDockerfile(path, io.stderr);
 
@@ -45,10 +54,23 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   io.stderr(ruleFailureLines(run.failures, values.verbose));
   const findings = reportFindings(run.findings);
   const analysis = measured && {
-    efficiencyScore: measured.analysis.dive.efficiencyScore, inefficientBytes: measured.analysis.dive.inefficientBytes,
-    userWastedPercent: measured.analysis.dive.userWastedPercent, removableBytes: measured.analysis.removableBytes,
+    efficiencyScore: measured.analysis.dive.efficiencyScore,
+    inefficientBytes: measured.analysis.dive.inefficientBytes,
+    userWastedPercent: measured.analysis.dive.userWastedPercent,
+    removableBytes: measured.analysis.removableBytes,
   };
-  const report: Report = buildReport({ dockerfile: path, model, image: image && { info: image.info, ref: image.ref, source: image.source }, match, findings, analysis });
-  io.stdout(values.json ? JSON.stringify(report, null, 2) + '\n' : renderReport(report, text, io.isTty && !io.env.NO_COLOR ? ansi : plain));
+  const report: Report = buildReport({
+    dockerfile: path,
+    model,
+    image: image && { info: image.info, ref: image.ref, source: image.source },
+    match,
+    findings,
+    analysis,
+  });
+  io.stdout(
+    values.json
+      ? JSON.stringify(report, null, 2) + '\n'
+      : renderReport(report, text, io.isTty && !io.env.NO_COLOR ? ansi : plain),
+  );
   return 0;
 }

@@ -17,7 +17,9 @@ export interface ContextTar {
 
 function addFile(p: Pack, name: string, path: string, size: number, mode: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const entry = p.entry({ name, size, mode, mtime: new Date(0), uid: 0, gid: 0 }, (err) => (err ? reject(err) : resolve()));
+    const entry = p.entry({ name, size, mode, mtime: new Date(0), uid: 0, gid: 0 }, (err) =>
+      err ? reject(err) : resolve(),
+    );
     const src = createReadStream(path);
     src.on('error', reject);
     src.pipe(entry);
@@ -42,7 +44,8 @@ export async function contextTar(contextDir: string, dockerfilePath: string): Pr
       const abs = join(contextDir, path);
       const st = await lstat(abs);
       if (dirent.isDirectory()) p.entry({ name: path, type: 'directory', mode: st.mode & 0o7777, mtime: new Date(0) });
-      else if (dirent.isSymbolicLink()) p.entry({ name: path, type: 'symlink', linkname: await readlink(abs), mtime: new Date(0) });
+      else if (dirent.isSymbolicLink())
+        p.entry({ name: path, type: 'symlink', linkname: await readlink(abs), mtime: new Date(0) });
       else if (dirent.isFile()) {
         await addFile(p, path, abs, st.size, st.mode & 0o7777);
         files++;

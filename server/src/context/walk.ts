@@ -27,7 +27,9 @@ const BOM = '\uFEFF';
  * blank lines are skipped. Each line is left untrimmed: the matcher trims it as Docker does, after that test.
  */
 function dockerignorePatterns(text: string): string[] {
-  return (text.startsWith(BOM) ? text.slice(1) : text).split('\n').map((l) => l.replace(/\r$/, ''))
+  return (text.startsWith(BOM) ? text.slice(1) : text)
+    .split('\n')
+    .map((l) => l.replace(/\r$/, ''))
     .filter((l) => !l.startsWith('#') && l.trim() !== '');
 }
 
@@ -49,7 +51,11 @@ export async function readDockerignore(dir: string): Promise<Dockerignore | null
  * Calls `visit` for every path Docker would send (directories included, before their contents). `visit` returns
  * false to stop the walk. Unreadable folders are skipped (Docker would fail on them; the walk reports what it read).
  */
-export async function walkContext(dir: string, ig: Dockerignore, visit: (e: ContextEntry, ignored: boolean) => boolean | Promise<boolean>): Promise<boolean> {
+export async function walkContext(
+  dir: string,
+  ig: Dockerignore,
+  visit: (e: ContextEntry, ignored: boolean) => boolean | Promise<boolean>,
+): Promise<boolean> {
   const walk = async (rel: string): Promise<boolean> => {
     let handle;
     try {

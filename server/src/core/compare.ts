@@ -22,8 +22,11 @@ export function sameInstruction(inst: Instruction, step: Step, escape: string, s
       // The legacy builder and BuildKit record the values expanded (`ENV PATH=/usr/local/bin:/usr/bin…`), Podman as written.
       const theirs = keyValues(step.args, inst.keyword === 'ENV');
       const mine = keyValues(inst.args, inst.keyword === 'ENV');
-      return samePairs(mine, theirs) || (mine.length === theirs.length && mine.every(([k, v], i) => theirs[i]![0] === k
-        && sameExpanded(v ?? '', theirs[i]![1] ?? '', inst, escape)));
+      return (
+        samePairs(mine, theirs) ||
+        (mine.length === theirs.length &&
+          mine.every(([k, v], i) => theirs[i]![0] === k && sameExpanded(v ?? '', theirs[i]![1] ?? '', inst, escape)))
+      );
     }
     case 'ARG':
       return sameArg(inst, step);
@@ -52,7 +55,10 @@ export function sameInstruction(inst: Instruction, step: Step, escape: string, s
 function sameExpanded(written: string, recorded: string, inst: Instruction, escape: string): boolean {
   const known = expandVars(written, inst.scope, escape, true);
   if (!/\$\{?[A-Za-z_]/.test(known)) return known === recorded;
-  return matchesAround(known.split(/\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/), recorded);
+  return matchesAround(
+    known.split(/\$(?:\{[A-Za-z_][A-Za-z0-9_]*(?::?[-+][^}]*)?\}|[A-Za-z_][A-Za-z0-9_]*)/),
+    recorded,
+  );
 }
 
 /**
@@ -93,7 +99,11 @@ function sameRun(inst: Instruction, step: Step, shells: readonly string[]): bool
   const lines = inst.args.split('\n');
   const name = /<<-?(["']?)([A-Za-z_][\w-]*)\1/.exec(lines[0] ?? '')?.[2];
   const body = lines.slice(1, -1).join('\n');
-  return collapse(inst.args) === theirs || collapse(body) === theirs || (name !== undefined && theirs === `/dev/pipes/${name}`);
+  return (
+    collapse(inst.args) === theirs ||
+    collapse(body) === theirs ||
+    (name !== undefined && theirs === `/dev/pipes/${name}`)
+  );
 }
 
 function copyParts(inst: Instruction, escape: string, expand: boolean): { sources: string[]; dest: string } {
@@ -133,7 +143,9 @@ function sameArg(inst: Instruction, step: Step): boolean {
 function ports(text: string): string[] {
   const t = text.trim();
   const list = t.startsWith('[') && t.endsWith(']') ? t.slice(1, -1) : t;
-  const words = t.startsWith('map[') ? [...t.matchAll(/([^\s[\]:{}]+):\{\}/g)].map((m) => m[1]!) : list.split(/\s+/).filter(Boolean);
+  const words = t.startsWith('map[')
+    ? [...t.matchAll(/([^\s[\]:{}]+):\{\}/g)].map((m) => m[1]!)
+    : list.split(/\s+/).filter(Boolean);
   return words.map((p) => (p.includes('/') ? p.toLowerCase() : `${p}/tcp`)).sort();
 }
 
@@ -145,7 +157,10 @@ function sameCommand(inst: Instruction, step: Step): boolean {
   const theirs = parseStrings(step.args);
   if (!theirs) return collapse(inst.args) === collapse(step.args);
   const mine = inst.json ?? [...inst.shell, inst.args];
-  return mine.join('\0') === theirs.join('\0') || (inst.json === null && collapse(theirs.at(-1) ?? '') === collapse(inst.args));
+  return (
+    mine.join('\0') === theirs.join('\0') ||
+    (inst.json === null && collapse(theirs.at(-1) ?? '') === collapse(inst.args))
+  );
 }
 
 /** Go's time.Duration text (`1m30s`, `500ms`) or a HEALTHCHECK flag value → milliseconds. */
@@ -153,15 +168,22 @@ function durationMs(text: string): number {
   let ms = 0;
   for (const m of text.matchAll(/([\d.]+)(ns|us|µs|ms|s|m|h)/g)) {
     const n = Number(m[1]);
-    ms += n * ({ ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 } as Record<string, number>)[m[2]!]!;
+    ms +=
+      n * ({ ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60000, h: 3600000 } as Record<string, number>)[m[2]!]!;
   }
   return ms;
 }
 
 function sameHealthcheck(inst: Instruction, step: Step): boolean {
   // legacy and BuildKit: `&{["CMD-SHELL" "true"] "30s" "0s" "0s" '\x00'}` (Go's %v of the config)
-  const go = /^&\{(\[.*\])\s+"([^"]*)"\s+"([^"]*)"\s+"([^"]*)"(?:\s+"([^"]*)")?\s+'?(\\x[0-9a-f]{2}|\d+|.)'?\}$/s.exec(step.args.trim());
-  if (!go) return collapse(inst.args) === collapse(step.args.replace(/^(--\S+\s+)*/, '')) || collapse(flagsAndArgs(inst)) === collapse(step.args);
+  const go = /^&\{(\[.*\])\s+"([^"]*)"\s+"([^"]*)"\s+"([^"]*)"(?:\s+"([^"]*)")?\s+'?(\\x[0-9a-f]{2}|\d+|.)'?\}$/s.exec(
+    step.args.trim(),
+  );
+  if (!go)
+    return (
+      collapse(inst.args) === collapse(step.args.replace(/^(--\S+\s+)*/, '')) ||
+      collapse(flagsAndArgs(inst)) === collapse(step.args)
+    );
   const words = splitWords(inst.args);
   const sub = (words[0] ?? '').toUpperCase();
   const rest = inst.args.slice(inst.args.indexOf(words[0] ?? '') + (words[0]?.length ?? 0)).trim();
@@ -170,7 +192,11 @@ function sameHealthcheck(inst: Instruction, step: Step): boolean {
   const recorded = parseStrings(go[1]!) ?? [];
   if (recorded.join('\0') !== test.join('\0')) return false;
   if (sub === 'NONE') return true;
-  return durationMs(go[2]!) === flag('interval') && durationMs(go[3]!) === flag('timeout') && durationMs(go[4]!) === flag('start-period');
+  return (
+    durationMs(go[2]!) === flag('interval') &&
+    durationMs(go[3]!) === flag('timeout') &&
+    durationMs(go[4]!) === flag('start-period')
+  );
 }
 
 function flagsAndArgs(inst: Instruction): string {

@@ -2,7 +2,13 @@
 // has once continuations are joined the way Docker joins them, and the context (variables, SHELL, WORKDIR) that the
 // builders apply when they write history. Built over dockerfile-ast; total: it never throws and every range it
 // returns lies inside the text it was given.
-import { type Dockerfile, DockerfileParser, type Instruction as AstInstruction, JSONInstruction, ModifiableInstruction } from 'dockerfile-ast';
+import {
+  type Dockerfile,
+  DockerfileParser,
+  type Instruction as AstInstruction,
+  JSONInstruction,
+  ModifiableInstruction,
+} from 'dockerfile-ast';
 import type { Range } from 'vscode-languageserver-types';
 import { heredocsOf, lineOffsets, opensHeredoc, type Heredoc } from './heredocs';
 
@@ -80,7 +86,7 @@ export function makesLayer(keyword: string): boolean {
 /** The stages `stage` is built from, root first, ending with `stage` itself (FROM <stage> chains). */
 export function stageChain(model: DockerfileModel, stage: number): number[] {
   const chain: number[] = [];
-  for (let s: Stage | undefined = model.stages[stage]; s && !chain.includes(s.index); ) {
+  for (let s: Stage | undefined = model.stages[stage]; s && !chain.includes(s.index);) {
     chain.unshift(s.index);
     s = s.base.kind === 'stage' ? model.stages[s.base.stage] : undefined;
   }
@@ -177,7 +183,12 @@ function build(text: string): DockerfileModel {
     // arguments start from the text instead — after the keyword or the last flag, past blanks and continuations —
     // and ask for flags only when there are some.
     const end = offsets.offsetAt(range.end.line, range.end.character);
-    const afterKeyword = skipBlank(text, offsets.offsetAt(keywordRange.end.line, keywordRange.end.character), end, escape);
+    const afterKeyword = skipBlank(
+      text,
+      offsets.offsetAt(keywordRange.end.line, keywordRange.end.character),
+      end,
+      escape,
+    );
     const flags = text.startsWith('--', afterKeyword) ? flagsOf(node) : [];
     const after = flags.length ? flags[flags.length - 1]!.range.end : keywordRange.end;
     const raw = text.slice(skipBlank(text, offsets.offsetAt(after.line, after.character), end, escape), end);
@@ -192,8 +203,19 @@ function build(text: string): DockerfileModel {
       workdir = '/';
     }
     const inst: Instruction = {
-      index: instructions.length, keyword, stage, range, keywordRange,
-      flags, args, json: node instanceof JSONInstruction ? parseJsonArray(args) : null, heredoc, heredocs, scope, shell, workdir,
+      index: instructions.length,
+      keyword,
+      stage,
+      range,
+      keywordRange,
+      flags,
+      args,
+      json: node instanceof JSONInstruction ? parseJsonArray(args) : null,
+      heredoc,
+      heredocs,
+      scope,
+      shell,
+      workdir,
     };
     instructions.push(inst);
 
@@ -203,14 +225,20 @@ function build(text: string): DockerfileModel {
         const name = words.length >= 3 && words[1]!.toUpperCase() === 'AS' ? words[2]! : null;
         const ref = expandVars(words[0] ?? '', globals, escape);
         const parent = stages.findIndex((s) => s.name !== null && s.name.toLowerCase() === ref.toLowerCase());
-        const base: StageBase = parent >= 0 ? { kind: 'stage', stage: parent }
-          : ref.toLowerCase() === 'scratch' ? { kind: 'scratch' } : { kind: 'image', ref };
+        const base: StageBase =
+          parent >= 0
+            ? { kind: 'stage', stage: parent }
+            : ref.toLowerCase() === 'scratch'
+              ? { kind: 'scratch' }
+              : { kind: 'image', ref };
         stages.push({ index: stages.length, name, from: inst, base, instructions: [] });
         if (parent >= 0) {
           // FROM <stage> inherits the parent's ENV, SHELL and WORKDIR (ARGs do not carry over).
           const p = stages[parent]!;
           const last = p.instructions.at(-1);
-          const after = last ? afterInstruction(last, escape, globals, budget) : { scope: globals, shell: DEFAULT_SHELL, workdir: '/' };
+          const after = last
+            ? afterInstruction(last, escape, globals, budget)
+            : { scope: globals, shell: DEFAULT_SHELL, workdir: '/' };
           ({ scope, shell, workdir } = after);
         }
         break;
@@ -232,7 +260,9 @@ function build(text: string): DockerfileModel {
  * What the values of one file's ARGs and ENVs may add up to beyond their written text: an exponential chain
  * (`ENV B=$A$A`, `ENV C=$B$B`, …) or many copies of one long value stop there, and later values read as unknown.
  */
-interface ExpansionBudget { left: number }
+interface ExpansionBudget {
+  left: number;
+}
 
 const BUDGET_PER_CHAR = 4;
 const MIN_BUDGET = 1 << 20;
@@ -242,7 +272,12 @@ function expansionBudget(text: string): ExpansionBudget {
 }
 
 /** The context after `inst`: what ARG, ENV, SHELL and WORKDIR change for the instructions that follow. */
-function afterInstruction(inst: Instruction, escape: string, globals: VarScope, budget: ExpansionBudget): { scope: VarScope; shell: readonly string[]; workdir: string } {
+function afterInstruction(
+  inst: Instruction,
+  escape: string,
+  globals: VarScope,
+  budget: ExpansionBudget,
+): { scope: VarScope; shell: readonly string[]; workdir: string } {
   let { scope, shell, workdir } = inst;
   if (inst.keyword === 'ARG' || inst.keyword === 'ENV') scope = declare(inst, scope, escape, globals, budget);
   else if (inst.keyword === 'SHELL') shell = inst.json && inst.json.length ? inst.json : shell;
@@ -250,16 +285,27 @@ function afterInstruction(inst: Instruction, escape: string, globals: VarScope, 
   return { scope, shell, workdir };
 }
 
-function declare(inst: Instruction, scope: VarScope, escape: string, globals: VarScope, budget: ExpansionBudget): VarScope {
+function declare(
+  inst: Instruction,
+  scope: VarScope,
+  escape: string,
+  globals: VarScope,
+  budget: ExpansionBudget,
+): VarScope {
   const pairs = keyValues(inst.args, inst.keyword === 'ENV');
-  return scope.with(pairs.map(([k, v]): [string, string | null | typeof NOT_EXPANDED] => {
-    // `ARG X` inside a stage takes the global default of X, if any.
-    if (v === null) return [k, inst.keyword === 'ARG' && inst.stage >= 0 ? globals.get(k) ?? null : null];
-    const value = tryExpandVars(v, scope, { escape, maxChars: v.length + Math.max(0, Math.min(MAX_EXPANSION_GROWTH, budget.left)) });
-    if (value === null) return [k, NOT_EXPANDED];
-    if (value !== v) budget.left -= value.length;
-    return [k, value];
-  }));
+  return scope.with(
+    pairs.map(([k, v]): [string, string | null | typeof NOT_EXPANDED] => {
+      // `ARG X` inside a stage takes the global default of X, if any.
+      if (v === null) return [k, inst.keyword === 'ARG' && inst.stage >= 0 ? (globals.get(k) ?? null) : null];
+      const value = tryExpandVars(v, scope, {
+        escape,
+        maxChars: v.length + Math.max(0, Math.min(MAX_EXPANSION_GROWTH, budget.left)),
+      });
+      if (value === null) return [k, NOT_EXPANDED];
+      if (value !== v) budget.left -= value.length;
+      return [k, value];
+    }),
+  );
 }
 
 /** `A=1 B="two words"` (and the legacy `ENV A value` form) → pairs with quotes removed. */

@@ -12,7 +12,13 @@ export function formatBytes(bytes: number): string {
     u++;
   }
   // Trailing zeros go only after a decimal point: 230 MB stays 230 MB, 1.50 kB becomes 1.5 kB.
-  const text = u === 0 ? String(Math.round(v)) : v.toPrecision(3).replace(/(\.\d*?)0+$/, '$1').replace(/\.$/, '');
+  const text =
+    u === 0
+      ? String(Math.round(v))
+      : v
+          .toPrecision(3)
+          .replace(/(\.\d*?)0+$/, '$1')
+          .replace(/\.$/, '');
   return `${sign}${text} ${UNITS[u]}`;
 }
 

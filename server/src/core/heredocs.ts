@@ -28,7 +28,9 @@ export interface Heredoc {
   readonly shell: boolean;
 }
 
-export interface Offsets { offsetAt(line: number, character: number): number }
+export interface Offsets {
+  offsetAt(line: number, character: number): number;
+}
 
 export function lineOffsets(text: string): Offsets {
   const starts = [0];
@@ -56,7 +58,13 @@ const SHELL_STDIN = /^(?:\S*\/)?(sh|bash|ash|dash|zsh|ksh|mksh)(\s+-[abd-zA-Z]+)
 const SHEBANG = /^#!\s*(\S+)(?:\s+(\S+))?/;
 
 /** The heredocs dockerfile-ast finds (it reads them for RUN and COPY), with what the RUN does with each body. */
-export function heredocsOf(node: AstInstruction, keyword: string, text: string, offsets: Offsets, escape: string): Heredoc[] {
+export function heredocsOf(
+  node: AstInstruction,
+  keyword: string,
+  text: string,
+  offsets: Offsets,
+  escape: string,
+): Heredoc[] {
   const found = node instanceof Run || node instanceof Copy ? node.getHeredocs() : [];
   const at = (p: { line: number; character: number }) => offsets.offsetAt(p.line, p.character);
   const parts = found.map((h) => {
@@ -68,18 +76,27 @@ export function heredocsOf(node: AstInstruction, keyword: string, text: string, 
   const last = parts.at(-1);
   const lineEnd = last ? text.indexOf('\n', at(last.op.end)) : -1;
   const commandLine = last ? text.slice(at(node.getInstructionRange().end), lineEnd < 0 ? text.length : lineEnd) : '';
-  const words = parts.reduce((s, p) => s.replace(p.opText, ' '), commandLine).split(new RegExp(`\\s+|${escape === '`' ? '`' : '\\\\'}\\s*$`, 'm'));
+  const words = parts
+    .reduce((s, p) => s.replace(p.opText, ' '), commandLine)
+    .split(new RegExp(`\\s+|${escape === '`' ? '`' : '\\\\'}\\s*$`, 'm'));
   const rest = words.filter((w) => w && !w.startsWith('--')).join(' ');
   return parts.map(({ h, op, opText }) => {
     const body = h.getContentRange();
     const first = body ? text.slice(at(body.start), at({ line: body.start.line + 1, character: 0 })) : '';
     const bang = SHEBANG.exec(first.replace(/^\t+/, ''));
-    const interpreter = bang ? (bang[1]!.endsWith('/env') ? bang[2] ?? '' : bang[1]!) : null;
-    const shell = keyword === 'RUN' && parts.length === 1 &&
+    const interpreter = bang ? (bang[1]!.endsWith('/env') ? (bang[2] ?? '') : bang[1]!) : null;
+    const shell =
+      keyword === 'RUN' &&
+      parts.length === 1 &&
       (rest === '' ? interpreter === null || SHELL_STDIN.test(interpreter) : SHELL_STDIN.test(rest));
     return {
-      name: h.getName(), stripTabs: opText.startsWith('<<-'), quoted: /["']/.test(opText), operator: op, body,
-      terminator: h.getDelimiterRange(), shell,
+      name: h.getName(),
+      stripTabs: opText.startsWith('<<-'),
+      quoted: /["']/.test(opText),
+      operator: op,
+      body,
+      terminator: h.getDelimiterRange(),
+      shell,
     };
   });
 }

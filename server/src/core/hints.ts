@@ -15,13 +15,21 @@ export interface HintOptions {
   readonly previous?: ReadonlyMap<number, number>;
 }
 
-export function hintLabel(match: MatchResult, k: number, opts: Pick<HintOptions, 'showZeroBytes' | 'cached'>, previousBytes?: number): string | null {
+export function hintLabel(
+  match: MatchResult,
+  k: number,
+  opts: Pick<HintOptions, 'showZeroBytes' | 'cached'>,
+  previousBytes?: number,
+): string | null {
   const m = match.instructions[k]!;
   const cached = opts.cached ? ' · cached' : '';
   switch (m.status) {
     case 'base': {
       const base = match.base!;
-      const triggers = m.layerBytes !== null && m.layerBytes > base.sizeBytes ? ` + ONBUILD ${formatBytes(m.layerBytes - base.sizeBytes)}` : '';
+      const triggers =
+        m.layerBytes !== null && m.layerBytes > base.sizeBytes
+          ? ` + ONBUILD ${formatBytes(m.layerBytes - base.sizeBytes)}`
+          : '';
       return `base ${formatBytes(base.sizeBytes)} · ${plural(base.layers, 'layer')}${triggers}${cached}`;
     }
     case 'stale':

@@ -47,7 +47,10 @@ export const SIZE_MEASURE_TEXT: Record<SizeMeasure, string> = {
  * when the row is a snapshot's disk usage and the layer analysis knows the layer's file bytes.
  */
 export function measureNote(measure: SizeMeasure, fileBytes: number | null): string {
-  const files = measure === 'snapshot-disk-usage' && fileBytes !== null ? ` · files ${formatBytes(fileBytes)} (layer analysis)` : '';
+  const files =
+    measure === 'snapshot-disk-usage' && fileBytes !== null
+      ? ` · files ${formatBytes(fileBytes)} (layer analysis)`
+      : '';
   return `${SIZE_MEASURE_TEXT[measure]}${files}`;
 }
 
@@ -85,8 +88,25 @@ export interface Step {
   readonly builder: BuilderKind;
 }
 
-const KEYWORDS = new Set(['ADD', 'ARG', 'CMD', 'COPY', 'ENTRYPOINT', 'ENV', 'EXPOSE', 'HEALTHCHECK', 'LABEL',
-  'MAINTAINER', 'ONBUILD', 'RUN', 'SHELL', 'STOPSIGNAL', 'USER', 'VOLUME', 'WORKDIR']);
+const KEYWORDS = new Set([
+  'ADD',
+  'ARG',
+  'CMD',
+  'COPY',
+  'ENTRYPOINT',
+  'ENV',
+  'EXPOSE',
+  'HEALTHCHECK',
+  'LABEL',
+  'MAINTAINER',
+  'ONBUILD',
+  'RUN',
+  'SHELL',
+  'STOPSIGNAL',
+  'USER',
+  'VOLUME',
+  'WORKDIR',
+]);
 const BUILDKIT_SUFFIX = / # buildkit$/;
 const ARGS_PREFIX = /^\|(\d+) /;
 
@@ -193,7 +213,9 @@ export function parseStrings(text: string): string[] | null {
   try {
     const v: unknown = JSON.parse(t);
     if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
-  } catch { /* Go form below */ }
+  } catch {
+    /* Go form below */
+  }
   const inner = t.slice(1, -1).trim();
   if (!inner) return [];
   if (!inner.includes('"')) return inner.split(/\s+/);

@@ -2,7 +2,14 @@
 // the history API does not; then each builder's habits decide, checked against the layer count, and rows that stay
 // ambiguous get no layer rather than a wrong one.
 import type { DockerfileModel } from './dockerfile';
-import { detectBuilder, normaliseRow, shellPrefixes, type BuilderKind, type HistoryRow, type ImageInfo } from './history';
+import {
+  detectBuilder,
+  normaliseRow,
+  shellPrefixes,
+  type BuilderKind,
+  type HistoryRow,
+  type ImageInfo,
+} from './history';
 
 type Guess = boolean | 'maybe';
 
@@ -35,7 +42,12 @@ export interface RowLayers {
   readonly exact: boolean;
 }
 
-export function layersOfRows(rows: readonly HistoryRow[], layerCount: number, builder: BuilderKind, shells: readonly string[] = shellPrefixes()): RowLayers {
+export function layersOfRows(
+  rows: readonly HistoryRow[],
+  layerCount: number,
+  builder: BuilderKind,
+  shells: readonly string[] = shellPrefixes(),
+): RowLayers {
   const guesses = rows.map((r) => guess(r, builder, shells));
   const sure = guesses.filter((g) => g === true).length;
   const maybes = guesses.filter((g) => g === 'maybe').length;
@@ -48,20 +60,28 @@ export function layersOfRows(rows: readonly HistoryRow[], layerCount: number, bu
   }
   // Counts do not reconcile: pair from both ends up to the first ambiguous row; the middle stays unknown.
   const layerOf: Array<number | null> = rows.map(() => null);
-  for (let i = 0, next = 0; i < rows.length && guesses[i] !== 'maybe' && next < layerCount; i++) if (guesses[i]) layerOf[i] = next++;
-  for (let i = rows.length - 1, next = layerCount - 1; i >= 0 && guesses[i] !== 'maybe' && next >= 0; i--) if (guesses[i]) layerOf[i] = next--;
+  for (let i = 0, next = 0; i < rows.length && guesses[i] !== 'maybe' && next < layerCount; i++)
+    if (guesses[i]) layerOf[i] = next++;
+  for (let i = rows.length - 1, next = layerCount - 1; i >= 0 && guesses[i] !== 'maybe' && next >= 0; i--)
+    if (guesses[i]) layerOf[i] = next--;
   return { layerOf, exact: false };
 }
 
 /** The SHELLs a Dockerfile sets, as history prefixes (a RUN after `SHELL [...]` is recorded with that shell). */
 export function modelShells(model: DockerfileModel | null): string[] {
-  return shellPrefixes(model ? model.instructions.filter((i) => i.keyword === 'SHELL' && i.json).map((i) => i.json!) : []);
+  return shellPrefixes(
+    model ? model.instructions.filter((i) => i.keyword === 'SHELL' && i.json).map((i) => i.json!) : [],
+  );
 }
 
 /**
  * The one way every feature pairs an image's rows with its layers: the image's history (prefer one with empty_layer,
  * from an analysis or an archive), the Dockerfile's SHELLs when there is a Dockerfile, the builder of its rows.
  */
-export function layersForImage(info: Pick<ImageInfo, 'history' | 'layers'>, model: DockerfileModel | null, builder: BuilderKind = detectBuilder(info.history)): RowLayers {
+export function layersForImage(
+  info: Pick<ImageInfo, 'history' | 'layers'>,
+  model: DockerfileModel | null,
+  builder: BuilderKind = detectBuilder(info.history),
+): RowLayers {
   return layersOfRows(info.history, info.layers.length, builder, modelShells(model));
 }

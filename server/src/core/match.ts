@@ -56,7 +56,10 @@ export interface MatchOptions {
   readonly baseChanged?: boolean;
 }
 
-interface Image { readonly history: readonly HistoryRow[]; readonly layers: readonly string[] }
+interface Image {
+  readonly history: readonly HistoryRow[];
+  readonly layers: readonly string[];
+}
 
 const SAME = 4;
 const CHANGED = 1;
@@ -103,7 +106,10 @@ export function matchHistory(model: DockerfileModel, image: Image, opts: MatchOp
   for (let r = baseRows; r < firstPaired; r++) triggerRows.push(r);
 
   const out: InstructionMatch[] = model.instructions.map((i) => ({
-    status: i.stage < 0 ? 'metadata' : 'not-built', layerBytes: null, rebuilds: false, row: null,
+    status: i.stage < 0 ? 'metadata' : 'not-built',
+    layerBytes: null,
+    rebuilds: false,
+    row: null,
   }));
   let base: BaseMatch | null = null;
   const rootStage = chain.length ? model.stages[chain[0]!]! : undefined;
@@ -111,14 +117,20 @@ export function matchHistory(model: DockerfileModel, image: Image, opts: MatchOp
     const baseSize = sum(rows, 0, baseRows);
     const triggers = triggerRows.reduce((s, r) => s + rows[r]!.sizeBytes, 0);
     base = {
-      instruction: rootStage.from.index, rows: baseRows, sizeBytes: baseSize, triggerRows,
+      instruction: rootStage.from.index,
+      rows: baseRows,
+      sizeBytes: baseSize,
+      triggerRows,
       layers: opts.baseLayers ?? countLayers(rows, baseRows),
     };
     out[rootStage.from.index] = {
-      status: opts.baseChanged ? 'stale' : 'base', layerBytes: rootStage.base.kind === 'scratch' ? 0 : baseSize + triggers,
-      rebuilds: !!opts.baseChanged, row: null,
+      status: opts.baseChanged ? 'stale' : 'base',
+      layerBytes: rootStage.base.kind === 'scratch' ? 0 : baseSize + triggers,
+      rebuilds: !!opts.baseChanged,
+      row: null,
     };
-    for (const s of chain.slice(1)) out[model.stages[s]!.from.index] = { status: 'metadata', layerBytes: null, rebuilds: false, row: null };
+    for (const s of chain.slice(1))
+      out[model.stages[s]!.from.index] = { status: 'metadata', layerBytes: null, rebuilds: false, row: null };
   }
 
   let broken = !!opts.baseChanged;
@@ -130,7 +142,8 @@ export function matchHistory(model: DockerfileModel, image: Image, opts: MatchOp
     const row = p.row >= 0 ? rows[p.row]! : null;
     if (row && p.row > lastRow + 1) broken = true; // rows between: a line deleted since the build
     if (row) lastRow = p.row;
-    const layerKind = makesLayer(inst.keyword) || (inst.keyword === 'WORKDIR' && row !== null && workdirIsLayer(row, builder));
+    const layerKind =
+      makesLayer(inst.keyword) || (inst.keyword === 'WORKDIR' && row !== null && workdirIsLayer(row, builder));
     let status: Status;
     if (!row) status = expectsRow(inst.keyword, builder) ? 'stale' : 'metadata';
     else if (!p.same) status = 'stale';
@@ -140,18 +153,34 @@ export function matchHistory(model: DockerfileModel, image: Image, opts: MatchOp
       layered++;
       if (row && p.same) exact++;
     }
-    out[inst.index] = { status, layerBytes: row && layerKind ? row.sizeBytes : null, rebuilds: broken, row: row ? p.row : null };
+    out[inst.index] = {
+      status,
+      layerBytes: row && layerKind ? row.sizeBytes : null,
+      rebuilds: broken,
+      row: row ? p.row : null,
+    };
   }
   const withRows = pairs.filter((p) => p.row >= 0 && p.same).length;
   const score = layered ? exact / layered : seq.length ? withRows / seq.length : 0;
   return { builder, chain, instructions: out, base, score };
 }
 
-interface Pair { inst: number; row: number; same: boolean }
+interface Pair {
+  inst: number;
+  row: number;
+  same: boolean;
+}
 
 /** Global alignment of `seq` against rows[start..]; leading rows are free when the base is not known. */
-function align(model: DockerfileModel, seq: Instruction[], steps: Step[], start: number, knownBase: boolean,
-  builder: BuilderKind, shells: readonly string[]): Pair[] {
+function align(
+  model: DockerfileModel,
+  seq: Instruction[],
+  steps: Step[],
+  start: number,
+  knownBase: boolean,
+  builder: BuilderKind,
+  shells: readonly string[],
+): Pair[] {
   const n = seq.length;
   const m = steps.length - start;
   const W = m + 1;
@@ -182,22 +211,29 @@ function align(model: DockerfileModel, seq: Instruction[], steps: Step[], start:
       let best = score[row0 - W + j]! + skipInst[i - 1]!;
       let mv = 3;
       const viaRow = score[row0 + j - 1]! + (i === n ? TRAILING_ROW : EXTRA_ROW);
-      if (viaRow > best) { best = viaRow; mv = 4; }
+      if (viaRow > best) {
+        best = viaRow;
+        mv = 4;
+      }
       if (step.keyword === inst.keyword) {
         const same = sameInstruction(inst, step, model.escape, shells);
         const viaPair = score[row0 - W + j - 1]! + (same ? SAME : CHANGED + SIMILARITY * similarity(i - 1, j - 1));
-        if (viaPair >= best) { best = viaPair; mv = same ? 1 : 2; }
+        if (viaPair >= best) {
+          best = viaPair;
+          mv = same ? 1 : 2;
+        }
       }
       score[row0 + j] = best;
       move[row0 + j] = mv;
     }
   }
   const pairs: Pair[] = [];
-  for (let i = n, j = m; i > 0 || j > 0; ) {
+  for (let i = n, j = m; i > 0 || j > 0;) {
     const mv = move[i * W + j]!;
     if (mv === 1 || mv === 2) {
       pairs.push({ inst: i - 1, row: start + j - 1, same: mv === 1 });
-      i--; j--;
+      i--;
+      j--;
     } else if (mv === 3) {
       pairs.push({ inst: i - 1, row: -1, same: false });
       i--;

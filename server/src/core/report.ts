@@ -66,22 +66,40 @@ export function buildReport(input: ReportInput): Report {
   const instructions = model.instructions.map((inst, k): ReportInstruction => {
     const m = match?.instructions[k];
     return {
-      line: inst.range.start.line + 1, endLine: inst.range.end.line + 1, keyword: inst.keyword, stage: inst.stage,
+      line: inst.range.start.line + 1,
+      endLine: inst.range.end.line + 1,
+      keyword: inst.keyword,
+      stage: inst.stage,
       stageName: model.stages[inst.stage]?.name ?? null,
-      layerBytes: m?.layerBytes ?? null, status: m?.status ?? (inst.stage < 0 ? 'metadata' : 'not-built'), rebuilds: m?.rebuilds ?? false,
+      layerBytes: m?.layerBytes ?? null,
+      status: m?.status ?? (inst.stage < 0 ? 'metadata' : 'not-built'),
+      rebuilds: m?.rebuilds ?? false,
     };
   });
-  const base = match?.base && input.image
-    ? { line: model.instructions[match.base.instruction]!.range.start.line + 1, layers: match.base.layers, sizeBytes: match.base.sizeBytes }
-    : null;
+  const base =
+    match?.base && input.image
+      ? {
+          line: model.instructions[match.base.instruction]!.range.start.line + 1,
+          layers: match.base.layers,
+          sizeBytes: match.base.sizeBytes,
+        }
+      : null;
   return {
     dockerfile: input.dockerfile,
-    image: input.image && match
-      ? {
-        ref: input.image.ref, id: input.image.info.id, sizeBytes: input.image.info.sizeBytes, builder: match.builder, source: input.image.source,
-        sizeMeasure: input.image.info.sizeMeasure,
-      }
-      : null,
-    base, instructions, analysis: input.analysis ?? null, findings: input.findings ?? [],
+    image:
+      input.image && match
+        ? {
+            ref: input.image.ref,
+            id: input.image.info.id,
+            sizeBytes: input.image.info.sizeBytes,
+            builder: match.builder,
+            source: input.image.source,
+            sizeMeasure: input.image.info.sizeMeasure,
+          }
+        : null,
+    base,
+    instructions,
+    analysis: input.analysis ?? null,
+    findings: input.findings ?? [],
   };
 }

@@ -10,7 +10,10 @@ type Value = string | null | typeof NOT_EXPANDED;
 
 /** An immutable scope: each ARG/ENV makes a child, so every instruction can keep the scope it saw for free. */
 export class VarScope {
-  private constructor(private readonly parent: VarScope | null, private readonly vars: ReadonlyMap<string, Value>) {}
+  private constructor(
+    private readonly parent: VarScope | null,
+    private readonly vars: ReadonlyMap<string, Value>,
+  ) {}
 
   static readonly empty = new VarScope(null, new Map());
 
@@ -51,7 +54,12 @@ type Reference =
   | { readonly kind: 'word'; readonly name: string; readonly op: '-' | '+'; readonly end: number };
 
 /** An open `${NAME:-` or `${NAME:+` whose word is being expanded. */
-interface Frame { readonly written: string; readonly op: '-' | '+'; readonly value: string | null | undefined; out: string }
+interface Frame {
+  readonly written: string;
+  readonly op: '-' | '+';
+  readonly value: string | null | undefined;
+  out: string;
+}
 
 const isNameChar = (c: number, first: boolean) =>
   c === 95 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (!first && c >= 48 && c <= 57);
@@ -97,7 +105,10 @@ export function tryExpandVars(text: string, scope: VarScope, opts: ExpandOptions
   let lit = 0;
   for (let i = 0; i < text.length;) {
     const c = text[i];
-    if (c === escape) { i += 2; continue; }
+    if (c === escape) {
+      i += 2;
+      continue;
+    }
     if (c === '}' && stack.length) {
       if (!put(text.slice(lit, i))) return null;
       const f = stack.pop()!;
@@ -106,7 +117,10 @@ export function tryExpandVars(text: string, scope: VarScope, opts: ExpandOptions
       continue;
     }
     const ref = c === '$' ? referenceAt(text, i) : null;
-    if (!ref) { i++; continue; }
+    if (!ref) {
+      i++;
+      continue;
+    }
     if (!put(text.slice(lit, i))) return null;
     const value = scope.lookup(ref.name);
     if (value === NOT_EXPANDED) return null;

@@ -6,20 +6,45 @@
 import type { HistoryRow, ImageInfo, SizeMeasure } from '../core/history';
 import type { ImageDetails, ImageSummary } from './source';
 
-export interface ApiHistory { Id: string; Created: number; CreatedBy: string; Size: number; Comment?: string }
+export interface ApiHistory {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Size: number;
+  Comment?: string;
+}
 /** An image's container config, as the Engine API's inspect (`Config`) and the image's own config (`config`) write it. */
 export interface ApiContainerConfig {
-  Labels?: Record<string, string> | null; Entrypoint?: string[] | string | null; Cmd?: string[] | string | null;
-  ExposedPorts?: Record<string, unknown> | null; WorkingDir?: string; User?: string; OnBuild?: string[] | null;
+  Labels?: Record<string, string> | null;
+  Entrypoint?: string[] | string | null;
+  Cmd?: string[] | string | null;
+  ExposedPorts?: Record<string, unknown> | null;
+  WorkingDir?: string;
+  User?: string;
+  OnBuild?: string[] | null;
 }
 export interface ApiInspect {
-  Id: string; RepoTags?: string[] | null; Created?: string; Size?: number; Os?: string; Architecture?: string;
+  Id: string;
+  RepoTags?: string[] | null;
+  Created?: string;
+  Size?: number;
+  Os?: string;
+  Architecture?: string;
   RootFS?: { Layers?: string[] };
   Config?: ApiContainerConfig | null;
 }
 /** The part of `GET /info` that names the image store. */
-export interface ApiInfo { Driver?: string; DriverStatus?: Array<[string, string]> | null }
-export interface ApiSummary { Id: string; RepoTags?: string[] | null; Created: number; Size: number; Labels?: Record<string, string> | null }
+export interface ApiInfo {
+  Driver?: string;
+  DriverStatus?: Array<[string, string]> | null;
+}
+export interface ApiSummary {
+  Id: string;
+  RepoTags?: string[] | null;
+  Created: number;
+  Size: number;
+  Labels?: Record<string, string> | null;
+}
 
 /** An engine answer (or an image config) that is not what the API documents; the message names the field. */
 export class ApiShapeError extends Error {
@@ -40,7 +65,8 @@ export function printable(text: string, multiline = false): string {
 export type Json = Record<string, unknown>;
 
 export function objectAt(v: unknown, what: string): Json {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v)) throw new ApiShapeError(`${what} is not a JSON object`);
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v))
+    throw new ApiShapeError(`${what} is not a JSON object`);
   return v as Json;
 }
 
@@ -67,7 +93,8 @@ function num(o: Json, key: string, what: string): number {
 export function strings(v: unknown, what: string): string[] {
   if (v === undefined || v === null) return [];
   return arrayAt(v, what).map((s, i) => {
-    if (typeof s !== 'string') throw new ApiShapeError(`${what}[${i}] is a ${s === null ? 'null' : typeof s}, not a string`);
+    if (typeof s !== 'string')
+      throw new ApiShapeError(`${what}[${i}] is a ${s === null ? 'null' : typeof s}, not a string`);
     return printable(s);
   });
 }
@@ -78,7 +105,10 @@ export function labelsOf(v: unknown, what: string): Record<string, string> {
   const o = objectAt(v, what);
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(o)) {
-    if (typeof val !== 'string') throw new ApiShapeError(`${what}: the label ${JSON.stringify(printable(k))} is a ${val === null ? 'null' : typeof val}, not a string`);
+    if (typeof val !== 'string')
+      throw new ApiShapeError(
+        `${what}: the label ${JSON.stringify(printable(k))} is a ${val === null ? 'null' : typeof val}, not a string`,
+      );
     out[printable(k)] = printable(val);
   }
   return out;
@@ -97,25 +127,41 @@ const realTags = (tags: string[]) => tags.filter((t) => t !== '<none>:<none>');
 
 /** `GET /images/{id}/history` answers newest first; the product keeps rows oldest first, like the image config. */
 export function historyFromApi(raw: unknown): HistoryRow[] {
-  return arrayAt(raw, 'the history').map((row, i): HistoryRow => {
-    const what = `history row ${i + 1}`;
-    const h = objectAt(row, what);
-    const id = str(h, 'Id', what);
-    return {
-      createdBy: str(h, 'CreatedBy', what, '', true), sizeBytes: Math.max(0, num(h, 'Size', what)), created: isoOfSeconds(num(h, 'Created', what)),
-      comment: str(h, 'Comment', what), id: id && id !== '<missing>' ? id : null, emptyLayer: null,
-    };
-  }).reverse();
+  return arrayAt(raw, 'the history')
+    .map((row, i): HistoryRow => {
+      const what = `history row ${i + 1}`;
+      const h = objectAt(row, what);
+      const id = str(h, 'Id', what);
+      return {
+        createdBy: str(h, 'CreatedBy', what, '', true),
+        sizeBytes: Math.max(0, num(h, 'Size', what)),
+        created: isoOfSeconds(num(h, 'Created', what)),
+        comment: str(h, 'Comment', what),
+        id: id && id !== '<missing>' ? id : null,
+        emptyLayer: null,
+      };
+    })
+    .reverse();
 }
 
 /** The product's form of a container config (labels apart). */
 export function configFromApi(raw: unknown, what = 'the container config'): ImageInfo['config'] {
   const c = raw === undefined || raw === null ? {} : objectAt(raw, what);
-  const list = (key: string) => (c[key] == null ? null : typeof c[key] === 'string' ? [printable(c[key] as string)] : strings(c[key], `${what}: ${key}`));
+  const list = (key: string) =>
+    c[key] == null
+      ? null
+      : typeof c[key] === 'string'
+        ? [printable(c[key] as string)]
+        : strings(c[key], `${what}: ${key}`);
   return {
-    entrypoint: list('Entrypoint'), cmd: list('Cmd'),
-    exposedPorts: Object.keys(c.ExposedPorts == null ? {} : objectAt(c.ExposedPorts, `${what}: ExposedPorts`)).map((p) => printable(p)),
-    workingDir: str(c, 'WorkingDir', what) || null, user: str(c, 'User', what) || null, onBuild: strings(c.OnBuild, `${what}: OnBuild`),
+    entrypoint: list('Entrypoint'),
+    cmd: list('Cmd'),
+    exposedPorts: Object.keys(c.ExposedPorts == null ? {} : objectAt(c.ExposedPorts, `${what}: ExposedPorts`)).map(
+      (p) => printable(p),
+    ),
+    workingDir: str(c, 'WorkingDir', what) || null,
+    user: str(c, 'User', what) || null,
+    onBuild: strings(c.OnBuild, `${what}: OnBuild`),
   };
 }
 
@@ -126,7 +172,9 @@ const CONTAINERD_SNAPSHOTTER = 'io.containerd.snapshotter.v1';
 export function sizeMeasureFromInfo(raw: unknown): SizeMeasure {
   const info = objectAt(raw, 'the engine info');
   const status = info.DriverStatus == null ? [] : arrayAt(info.DriverStatus, 'the engine info: DriverStatus');
-  const snapshotter = status.some((row) => Array.isArray(row) && row[0] === 'driver-type' && row[1] === CONTAINERD_SNAPSHOTTER);
+  const snapshotter = status.some(
+    (row) => Array.isArray(row) && row[0] === 'driver-type' && row[1] === CONTAINERD_SNAPSHOTTER,
+  );
   return snapshotter ? 'snapshot-disk-usage' : 'layer-tar';
 }
 
@@ -137,10 +185,16 @@ export function detailsFromApi(raw: unknown, sizeMeasure: SizeMeasure): ImageDet
   const c = i.Config == null ? {} : objectAt(i.Config, 'the image config');
   const rootfs = i.RootFS == null ? {} : objectAt(i.RootFS, 'the image: RootFS');
   return {
-    id, refs: realTags(strings(i.RepoTags, 'the image: RepoTags')), sizeBytes: Math.max(0, num(i, 'Size', 'the image')),
-    created: str(i, 'Created', 'the image') || null, os: str(i, 'Os', 'the image') || null, architecture: str(i, 'Architecture', 'the image') || null,
-    labels: labelsOf(c.Labels, 'the image config: Labels'), layers: strings(rootfs.Layers, 'the image: RootFS.Layers'),
-    config: configFromApi(c, 'the image config'), sizeMeasure,
+    id,
+    refs: realTags(strings(i.RepoTags, 'the image: RepoTags')),
+    sizeBytes: Math.max(0, num(i, 'Size', 'the image')),
+    created: str(i, 'Created', 'the image') || null,
+    os: str(i, 'Os', 'the image') || null,
+    architecture: str(i, 'Architecture', 'the image') || null,
+    labels: labelsOf(c.Labels, 'the image config: Labels'),
+    layers: strings(rootfs.Layers, 'the image: RootFS.Layers'),
+    config: configFromApi(c, 'the image config'),
+    sizeMeasure,
   };
 }
 
@@ -150,7 +204,10 @@ export function summaryFromApi(raw: unknown, index = 0): ImageSummary {
   const id = str(i, 'Id', what);
   if (!id) throw new ApiShapeError(`${what} has no Id`);
   return {
-    id, refs: realTags(strings(i.RepoTags, `${what}: RepoTags`)), created: secondsOrZero(num(i, 'Created', what)), sizeBytes: Math.max(0, num(i, 'Size', what)),
+    id,
+    refs: realTags(strings(i.RepoTags, `${what}: RepoTags`)),
+    created: secondsOrZero(num(i, 'Created', what)),
+    sizeBytes: Math.max(0, num(i, 'Size', what)),
     labels: labelsOf(i.Labels, `${what}: Labels`),
   };
 }

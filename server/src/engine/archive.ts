@@ -11,8 +11,17 @@ import { configFromApi } from './apiJson';
 import { fileChunks, notRegular, OPEN_USER_FILE } from './fileChunks';
 import { resolveImage, type ArchiveDocs, type ArchiveImage } from './archiveIndex';
 import {
-  ArchiveFormatError, cleanPath, compressionOf, DEFAULT_LIMITS, decompressed, LayerScanner, peek,
-  type LayerEntry, type LayerStats, type ScanBudget, type ScanLimits,
+  ArchiveFormatError,
+  cleanPath,
+  compressionOf,
+  DEFAULT_LIMITS,
+  decompressed,
+  LayerScanner,
+  peek,
+  type LayerEntry,
+  type LayerStats,
+  type ScanBudget,
+  type ScanLimits,
 } from './layerScan';
 import { TarError, TarReader, type TarBody, type TarHeader } from './tarStream';
 
@@ -61,7 +70,10 @@ class Collected implements ArchiveDocs {
   readonly sizes = new Map<string, number>();
   jsonBytes = 0;
   readonly budget: ScanBudget;
-  constructor(readonly opts: ReadOptions, readonly limits: ScanLimits) {
+  constructor(
+    readonly opts: ReadOptions,
+    readonly limits: ScanLimits,
+  ) {
     this.budget = { entries: limits.maxTotalEntries, bytes: limits.maxTotalBytes };
   }
 }
@@ -74,7 +86,11 @@ class BlobSink implements TarBody {
   private json: Buffer[] = [];
   private scanner: LayerScanner | null = null;
 
-  constructor(private readonly c: Collected, private readonly name: string, private readonly size: number) {}
+  constructor(
+    private readonly c: Collected,
+    private readonly name: string,
+    private readonly size: number,
+  ) {}
 
   private decide(): void | Promise<void> {
     const head = Buffer.concat(this.head, this.headLen);
@@ -98,8 +114,13 @@ class BlobSink implements TarBody {
     }
     const onEntry = this.c.opts.onEntry;
     const name = this.name;
-    this.scanner = new LayerScanner(kind === 'gzip' || kind === 'zstd' ? kind : 'none', (e) => onEntry?.(name, e),
-      this.c.limits, this.c.budget, !!this.c.opts.verifyLayers);
+    this.scanner = new LayerScanner(
+      kind === 'gzip' || kind === 'zstd' ? kind : 'none',
+      (e) => onEntry?.(name, e),
+      this.c.limits,
+      this.c.budget,
+      !!this.c.opts.verifyLayers,
+    );
     this.mode = 'layer';
     return this.feed(head);
   }
@@ -181,7 +202,8 @@ export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOption
   const { head, stream } = await peek(input, 512);
   if (head.length === 0) throw new ArchiveFormatError('the archive is empty');
   const kind = compressionOf(head);
-  if (kind !== 'tar' && kind !== 'gzip' && kind !== 'zstd') throw new ArchiveFormatError('not a tar archive (docker save or an OCI image layout)');
+  if (kind !== 'tar' && kind !== 'gzip' && kind !== 'zstd')
+    throw new ArchiveFormatError('not a tar archive (docker save or an OCI image layout)');
   const outer = kind === 'tar' ? stream : decompressed(stream, kind);
   // Only an uncompressed file's size says how many bytes are left for an entry.
   const total = kind === 'tar' ? opts.totalBytes : undefined;
@@ -189,13 +211,21 @@ export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOption
   const reader = new TarReader((h) => {
     const name = entryName(h);
     // Refused from the header, before a byte of the body is read.
-    if (h.type !== 'dir' && h.size > limits.maxBytes) throw new ArchiveFormatError(`the entry ${name} claims ${h.size} bytes (more than ${limits.maxBytes}): a bomb or a corrupt archive`);
+    if (h.type !== 'dir' && h.size > limits.maxBytes)
+      throw new ArchiveFormatError(
+        `the entry ${name} claims ${h.size} bytes (more than ${limits.maxBytes}): a bomb or a corrupt archive`,
+      );
     if (total !== undefined && h.type === 'file' && h.size > total - h.offset) {
-      throw new ArchiveFormatError(`the archive is truncated (${name} claims ${h.size} bytes, ${Math.max(0, total - h.offset)} are left)`);
+      throw new ArchiveFormatError(
+        `the archive is truncated (${name} claims ${h.size} bytes, ${Math.max(0, total - h.offset)} are left)`,
+      );
     }
     if (h.type === 'symlink' || h.type === 'hardlink') {
       // docker save links a layer.tar it already wrote to the first copy instead of writing it twice.
-      const target = h.type === 'symlink' ? posix.normalize(posix.join(posix.dirname(name), h.linkname)) : entryName({ ...h, name: h.linkname });
+      const target =
+        h.type === 'symlink'
+          ? posix.normalize(posix.join(posix.dirname(name), h.linkname))
+          : entryName({ ...h, name: h.linkname });
       c.aliases.set(name, target);
       return null;
     }
@@ -218,9 +248,20 @@ export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOption
   } catch (e) {
     if (opts.signal?.aborted) throw new AbortedError();
     if (e instanceof ArchiveFormatError || e instanceof AbortedError) throw e;
-    if (e instanceof TarError) throw new ArchiveFormatError(e.kind === 'truncated' ? 'the archive is truncated' : e.kind === 'bomb' ? e.message : `the archive is corrupt (${e.message})`);
+    if (e instanceof TarError)
+      throw new ArchiveFormatError(
+        e.kind === 'truncated'
+          ? 'the archive is truncated'
+          : e.kind === 'bomb'
+            ? e.message
+            : `the archive is corrupt (${e.message})`,
+      );
     const msg = String((e as Error).message);
-    throw new ArchiveFormatError(/unexpected end|premature|truncated|aborted|ECONNRESET|socket hang up/i.test(msg) ? `the archive is truncated (${msg})` : `the archive is corrupt (${msg})`);
+    throw new ArchiveFormatError(
+      /unexpected end|premature|truncated|aborted|ECONNRESET|socket hang up/i.test(msg)
+        ? `the archive is truncated (${msg})`
+        : `the archive is corrupt (${msg})`,
+    );
   }
   return resolveImage(c, opts);
 }
@@ -233,14 +274,25 @@ export function imageInfoOf(a: ArchiveImage): ImageInfo {
     const empty = !!h.empty_layer;
     const layer = empty ? undefined : a.layers[next++];
     return {
-      createdBy: h.created_by ?? '', sizeBytes: layer?.stats.sizeBytes ?? 0, created: h.created ?? null, comment: h.comment ?? '',
-      id: null, emptyLayer: empty,
+      createdBy: h.created_by ?? '',
+      sizeBytes: layer?.stats.sizeBytes ?? 0,
+      created: h.created ?? null,
+      comment: h.comment ?? '',
+      id: null,
+      emptyLayer: empty,
     };
   });
   return {
-    id: a.configDigest, refs: a.refs, sizeBytes: a.layers.reduce((s, l) => s + l.stats.sizeBytes, 0), created: a.config.created ?? null,
-    os: a.config.os ?? null, architecture: a.config.architecture ?? null, labels: c.Labels ?? {},
-    layers: a.layers.map((l) => l.diffId ?? ''), history, config: configFromApi(c),
+    id: a.configDigest,
+    refs: a.refs,
+    sizeBytes: a.layers.reduce((s, l) => s + l.stats.sizeBytes, 0),
+    created: a.config.created ?? null,
+    os: a.config.os ?? null,
+    architecture: a.config.architecture ?? null,
+    labels: c.Labels ?? {},
+    layers: a.layers.map((l) => l.diffId ?? ''),
+    history,
+    config: configFromApi(c),
     // An archive's layer sizes are its layers' file bytes, whichever store wrote it.
     sizeMeasure: 'layer-tar',
   };
@@ -257,7 +309,9 @@ export async function readArchiveFile(path: string, opts: ReadOptions = {}): Pro
   const kind = notRegular(st);
   if (kind) {
     await fh.close();
-    throw new ArchiveFormatError(`this is ${kind}, not an archive file: name a file written by docker save (or save one: docker save IMAGE -o FILE)`);
+    throw new ArchiveFormatError(
+      `this is ${kind}, not an archive file: name a file written by docker save (or save one: docker save IMAGE -o FILE)`,
+    );
   }
   const chunks = fileChunks(fh, st.size);
   try {

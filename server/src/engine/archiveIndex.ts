@@ -2,7 +2,17 @@
 // compatibility file of Docker ≥ 25 / containerd saves), else the OCI index (index.json → nested indexes → image
 // manifests). Everything read here was checked against its digest when its name carries one; sizes are checked
 // against descriptors; media types that are not image parts are refused by name rather than misread.
-import { ApiShapeError, arrayAt, configFromApi, labelsOf, objectAt, printable, str, strings, type ApiContainerConfig } from './apiJson';
+import {
+  ApiShapeError,
+  arrayAt,
+  configFromApi,
+  labelsOf,
+  objectAt,
+  printable,
+  str,
+  strings,
+  type ApiContainerConfig,
+} from './apiJson';
 import { ArchiveFormatError, type LayerStats } from './layerScan';
 
 export interface ArchiveLayer {
@@ -26,7 +36,10 @@ export interface ArchiveImage {
 }
 
 export interface RawConfig {
-  architecture?: string; os?: string; variant?: string; created?: string;
+  architecture?: string;
+  os?: string;
+  variant?: string;
+  created?: string;
   config?: ApiContainerConfig | null;
   rootfs?: { diff_ids?: string[] };
   history?: Array<{ created?: string; created_by?: string; comment?: string; empty_layer?: boolean }>;
@@ -52,14 +65,26 @@ export interface ResolveOptions {
   readonly verifyLayers?: boolean;
 }
 
-const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
-const MANIFEST_TYPES = new Set(['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json']);
-const CONFIG_TYPES = new Set(['application/vnd.oci.image.config.v1+json', 'application/vnd.docker.container.image.v1+json']);
-const LAYER_TYPE = /^application\/vnd\.(?:oci\.image\.layer(?:\.nondistributable)?\.v1\.tar|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar)(?:\.gzip|\+gzip|\+zstd|\.zstd)?$/;
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+const MANIFEST_TYPES = new Set([
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+]);
+const CONFIG_TYPES = new Set([
+  'application/vnd.oci.image.config.v1+json',
+  'application/vnd.docker.container.image.v1+json',
+]);
+const LAYER_TYPE =
+  /^application\/vnd\.(?:oci\.image\.layer(?:\.nondistributable)?\.v1\.tar|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar)(?:\.gzip|\+gzip|\+zstd|\.zstd)?$/;
 const FOREIGN = /nondistributable|foreign/;
 
 interface Descriptor {
-  mediaType?: string; digest?: string; size?: number;
+  mediaType?: string;
+  digest?: string;
+  size?: number;
   platform?: { os?: string; architecture?: string; variant?: string };
   annotations?: Record<string, string>;
 }
@@ -85,8 +110,14 @@ type HistoryEntry = NonNullable<RawConfig['history']>[number];
 
 function historyEntry(raw: unknown, what: string): HistoryEntry {
   const h = objectAt(raw, what);
-  if (h.empty_layer != null && typeof h.empty_layer !== 'boolean') throw new ApiShapeError(`${what}: empty_layer is not true or false`);
-  return { created: str(h, 'created', what) || undefined, created_by: str(h, 'created_by', what, '', true), comment: str(h, 'comment', what), empty_layer: h.empty_layer === true };
+  if (h.empty_layer != null && typeof h.empty_layer !== 'boolean')
+    throw new ApiShapeError(`${what}: empty_layer is not true or false`);
+  return {
+    created: str(h, 'created', what) || undefined,
+    created_by: str(h, 'created_by', what, '', true),
+    comment: str(h, 'comment', what),
+    empty_layer: h.empty_layer === true,
+  };
 }
 
 /** An image config with every field the product reads checked for its type (and its text made printable). */
@@ -98,11 +129,16 @@ export function checkedConfig(raw: unknown, path: string): RawConfig {
     const c = o.config == null ? null : objectAt(o.config, `${what}: config`);
     if (c) configFromApi(c, `${what}: config`);
     return {
-      architecture: str(o, 'architecture', what) || undefined, os: str(o, 'os', what) || undefined, variant: str(o, 'variant', what) || undefined,
+      architecture: str(o, 'architecture', what) || undefined,
+      os: str(o, 'os', what) || undefined,
+      variant: str(o, 'variant', what) || undefined,
       created: str(o, 'created', what) || undefined,
       config: c && { ...(c as ApiContainerConfig), Labels: labelsOf(c.Labels, `${what}: config.Labels`) },
       rootfs: { diff_ids: strings(rootfs.diff_ids, `${what}: rootfs.diff_ids`) },
-      history: o.history == null ? [] : arrayAt(o.history, `${what}: history`).map((h, i) => historyEntry(h, `${what}: history row ${i + 1}`)),
+      history:
+        o.history == null
+          ? []
+          : arrayAt(o.history, `${what}: history`).map((h, i) => historyEntry(h, `${what}: history row ${i + 1}`)),
     };
   });
 }
@@ -111,18 +147,25 @@ type DockerManifest = Array<{ Config: string; RepoTags: string[]; Layers: string
 
 /** Docker's manifest.json: a list of { Config, RepoTags, Layers }, each field checked. */
 function checkedManifest(raw: unknown): DockerManifest {
-  return archiveShape(() => arrayAt(raw, 'manifest.json').map((e, i) => {
-    const what = `manifest.json entry ${i + 1}`;
-    const m = objectAt(e, what);
-    const config = str(m, 'Config', what);
-    if (!config || m.Layers == null) throw new ApiShapeError(`${what} has no Config or Layers`);
-    return { Config: config, RepoTags: strings(m.RepoTags, `${what}: RepoTags`), Layers: strings(m.Layers, `${what}: Layers`) };
-  }));
+  return archiveShape(() =>
+    arrayAt(raw, 'manifest.json').map((e, i) => {
+      const what = `manifest.json entry ${i + 1}`;
+      const m = objectAt(e, what);
+      const config = str(m, 'Config', what);
+      if (!config || m.Layers == null) throw new ApiShapeError(`${what} has no Config or Layers`);
+      return {
+        Config: config,
+        RepoTags: strings(m.RepoTags, `${what}: RepoTags`),
+        Layers: strings(m.Layers, `${what}: Layers`),
+      };
+    }),
+  );
 }
 
 function blobPath(digest: string): string {
   const [alg, hex] = digest.split(':');
-  if (!alg || !hex || !/^[a-z0-9]+$/.test(alg) || !/^[a-f0-9]+$/.test(hex)) throw new ArchiveFormatError(`"${digest}" is not a digest`);
+  if (!alg || !hex || !/^[a-z0-9]+$/.test(alg) || !/^[a-f0-9]+$/.test(hex))
+    throw new ArchiveFormatError(`"${digest}" is not a digest`);
   return `blobs/${alg}/${hex}`;
 }
 
@@ -134,7 +177,13 @@ function platformOf(p: { os?: unknown; architecture?: unknown; variant?: unknown
 }
 
 export function hostPlatform(): string {
-  const arch = ({ x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<string, string>)[process.arch] ?? process.arch;
+  const arch =
+    (
+      { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x' } as Record<
+        string,
+        string
+      >
+    )[process.arch] ?? process.arch;
   return `linux/${arch}`;
 }
 
@@ -144,7 +193,10 @@ function platformMatches(have: string | null, want: string): boolean {
 }
 
 class Resolver {
-  constructor(private readonly d: ArchiveDocs, private readonly opts: ResolveOptions) {}
+  constructor(
+    private readonly d: ArchiveDocs,
+    private readonly opts: ResolveOptions,
+  ) {}
 
   need<T>(path: string, what: string): T {
     if (this.d.json.has(path)) return this.d.json.get(path) as T;
@@ -163,41 +215,61 @@ class Resolver {
     const real = this.real(path);
     const stats = this.d.blobs.get(real);
     const what = `layer ${index + 1} (${path})`;
-    if (desc?.mediaType && !LAYER_TYPE.test(desc.mediaType)) throw new ArchiveFormatError(`${what} has media type ${desc.mediaType}, which is not an image layer`);
+    if (desc?.mediaType && !LAYER_TYPE.test(desc.mediaType))
+      throw new ArchiveFormatError(`${what} has media type ${desc.mediaType}, which is not an image layer`);
     if (!stats) {
       if (this.d.failed.has(real)) throw new ArchiveFormatError(`${what} ${this.d.failed.get(real)}`);
-      if (desc?.mediaType && FOREIGN.test(desc.mediaType)) throw new ArchiveFormatError(`${what} is a foreign layer (${desc.mediaType}) that the archive does not include`);
+      if (desc?.mediaType && FOREIGN.test(desc.mediaType))
+        throw new ArchiveFormatError(
+          `${what} is a foreign layer (${desc.mediaType}) that the archive does not include`,
+        );
       throw new ArchiveFormatError(`${what} is missing from the archive`);
     }
     const size = this.d.sizes.get(real);
     if (desc?.size !== undefined && size !== undefined && desc.size !== size) {
-      throw new ArchiveFormatError(`${what} is ${size} bytes but its manifest says ${desc.size} (the archive is corrupt)`);
+      throw new ArchiveFormatError(
+        `${what} is ${size} bytes but its manifest says ${desc.size} (the archive is corrupt)`,
+      );
     }
     if (this.opts.verifyLayers && stats.digest && diffId && stats.digest !== diffId) {
-      throw new ArchiveFormatError(`${what} does not match its diffID ${diffId} (the archive is corrupt or was altered)`);
+      throw new ArchiveFormatError(
+        `${what} does not match its diffID ${diffId} (the archive is corrupt or was altered)`,
+      );
     }
     return { diffId, blob: real, stats };
   }
 
   config(path: string): { config: RawConfig; digest: string } {
     const raw = this.need<unknown>(path, 'image config');
-    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw new ArchiveFormatError(`image config ${path} is not an image configuration`);
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw))
+      throw new ArchiveFormatError(`image config ${path} is not an image configuration`);
     return { config: checkedConfig(raw, path), digest: this.d.digests.get(path)! };
   }
 
   diffIds(config: RawConfig, count: number): string[] {
     const ids = config.rootfs?.diff_ids ?? [];
-    if (ids.length !== count) throw new ArchiveFormatError(`the image lists ${count} layers but its config names ${ids.length} diffIDs (the archive is corrupt)`);
+    if (ids.length !== count)
+      throw new ArchiveFormatError(
+        `the image lists ${count} layers but its config names ${ids.length} diffIDs (the archive is corrupt)`,
+      );
     return ids;
   }
 }
 
-function fromManifestJson(r: Resolver, manifest: DockerManifest, opts: ResolveOptions, hasIndex: boolean): ArchiveImage {
+function fromManifestJson(
+  r: Resolver,
+  manifest: DockerManifest,
+  opts: ResolveOptions,
+  hasIndex: boolean,
+): ArchiveImage {
   let note: string | null = null;
   let entry = manifest[0]!;
   if (opts.ref) {
     const hit = manifest.find((m) => m.RepoTags?.includes(opts.ref!));
-    if (!hit) throw new ArchiveFormatError(`no image tagged ${opts.ref} in the archive (it has ${manifest.flatMap((m) => m.RepoTags ?? []).join(', ') || 'untagged images only'})`);
+    if (!hit)
+      throw new ArchiveFormatError(
+        `no image tagged ${opts.ref} in the archive (it has ${manifest.flatMap((m) => m.RepoTags ?? []).join(', ') || 'untagged images only'})`,
+      );
     entry = hit;
   } else if (manifest.length > 1) {
     note = `the archive holds ${manifest.length} images; reading the first (${entry.RepoTags[0] ?? entry.Config})`;
@@ -209,23 +281,46 @@ function fromManifestJson(r: Resolver, manifest: DockerManifest, opts: ResolveOp
     throw new ArchiveFormatError(`no image for platform ${opts.platform} in the archive (it has ${platform})`);
   }
   return {
-    format: hasIndex ? 'oci-layout' : 'docker-archive', refs: entry.RepoTags ?? [], configDigest: digest, config,
-    layers: entry.Layers.map((p, i) => r.layer(i, p, diffIds[i] ?? null)), platform, platforms: platform ? [platform] : [], note,
+    format: hasIndex ? 'oci-layout' : 'docker-archive',
+    refs: entry.RepoTags ?? [],
+    configDigest: digest,
+    config,
+    layers: entry.Layers.map((p, i) => r.layer(i, p, diffIds[i] ?? null)),
+    platform,
+    platforms: platform ? [platform] : [],
+    note,
   };
 }
 
-interface Candidate { desc: Descriptor; platform: string | null; ref: string | null; present: boolean }
+interface Candidate {
+  desc: Descriptor;
+  platform: string | null;
+  ref: string | null;
+  present: boolean;
+}
 
-function fromIndex(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[] }, opts: ResolveOptions): ArchiveImage {
+function fromIndex(
+  r: Resolver,
+  d: ArchiveDocs,
+  index: { manifests?: Descriptor[] },
+  opts: ResolveOptions,
+): ArchiveImage {
   const candidates: Candidate[] = [];
   const skipped: string[] = [];
   let walked = 0;
   const walk = (descs: Descriptor[] | undefined, depth: number, ref: string | null): void => {
-    if (depth > MAX_INDEX_DEPTH) throw new ArchiveFormatError(`index.json nests indexes more than ${MAX_INDEX_DEPTH} deep`);
+    if (depth > MAX_INDEX_DEPTH)
+      throw new ArchiveFormatError(`index.json nests indexes more than ${MAX_INDEX_DEPTH} deep`);
     for (const desc of Array.isArray(descs) ? descs : []) {
-      if (++walked > MAX_INDEX_DESCRIPTORS) throw new ArchiveFormatError(`index.json lists more than ${MAX_INDEX_DESCRIPTORS} manifests through its nested indexes: the archive is corrupt or hostile`);
+      if (++walked > MAX_INDEX_DESCRIPTORS)
+        throw new ArchiveFormatError(
+          `index.json lists more than ${MAX_INDEX_DESCRIPTORS} manifests through its nested indexes: the archive is corrupt or hostile`,
+        );
       if (typeof desc?.digest !== 'string') continue;
-      const named = [desc.annotations?.['io.containerd.image.name'], desc.annotations?.['org.opencontainers.image.ref.name']].find((n) => typeof n === 'string');
+      const named = [
+        desc.annotations?.['io.containerd.image.name'],
+        desc.annotations?.['org.opencontainers.image.ref.name'],
+      ].find((n) => typeof n === 'string');
       const name = named === undefined ? null : printable(named);
       const r2 = ref ?? name;
       const path = blobPath(desc.digest);
@@ -241,30 +336,36 @@ function fromIndex(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[
       }
       const platform = platformOf(desc.platform);
       // buildx attestations are manifests for platform unknown/unknown: not images.
-      if (platform === 'unknown/unknown' || desc.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+      if (platform === 'unknown/unknown' || desc.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest')
+        continue;
       if (d.failed.has(path)) r.need(path, 'image manifest');
       candidates.push({ desc, platform, ref: r2, present: d.json.has(path) });
     }
   };
   walk(index.manifests, 0, null);
   if (!candidates.length) {
-    throw new ArchiveFormatError(`index.json lists no image manifest${skipped.length ? ` (only ${[...new Set(skipped)].join(', ')})` : ''}`);
+    throw new ArchiveFormatError(
+      `index.json lists no image manifest${skipped.length ? ` (only ${[...new Set(skipped)].join(', ')})` : ''}`,
+    );
   }
   const present = candidates.filter((c) => c.present);
   const platforms = [...new Set(present.map((c) => c.platform).filter((p): p is string => p !== null))];
   const listed = [...new Set(candidates.map((c) => c.platform).filter((p): p is string => p !== null))];
   let chosen: Candidate | undefined;
   let note: string | null = null;
-  const refMatch = (c: Candidate) => !opts.ref || c.ref === opts.ref || c.ref?.endsWith(`:${opts.ref}`) || c.ref?.endsWith(`/${opts.ref}`);
+  const refMatch = (c: Candidate) =>
+    !opts.ref || c.ref === opts.ref || c.ref?.endsWith(`:${opts.ref}`) || c.ref?.endsWith(`/${opts.ref}`);
   const pool = present.filter(refMatch);
   if (opts.ref && !pool.length) throw new ArchiveFormatError(`no image named ${opts.ref} in the archive`);
   if (opts.platform) {
     chosen = pool.find((c) => platformMatches(c.platform, opts.platform!));
     if (!chosen) {
       const absent = candidates.some((c) => !c.present && platformMatches(c.platform, opts.platform!));
-      throw new ArchiveFormatError(absent
-        ? `the archive lists ${opts.platform} but does not include its blobs (it has ${platforms.join(', ') || 'no complete image'})`
-        : `no image for platform ${opts.platform} in the archive (it has ${listed.join(', ') || 'no platform information'})`);
+      throw new ArchiveFormatError(
+        absent
+          ? `the archive lists ${opts.platform} but does not include its blobs (it has ${platforms.join(', ') || 'no complete image'})`
+          : `no image for platform ${opts.platform} in the archive (it has ${listed.join(', ') || 'no platform information'})`,
+      );
     }
   } else if (pool.length === 1) {
     chosen = pool[0];
@@ -273,28 +374,48 @@ function fromIndex(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[
     if (distinct.size > 1) {
       const host = hostPlatform();
       chosen = pool.find((c) => platformMatches(c.platform, host));
-      if (!chosen) throw new ArchiveFormatError(`the archive holds images for ${platforms.join(', ')} and none for this machine (${host}): choose one with --platform`);
+      if (!chosen)
+        throw new ArchiveFormatError(
+          `the archive holds images for ${platforms.join(', ')} and none for this machine (${host}): choose one with --platform`,
+        );
       note = `the archive holds images for ${platforms.join(', ')}; reading ${chosen.platform} (this machine's)`;
     } else {
       chosen = pool[0];
       note = `the archive holds ${pool.length} images; reading the first (${chosen!.ref ?? chosen!.desc.digest})`;
     }
   }
-  if (!chosen) throw new ArchiveFormatError(`index.json lists ${listed.join(', ') || 'an image'} but the archive does not include its manifest`);
+  if (!chosen)
+    throw new ArchiveFormatError(
+      `index.json lists ${listed.join(', ') || 'an image'} but the archive does not include its manifest`,
+    );
 
   const mpath = blobPath(chosen.desc.digest!);
   const m = r.need<{ mediaType?: string; config?: Descriptor; layers?: Descriptor[] }>(mpath, 'image manifest');
-  if (m.mediaType && !MANIFEST_TYPES.has(m.mediaType)) throw new ArchiveFormatError(`manifest ${chosen.desc.digest} has media type ${m.mediaType}, which is not an image manifest`);
-  if (typeof m.config?.digest !== 'string' || !Array.isArray(m.layers)) throw new ArchiveFormatError(`manifest ${chosen.desc.digest} has no config or layers`);
-  if (m.config.mediaType && !CONFIG_TYPES.has(m.config.mediaType)) throw new ArchiveFormatError(`manifest ${chosen.desc.digest} is not a container image (its config is ${m.config.mediaType})`);
+  if (m.mediaType && !MANIFEST_TYPES.has(m.mediaType))
+    throw new ArchiveFormatError(
+      `manifest ${chosen.desc.digest} has media type ${m.mediaType}, which is not an image manifest`,
+    );
+  if (typeof m.config?.digest !== 'string' || !Array.isArray(m.layers))
+    throw new ArchiveFormatError(`manifest ${chosen.desc.digest} has no config or layers`);
+  if (m.config.mediaType && !CONFIG_TYPES.has(m.config.mediaType))
+    throw new ArchiveFormatError(
+      `manifest ${chosen.desc.digest} is not a container image (its config is ${m.config.mediaType})`,
+    );
   const cpath = blobPath(m.config.digest);
   const { config, digest } = r.config(cpath);
   const diffIds = r.diffIds(config, m.layers.length);
   const platform = chosen.platform ?? platformOf(config);
   return {
-    format: 'oci-layout', refs: chosen.ref ? [chosen.ref] : [], configDigest: digest, config,
-    layers: m.layers.map((l, i) => r.layer(i, blobPath(typeof l?.digest === 'string' ? l.digest : 'sha256:0'), diffIds[i] ?? null, l)),
-    platform, platforms: platforms.length ? platforms : platform ? [platform] : [], note,
+    format: 'oci-layout',
+    refs: chosen.ref ? [chosen.ref] : [],
+    configDigest: digest,
+    config,
+    layers: m.layers.map((l, i) =>
+      r.layer(i, blobPath(typeof l?.digest === 'string' ? l.digest : 'sha256:0'), diffIds[i] ?? null, l),
+    ),
+    platform,
+    platforms: platforms.length ? platforms : platform ? [platform] : [],
+    note,
   };
 }
 
@@ -303,7 +424,13 @@ function fromIndex(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[
  * platform the archive holds. The same image read through the index says so (and which one it read), or null when
  * the index does not lead to that image.
  */
-function withIndexPlatforms(r: Resolver, d: ArchiveDocs, index: { manifests?: Descriptor[] }, fromManifest: ArchiveImage, opts: ResolveOptions): ArchiveImage | null {
+function withIndexPlatforms(
+  r: Resolver,
+  d: ArchiveDocs,
+  index: { manifests?: Descriptor[] },
+  fromManifest: ArchiveImage,
+  opts: ResolveOptions,
+): ArchiveImage | null {
   let viaIndex: ArchiveImage;
   try {
     viaIndex = fromIndex(r, d, index, opts);
@@ -324,12 +451,15 @@ export function resolveImage(d: ArchiveDocs, opts: ResolveOptions): ArchiveImage
   const index = d.json.get('index.json') as { manifests?: Descriptor[] } | undefined;
   if (Array.isArray(manifest) && manifest.length && !opts.platform) {
     const fromManifest = fromManifestJson(r, manifest, opts, d.json.has('index.json'));
-    const multi = index && typeof index === 'object' && !opts.ref ? withIndexPlatforms(r, d, index, fromManifest, opts) : null;
+    const multi =
+      index && typeof index === 'object' && !opts.ref ? withIndexPlatforms(r, d, index, fromManifest, opts) : null;
     return multi ?? fromManifest;
   }
   if (index && typeof index === 'object') return fromIndex(r, d, index, opts);
   if (manifest) return fromManifestJson(r, manifest, opts, false);
   if (d.failed.has('manifest.json')) throw new ArchiveFormatError(`manifest.json ${d.failed.get('manifest.json')}`);
   if (d.failed.has('index.json')) throw new ArchiveFormatError(`index.json ${d.failed.get('index.json')}`);
-  throw new ArchiveFormatError('neither manifest.json nor index.json: not a docker save archive or an OCI image layout');
+  throw new ArchiveFormatError(
+    'neither manifest.json nor index.json: not a docker save archive or an OCI image layout',
+  );
 }

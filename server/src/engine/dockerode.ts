@@ -6,9 +6,23 @@ import { Transform } from 'node:stream';
 import type { HistoryRow, SizeMeasure } from '../core/history';
 import { buildImage, type BuildHandlers, type BuildRequest, type BuildResult } from './build';
 import { decodeEvents, MAKING_ACTIONS, type EventHistory, type EventSource, type ImageEvent } from './events';
-import { ApiShapeError, detailsFromApi, historyFromApi, printable, sizeMeasureFromInfo, summariesFromApi } from './apiJson';
+import {
+  ApiShapeError,
+  detailsFromApi,
+  historyFromApi,
+  printable,
+  sizeMeasureFromInfo,
+  summariesFromApi,
+} from './apiJson';
 import type { Endpoint } from './endpoint';
-import { EngineError, isImageReference, type EngineVersion, type ImageDetails, type ImageSource, type ImageSummary } from './source';
+import {
+  EngineError,
+  isImageReference,
+  type EngineVersion,
+  type ImageDetails,
+  type ImageSource,
+  type ImageSummary,
+} from './source';
 
 // docker-modem follows an HTTP redirect to wherever its Location points (another port, another host), and errors on
 // that second request have no listener. An engine never redirects: with no redirect allowed, a 3xx answer comes back
@@ -20,11 +34,19 @@ export function dockerodeFor(endpoint: Endpoint): Docker {
     case 'socket':
       return new Docker({ socketPath: endpoint.socketPath });
     case 'tcp':
-      return new Docker({ host: endpoint.host, port: endpoint.port, protocol: endpoint.tls ? 'https' : 'http', ...(endpoint.tls ?? {}) } as Docker.DockerOptions);
+      return new Docker({
+        host: endpoint.host,
+        port: endpoint.port,
+        protocol: endpoint.tls ? 'https' : 'http',
+        ...(endpoint.tls ?? {}),
+      } as Docker.DockerOptions);
     case 'ssh':
       // docker-modem runs `docker system dial-stdio` on the remote host, authenticating with the ssh agent.
       return new Docker({
-        protocol: 'ssh', host: endpoint.host, port: endpoint.port, ...(endpoint.username ? { username: endpoint.username } : {}),
+        protocol: 'ssh',
+        host: endpoint.host,
+        port: endpoint.port,
+        ...(endpoint.username ? { username: endpoint.username } : {}),
         sshOptions: { agent: process.env.SSH_AUTH_SOCK },
       } as Docker.DockerOptions);
   }
@@ -37,8 +59,12 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   /** The engine's image store does not change while it runs: asked once, on the first inspect. */
   private measure: Promise<SizeMeasure> | null = null;
 
-  constructor(private readonly docker: Docker, readonly endpoint: string, private readonly timeoutMs: number,
-    private readonly exportTimeoutMs = Math.max(timeoutMs, EXPORT_START_TIMEOUT_MS)) {}
+  constructor(
+    private readonly docker: Docker,
+    readonly endpoint: string,
+    private readonly timeoutMs: number,
+    private readonly exportTimeoutMs = Math.max(timeoutMs, EXPORT_START_TIMEOUT_MS),
+  ) {}
 
   static connect(endpoint: Endpoint, timeoutMs: number, exportTimeoutMs?: number): DockerodeSource {
     return new DockerodeSource(dockerodeFor(endpoint), endpoint.url, timeoutMs, exportTimeoutMs);
@@ -48,8 +74,14 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
     return this.call('/version', 'engine version', (raw) => {
       const v = raw as { Version?: unknown; ApiVersion?: unknown; Components?: unknown };
       const text = (x: unknown) => (typeof x === 'string' ? printable(x) : '?');
-      const podman = Array.isArray(v.Components) && v.Components.some((c: { Name?: unknown } | null) => typeof c?.Name === 'string' && /podman/i.test(c.Name));
-      return { product: podman ? 'podman' : typeof v.Version === 'string' ? 'docker' : 'unknown', version: text(v.Version), apiVersion: text(v.ApiVersion) };
+      const podman =
+        Array.isArray(v.Components) &&
+        v.Components.some((c: { Name?: unknown } | null) => typeof c?.Name === 'string' && /podman/i.test(c.Name));
+      return {
+        product: podman ? 'podman' : typeof v.Version === 'string' ? 'docker' : 'unknown',
+        version: text(v.Version),
+        apiVersion: text(v.ApiVersion),
+      };
     });
   }
 
@@ -67,7 +99,9 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   sizeMeasure(): Promise<SizeMeasure> {
     this.measure ??= this.call('/info', 'engine info', sizeMeasureFromInfo);
     // A failed ask is asked again next time, not remembered (the caller gets the failure itself).
-    this.measure.catch(() => { this.measure = null; });
+    this.measure.catch(() => {
+      this.measure = null;
+    });
     return this.measure;
   }
 
@@ -80,14 +114,23 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
     // streams, the same deadline bounds every silence: an export that stops sending fails instead of waiting forever.
     const what = `export of ${ref}`;
     const res = await this.openStream(`/images/${this.checked(ref)}/get`, what, this.exportTimeoutMs);
-    return idleDeadline(res, this.exportTimeoutMs, () => new EngineError('timeout',
-      `${what}: the engine at ${this.endpoint} sent nothing for ${this.exportTimeoutMs} ms (is it overloaded? raise DFSIZE_EXPORT_TIMEOUT_MS)`));
+    return idleDeadline(
+      res,
+      this.exportTimeoutMs,
+      () =>
+        new EngineError(
+          'timeout',
+          `${what}: the engine at ${this.endpoint} sent nothing for ${this.exportTimeoutMs} ms (is it overloaded? raise DFSIZE_EXPORT_TIMEOUT_MS)`,
+        ),
+    );
   }
 
   async imageEvents(signal: AbortSignal): Promise<AsyncIterable<ImageEvent>> {
     // docker-modem appends `options` as the query to a path ending in '?' (objects as JSON); the caller's signal ends
     // the stream whenever it wants.
-    const stream = await this.openStream('/events?', 'event stream', this.timeoutMs, signal, { filters: { type: ['image'] } });
+    const stream = await this.openStream('/events?', 'event stream', this.timeoutMs, signal, {
+      filters: { type: ['image'] },
+    });
     return decodeEvents(stream as AsyncIterable<Buffer>);
   }
 
@@ -95,7 +138,11 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
     // With `until`, the engine sends the events it still holds and ends the answer; the deadline covers all of it.
     const what = 'recent image events';
     const deadline = AbortSignal.timeout(this.timeoutMs);
-    const query = { since: String(since), until: String(Math.floor(Date.now() / 1000)), filters: { type: ['image'], event: MAKING_ACTIONS } };
+    const query = {
+      since: String(since),
+      until: String(Math.floor(Date.now() / 1000)),
+      filters: { type: ['image'], event: MAKING_ACTIONS },
+    };
     const stream = await this.openStream('/events?', what, this.timeoutMs, deadline, query);
     const out: ImageEvent[] = [];
     try {
@@ -112,7 +159,11 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   }
 
   private checked(ref: string): string {
-    if (!isImageReference(ref)) throw new EngineError('bad-reference', `"${ref}" is not an image reference (name[:tag], name@sha256:…, or an image id)`);
+    if (!isImageReference(ref))
+      throw new EngineError(
+        'bad-reference',
+        `"${ref}" is not an image reference (name[:tag], name@sha256:…, or an image id)`,
+      );
     return ref;
   }
 
@@ -121,18 +172,30 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
     const raw = await this.dial<unknown>({ path, method: 'GET' }, what, this.timeoutMs);
     // docker-modem hands over the body's bytes when they do not parse as JSON.
     if (Buffer.isBuffer(raw) || typeof raw !== 'object' || raw === null) {
-      throw new EngineError('unreachable', `${this.endpoint} answers, but not as a Docker or Podman engine (the ${what} is not JSON: ${JSON.stringify(printable(String(raw)).slice(0, 60))}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`);
+      throw new EngineError(
+        'unreachable',
+        `${this.endpoint} answers, but not as a Docker or Podman engine (the ${what} is not JSON: ${JSON.stringify(printable(String(raw)).slice(0, 60))}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`,
+      );
     }
     try {
       return convert(raw);
     } catch (e) {
       if (!(e instanceof ApiShapeError)) throw e;
-      throw new EngineError('failed', `${what}: the engine at ${this.endpoint} answered with JSON of the wrong shape (${e.message}): is it a Docker or Podman engine?`);
+      throw new EngineError(
+        'failed',
+        `${what}: the engine at ${this.endpoint} answered with JSON of the wrong shape (${e.message}): is it a Docker or Podman engine?`,
+      );
     }
   }
 
   /** A streamed answer: the deadline covers its start only. */
-  private openStream(path: string, what: string, deadlineMs: number, signal?: AbortSignal, options?: Record<string, unknown>): Promise<NodeJS.ReadableStream> {
+  private openStream(
+    path: string,
+    what: string,
+    deadlineMs: number,
+    signal?: AbortSignal,
+    options?: Record<string, unknown>,
+  ): Promise<NodeJS.ReadableStream> {
     return this.dial<NodeJS.ReadableStream>({ path, method: 'GET', isStream: true, options }, what, deadlineMs, signal);
   }
 
@@ -141,7 +204,12 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
    * alive, and an answer cut after its head leaves docker-modem waiting for an end that never comes — the CLI then
    * exited 0 with nothing printed.
    */
-  private dial<T>(opts: { path: string; method: string; isStream?: boolean; options?: Record<string, unknown> }, what: string, deadlineMs: number, signal?: AbortSignal): Promise<T> {
+  private dial<T>(
+    opts: { path: string; method: string; isStream?: boolean; options?: Record<string, unknown> },
+    what: string,
+    deadlineMs: number,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const deadline = new AbortController();
     const abortSignal = signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal;
     let timer: NodeJS.Timeout | undefined;
@@ -151,8 +219,15 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
         deadline.abort();
         reject(new EngineError('timeout', this.timeoutText(what, deadlineMs)));
       }, deadlineMs);
-      this.docker.modem.dial({ ...opts, abortSignal, options: opts.options ?? {}, statusCodes: { 200: true, 404: 'not found', 500: 'server error' } },
-        (err: unknown, data: unknown) => (err ? reject(this.translate(err, what, deadlineMs)) : resolve(data as T)));
+      this.docker.modem.dial(
+        {
+          ...opts,
+          abortSignal,
+          options: opts.options ?? {},
+          statusCodes: { 200: true, 404: 'not found', 500: 'server error' },
+        },
+        (err: unknown, data: unknown) => (err ? reject(this.translate(err, what, deadlineMs)) : resolve(data as T)),
+      );
     }).finally(() => clearTimeout(timer));
   }
 
@@ -161,16 +236,31 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   }
 
   private translate(err: unknown, what: string, deadlineMs: number): EngineError {
-    const e = err as { statusCode?: number; code?: string; name?: string; message?: string; json?: { message?: string } };
+    const e = err as {
+      statusCode?: number;
+      code?: string;
+      name?: string;
+      message?: string;
+      json?: { message?: string };
+    };
     const at = this.endpoint;
     // docker-modem reports a redirect it may not follow (maxRedirects, above) in these words.
-    if ((e.statusCode !== undefined && e.statusCode >= 300 && e.statusCode < 400) || /^Max redirects exceeded/.test(e.message ?? '')) {
-      return new EngineError('unreachable', `${at} answers ${what} with a redirect${e.statusCode ? ` (HTTP ${e.statusCode})` : ''}, which an engine never does: point DOCKER_HOST / dockerfileSize.engine.host at the engine itself`);
+    if (
+      (e.statusCode !== undefined && e.statusCode >= 300 && e.statusCode < 400) ||
+      /^Max redirects exceeded/.test(e.message ?? '')
+    ) {
+      return new EngineError(
+        'unreachable',
+        `${at} answers ${what} with a redirect${e.statusCode ? ` (HTTP ${e.statusCode})` : ''}, which an engine never does: point DOCKER_HOST / dockerfileSize.engine.host at the engine itself`,
+      );
     }
     if (e.statusCode === 404) {
       // An engine says which image it lacks; anything else answering 404 (a web server on that port) is not an engine.
       if (!/no such|not found|unknown|does not exist/i.test(e.json?.message ?? '')) {
-        return new EngineError('unreachable', `${at} answers, but not as a Docker or Podman engine (HTTP 404 for ${what}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`);
+        return new EngineError(
+          'unreachable',
+          `${at} answers, but not as a Docker or Podman engine (HTTP 404 for ${what}): point DOCKER_HOST / dockerfileSize.engine.host at the engine's socket or port`,
+        );
       }
       return new EngineError('not-found', `${what}: no such image on ${at} (docker image ls lists what is there)`);
     }
@@ -179,12 +269,23 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
     }
     // Any system-level failure with no HTTP answer (refused, reset, timed out, no route, ssh handshake…) means the engine
     // cannot be reached; an HTTP status means it answered.
-    if (e.statusCode === undefined && (e.code !== undefined || (err as { syscall?: string }).syscall !== undefined || /ssh|handshake|socket hang up/i.test(e.message ?? ''))) {
-      const hint = e.code === 'EACCES' || e.code === 'EPERM' ? 'no permission to use the socket (add yourself to the docker group)' : 'start Docker, or point DOCKER_HOST / dockerfileSize.engine.host at a running engine';
+    if (
+      e.statusCode === undefined &&
+      (e.code !== undefined ||
+        (err as { syscall?: string }).syscall !== undefined ||
+        /ssh|handshake|socket hang up/i.test(e.message ?? ''))
+    ) {
+      const hint =
+        e.code === 'EACCES' || e.code === 'EPERM'
+          ? 'no permission to use the socket (add yourself to the docker group)'
+          : 'start Docker, or point DOCKER_HOST / dockerfileSize.engine.host at a running engine';
       return new EngineError('unreachable', `no engine answers at ${at} (${e.code ?? e.message}): ${hint}`);
     }
-    const detail = typeof e.json?.message === 'string' ? e.json.message : e.message ?? String(err);
-    return new EngineError('failed', `${what}: the engine at ${at} answered with an error: ${printable(detail).trim()}`);
+    const detail = typeof e.json?.message === 'string' ? e.json.message : (e.message ?? String(err));
+    return new EngineError(
+      'failed',
+      `${what}: the engine at ${at} answered with an error: ${printable(detail).trim()}`,
+    );
   }
 }
 

@@ -8,12 +8,28 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { EngineError } from './source';
 
-export interface Tls { readonly ca?: Buffer; readonly cert?: Buffer; readonly key?: Buffer }
+export interface Tls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
 
 export type Endpoint =
   | { readonly kind: 'socket'; readonly url: string; readonly socketPath: string }
-  | { readonly kind: 'tcp'; readonly url: string; readonly host: string; readonly port: number; readonly tls: Tls | null }
-  | { readonly kind: 'ssh'; readonly url: string; readonly host: string; readonly port: number; readonly username: string | null };
+  | {
+      readonly kind: 'tcp';
+      readonly url: string;
+      readonly host: string;
+      readonly port: number;
+      readonly tls: Tls | null;
+    }
+  | {
+      readonly kind: 'ssh';
+      readonly url: string;
+      readonly host: string;
+      readonly port: number;
+      readonly username: string | null;
+    };
 
 /** Everything the choice depends on, injectable so tests need no real home folder. */
 export interface EndpointInputs {
@@ -30,7 +46,10 @@ export const DEFAULT_UNIX_SOCKET = '/var/run/docker.sock';
 const DEFAULT_NPIPE = '//./pipe/docker_engine';
 
 /** Where the endpoint came from, for the status bar. */
-export interface ResolvedEndpoint { readonly endpoint: Endpoint; readonly source: string }
+export interface ResolvedEndpoint {
+  readonly endpoint: Endpoint;
+  readonly source: string;
+}
 
 export function resolveEndpoint(inputs: EndpointInputs): Endpoint {
   return resolveEndpointWithSource(inputs).endpoint;
@@ -38,21 +57,39 @@ export function resolveEndpoint(inputs: EndpointInputs): Endpoint {
 
 export function resolveEndpointWithSource(inputs: EndpointInputs): ResolvedEndpoint {
   const env = inputs.env;
-  if (inputs.setting?.trim()) return { endpoint: parseHost(inputs.setting.trim(), env), source: 'setting dockerfileSize.engine.host' };
+  if (inputs.setting?.trim())
+    return { endpoint: parseHost(inputs.setting.trim(), env), source: 'setting dockerfileSize.engine.host' };
   if (env.DOCKER_HOST?.trim()) return { endpoint: parseHost(env.DOCKER_HOST.trim(), env), source: 'DOCKER_HOST' };
   const configDir = inputs.dockerConfigDir ?? env.DOCKER_CONFIG ?? join(env.HOME ?? homedir(), '.docker');
   const context = env.DOCKER_CONTEXT?.trim() || currentContext(configDir);
   if (context && context !== 'default') {
-    return { endpoint: contextEndpoint(configDir, context, env), source: `docker context ${context}${env.DOCKER_CONTEXT ? ' (DOCKER_CONTEXT)' : ''}` };
+    return {
+      endpoint: contextEndpoint(configDir, context, env),
+      source: `docker context ${context}${env.DOCKER_CONTEXT ? ' (DOCKER_CONTEXT)' : ''}`,
+    };
   }
   const platform = inputs.platform ?? process.platform;
-  if (platform === 'win32') return { endpoint: { kind: 'socket', url: `npipe://${DEFAULT_NPIPE}`, socketPath: DEFAULT_NPIPE }, source: 'default' };
+  if (platform === 'win32')
+    return {
+      endpoint: { kind: 'socket', url: `npipe://${DEFAULT_NPIPE}`, socketPath: DEFAULT_NPIPE },
+      source: 'default',
+    };
   const exists = inputs.exists ?? existsSync;
   if (!exists(DEFAULT_UNIX_SOCKET)) {
-    const podman = [env.XDG_RUNTIME_DIR && join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'), '/run/podman/podman.sock'].find((p): p is string => !!p && exists(p));
-    if (podman) return { endpoint: { kind: 'socket', url: `unix://${podman}`, socketPath: podman }, source: 'Podman socket (no Docker socket)' };
+    const podman = [
+      env.XDG_RUNTIME_DIR && join(env.XDG_RUNTIME_DIR, 'podman', 'podman.sock'),
+      '/run/podman/podman.sock',
+    ].find((p): p is string => !!p && exists(p));
+    if (podman)
+      return {
+        endpoint: { kind: 'socket', url: `unix://${podman}`, socketPath: podman },
+        source: 'Podman socket (no Docker socket)',
+      };
   }
-  return { endpoint: { kind: 'socket', url: `unix://${DEFAULT_UNIX_SOCKET}`, socketPath: DEFAULT_UNIX_SOCKET }, source: 'default' };
+  return {
+    endpoint: { kind: 'socket', url: `unix://${DEFAULT_UNIX_SOCKET}`, socketPath: DEFAULT_UNIX_SOCKET },
+    source: 'default',
+  };
 }
 
 function currentContext(configDir: string): string | null {
@@ -71,7 +108,10 @@ function contextEndpoint(configDir: string, name: string, env: Readonly<Record<s
   try {
     meta = JSON.parse(readFileSync(join(configDir, 'contexts', 'meta', id, 'meta.json'), 'utf8')) as typeof meta;
   } catch {
-    throw new EngineError('bad-endpoint', `docker context "${name}" is not defined (docker context ls lists them; docker context use default resets it)`);
+    throw new EngineError(
+      'bad-endpoint',
+      `docker context "${name}" is not defined (docker context ls lists them; docker context use default resets it)`,
+    );
   }
   const host = meta.Endpoints?.docker?.Host;
   if (!host) throw new EngineError('bad-endpoint', `docker context "${name}" names no docker endpoint`);
@@ -84,7 +124,11 @@ function contextEndpoint(configDir: string, name: string, env: Readonly<Record<s
 
 export function parseHost(host: string, env: Readonly<Record<string, string | undefined>>): Endpoint {
   const m = /^([a-z][a-z0-9+.-]*):\/\/(.*)$/i.exec(host);
-  if (!m) throw new EngineError('bad-endpoint', `engine address "${host}" is not understood: use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`);
+  if (!m)
+    throw new EngineError(
+      'bad-endpoint',
+      `engine address "${host}" is not understood: use unix:///path/to/docker.sock, tcp://host:port or ssh://user@host`,
+    );
   const scheme = m[1]!.toLowerCase();
   const rest = m[2]!;
   if (scheme === 'unix' || scheme === 'npipe') {
@@ -94,16 +138,27 @@ export function parseHost(host: string, env: Readonly<Record<string, string | un
   if (scheme === 'tcp' || scheme === 'http' || scheme === 'https') {
     const hp = /^\[?([^\]/@]+?)\]?(?::(\d+))?\/?$/.exec(rest);
     if (!hp) throw new EngineError('bad-endpoint', `engine address "${host}" has no host: use tcp://host:port`);
-    const tlsOn = scheme === 'https' || (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0');
+    const tlsOn =
+      scheme === 'https' ||
+      (env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0');
     const port = hp[2] ? Number(hp[2]) : tlsOn ? 2376 : 2375;
-    return { kind: 'tcp', url: host, host: hp[1]!, port, tls: tlsOn ? readTls(env.DOCKER_CERT_PATH || join(env.HOME ?? homedir(), '.docker')) : null };
+    return {
+      kind: 'tcp',
+      url: host,
+      host: hp[1]!,
+      port,
+      tls: tlsOn ? readTls(env.DOCKER_CERT_PATH || join(env.HOME ?? homedir(), '.docker')) : null,
+    };
   }
   if (scheme === 'ssh') {
     const sp = /^(?:([^@/]+)@)?\[?([^\]/:@]+)\]?(?::(\d+))?\/?$/.exec(rest);
     if (!sp) throw new EngineError('bad-endpoint', `engine address "${host}" has no host: use ssh://user@host[:port]`);
     return { kind: 'ssh', url: host, host: sp[2]!, port: sp[3] ? Number(sp[3]) : 22, username: sp[1] ?? null };
   }
-  throw new EngineError('bad-endpoint', `engine address "${host}": the ${scheme}:// scheme is not supported; use unix://, npipe://, tcp:// or ssh://`);
+  throw new EngineError(
+    'bad-endpoint',
+    `engine address "${host}": the ${scheme}:// scheme is not supported; use unix://, npipe://, tcp:// or ssh://`,
+  );
 }
 
 function readTls(dir: string): Tls {
@@ -115,6 +170,10 @@ function readTls(dir: string): Tls {
     }
   };
   const tls: Tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
-  if (!tls.cert || !tls.key) throw new EngineError('bad-endpoint', `TLS is on but ${dir} has no cert.pem and key.pem: set DOCKER_CERT_PATH to the folder that has them`);
+  if (!tls.cert || !tls.key)
+    throw new EngineError(
+      'bad-endpoint',
+      `TLS is on but ${dir} has no cert.pem and key.pem: set DOCKER_CERT_PATH to the folder that has them`,
+    );
   return tls;
 }

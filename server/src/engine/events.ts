@@ -68,14 +68,24 @@ export async function* decodeEvents(stream: AsyncIterable<Buffer | string>): Asy
       const line = buf.slice(0, nl).trim();
       buf = buf.slice(nl + 1);
       if (!line) continue;
-      let e: { Type?: string; Action?: string; status?: string; id?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } };
+      let e: {
+        Type?: string;
+        Action?: string;
+        status?: string;
+        id?: string;
+        Actor?: { ID?: string; Attributes?: Record<string, string> };
+      };
       try {
         e = JSON.parse(line) as typeof e;
       } catch {
         continue;
       }
       if (e.Type !== undefined && e.Type !== 'image') continue;
-      yield { action: e.Action ?? e.status ?? '', id: e.Actor?.ID ?? e.id ?? '', ref: e.Actor?.Attributes?.name ?? null };
+      yield {
+        action: e.Action ?? e.status ?? '',
+        id: e.Actor?.ID ?? e.id ?? '',
+        ref: e.Actor?.Attributes?.name ?? null,
+      };
     }
   }
 }
@@ -83,7 +93,11 @@ export async function* decodeEvents(stream: AsyncIterable<Buffer | string>): Asy
 const DELAYS_MS = [250, 500, 1000, 2000, 5000, 10000];
 
 /** Watches until disposed. `delays` is for tests; the default grows to 10 s between attempts. */
-export function watchImageEvents(source: EventSource, handlers: WatchHandlers, delays: readonly number[] = DELAYS_MS): Disposable {
+export function watchImageEvents(
+  source: EventSource,
+  handlers: WatchHandlers,
+  delays: readonly number[] = DELAYS_MS,
+): Disposable {
   const abort = new AbortController();
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -101,5 +115,10 @@ export function watchImageEvents(source: EventSource, handlers: WatchHandlers, d
     timer = setTimeout(() => void run(), delays[Math.min(attempt++, delays.length - 1)]);
   };
   void run();
-  return { dispose: () => { abort.abort(); clearTimeout(timer); } };
+  return {
+    dispose: () => {
+      abort.abort();
+      clearTimeout(timer);
+    },
+  };
 }

@@ -27,7 +27,10 @@ class ZlibInflater implements Inflater {
   private error: Error | null = null;
   private waiter: { resolve(): void; reject(e: Error): void } | null = null;
 
-  constructor(private readonly z: Native, sink: InflateSink) {
+  constructor(
+    private readonly z: Native,
+    sink: InflateSink,
+  ) {
     z.on('data', (d: Buffer) => {
       if (this.error) return;
       let more: boolean;
@@ -38,7 +41,12 @@ class ZlibInflater implements Inflater {
       }
       if (more) return;
       z.pause();
-      sink.drained().then(() => { if (!this.error) z.resume(); }, (e: Error) => this.fail(e));
+      sink.drained().then(
+        () => {
+          if (!this.error) z.resume();
+        },
+        (e: Error) => this.fail(e),
+      );
     });
     z.on('error', (e: Error) => this.fail(e));
   }

@@ -37,7 +37,10 @@ export interface ScanLimits {
 }
 
 export const DEFAULT_LIMITS: ScanLimits = {
-  maxEntries: 2_000_000, maxBytes: 64 * 1024 ** 3, maxTotalEntries: 4_000_000, maxTotalBytes: 256 * 1024 ** 3,
+  maxEntries: 2_000_000,
+  maxBytes: 64 * 1024 ** 3,
+  maxTotalEntries: 4_000_000,
+  maxTotalBytes: 256 * 1024 ** 3,
 };
 
 /** Linux's PATH_MAX: no file system Docker unpacks into holds a longer path. */
@@ -100,15 +103,23 @@ function isPlain(name: string): boolean {
  */
 export function cleanPath(name: string): string {
   if (name.length > MAX_PATH_BYTES && Buffer.byteLength(name) > MAX_PATH_BYTES) {
-    throw new ArchiveFormatError(`an entry name is ${Buffer.byteLength(name)} bytes long (more than ${MAX_PATH_BYTES}): the archive is corrupt or hostile`);
+    throw new ArchiveFormatError(
+      `an entry name is ${Buffer.byteLength(name)} bytes long (more than ${MAX_PATH_BYTES}): the archive is corrupt or hostile`,
+    );
   }
   if (isPlain(name)) return `/${name.endsWith('/') ? name.slice(0, -1) : name}`;
-  if (name.includes('\0')) throw new ArchiveFormatError(`an entry name contains a NUL byte (${JSON.stringify(name.slice(0, 80))}): the archive is corrupt or hostile`);
+  if (name.includes('\0'))
+    throw new ArchiveFormatError(
+      `an entry name contains a NUL byte (${JSON.stringify(name.slice(0, 80))}): the archive is corrupt or hostile`,
+    );
   const parts: string[] = [];
   for (const p of name.split('/')) {
     if (p === '' || p === '.') continue;
     if (p !== '..') parts.push(p);
-    else if (!parts.pop()) throw new ArchiveFormatError(`the entry ${JSON.stringify(name.slice(0, 200))} climbs out of the image root with ".."`);
+    else if (!parts.pop())
+      throw new ArchiveFormatError(
+        `the entry ${JSON.stringify(name.slice(0, 200))} climbs out of the image root with ".."`,
+      );
   }
   return `/${parts.join('/')}`;
 }
@@ -165,31 +176,45 @@ export class LayerScanner {
   private tarBytes = 0;
   private result: LayerStats | null = null;
 
-  constructor(private readonly compression: Compression, onEntry: (e: LayerEntry) => void,
-    private readonly limits: ScanLimits = DEFAULT_LIMITS, private readonly budget: ScanBudget = { entries: limits.maxTotalEntries, bytes: limits.maxTotalBytes },
-    digest = false) {
+  constructor(
+    private readonly compression: Compression,
+    onEntry: (e: LayerEntry) => void,
+    private readonly limits: ScanLimits = DEFAULT_LIMITS,
+    private readonly budget: ScanBudget = { entries: limits.maxTotalEntries, bytes: limits.maxTotalBytes },
+    digest = false,
+  ) {
     this.hash = digest ? createHash('sha256') : null;
     this.tar = new TarReader((h) => {
       // Refused from the header, before a byte of the body is read.
-      if (h.type !== 'dir' && h.size > limits.maxBytes) throw new ArchiveFormatError(`the entry ${h.name} claims ${h.size} bytes (more than ${limits.maxBytes}): a bomb or a corrupt archive`);
+      if (h.type !== 'dir' && h.size > limits.maxBytes)
+        throw new ArchiveFormatError(
+          `the entry ${h.name} claims ${h.size} bytes (more than ${limits.maxBytes}): a bomb or a corrupt archive`,
+        );
       const e = entryOf(h, compression);
       if (!e) return null;
-      if (++this.entries > limits.maxEntries) throw new ArchiveFormatError(`a layer holds more than ${limits.maxEntries} entries (a tar bomb?)`);
-      if (--this.budget.entries < 0) throw new ArchiveFormatError(`the image holds more than ${limits.maxTotalEntries} entries (a tar bomb?)`);
+      if (++this.entries > limits.maxEntries)
+        throw new ArchiveFormatError(`a layer holds more than ${limits.maxEntries} entries (a tar bomb?)`);
+      if (--this.budget.entries < 0)
+        throw new ArchiveFormatError(`the image holds more than ${limits.maxTotalEntries} entries (a tar bomb?)`);
       this.sizeBytes += e.size;
       this.diveBytes += e.tarSize;
       onEntry(e);
       return null;
     });
-    this.inflate = compression === 'none' ? null : inflater(compression, { write: (c) => this.tarData(c), drained: () => this.tar.drained() });
+    this.inflate =
+      compression === 'none'
+        ? null
+        : inflater(compression, { write: (c) => this.tarData(c), drained: () => this.tar.drained() });
   }
 
   /** Uncompressed tar bytes; false when the tar reader wants to catch up first. */
   private tarData(chunk: Buffer): boolean {
     this.tarBytes += chunk.length;
     this.budget.bytes -= chunk.length;
-    if (this.tarBytes > this.limits.maxBytes) throw new ArchiveFormatError(`a layer expands past ${this.limits.maxBytes} bytes (a decompression bomb?)`);
-    if (this.budget.bytes < 0) throw new ArchiveFormatError(`the image expands past ${this.limits.maxTotalBytes} bytes (a decompression bomb?)`);
+    if (this.tarBytes > this.limits.maxBytes)
+      throw new ArchiveFormatError(`a layer expands past ${this.limits.maxBytes} bytes (a decompression bomb?)`);
+    if (this.budget.bytes < 0)
+      throw new ArchiveFormatError(`the image expands past ${this.limits.maxTotalBytes} bytes (a decompression bomb?)`);
     this.hash?.update(chunk);
     try {
       return this.tar.push(chunk);
@@ -206,7 +231,9 @@ export class LayerScanner {
     } catch (e) {
       throw layerError(e);
     }
-    return wait?.catch((e: unknown) => { throw layerError(e); });
+    return wait?.catch((e: unknown) => {
+      throw layerError(e);
+    });
   }
 
   async end(): Promise<void> {
@@ -217,8 +244,12 @@ export class LayerScanner {
       throw layerError(e);
     }
     this.result = {
-      compression: this.compression, entries: this.entries, sizeBytes: this.sizeBytes, diveBytes: this.diveBytes,
-      tarBytes: this.tarBytes, digest: this.hash ? `sha256:${this.hash.digest('hex')}` : null,
+      compression: this.compression,
+      entries: this.entries,
+      sizeBytes: this.sizeBytes,
+      diveBytes: this.diveBytes,
+      tarBytes: this.tarBytes,
+      digest: this.hash ? `sha256:${this.hash.digest('hex')}` : null,
     };
   }
 
@@ -229,14 +260,20 @@ export class LayerScanner {
 }
 
 /** Splits the first bytes off an async byte stream so they can be looked at, and gives back the whole stream. */
-export async function peek(source: AsyncIterable<Buffer>, want = 512): Promise<{ head: Buffer; stream: AsyncIterable<Buffer> }> {
+export async function peek(
+  source: AsyncIterable<Buffer>,
+  want = 512,
+): Promise<{ head: Buffer; stream: AsyncIterable<Buffer> }> {
   const it = source[Symbol.asyncIterator]();
   const got: Buffer[] = [];
   let len = 0;
   let done = false;
   while (len < want) {
     const r = await it.next();
-    if (r.done) { done = true; break; }
+    if (r.done) {
+      done = true;
+      break;
+    }
     got.push(r.value);
     len += r.value.length;
   }

@@ -32,13 +32,18 @@ export interface ImageSource {
   export(ref: string): Promise<NodeJS.ReadableStream>;
 }
 
-export interface Disposable { dispose(): void }
+export interface Disposable {
+  dispose(): void;
+}
 
 export type EngineErrorKind = 'unreachable' | 'timeout' | 'not-found' | 'bad-reference' | 'bad-endpoint' | 'failed';
 
 /** Every failure of an ImageSource, with a message a user can act on. */
 export class EngineError extends Error {
-  constructor(readonly kind: EngineErrorKind, message: string) {
+  constructor(
+    readonly kind: EngineErrorKind,
+    message: string,
+  ) {
     super(message);
     this.name = 'EngineError';
   }
@@ -52,7 +57,8 @@ export async function loadImage(source: ImageSource, ref: string): Promise<Image
 }
 
 // Docker's reference grammar, loosely: [registry[:port]/]path[:tag][@digest], or a bare image id.
-const REFERENCE = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/i;
+const REFERENCE =
+  /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/i;
 const IMAGE_ID = /^(?:sha256:)?[a-f0-9]{6,64}$/;
 
 /** True for a well-formed image reference or id; nothing else is ever put into an API path. */

@@ -31,14 +31,23 @@ export interface TarBody {
 export class TarError extends Error {
   override name = 'TarError';
   /** 'bomb': the archive claims more than the limits allow (refused on purpose, not a reading accident). */
-  constructor(message: string, readonly kind: 'corrupt' | 'bomb' | 'truncated' = 'corrupt') {
+  constructor(
+    message: string,
+    readonly kind: 'corrupt' | 'bomb' | 'truncated' = 'corrupt',
+  ) {
     super(message);
   }
 }
 
 const TYPES: Partial<Record<string, TarType>> = {
-  file: 'file', 'contiguous-file': 'file', link: 'hardlink', symlink: 'symlink', 'character-device': 'char',
-  'block-device': 'block', directory: 'dir', fifo: 'fifo',
+  file: 'file',
+  'contiguous-file': 'file',
+  link: 'hardlink',
+  symlink: 'symlink',
+  'character-device': 'char',
+  'block-device': 'block',
+  directory: 'dir',
+  fifo: 'fifo',
 };
 const HEADER_ONLY = new Set<TarType>(['hardlink', 'symlink', 'char', 'block', 'fifo']);
 /** tar-stream's own limit on a PAX or GNU long-name record, refused before it is read. */
@@ -48,7 +57,11 @@ const MAX_META_BYTES = 4 * 1024 * 1024;
 function tarError(e: Error): Error {
   const m = e.message;
   if (m === 'Unexpected end of data') return new TarError('truncated', 'truncated');
-  if (m === 'Header exceeds max size') return new TarError(`an extended tar header is larger than ${MAX_META_BYTES} bytes: the archive is corrupt or hostile`, 'bomb');
+  if (m === 'Header exceeds max size')
+    return new TarError(
+      `an extended tar header is larger than ${MAX_META_BYTES} bytes: the archive is corrupt or hostile`,
+      'bomb',
+    );
   if (m.startsWith('Invalid tar header')) return new TarError('a tar header is corrupt (bad checksum)');
   if (m === 'Invalid header') return new TarError('a tar header has an unreadable size');
   return e;
@@ -63,12 +76,21 @@ interface Body extends AsyncIterable<Buffer> {
 
 export function headerOf(h: Header): TarHeader {
   // tar-stream gives null for a type flag it does not know (GNU sparse, volume headers…): Go reads those as files.
-  const type: TarType = TYPES[h.type as string | null ?? ''] ?? 'other';
+  const type: TarType = TYPES[(h.type as string | null) ?? ''] ?? 'other';
   const size = h.size ?? 0;
   if (HEADER_ONLY.has(type) && size > 0) {
-    throw new TarError(`the ${type} ${JSON.stringify(h.name.slice(0, 200))} claims a body of ${size} bytes, which tar readers disagree about`);
+    throw new TarError(
+      `the ${type} ${JSON.stringify(h.name.slice(0, 200))} claims a body of ${size} bytes, which tar readers disagree about`,
+    );
   }
-  return { name: h.name, type, size, mode: h.mode ?? 0, linkname: h.linkname ?? '', offset: (h as { byteOffset?: number }).byteOffset ?? 0 };
+  return {
+    name: h.name,
+    type,
+    size,
+    mode: h.mode ?? 0,
+    linkname: h.linkname ?? '',
+    offset: (h as { byteOffset?: number }).byteOffset ?? 0,
+  };
 }
 
 /**
@@ -106,7 +128,10 @@ export class TarReader {
         stream.resume();
         return;
       }
-      this.current = this.pump(stream, sink).then(() => next(), (e: unknown) => this.fail(e as Error));
+      this.current = this.pump(stream, sink).then(
+        () => next(),
+        (e: unknown) => this.fail(e as Error),
+      );
     });
     this.ex.on('error', (e: Error) => this.fail(e));
     this.ex.on('drain', () => {

@@ -12,10 +12,15 @@ export type UnsafeWriteReason = 'symlink' | 'not-a-file';
 
 /** A write refused because of what the target is; the message says what to do. */
 export class UnsafeWriteError extends Error {
-  constructor(readonly path: string, readonly reason: UnsafeWriteReason) {
-    super(reason === 'symlink'
-      ? `${path} is a symbolic link: dfsize does not write through links; replace it with a plain file or apply the change by hand`
-      : `${path} is not a regular file: dfsize writes only plain files; apply the change by hand`);
+  constructor(
+    readonly path: string,
+    readonly reason: UnsafeWriteReason,
+  ) {
+    super(
+      reason === 'symlink'
+        ? `${path} is a symbolic link: dfsize does not write through links; replace it with a plain file or apply the change by hand`
+        : `${path} is not a regular file: dfsize writes only plain files; apply the change by hand`,
+    );
     this.name = 'UnsafeWriteError';
   }
 }

@@ -20,8 +20,12 @@ export interface GatheredInputs {
 }
 
 /** The IO part: the build context (the Dockerfile's folder, as `docker build -f DIR/Dockerfile DIR` has it) and base sizes. */
-export async function gatherInputs(dockerfilePath: string | null, model: DockerfileModel, source: ImageSource | null,
-  env: Readonly<Record<string, string | undefined>>): Promise<GatheredInputs> {
+export async function gatherInputs(
+  dockerfilePath: string | null,
+  model: DockerfileModel,
+  source: ImageSource | null,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<GatheredInputs> {
   const [context, bases] = await Promise.all([
     dockerfilePath ? readBuildContext(dirname(dockerfilePath)) : Promise.resolve(null),
     baseImageSizes(model, { source, mirror: env.DFSIZE_REGISTRY_MIRROR || null }),
@@ -40,18 +44,33 @@ export interface Measured {
  * A RuleContext for any text of the file: the inputs stay, the match is redone for the text. `known`: the match and
  * row pairing a caller already made for one model (the editor's, for the current text), used as they are for it.
  */
-export function contextFactory(inputs: GatheredInputs, image: { readonly info: ImageInfo; readonly matchOptions: MatchOptions } | null,
-  measured: Measured | null, minBytes: number,
-  known?: { readonly model: DockerfileModel; readonly match: MatchResult; readonly layerOf: RowLayers['layerOf'] }): (model: DockerfileModel) => RuleContext {
+export function contextFactory(
+  inputs: GatheredInputs,
+  image: { readonly info: ImageInfo; readonly matchOptions: MatchOptions } | null,
+  measured: Measured | null,
+  minBytes: number,
+  known?: { readonly model: DockerfileModel; readonly match: MatchResult; readonly layerOf: RowLayers['layerOf'] },
+): (model: DockerfileModel) => RuleContext {
   return (model) => {
     const reuse = known?.model === model ? known : undefined;
     const match = reuse ? reuse.match : image ? matchHistory(model, image.info, image.matchOptions) : null;
     // With an analysis, its history knows each row's empty_layer: the pairing is then exact.
-    const rows = reuse ? reuse.layerOf : match ? layersForImage(measured?.info ?? image!.info, model, match.builder).layerOf : [];
+    const rows = reuse
+      ? reuse.layerOf
+      : match
+        ? layersForImage(measured?.info ?? image!.info, model, match.builder).layerOf
+        : [];
     return {
-      model, match, builder: match ? match.builder : null, analysis: measured?.analysis ?? null, contents: measured?.contents ?? null,
-      layerOf: layerOfFromMatch(match, rows), buildContext: inputs.buildContext, imageSizes: inputs.imageSizes,
-      ...(inputs.imageSizesFrom ? { imageSizesFrom: inputs.imageSizesFrom } : {}), minBytes,
+      model,
+      match,
+      builder: match ? match.builder : null,
+      analysis: measured?.analysis ?? null,
+      contents: measured?.contents ?? null,
+      layerOf: layerOfFromMatch(match, rows),
+      buildContext: inputs.buildContext,
+      imageSizes: inputs.imageSizes,
+      ...(inputs.imageSizesFrom ? { imageSizesFrom: inputs.imageSizesFrom } : {}),
+      minBytes,
     };
   };
 }
@@ -65,7 +84,12 @@ export function minBytesOf(env: Readonly<Record<string, string | undefined>>): n
 /** Findings as the report's JSON has them (1-based lines). */
 export function reportFindings(findings: readonly Finding[]): ReportFinding[] {
   return findings.map((f) => ({
-    code: f.code, line: f.range.start.line + 1, endLine: f.range.end.line + 1, severity: f.severity, message: f.message,
-    savingsBytes: f.savingsBytes, fixable: f.fixes.length > 0,
+    code: f.code,
+    line: f.range.start.line + 1,
+    endLine: f.range.end.line + 1,
+    severity: f.severity,
+    message: f.message,
+    savingsBytes: f.savingsBytes,
+    fixable: f.fixes.length > 0,
   }));
 }

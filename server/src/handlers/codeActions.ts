@@ -1,7 +1,13 @@
 // Quick fixes for size findings (literal CodeActions carrying their WorkspaceEdit, `isPreferred` where one fix is
 // clearly right) and "Fix all size issues" as `source.fixAll.dfsize` — one fix at a time, re-parsing between, so it
 // also works from `editor.codeActionsOnSave`.
-import { CodeActionKind, CodeActionRequest, type CodeAction, type Range, type WorkspaceEdit } from 'vscode-languageserver/node';
+import {
+  CodeActionKind,
+  CodeActionRequest,
+  type CodeAction,
+  type Range,
+  type WorkspaceEdit,
+} from 'vscode-languageserver/node';
 import { pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { FileChange, Finding, Fix } from '../core/rules/index';
@@ -14,8 +20,12 @@ import { Params, stopIfCancelled } from './params';
 export const FIX_ALL_KIND = `${CodeActionKind.SourceFixAll}.dfsize`;
 
 function overlaps(a: Range, b: Range): boolean {
-  return !(a.end.line < b.start.line || (a.end.line === b.start.line && a.end.character < b.start.character)
-    || b.end.line < a.start.line || (b.end.line === a.start.line && b.end.character < a.start.character));
+  return !(
+    a.end.line < b.start.line ||
+    (a.end.line === b.start.line && a.end.character < b.start.character) ||
+    b.end.line < a.start.line ||
+    (b.end.line === a.start.line && b.end.character < a.start.character)
+  );
 }
 
 /** The edit of a fix: the Dockerfile's text edits, and files beside it (`.dockerignore`) created or changed. */
@@ -38,8 +48,14 @@ export function workspaceEdit(uri: string, version: number, fix: Pick<Fix, 'edit
  * The whole text replaced, and each other file (`.dockerignore`) given its new content: created when it was absent,
  * else its old content (as the rules read it, and as it still is on disk — checked just before) replaced.
  */
-function fixAllEdit(uri: string, version: number, whole: Range, text: string, files: ReadonlyArray<{ path: string; content: string }>,
-  before: string | null): WorkspaceEdit {
+function fixAllEdit(
+  uri: string,
+  version: number,
+  whole: Range,
+  text: string,
+  files: ReadonlyArray<{ path: string; content: string }>,
+  before: string | null,
+): WorkspaceEdit {
   const file = fsPathOf(uri);
   if (!files.length || !file) return { changes: { [uri]: [{ range: whole, newText: text }] } };
   const origin = { line: 0, character: 0 };
@@ -50,8 +66,13 @@ function fixAllEdit(uri: string, version: number, whole: Range, text: string, fi
       { textDocument: { uri, version }, edits: [{ range: whole, newText: text }] },
       ...files.flatMap((f) => {
         const target = pathToFileURL(join(dirname(file), f.path)).href;
-        const edit = { textDocument: { uri: target, version: null }, edits: [{ range: { start: origin, end: before === null ? origin : end }, newText: f.content }] };
-        return before === null ? [{ kind: 'create' as const, uri: target, options: { ignoreIfExists: true } }, edit] : [edit];
+        const edit = {
+          textDocument: { uri: target, version: null },
+          edits: [{ range: { start: origin, end: before === null ? origin : end }, newText: f.content }],
+        };
+        return before === null
+          ? [{ kind: 'create' as const, uri: target, options: { ignoreIfExists: true } }, edit]
+          : [edit];
       }),
     ],
   };
@@ -71,7 +92,9 @@ async function refusedTargets(session: Session, uri: string, paths: ReadonlySet<
     } catch (e) {
       // A link or a non-file says what to do; a target that cannot even be examined is not written either.
       refused.add(p);
-      session.connection.console.warn(`fix not offered: ${e instanceof UnsafeWriteError ? e.message : `${p}: ${(e as Error).message}`}`);
+      session.connection.console.warn(
+        `fix not offered: ${e instanceof UnsafeWriteError ? e.message : `${p}: ${(e as Error).message}`}`,
+      );
     }
   }
   return refused;
@@ -79,9 +102,15 @@ async function refusedTargets(session: Session, uri: string, paths: ReadonlySet<
 
 function quickFixes(uri: string, version: number, f: Finding, refused: ReadonlySet<string>): CodeAction[] {
   const diagnostic = toDiagnostic(f);
-  return f.fixes.filter((fix) => !fix.files?.some((c) => refused.has(c.path))).map((fix) => ({
-    title: fix.title, kind: CodeActionKind.QuickFix, diagnostics: [diagnostic], isPreferred: fix.preferred, edit: workspaceEdit(uri, version, fix),
-  }));
+  return f.fixes
+    .filter((fix) => !fix.files?.some((c) => refused.has(c.path)))
+    .map((fix) => ({
+      title: fix.title,
+      kind: CodeActionKind.QuickFix,
+      diagnostics: [diagnostic],
+      isPreferred: fix.preferred,
+      edit: workspaceEdit(uri, version, fix),
+    }));
 }
 
 export function registerCodeActions(session: Session): void {
@@ -98,7 +127,11 @@ export function registerCodeActions(session: Session): void {
     const actions: CodeAction[] = [];
     if (wants(CodeActionKind.QuickFix)) {
       const here = r.findings.filter((f) => overlaps(f.range, range));
-      const refused = await refusedTargets(session, uri, new Set(here.flatMap((f) => f.fixes.flatMap((x) => (x.files ?? []).map((c) => c.path)))));
+      const refused = await refusedTargets(
+        session,
+        uri,
+        new Set(here.flatMap((f) => f.fixes.flatMap((x) => (x.files ?? []).map((c) => c.path)))),
+      );
       for (const f of here) actions.push(...quickFixes(uri, doc.version, f, refused));
     }
     // Fix-all re-parses between fixes: worth it only when asked for by kind (the source action menu, fix-all on save),
@@ -112,8 +145,16 @@ export function registerCodeActions(session: Session): void {
       if ((all.text !== doc.getText() || files.length) && all.version === doc.version) {
         const end = doc.positionAt(doc.getText().length);
         actions.push({
-          title: `Fix all size issues (${all.applied.length})`, kind: FIX_ALL_KIND,
-          edit: fixAllEdit(uri, doc.version, { start: { line: 0, character: 0 }, end }, all.text, files, all.dockerignoreBefore),
+          title: `Fix all size issues (${all.applied.length})`,
+          kind: FIX_ALL_KIND,
+          edit: fixAllEdit(
+            uri,
+            doc.version,
+            { start: { line: 0, character: 0 }, end },
+            all.text,
+            files,
+            all.dockerignoreBefore,
+          ),
         });
       }
     }

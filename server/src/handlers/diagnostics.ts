@@ -6,12 +6,22 @@ import { dirname } from 'node:path';
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 
-const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, info: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
+const SEVERITY = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
+} as const;
 const TYPING_DEBOUNCE_MS = 200;
 
 export function toDiagnostic(f: Finding): Diagnostic {
   return {
-    range: f.range, severity: SEVERITY[f.severity], code: f.code, codeDescription: { href: ruleDocUrl(f.code) }, source: 'dfsize', message: f.message,
+    range: f.range,
+    severity: SEVERITY[f.severity],
+    code: f.code,
+    codeDescription: { href: ruleDocUrl(f.code) },
+    source: 'dfsize',
+    message: f.message,
   };
 }
 
@@ -20,7 +30,13 @@ export const TOO_LARGE_CODE = 'document-too-large';
 /** The one diagnostic a document too large to analyse gets, on its first character. */
 function tooLargeDiagnostic(message: string): Diagnostic {
   const origin = { line: 0, character: 0 };
-  return { range: { start: origin, end: origin }, severity: DiagnosticSeverity.Information, code: TOO_LARGE_CODE, source: 'dfsize', message };
+  return {
+    range: { start: origin, end: origin },
+    severity: DiagnosticSeverity.Information,
+    code: TOO_LARGE_CODE,
+    source: 'dfsize',
+    message,
+  };
 }
 
 export function registerDiagnostics(session: Session): void {
@@ -30,7 +46,11 @@ export function registerDiagnostics(session: Session): void {
     if (!doc) return;
     const tooLarge = session.tooLarge(doc);
     if (tooLarge) {
-      await session.connection.sendDiagnostics({ uri, version: doc.version, diagnostics: [tooLargeDiagnostic(tooLarge)] });
+      await session.connection.sendDiagnostics({
+        uri,
+        version: doc.version,
+        diagnostics: [tooLargeDiagnostic(tooLarge)],
+      });
       return;
     }
     const r = await session.findings.get(uri);
@@ -39,16 +59,29 @@ export function registerDiagnostics(session: Session): void {
   };
   const soon = (uri: string, delay: number) => {
     clearTimeout(timers.get(uri));
-    timers.set(uri, setTimeout(() => { timers.delete(uri); void publish(uri); }, delay));
+    timers.set(
+      uri,
+      setTimeout(() => {
+        timers.delete(uri);
+        void publish(uri);
+      }, delay),
+    );
   };
-  session.own({ dispose: () => { for (const t of timers.values()) clearTimeout(t); timers.clear(); } });
+  session.own({
+    dispose: () => {
+      for (const t of timers.values()) clearTimeout(t);
+      timers.clear();
+    },
+  });
   session.own(session.documents.onDidOpen((e) => soon(e.document.uri, 0)));
   session.own(session.documents.onDidChangeContent((e) => soon(e.document.uri, TYPING_DEBOUNCE_MS)));
-  session.own(session.documents.onDidSave((e) => {
-    const file = fsPathOf(e.document.uri);
-    if (file) session.findings.invalidateContext(dirname(file));
-    soon(e.document.uri, 0);
-  }));
+  session.own(
+    session.documents.onDidSave((e) => {
+      const file = fsPathOf(e.document.uri);
+      if (file) session.findings.invalidateContext(dirname(file));
+      soon(e.document.uri, 0);
+    }),
+  );
   // A .dockerignore changed (the client watches them): the build context it describes is read again.
   session.connection.onDidChangeWatchedFiles(({ changes }) => {
     for (const c of changes) {
@@ -57,14 +90,21 @@ export function registerDiagnostics(session: Session): void {
     }
     for (const d of session.documents.all()) soon(d.uri, 0);
   });
-  session.own(session.documents.onDidClose((e) => {
-    clearTimeout(timers.get(e.document.uri));
-    timers.delete(e.document.uri);
-    void session.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
-  }));
-  session.own(session.onDocumentChange((uri) => soon(uri, 0)), session.onAnalysisChange((uri) => soon(uri, 0)));
-  session.own(session.onSettingsChange(() => {
-    session.findings.invalidateAll();
-    for (const d of session.documents.all()) soon(d.uri, 0);
-  }));
+  session.own(
+    session.documents.onDidClose((e) => {
+      clearTimeout(timers.get(e.document.uri));
+      timers.delete(e.document.uri);
+      void session.connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    }),
+  );
+  session.own(
+    session.onDocumentChange((uri) => soon(uri, 0)),
+    session.onAnalysisChange((uri) => soon(uri, 0)),
+  );
+  session.own(
+    session.onSettingsChange(() => {
+      session.findings.invalidateAll();
+      for (const d of session.documents.all()) soon(d.uri, 0);
+    }),
+  );
 }

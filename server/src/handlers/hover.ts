@@ -15,11 +15,24 @@ export function registerHover(session: Session): void {
     if (!view?.match || !view.state.image || !view.rowLayers) return null;
     const image = view.state.image;
     const previous = await session.previous(view.doc.uri, image.info.id);
-    return computeHover({
-      ...(previous ? { previous } : {}),
-      model: view.model, match: view.match, image: image.info, ref: image.ref, reason: image.reason, rowLayers: view.rowLayers, cached: view.state.cached,
-      analysis: session.analyses.result(image.info.id)?.analysis ?? null,
-      stageImages: (view.state.stages ?? []).map((s) => ({ ref: s.ref, info: s.info, rowLayers: layersForImage(s.info, view.model) })),
-    }, position);
+    return computeHover(
+      {
+        ...(previous ? { previous } : {}),
+        model: view.model,
+        match: view.match,
+        image: image.info,
+        ref: image.ref,
+        reason: image.reason,
+        rowLayers: view.rowLayers,
+        cached: view.state.cached,
+        analysis: session.analyses.result(image.info.id)?.analysis ?? null,
+        stageImages: (view.state.stages ?? []).map((s) => ({
+          ref: s.ref,
+          info: s.info,
+          rowLayers: layersForImage(s.info, view.model),
+        })),
+      },
+      position,
+    );
   });
 }

@@ -19,10 +19,31 @@ export function registerImages(session: Session): void {
     const current = session.images.current(uri)?.image?.info.id;
     // The image in use and the ones built lately come first, whatever their date (a rebuild from the cache keeps it).
     const first = [...(current ? [{ id: current, ref: null }] : []), ...conn.recent.list()];
-    const scored = await scoreImages(conn.source, model, images, settings.discovery.maxImages, session.images.scores, first);
+    const scored = await scoreImages(
+      conn.source,
+      model,
+      images,
+      settings.discovery.maxImages,
+      session.images.scores,
+      first,
+    );
     return scored
-      .map(({ image, score }): ImageChoice => ({ id: image.id, refs: image.refs, created: image.created, sizeBytes: image.sizeBytes, score, current: image.id === current, linked: linked.has(image.id) }))
-      .sort((a, b) => Number(b.current) - Number(a.current) || Number(b.linked) - Number(a.linked) || b.score - a.score || b.created - a.created);
+      .map(({ image, score }): ImageChoice => ({
+        id: image.id,
+        refs: image.refs,
+        created: image.created,
+        sizeBytes: image.sizeBytes,
+        score,
+        current: image.id === current,
+        linked: linked.has(image.id),
+      }))
+      .sort(
+        (a, b) =>
+          Number(b.current) - Number(a.current) ||
+          Number(b.linked) - Number(a.linked) ||
+          b.score - a.score ||
+          b.created - a.created,
+      );
   });
 
   session.connection.onRequest(SelectImageRequest.type, async (raw) => {

@@ -27,7 +27,9 @@ export function layerRows(view: DocumentView): LayerRow[] {
   const info = view.state.image!.info;
   const byRow = new Map<number, number>();
   // Lines whose numbers come from an image built for another stage have rows of that image, not of this one.
-  match.instructions.forEach((m, k) => { if (m.row !== null && m.stageImage === undefined) byRow.set(m.row, k); });
+  match.instructions.forEach((m, k) => {
+    if (m.row !== null && m.stageImage === undefined) byRow.set(m.row, k);
+  });
   const baseEnd = (match.base?.rows ?? 0) + (match.base?.triggerRows.length ?? 0);
   const out: LayerRow[] = [];
   const lines = view.model.text.split(/\r\n|\n|\r/);
@@ -41,10 +43,16 @@ export function layerRows(view: DocumentView): LayerRow[] {
     if (layer == null) return;
     const text = inst ? (lines[inst.range.start.line] ?? '').trim() : h.createdBy.replace(/ # buildkit$/, '');
     out.push({
-      layer, row, base: row < baseEnd && !inst, stage, instruction: k ?? null,
+      layer,
+      row,
+      base: row < baseEnd && !inst,
+      stage,
+      instruction: k ?? null,
       keyword: inst?.keyword ?? normaliseRow(h, shells).keyword ?? 'RUN',
       label: text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text || '(no CreatedBy)',
-      createdBy: h.createdBy, sizeBytes: h.sizeBytes, status: k !== undefined ? match.instructions[k]!.status : row < baseEnd ? 'base' : 'unexplained',
+      createdBy: h.createdBy,
+      sizeBytes: h.sizeBytes,
+      status: k !== undefined ? match.instructions[k]!.status : row < baseEnd ? 'base' : 'unexplained',
       range: inst ? { startLine: inst.range.start.line, endLine: inst.range.end.line } : null,
     });
   });

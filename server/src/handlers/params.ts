@@ -1,6 +1,13 @@
 // The params of every request the server answers, checked before its handler runs: a malformed request is answered
 // -32602 (invalid params) with one line naming the field, never -32603 from deep inside a handler.
-import { ErrorCodes, LSPErrorCodes, ResponseError, type CancellationToken, type Position, type Range } from 'vscode-languageserver/node';
+import {
+  ErrorCodes,
+  LSPErrorCodes,
+  ResponseError,
+  type CancellationToken,
+  type Position,
+  type Range,
+} from 'vscode-languageserver/node';
 
 /** Ends a request the client cancelled while it waited (`$/cancelRequest`), before the work that follows. */
 export function stopIfCancelled(token: CancellationToken, method: string): void {
@@ -11,8 +18,12 @@ export function stopIfCancelled(token: CancellationToken, method: string): void 
 export class Params {
   private readonly fields: Record<string, unknown>;
 
-  constructor(private readonly method: string, params: unknown) {
-    if (typeof params !== 'object' || params === null || Array.isArray(params)) throw this.invalid('params', 'an object');
+  constructor(
+    private readonly method: string,
+    params: unknown,
+  ) {
+    if (typeof params !== 'object' || params === null || Array.isArray(params))
+      throw this.invalid('params', 'an object');
     this.fields = params as Record<string, unknown>;
   }
 
@@ -53,7 +64,12 @@ export class Params {
   stringRecord(name: string): Record<string, string> {
     const v = this.fields[name];
     if (v === undefined) return {};
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+    if (
+      typeof v !== 'object' ||
+      v === null ||
+      Array.isArray(v) ||
+      !Object.values(v).every((x) => typeof x === 'string')
+    ) {
       throw this.invalid(name, 'an object of strings');
     }
     return v as Record<string, string>;
@@ -69,7 +85,8 @@ export class Params {
   count(name: string, min: number, fallback?: number): number {
     const v = this.fields[name];
     if (v === undefined && fallback !== undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) throw this.invalid(name, `a whole number ≥ ${min}`);
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min)
+      throw this.invalid(name, `a whole number ≥ ${min}`);
     return v;
   }
 
@@ -103,7 +120,10 @@ export class Params {
   }
 
   private positionAt(p: unknown, name: string): Position {
-    const { line, character } = (typeof p === 'object' && p !== null ? p : {}) as { line?: unknown; character?: unknown };
+    const { line, character } = (typeof p === 'object' && p !== null ? p : {}) as {
+      line?: unknown;
+      character?: unknown;
+    };
     const ok = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
     if (!ok(line) || !ok(character)) throw this.invalid(name, '{ line, character } of whole numbers ≥ 0');
     return { line: line as number, character: character as number };

@@ -4,9 +4,11 @@ import { StatusNotification } from '../protocol';
 import type { Session } from '../state/session';
 
 export function registerStatus(session: Session, canRefreshHints: boolean): void {
-  session.own(session.onDocumentChange((uri) => {
-    void session.connection.sendNotification(StatusNotification.type, session.status(uri));
-    // A client that refuses a refresh still asks for the hints itself when it shows the document again.
-    if (canRefreshHints) void session.connection.languages.inlayHint.refresh().catch(() => undefined);
-  }));
+  session.own(
+    session.onDocumentChange((uri) => {
+      void session.connection.sendNotification(StatusNotification.type, session.status(uri));
+      // A client that refuses a refresh still asks for the hints itself when it shows the document again.
+      if (canRefreshHints) void session.connection.languages.inlayHint.refresh().catch(() => undefined);
+    }),
+  );
 }

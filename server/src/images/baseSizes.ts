@@ -24,19 +24,27 @@ export interface SizeSources {
 }
 
 const ACCEPT = [
-  'application/vnd.docker.distribution.manifest.v2+json', 'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
 ].join(', ');
 
 interface Manifest {
   readonly layers?: ReadonlyArray<{ readonly size?: number }>;
   readonly config?: { readonly size?: number };
-  readonly manifests?: ReadonlyArray<{ readonly digest: string; readonly platform?: { readonly os?: string; readonly architecture?: string } }>;
+  readonly manifests?: ReadonlyArray<{
+    readonly digest: string;
+    readonly platform?: { readonly os?: string; readonly architecture?: string };
+  }>;
 }
 
 async function getManifest(base: string, repo: string, ref: string, timeoutMs: number): Promise<Manifest | null> {
   try {
-    const res = await fetch(`${base}/v2/${repo}/manifests/${ref}`, { headers: { Accept: ACCEPT }, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`${base}/v2/${repo}/manifests/${ref}`, {
+      headers: { Accept: ACCEPT },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     return res.ok ? ((await res.json()) as Manifest) : null;
   } catch {
     // A registry that does not answer (offline, timeout) or answers no JSON: no size from it; the table is used.
@@ -48,14 +56,22 @@ async function getManifest(base: string, repo: string, ref: string, timeoutMs: n
 export async function registrySize(mirror: string, imageRef: string, timeoutMs = 3000): Promise<number | null> {
   const r = parseImageRef(imageRef);
   if (!r || r.registry !== null) return null;
-  const [host, ...prefix] = mirror.replace(/^https?:\/\//, '').replace(/\/+$/, '').split('/');
+  const [host, ...prefix] = mirror
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
+    .split('/');
   // A registry on this machine speaks plain HTTP (Docker treats 127.0.0.0/8 as insecure by default); others TLS.
-  const scheme = /^https?:\/\//.test(mirror) ? mirror.slice(0, mirror.indexOf(':')) : /^(localhost|127\.)/.test(host!) ? 'http' : 'https';
+  const scheme = /^https?:\/\//.test(mirror)
+    ? mirror.slice(0, mirror.indexOf(':'))
+    : /^(localhost|127\.)/.test(host!)
+      ? 'http'
+      : 'https';
   const base = `${scheme}://${host}`;
   const repo = [...prefix, r.repo.includes('/') ? r.repo : `library/${r.repo}`].join('/');
   let m = await getManifest(base, repo, r.digest ?? r.tag ?? 'latest', timeoutMs);
   if (m?.manifests) {
-    const pick = m.manifests.find((x) => x.platform?.os === 'linux' && x.platform.architecture === 'amd64') ?? m.manifests[0];
+    const pick =
+      m.manifests.find((x) => x.platform?.os === 'linux' && x.platform.architecture === 'amd64') ?? m.manifests[0];
     m = pick ? await getManifest(base, repo, pick.digest, timeoutMs) : null;
   }
   if (!m?.layers) return null;

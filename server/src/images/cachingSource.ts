@@ -21,8 +21,11 @@ export class CachingSource implements ImageSource {
    * `observe` hears how each real round trip to the engine went (null: it answered): answers served from the cache say
    * nothing about whether the engine is up.
    */
-  constructor(private readonly inner: ImageSource, private readonly now: () => number = Date.now,
-    private readonly observe: (error: unknown) => void = () => undefined) {}
+  constructor(
+    private readonly inner: ImageSource,
+    private readonly now: () => number = Date.now,
+    private readonly observe: (error: unknown) => void = () => undefined,
+  ) {}
 
   get endpoint(): string {
     return this.inner.endpoint;
@@ -52,7 +55,13 @@ export class CachingSource implements ImageSource {
 
   list(): Promise<ImageSummary[]> {
     const fresh = this.list$ && (this.watched || this.now() - this.list$.at < UNWATCHED_TTL_MS);
-    if (!fresh) this.list$ = { at: this.now(), value: this.forget(this.ask(this.inner.list()), () => { this.list$ = null; }) };
+    if (!fresh)
+      this.list$ = {
+        at: this.now(),
+        value: this.forget(this.ask(this.inner.list()), () => {
+          this.list$ = null;
+        }),
+      };
     return this.list$!.value;
   }
 
@@ -63,7 +72,12 @@ export class CachingSource implements ImageSource {
       p = this.forget(this.ask(this.inner.inspect(ref)), () => cache.delete(ref));
       cache.set(ref, p);
       // A side chain: the caller of inspect() receives p's failure; this one only must not be left unhandled.
-      void p.then((d) => { if (!this.details.has(d.id)) this.details.set(d.id, Promise.resolve(d)); }, () => undefined);
+      void p.then(
+        (d) => {
+          if (!this.details.has(d.id)) this.details.set(d.id, Promise.resolve(d));
+        },
+        () => undefined,
+      );
     }
     return p;
   }
@@ -83,7 +97,10 @@ export class CachingSource implements ImageSource {
   }
 
   private ask<T>(p: Promise<T>): Promise<T> {
-    p.then(() => this.observe(null), (e: unknown) => this.observe(e));
+    p.then(
+      () => this.observe(null),
+      (e: unknown) => this.observe(e),
+    );
     return p;
   }
 

@@ -37,7 +37,8 @@ export function composeImagesFor(dockerfile: string, root: string): string[] {
       for (const [service, def] of Object.entries(file.services)) {
         const build = def?.build;
         if (build === undefined || build === null) continue;
-        const spec = typeof build === 'string' ? { context: build } : (build as { context?: unknown; dockerfile?: unknown });
+        const spec =
+          typeof build === 'string' ? { context: build } : (build as { context?: unknown; dockerfile?: unknown });
         const context = resolve(dir, typeof spec.context === 'string' ? spec.context : '.');
         const df = typeof spec.dockerfile === 'string' ? spec.dockerfile : 'Dockerfile';
         if ((isAbsolute(df) ? df : resolve(context, df)) !== target) continue;
@@ -53,5 +54,12 @@ export function composeImagesFor(dockerfile: string, root: string): string[] {
 /** Whether a listed image carries `ref` (with the implied `:latest` and docker.io prefixes). */
 export function hasRef(refs: readonly string[], ref: string): boolean {
   const withTag = /:[^/]+$/.test(ref.split('@')[0]!) ? ref : `${ref}:latest`;
-  return refs.some((r) => r === ref || r === withTag || r === `docker.io/${withTag}` || r === `docker.io/library/${withTag}` || r === `localhost/${withTag}`);
+  return refs.some(
+    (r) =>
+      r === ref ||
+      r === withTag ||
+      r === `docker.io/${withTag}` ||
+      r === `docker.io/library/${withTag}` ||
+      r === `localhost/${withTag}`,
+  );
 }

@@ -41,7 +41,12 @@ function sameRow(a: HistoryRow, b: HistoryRow): boolean {
 }
 
 /** What the engine knows about the chain's base image: its row count when it is the one the image was built on. */
-export async function baseOptions(source: ImageSource, model: DockerfileModel, info: ImageInfo, stage: number): Promise<MatchOptions> {
+export async function baseOptions(
+  source: ImageSource,
+  model: DockerfileModel,
+  info: ImageInfo,
+  stage: number,
+): Promise<MatchOptions> {
   const root = model.stages[stageChain(model, stage)[0] ?? -1];
   if (!root || root.base.kind !== 'image' || !isImageReference(root.base.ref)) return { stage };
   let base: ImageInfo;
@@ -53,11 +58,17 @@ export async function baseOptions(source: ImageSource, model: DockerfileModel, i
   }
   const layersPrefix = base.layers.every((l, i) => info.layers[i] === l);
   if (!layersPrefix) return { stage, baseChanged: true };
-  const rowsPrefix = base.history.length <= info.history.length && base.history.every((r, i) => sameRow(r, info.history[i]!));
+  const rowsPrefix =
+    base.history.length <= info.history.length && base.history.every((r, i) => sameRow(r, info.history[i]!));
   return rowsPrefix ? { stage, baseRows: base.history.length, baseLayers: base.layers.length } : { stage };
 }
 
-export async function imageFromEngine(source: ImageSource, ref: string, model: DockerfileModel, reason: string): Promise<ResolvedImage> {
+export async function imageFromEngine(
+  source: ImageSource,
+  ref: string,
+  model: DockerfileModel,
+  reason: string,
+): Promise<ResolvedImage> {
   const info = await loadImage(source, ref);
   const stage = targetStage(model, info);
   return { info, ref, source: 'engine', matchOptions: await baseOptions(source, model, info, stage), reason };
@@ -66,7 +77,8 @@ export async function imageFromEngine(source: ImageSource, ref: string, model: D
 export async function imageFromArchive(path: string, model: DockerfileModel): Promise<ResolvedImage> {
   const archive = await readArchiveFile(path).catch((e: unknown) => {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ArchiveFormatError(`${path}: no such file: name an archive written by docker save`);
+    if (code === 'ENOENT')
+      throw new ArchiveFormatError(`${path}: no such file: name an archive written by docker save`);
     if (code === 'EISDIR') throw new ArchiveFormatError(`${path} is a folder: name an archive written by docker save`);
     throw new ArchiveFormatError(`${path}: ${(e as Error).message}`);
   });
@@ -86,7 +98,10 @@ export interface DiscoveryHints {
   readonly choose: string;
 }
 
-export const EDITOR_HINTS: DiscoveryHints = { maxImages: 'dockerfileSize.discovery.maxImages', choose: 'choose its image with Select Image' };
+export const EDITOR_HINTS: DiscoveryHints = {
+  maxImages: 'dockerfileSize.discovery.maxImages',
+  choose: 'choose its image with Select Image',
+};
 
 export interface DiscoveryOptions {
   /** How many images, newest first, are compared before the wider search. */
@@ -113,11 +128,16 @@ export function newestFirst(images: readonly ImageSummary[]): ImageSummary[] {
 }
 
 /** The images tied to this file by name: labelled by our build, or named by a compose service that builds it. */
-export function linkedImages(images: readonly ImageSummary[], dockerfilePath: string | null, composeRoot?: string): Array<{ image: ImageSummary; ref: string; reason: string }> {
+export function linkedImages(
+  images: readonly ImageSummary[],
+  dockerfilePath: string | null,
+  composeRoot?: string,
+): Array<{ image: ImageSummary; ref: string; reason: string }> {
   if (!dockerfilePath) return [];
   const abs = isAbsolute(dockerfilePath) ? dockerfilePath : resolvePath(dockerfilePath);
   const newest = newestFirst(images);
-  const out = newest.filter((i) => i.labels[LABEL_DOCKERFILE] === abs && i.labels[LABEL_ROLE] !== 'stage')
+  const out = newest
+    .filter((i) => i.labels[LABEL_DOCKERFILE] === abs && i.labels[LABEL_ROLE] !== 'stage')
     .map((image) => ({ image, ref: image.refs[0] ?? image.id, reason: `labelled ${LABEL_DOCKERFILE}=${abs}` }));
   for (const ref of composeImagesFor(abs, composeRoot ?? dirname(abs))) {
     const image = newest.find((i) => hasRef(i.refs, ref));
@@ -153,8 +173,11 @@ function sameImage(image: ImageSummary, recent: RecentImage): boolean {
  * The order images are compared in: the recent ones (the latest event first), then the rest newest first; `first` is
  * how many the first window holds (the recent ones and the `maxImages` newest). `refs`: the tag an event named.
  */
-export function searchOrder(images: readonly ImageSummary[], recent: readonly RecentImage[], maxImages: number):
-  { ordered: ImageSummary[]; first: number; refs: Map<string, string> } {
+export function searchOrder(
+  images: readonly ImageSummary[],
+  recent: readonly RecentImage[],
+  maxImages: number,
+): { ordered: ImageSummary[]; first: number; refs: Map<string, string> } {
   const refs = new Map<string, string>();
   const front: ImageSummary[] = [];
   for (const r of recent) {
@@ -168,19 +191,33 @@ export function searchOrder(images: readonly ImageSummary[], recent: readonly Re
 }
 
 /** How well each image's history matches the Dockerfile's final stage, in search order (the first window). */
-export async function scoreImages(source: ImageSource, model: DockerfileModel, images: readonly ImageSummary[], maxImages: number,
-  scores = new ScoreCache(), recent: readonly RecentImage[] = []): Promise<Array<{ image: ImageSummary; score: number }>> {
+export async function scoreImages(
+  source: ImageSource,
+  model: DockerfileModel,
+  images: readonly ImageSummary[],
+  maxImages: number,
+  scores = new ScoreCache(),
+  recent: readonly RecentImage[] = [],
+): Promise<Array<{ image: ImageSummary; score: number }>> {
   const { ordered, first } = searchOrder(images, recent, maxImages);
   const out: Array<{ image: ImageSummary; score: number }> = [];
   for (const image of ordered.slice(0, first)) out.push({ image, score: await scores.score(source, model, image.id) });
   return out;
 }
 
-interface Search { readonly best: { image: ImageSummary; score: number } | null; readonly compared: number }
+interface Search {
+  readonly best: { image: ImageSummary; score: number } | null;
+  readonly compared: number;
+}
 
 /** The best match ≥ MATCH_THRESHOLD among `images` in order (a full match ends it), stopped at `deadline` if given. */
-async function bestMatch(source: ImageSource, model: DockerfileModel, images: readonly ImageSummary[], scores: ScoreCache,
-  deadline: { at: number; now: () => number } | null): Promise<Search> {
+async function bestMatch(
+  source: ImageSource,
+  model: DockerfileModel,
+  images: readonly ImageSummary[],
+  scores: ScoreCache,
+  deadline: { at: number; now: () => number } | null,
+): Promise<Search> {
   let best: Search['best'] = null;
   let compared = 0;
   for (const image of images) {
@@ -194,12 +231,21 @@ async function bestMatch(source: ImageSource, model: DockerfileModel, images: re
 }
 
 /** Why no image: what was compared, and what to do — build it only when every image was compared. */
-function notFound(total: number, first: number, wider: Search | null, elapsedMs: number, hints: DiscoveryHints): string {
+function notFound(
+  total: number,
+  first: number,
+  wider: Search | null,
+  elapsedMs: number,
+  hints: DiscoveryHints,
+): string {
   const compared = first + (wider?.compared ?? 0);
-  if (compared >= total) return `none of the ${plural(total, 'image')} on the engine was built from this Dockerfile (all compared): build it, or ${hints.choose}`;
+  if (compared >= total)
+    return `none of the ${plural(total, 'image')} on the engine was built from this Dockerfile (all compared): build it, or ${hints.choose}`;
   const more = wider?.compared ? `, then ${wider.compared} more in ${(elapsedMs / 1000).toFixed(1)} s` : '';
-  return `none of the ${compared} images compared (the ${first} first by date or recent build${more}; ${total - compared} of ${total} not compared) `
-    + `was built from this Dockerfile: raise ${hints.maxImages} to compare more, or ${hints.choose}`;
+  return (
+    `none of the ${compared} images compared (the ${first} first by date or recent build${more}; ${total - compared} of ${total} not compared) ` +
+    `was built from this Dockerfile: raise ${hints.maxImages} to compare more, or ${hints.choose}`
+  );
 }
 
 /**
@@ -207,28 +253,53 @@ function notFound(total: number, first: number, wider: Search | null, elapsedMs:
  * newest `maxImages`; then, when none matches, among the others until WIDER_SEARCH_MS (an image rebuilt from the
  * cache keeps its old date). `dockerfilePath` null (an unsaved document): only history matching can tell.
  */
-export async function discoverImage(source: ImageSource, model: DockerfileModel, dockerfilePath: string | null, opts: DiscoveryOptions): Promise<ResolvedImage | { none: string }> {
+export async function discoverImage(
+  source: ImageSource,
+  model: DockerfileModel,
+  dockerfilePath: string | null,
+  opts: DiscoveryOptions,
+): Promise<ResolvedImage | { none: string }> {
   const images = newestFirst(await source.list());
   const linked = linkedImages(images, dockerfilePath, opts.composeRoot)[0];
-  if (linked) return imageFromEngine(source, linked.image.id, model, linked.reason).then((r) => ({ ...r, ref: linked.ref }));
+  if (linked)
+    return imageFromEngine(source, linked.image.id, model, linked.reason).then((r) => ({ ...r, ref: linked.ref }));
   if (!model.stages.length) return { none: 'the Dockerfile has no FROM instruction' };
   const scores = opts.scores ?? new ScoreCache();
   const now = opts.now ?? Date.now;
   const { ordered, first, refs } = searchOrder(images, opts.recent ?? [], opts.maxImages);
   const window = await bestMatch(source, model, ordered.slice(0, first), scores, null);
   const started = now();
-  const wider = window.best || first >= ordered.length ? null
-    : await bestMatch(source, model, ordered.slice(first), scores, { at: started + (opts.widerSearchMs ?? WIDER_SEARCH_MS), now });
+  const wider =
+    window.best || first >= ordered.length
+      ? null
+      : await bestMatch(source, model, ordered.slice(first), scores, {
+          at: started + (opts.widerSearchMs ?? WIDER_SEARCH_MS),
+          now,
+        });
   const best = window.best ?? wider?.best;
   if (!best) return { none: notFound(ordered.length, first, wider, now() - started, opts.hints ?? EDITOR_HINTS) };
   const recent = (opts.recent ?? []).some((r) => sameImage(best.image, r));
-  const where = wider ? ` (older than the ${opts.maxImages} newest images: found by the wider search)` : recent ? ' (built or tagged lately)' : '';
-  const found = await imageFromEngine(source, best.image.id, model, `history matches ${Math.round(best.score * 100)}%${where}`);
+  const where = wider
+    ? ` (older than the ${opts.maxImages} newest images: found by the wider search)`
+    : recent
+      ? ' (built or tagged lately)'
+      : '';
+  const found = await imageFromEngine(
+    source,
+    best.image.id,
+    model,
+    `history matches ${Math.round(best.score * 100)}%${where}`,
+  );
   return { ...found, ref: refs.get(best.image.id) ?? best.image.refs[0] ?? best.image.id };
 }
 
 /** The newest image built for each other stage of this file (Build Image with every stage), for their sizes. */
-export async function stageImages(source: ImageSource, model: DockerfileModel, dockerfilePath: string | null, except: ReadonlySet<number>): Promise<ResolvedImage[]> {
+export async function stageImages(
+  source: ImageSource,
+  model: DockerfileModel,
+  dockerfilePath: string | null,
+  except: ReadonlySet<number>,
+): Promise<ResolvedImage[]> {
   if (!dockerfilePath) return [];
   const abs = isAbsolute(dockerfilePath) ? dockerfilePath : resolvePath(dockerfilePath);
   const seen = new Set<number>();
@@ -238,7 +309,10 @@ export async function stageImages(source: ImageSource, model: DockerfileModel, d
     const stage = model.stages.findIndex((s) => s.name?.toLowerCase() === image.labels[LABEL_STAGE]?.toLowerCase());
     if (stage < 0 || seen.has(stage) || except.has(stage)) continue;
     seen.add(stage);
-    out.push({ ...(await imageFromEngine(source, image.id, model, `built as stage ${image.labels[LABEL_STAGE]}`)), ref: image.refs[0] ?? image.id });
+    out.push({
+      ...(await imageFromEngine(source, image.id, model, `built as stage ${image.labels[LABEL_STAGE]}`)),
+      ref: image.refs[0] ?? image.id,
+    });
   }
   return out;
 }

@@ -19,7 +19,11 @@ export class Analyses implements Disposable {
   private readonly listeners = new Set<(imageId: string) => void>();
   private readonly cache: AnalysisCache;
 
-  constructor(private readonly connection: Connection, cacheDir: string, private readonly canReportProgress: boolean) {
+  constructor(
+    private readonly connection: Connection,
+    cacheDir: string,
+    private readonly canReportProgress: boolean,
+  ) {
     this.cache = new AnalysisCache(cacheDir);
   }
 
@@ -68,23 +72,33 @@ export class Analyses implements Disposable {
     const abort = new AbortController();
     this.running.set(imageId, abort);
     this.set(imageId, { status: 'running', percent: null });
-    const progress = this.canReportProgress ? await this.connection.window.createWorkDoneProgress().catch((e: unknown) => {
-      // The analysis runs on without a progress bar.
-      this.connection.console.warn(`dfsize: no progress for the analysis of ${ref}: ${(e as Error).message}`);
-      return null;
-    }) : null;
+    const progress = this.canReportProgress
+      ? await this.connection.window.createWorkDoneProgress().catch((e: unknown) => {
+          // The analysis runs on without a progress bar.
+          this.connection.console.warn(`dfsize: no progress for the analysis of ${ref}: ${(e as Error).message}`);
+          return null;
+        })
+      : null;
     progress?.begin(`Analysing the layers of ${ref}`, 0, 'starting the export…', true);
     const cancel = progress?.token.onCancellationRequested(() => abort.abort());
     try {
-      const result = await analyzeImage({ engine: source, image: imageId }, {
-        signal: abort.signal, cache: this.cache,
-        onProgress: (p) => {
-          const percent = p.totalBytes ? Math.min(99, Math.floor((100 * p.bytes) / p.totalBytes)) : null;
-          progress?.report(percent ?? 0, p.phase === 'computing' ? 'computing waste…' : `${formatBytes(p.bytes)} read`);
-          const s = this.states.get(imageId);
-          if (s?.status === 'running' && s.percent !== percent) this.states.set(imageId, { status: 'running', percent });
+      const result = await analyzeImage(
+        { engine: source, image: imageId },
+        {
+          signal: abort.signal,
+          cache: this.cache,
+          onProgress: (p) => {
+            const percent = p.totalBytes ? Math.min(99, Math.floor((100 * p.bytes) / p.totalBytes)) : null;
+            progress?.report(
+              percent ?? 0,
+              p.phase === 'computing' ? 'computing waste…' : `${formatBytes(p.bytes)} read`,
+            );
+            const s = this.states.get(imageId);
+            if (s?.status === 'running' && s.percent !== percent)
+              this.states.set(imageId, { status: 'running', percent });
+          },
         },
-      });
+      );
       if (!this.states.has(imageId)) return; // evicted while it ran
       this.set(imageId, { status: 'done', result });
     } catch (e) {
@@ -93,7 +107,9 @@ export class Analyses implements Disposable {
       else {
         // Expected failures (the engine, the export) are one line; anything else is a bug, logged with its stack.
         const expected = e instanceof EngineError || e instanceof ArchiveFormatError;
-        this.connection.console.error(`dfsize: the analysis of ${ref} failed: ${expected ? (e as Error).message : (e as Error).stack ?? String(e)}`);
+        this.connection.console.error(
+          `dfsize: the analysis of ${ref} failed: ${expected ? (e as Error).message : ((e as Error).stack ?? String(e))}`,
+        );
         this.set(imageId, { status: 'failed', message: (e as Error).message.split('\n')[0]! });
       }
     } finally {

@@ -5,7 +5,15 @@ import { fileURLToPath } from 'node:url';
 import { stageChain, type DockerfileModel } from '../core/dockerfile';
 import type { MatchOptions } from '../core/match';
 import { EngineError } from '../engine/source';
-import { baseOptions, discoverImage, imageFromEngine, ScoreCache, stageImages, targetStage, type ResolvedImage } from '../images/resolve';
+import {
+  baseOptions,
+  discoverImage,
+  imageFromEngine,
+  ScoreCache,
+  stageImages,
+  targetStage,
+  type ResolvedImage,
+} from '../images/resolve';
 import type { SettingsStore } from './settings';
 import type { EngineConnection, Engines } from './engines';
 
@@ -48,7 +56,7 @@ export function fsPathOf(uri: string): string | null {
 export function baseKeyOf(model: DockerfileModel, image: ResolvedImage): string {
   const stage = targetStage(model, image.info);
   const root = model.stages[stageChain(model, stage)[0] ?? -1];
-  return `${image.info.id} ${stage} ${root?.base.kind === 'image' ? root.base.ref : root?.base.kind ?? ''}`;
+  return `${image.info.id} ${stage} ${root?.base.kind === 'image' ? root.base.ref : (root?.base.kind ?? '')}`;
 }
 
 export class DocumentImages {
@@ -61,7 +69,10 @@ export class DocumentImages {
   /** Kept across discoveries: after an engine event only new images are scored. */
   readonly scores = new ScoreCache();
 
-  constructor(private readonly deps: DocumentImagesDeps, private readonly selections: Map<string, string>) {}
+  constructor(
+    private readonly deps: DocumentImagesDeps,
+    private readonly selections: Map<string, string>,
+  ) {}
 
   current(uri: string): ImageState | undefined {
     return this.states.get(uri);
@@ -89,7 +100,8 @@ export class DocumentImages {
       if (!this.deps.modelOf(uri)) return s;
       const old = this.states.get(uri);
       this.states.set(uri, s);
-      if (!old || old.image?.info.id !== s.image?.info.id || old.cached !== s.cached || old.message !== s.message) this.deps.onChange(uri);
+      if (!old || old.image?.info.id !== s.image?.info.id || old.cached !== s.cached || old.message !== s.message)
+        this.deps.onChange(uri);
       if (this.dirty.delete(uri)) void this.refresh(uri);
       return s;
     });
@@ -117,7 +129,11 @@ export class DocumentImages {
   markUnreachable(conn: EngineConnection): void {
     for (const [uri, s] of this.states) {
       if (s.conn !== conn || s.cached) continue;
-      this.states.set(uri, { ...s, cached: s.image !== null, message: conn.status.message ?? 'the engine does not answer' });
+      this.states.set(uri, {
+        ...s,
+        cached: s.image !== null,
+        message: conn.status.message ?? 'the engine does not answer',
+      });
       this.deps.onChange(uri);
     }
   }
@@ -148,10 +164,15 @@ export class DocumentImages {
     if (known) return known;
     if (image.source === 'engine' && state.conn && !state.cached && !this.optionsRunning.has(key)) {
       this.optionsRunning.add(key);
-      void baseOptions(state.conn.source, model, image.info, stage).then((o) => {
-        this.options.set(key, o);
-        this.deps.onChange(uri);
-      }, (e: unknown) => this.deps.warn(`base image of ${uri} not matched (sizes stay as they were): ${(e as Error).message}`))
+      void baseOptions(state.conn.source, model, image.info, stage)
+        .then(
+          (o) => {
+            this.options.set(key, o);
+            this.deps.onChange(uri);
+          },
+          (e: unknown) =>
+            this.deps.warn(`base image of ${uri} not matched (sizes stay as they were): ${(e as Error).message}`),
+        )
         .finally(() => this.optionsRunning.delete(key));
     }
     return { stage };
@@ -174,25 +195,44 @@ export class DocumentImages {
       if (chosen) {
         try {
           const image = await imageFromEngine(conn.source, chosen, model, 'chosen by you');
-          return { image, conn, cached: false, message: `${image.ref}: chosen by you`, baseKey: baseKeyOf(model, image) };
+          return {
+            image,
+            conn,
+            cached: false,
+            message: `${image.ref}: chosen by you`,
+            baseKey: baseKeyOf(model, image),
+          };
         } catch (e) {
           if (!(e instanceof EngineError && e.kind === 'not-found')) throw e;
           note = ` (the image you chose, ${chosen}, is gone)`;
         }
       }
       const found = await discoverImage(conn.source, model, fsPathOf(uri), {
-        maxImages: settings.discovery.maxImages, composeRoot: this.deps.folderOf(uri), scores: this.scores, recent: conn.recent.list(),
+        maxImages: settings.discovery.maxImages,
+        composeRoot: this.deps.folderOf(uri),
+        scores: this.scores,
+        recent: conn.recent.list(),
       });
       if ('none' in found) return { image: null, conn, cached: false, message: `no image: ${found.none}${note}` };
       const inImage = new Set(stageChain(model, targetStage(model, found.info)));
       const stages = await stageImages(conn.source, model, fsPathOf(uri), inImage).catch((e: unknown) => {
-        this.deps.warn(`images of the other stages of ${uri} not found (their lines show no sizes): ${(e as Error).message}`);
+        this.deps.warn(
+          `images of the other stages of ${uri} not found (their lines show no sizes): ${(e as Error).message}`,
+        );
         return [];
       });
-      return { image: found, conn, cached: false, message: `${found.ref}: ${found.reason}${note}`, baseKey: baseKeyOf(model, found), stages };
+      return {
+        image: found,
+        conn,
+        cached: false,
+        message: `${found.ref}: ${found.reason}${note}`,
+        baseKey: baseKeyOf(model, found),
+        stages,
+      };
     } catch (e) {
       const unreachable = e instanceof EngineError && (e.kind === 'unreachable' || e.kind === 'timeout');
-      if (unreachable && previous?.image) return { image: previous.image, conn, cached: true, message: (e as Error).message };
+      if (unreachable && previous?.image)
+        return { image: previous.image, conn, cached: true, message: (e as Error).message };
       return { image: null, conn, cached: false, message: (e as Error).message };
     }
   }

@@ -21,7 +21,8 @@ export type EngineChange = 'images' | 'status';
 /** Makes the engine client for an address: injected, so a session can run against another engine (or a fake). */
 export type EngineFactory = (resolved: ResolvedEndpoint, timeoutMs: number) => DockerodeSource;
 
-export const dockerodeEngines: EngineFactory = (resolved, timeoutMs) => DockerodeSource.connect(resolved.endpoint, timeoutMs);
+export const dockerodeEngines: EngineFactory = (resolved, timeoutMs) =>
+  DockerodeSource.connect(resolved.endpoint, timeoutMs);
 
 export class EngineConnection implements Disposable {
   readonly source: CachingSource;
@@ -34,11 +35,22 @@ export class EngineConnection implements Disposable {
   private readonly watcher: Disposable;
   private debounce: NodeJS.Timeout | undefined;
 
-  constructor(readonly resolved: ResolvedEndpoint, timeoutMs: number, connect: EngineFactory, private readonly debounceMs = 200) {
+  constructor(
+    readonly resolved: ResolvedEndpoint,
+    timeoutMs: number,
+    connect: EngineFactory,
+    private readonly debounceMs = 200,
+  ) {
     const raw = connect(resolved, timeoutMs);
     this.engine = raw;
     this.source = new CachingSource(raw, Date.now, (e) => this.observe(e));
-    this.status_ = { url: resolved.endpoint.url, source: resolved.source, reachable: null, message: null, version: null };
+    this.status_ = {
+      url: resolved.endpoint.url,
+      source: resolved.source,
+      reachable: null,
+      message: null,
+      version: null,
+    };
     this.watcher = watchImageEvents(raw, {
       onEvent: (e) => {
         this.recent.note(e);
@@ -49,12 +61,20 @@ export class EngineConnection implements Disposable {
         const wasLive = this.source.watched;
         this.source.watched = error === null;
         if (error === null) {
-          void raw.version().then((v) => this.setStatus(true, null, v), (e: unknown) => this.setStatus(false, (e as Error).message, null));
+          void raw.version().then(
+            (v) => this.setStatus(true, null, v),
+            (e: unknown) => this.setStatus(false, (e as Error).message, null),
+          );
           // Events may have been missed while the stream was down: images may even have been deleted.
-          if (!wasLive) { this.source.invalidateAll(); this.imagesChanged(); }
+          if (!wasLive) {
+            this.source.invalidateAll();
+            this.imagesChanged();
+          }
         } else {
           // A stream that breaks says little ("aborted"); a failed reconnect says what to do (EngineError).
-          const why = /^no engine answers|did not answer/.test(error) ? error : `lost the connection to the engine at ${this.status_.url} (${error}); retrying`;
+          const why = /^no engine answers|did not answer/.test(error)
+            ? error
+            : `lost the connection to the engine at ${this.status_.url} (${error}); retrying`;
           this.setStatus(false, why, this.status_.version);
         }
       },
@@ -93,7 +113,9 @@ export class EngineConnection implements Disposable {
 
   private imagesChanged(): void {
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => { for (const l of this.listeners) l('images'); }, this.debounceMs);
+    this.debounce = setTimeout(() => {
+      for (const l of this.listeners) l('images');
+    }, this.debounceMs);
   }
 }
 
@@ -102,7 +124,10 @@ export class Engines implements Disposable {
   private readonly byUrl = new Map<string, EngineConnection>();
   private readonly listeners = new Set<(conn: EngineConnection, c: EngineChange) => void>();
 
-  constructor(private readonly env: Readonly<Record<string, string | undefined>>, private readonly connect: EngineFactory = dockerodeEngines) {}
+  constructor(
+    private readonly env: Readonly<Record<string, string | undefined>>,
+    private readonly connect: EngineFactory = dockerodeEngines,
+  ) {}
 
   for(settings: Settings): EngineConnection {
     const resolved = resolveEndpointWithSource({ setting: settings.engine.host, env: this.env });
@@ -111,7 +136,9 @@ export class Engines implements Disposable {
     if (!conn) {
       conn = new EngineConnection(resolved, settings.engine.timeoutMs, this.connect);
       const c = conn;
-      conn.onChange((change) => { for (const l of this.listeners) l(c, change); });
+      conn.onChange((change) => {
+        for (const l of this.listeners) l(c, change);
+      });
       this.byUrl.set(key, conn);
     }
     return conn;

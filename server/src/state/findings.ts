@@ -65,14 +65,16 @@ export class Findings {
       const key = `${uri} ${f.code}`;
       if (this.loggedFailures.has(key)) continue;
       this.loggedFailures.add(key);
-      const why = f.error instanceof Error ? f.error.stack ?? f.error.message : String(f.error);
+      const why = f.error instanceof Error ? (f.error.stack ?? f.error.message) : String(f.error);
       this.session.connection.console.error(`rule ${f.code} failed on ${uri} (its findings are missing): ${why}`);
     }
   }
 
   private failed(what: string, uri: string): (e: unknown) => null {
     return (e) => {
-      this.session.connection.console.error(`${what} failed on ${uri}: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      this.session.connection.console.error(
+        `${what} failed on ${uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
       return null;
     };
   }
@@ -104,7 +106,8 @@ export class Findings {
         // The rules' .dockerignore must still be the one on disk, or the fix would overwrite the user's edits.
         const now = await readFile(join(dirname(file), '.dockerignore'), 'utf8').catch((e: NodeJS.ErrnoException) => {
           // Absent is a state the rules know (null); any other failure is logged and treated as changed.
-          if (e.code !== 'ENOENT') this.session.connection.console.warn(`.dockerignore of ${file} unreadable: ${e.message}`);
+          if (e.code !== 'ENOENT')
+            this.session.connection.console.warn(`.dockerignore of ${file} unreadable: ${e.message}`);
           return null;
         });
         if (now !== r.dockerignore) {
@@ -116,7 +119,13 @@ export class Findings {
       if (!r || !current || current.version !== r.version) return null;
       const all = fixAll(current.getText(), r.makeContext, { disabled: r.disabled });
       this.logFailures(uri, all.failures);
-      return { version: r.version, text: all.text, applied: all.applied, files: all.files, dockerignoreBefore: r.dockerignore };
+      return {
+        version: r.version,
+        text: all.text,
+        applied: all.applied,
+        files: all.files,
+        dockerignoreBefore: r.dockerignore,
+      };
     })().catch(this.failed('fix all', uri));
     this.fixes.set(uri, { version: doc.version, value });
     return value;
@@ -131,7 +140,10 @@ export class Findings {
     return l;
   }
 
-  private baseSizes(model: DockerfileModel, source: Parameters<typeof baseImageSizes>[1]['source']): Promise<BaseSizes> {
+  private baseSizes(
+    model: DockerfileModel,
+    source: Parameters<typeof baseImageSizes>[1]['source'],
+  ): Promise<BaseSizes> {
     const key = model.stages.map((s) => (s.base.kind === 'image' ? s.base.ref : '')).join(' ');
     let b = this.bases.get(key);
     if (!b) {
@@ -150,20 +162,29 @@ export class Findings {
     const image = view.state.image;
     const source = image?.source === 'engine' && view.state.conn && !view.state.cached ? view.state.conn.source : null;
     const file = fsPathOf(uri);
-    const [listing, bases] = await Promise.all([file ? this.listing(dirname(file)) : Promise.resolve(null), this.baseSizes(view.model, source)]);
+    const [listing, bases] = await Promise.all([
+      file ? this.listing(dirname(file)) : Promise.resolve(null),
+      this.baseSizes(view.model, source),
+    ]);
     const own = view.imageMatch;
     const analysed = image ? this.session.analyses.result(image.info.id) : null;
     // The current text's match and row pairing are the session's (made once per version); other texts (fix-all's
     // passes) are matched with the same options.
-    const makeContext = contextFactory({ buildContext: listing, imageSizes: bases.sizes, imageSizesFrom: bases.from },
+    const makeContext = contextFactory(
+      { buildContext: listing, imageSizes: bases.sizes, imageSizesFrom: bases.from },
       image && own ? { info: image.info, matchOptions: own.options } : null,
-      analysed ? { analysis: analysed.analysis, contents: analysed.contents, info: analysed.info } : null, settings.rules.minBytes,
-      own && view.rowLayers ? { model: view.model, match: own.match, layerOf: view.rowLayers.layerOf } : undefined);
+      analysed ? { analysis: analysed.analysis, contents: analysed.contents, info: analysed.info } : null,
+      settings.rules.minBytes,
+      own && view.rowLayers ? { model: view.model, match: own.match, layerOf: view.rowLayers.layerOf } : undefined,
+    );
     const disabled = new Set(settings.rules.disabled);
     const run = computeFindings(makeContext(view.model), { disabled });
     this.logFailures(uri, run.failures);
     return {
-      version: view.doc.version, findings: run.findings, makeContext, disabled,
+      version: view.doc.version,
+      findings: run.findings,
+      makeContext,
+      disabled,
       dockerignore: listing?.dockerignore ?? null,
     };
   }

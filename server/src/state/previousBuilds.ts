@@ -14,7 +14,13 @@ export interface PreviousBuild {
   readonly recordedAt: string;
 }
 
-interface Stored { imageId: string; ref: string; sizeBytes: number; lines: Array<[number, number]>; recordedAt: string }
+interface Stored {
+  imageId: string;
+  ref: string;
+  sizeBytes: number;
+  lines: Array<[number, number]>;
+  recordedAt: string;
+}
 
 export class PreviousBuilds {
   private readonly byFile = new Map<string, PreviousBuild>();
@@ -23,7 +29,10 @@ export class PreviousBuilds {
   private writing: Promise<void> = Promise.resolve();
 
   /** `warn` hears of a stored file that cannot be read (then it starts afresh and the next record replaces it). */
-  constructor(private readonly file: string | null, private readonly warn: (message: string) => void) {}
+  constructor(
+    private readonly file: string | null,
+    private readonly warn: (message: string) => void,
+  ) {}
 
   static inFolder(dir: string | null, warn: (message: string) => void): PreviousBuilds {
     return new PreviousBuilds(dir ? join(dir, 'previous-builds.json') : null, warn);
@@ -49,7 +58,14 @@ export class PreviousBuilds {
   /** The whole map, as it is now: temp + rename (writeFileSafely), so a reader sees the old file or the new one. */
   private async write(file: string): Promise<void> {
     const data: Record<string, Stored> = {};
-    for (const [k, v] of this.byFile) data[k] = { imageId: v.imageId, ref: v.ref, sizeBytes: v.sizeBytes, lines: [...v.lines], recordedAt: v.recordedAt };
+    for (const [k, v] of this.byFile)
+      data[k] = {
+        imageId: v.imageId,
+        ref: v.ref,
+        sizeBytes: v.sizeBytes,
+        lines: [...v.lines],
+        recordedAt: v.recordedAt,
+      };
     await mkdir(dirname(file), { recursive: true });
     await writeFileSafely(file, JSON.stringify(data));
   }
@@ -62,7 +78,8 @@ export class PreviousBuilds {
         for (const [k, v] of Object.entries(data)) this.byFile.set(k, { ...v, lines: new Map(v.lines) });
       } catch (e) {
         // None yet is the usual start; an unreadable or corrupt file is said so, and replaced by the next record.
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') this.warn(`previous builds in ${this.file} unreadable, starting afresh: ${(e as Error).message}`);
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
+          this.warn(`previous builds in ${this.file} unreadable, starting afresh: ${(e as Error).message}`);
       }
     })();
     return this.loaded;

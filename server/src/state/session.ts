@@ -64,32 +64,63 @@ export class Session implements Disposable {
   private readonly settingsListeners = new Set<() => void>();
   private readonly disposables: Disposable[] = [];
 
-  constructor(readonly connection: Connection, readonly documents: TextDocuments<TextDocument>, readonly options: SessionOptions) {
-    this.settings = new SettingsStore(connection, options.canAskConfiguration, options.trusted, options.initialSettings);
+  constructor(
+    readonly connection: Connection,
+    readonly documents: TextDocuments<TextDocument>,
+    readonly options: SessionOptions,
+  ) {
+    this.settings = new SettingsStore(
+      connection,
+      options.canAskConfiguration,
+      options.trusted,
+      options.initialSettings,
+    );
     this.engines = new Engines(options.env, options.engineFactory);
-    this.images = new DocumentImages({
-      engines: this.engines,
-      settings: this.settings,
-      modelOf: (uri) => { const d = documents.get(uri); return d ? this.model(d) : undefined; },
-      folderOf: (uri) => { const p = fsPathOf(uri); return p ? options.folders.find((f) => p.startsWith(f.endsWith(sep) ? f : f + sep)) : undefined; },
-      onChange: (uri) => { for (const l of this.changeListeners) l(uri); },
-      warn: (m) => connection.console.warn(m),
-    }, new Map(Object.entries(options.selections)));
-    this.analyses = new Analyses(connection, options.storageDir ?? defaultCacheDir(options.env), options.canReportProgress);
+    this.images = new DocumentImages(
+      {
+        engines: this.engines,
+        settings: this.settings,
+        modelOf: (uri) => {
+          const d = documents.get(uri);
+          return d ? this.model(d) : undefined;
+        },
+        folderOf: (uri) => {
+          const p = fsPathOf(uri);
+          return p ? options.folders.find((f) => p.startsWith(f.endsWith(sep) ? f : f + sep)) : undefined;
+        },
+        onChange: (uri) => {
+          for (const l of this.changeListeners) l(uri);
+        },
+        warn: (m) => connection.console.warn(m),
+      },
+      new Map(Object.entries(options.selections)),
+    );
+    this.analyses = new Analyses(
+      connection,
+      options.storageDir ?? defaultCacheDir(options.env),
+      options.canReportProgress,
+    );
     this.previousBuilds = PreviousBuilds.inFolder(options.storageDir, (m) => connection.console.warn(m));
     this.findings = new Findings(this);
-    this.disposables.push(this.engines, this.analyses,
+    this.disposables.push(
+      this.engines,
+      this.analyses,
       this.engines.onChange((conn, change) => {
         if (change === 'images' || conn.status.reachable) this.images.refreshAll(conn);
         else this.images.markUnreachable(conn);
       }),
       // A document found its image: analyse it in the background when it is not too big to do so unasked; forget
       // what images nobody looks at any more needed.
-      this.onDocumentChange((uri) => { this.evict(); void this.analyseIfSmall(uri); }),
+      this.onDocumentChange((uri) => {
+        this.evict();
+        void this.analyseIfSmall(uri);
+      }),
       // An analysis ended: every document on that image shows more now.
       this.analyses.onChange((imageId) => {
-        for (const d of this.documents.all()) if (this.images.current(d.uri)?.image?.info.id === imageId) for (const l of this.analysisListeners) l(d.uri);
-      }));
+        for (const d of this.documents.all())
+          if (this.images.current(d.uri)?.image?.info.id === imageId) for (const l of this.analysisListeners) l(d.uri);
+      }),
+    );
   }
 
   /** The client's settings changed (every document's settings are read again). */
@@ -116,9 +147,15 @@ export class Session implements Disposable {
   analyse(uri: string, force: boolean): { started: boolean; message: string } {
     const s = this.images.current(uri);
     if (!s?.image) return { started: false, message: s?.message ?? 'no image for this document yet' };
-    if (s.image.source !== 'engine' || !s.conn || s.cached) return { started: false, message: 'the engine is not answering' };
+    if (s.image.source !== 'engine' || !s.conn || s.cached)
+      return { started: false, message: 'the engine is not answering' };
     const started = this.analyses.ensure(s.conn.source, s.image.info.id, s.image.ref, force);
-    return { started, message: started ? `analysing ${s.image.ref}` : `the analysis of ${s.image.ref} is ${this.analyses.state(s.image.info.id)?.status ?? 'not started'}` };
+    return {
+      started,
+      message: started
+        ? `analysing ${s.image.ref}`
+        : `the analysis of ${s.image.ref} is ${this.analyses.state(s.image.info.id)?.status ?? 'not started'}`,
+    };
   }
 
   private async analyseIfSmall(uri: string): Promise<void> {
@@ -152,7 +189,10 @@ export class Session implements Disposable {
     if (hit?.version === doc.version) return hit.model;
     // A document too large to parse has no instructions: every feature then answers at once with nothing.
     const model = this.tooLarge(doc) ? parseDockerfile('') : parseDockerfile(doc.getText());
-    if (model.failure) this.connection.console.error(`dfsize: ${doc.uri} version ${doc.version} could not be modelled: ${model.failure}`);
+    if (model.failure)
+      this.connection.console.error(
+        `dfsize: ${doc.uri} version ${doc.version} could not be modelled: ${model.failure}`,
+      );
     this.models.set(doc.uri, { version: doc.version, model });
     return model;
   }
@@ -167,7 +207,14 @@ export class Session implements Disposable {
     if (!state.image) return { doc: current, model, state, match: null, imageMatch: null, rowLayers: null };
     const options = this.images.matchOptions(state, model, uri);
     const { own, match } = this.match(current, model, state, options);
-    return { doc: current, model, state, match, imageMatch: { match: own, options }, rowLayers: this.layersOf(state, model, match) };
+    return {
+      doc: current,
+      model,
+      state,
+      match,
+      imageMatch: { match: own, options },
+      rowLayers: this.layersOf(state, model, match),
+    };
   }
 
   /** Before a build: remembers what the current image measured per line, for the deltas after it. */
@@ -182,7 +229,12 @@ export class Session implements Disposable {
       if (m.layerBytes !== null) lines.set(inst.range.start.line + 1, m.layerBytes);
     });
     const image = view.state.image;
-    await this.previousBuilds.record(file, { imageId: image.info.id, ref: image.ref, sizeBytes: image.info.sizeBytes, lines });
+    await this.previousBuilds.record(file, {
+      imageId: image.info.id,
+      ref: image.ref,
+      sizeBytes: image.info.sizeBytes,
+      lines,
+    });
   }
 
   /** Sizes per line of the build before the current image, when there was one. */
@@ -199,10 +251,20 @@ export class Session implements Disposable {
     return {
       uri,
       engine: {
-        url: conn?.status.url ?? null, source: conn?.status.source ?? 'not resolved', reachable: conn?.status.reachable ?? null,
-        product: conn?.status.version?.product ?? null, version: conn?.status.version?.version ?? null,
+        url: conn?.status.url ?? null,
+        source: conn?.status.source ?? 'not resolved',
+        reachable: conn?.status.reachable ?? null,
+        product: conn?.status.version?.product ?? null,
+        version: conn?.status.version?.version ?? null,
       },
-      image: s?.image ? { ref: s.image.ref, id: s.image.info.id, sizeBytes: s.image.info.sizeBytes, builder: this.matches.get(uri)?.match.builder ?? 'unknown' } : null,
+      image: s?.image
+        ? {
+            ref: s.image.ref,
+            id: s.image.info.id,
+            sizeBytes: s.image.info.sizeBytes,
+            builder: this.matches.get(uri)?.match.builder ?? 'unknown',
+          }
+        : null,
       cached: s?.cached ?? false,
       message: (doc && this.tooLarge(doc)) ?? s?.message ?? 'looking for the image…',
     };
@@ -225,14 +287,26 @@ export class Session implements Disposable {
   }
 
   /** `own`: the match against the image alone; `match`: with the stages it does not hold filled in. */
-  private match(doc: TextDocument, model: DockerfileModel, state: ImageState, options: MatchOptions): { own: MatchResult; match: MatchResult } {
+  private match(
+    doc: TextDocument,
+    model: DockerfileModel,
+    state: ImageState,
+    options: MatchOptions,
+  ): { own: MatchResult; match: MatchResult } {
     const stages = state.stages ?? [];
     const key = `${doc.version} ${state.image!.info.id} ${JSON.stringify(options)} ${stages.map((s) => s.info.id).join(' ')}`;
     const hit = this.matches.get(doc.uri);
     if (hit?.key === key) return hit;
     // Stages the image does not hold get their numbers from the images built for them, when there are some.
     const own = matchHistory(model, state.image!.info, options);
-    const entry = { key, own, match: overlayStages(own, stages.map((s) => matchHistory(model, s.info, s.matchOptions))) };
+    const entry = {
+      key,
+      own,
+      match: overlayStages(
+        own,
+        stages.map((s) => matchHistory(model, s.info, s.matchOptions)),
+      ),
+    };
     this.matches.set(doc.uri, entry);
     return entry;
   }

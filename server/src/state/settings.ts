@@ -18,7 +18,9 @@ export class SettingsStore {
     let s = this.cache.get(uri);
     if (!s) {
       const raw = this.canAsk
-        ? this.connection.workspace.getConfiguration({ scopeUri: uri, section: 'dockerfileSize' }).catch(() => this.initial)
+        ? this.connection.workspace
+            .getConfiguration({ scopeUri: uri, section: 'dockerfileSize' })
+            .catch(() => this.initial)
         : Promise.resolve(this.initial);
       s = raw.then((r) => this.restrict(toSettings(r)));
       this.cache.set(uri, s);

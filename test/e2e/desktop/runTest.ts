@@ -17,4 +17,7 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((e: unknown) => { console.error(e); process.exit(1); });
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -12,7 +12,12 @@ async function until<T>(what: string, get: () => Promise<T | undefined>, timeout
   });
   try {
     for (;;) {
-      const changed = new Promise<void>((resolve) => { const d = vscode.languages.onDidChangeDiagnostics(() => { d.dispose(); resolve(); }); });
+      const changed = new Promise<void>((resolve) => {
+        const d = vscode.languages.onDidChangeDiagnostics(() => {
+          d.dispose();
+          resolve();
+        });
+      });
       const v = await get();
       if (v !== undefined) return v;
       await Promise.race([changed, deadline]);
@@ -33,10 +38,21 @@ export async function run(): Promise<void> {
     const h = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, range);
     return h.some((x) => /MB|kB/.test(String(x.label))) ? h : undefined;
   });
-  assert.ok(hints.some((h) => /^base /.test(String(h.label))), 'the base total on FROM');
-  const rm = doc.getText().split('\n').findIndex((l) => l.startsWith('RUN rm -f'));
+  assert.ok(
+    hints.some((h) => /^base /.test(String(h.label))),
+    'the base total on FROM',
+  );
+  const rm = doc
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.startsWith('RUN rm -f'));
   const actions = await until('quick fixes', async () => {
-    const a = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', uri, new vscode.Range(rm, 0, rm, 0), vscode.CodeActionKind.QuickFix.value);
+    const a = await vscode.commands.executeCommand<vscode.CodeAction[]>(
+      'vscode.executeCodeActionProvider',
+      uri,
+      new vscode.Range(rm, 0, rm, 0),
+      vscode.CodeActionKind.QuickFix.value,
+    );
     return a.length ? a : undefined;
   });
   assert.ok(actions.some((a) => /where the files are created|Join with the RUN/.test(a.title)));

@@ -6,7 +6,9 @@ const CODE = 'apt-install-recommends';
 
 describe(`rule ${CODE}`, () => {
   it('fires on apt-get install and apt install without the flag, once per RUN', () => {
-    assert.deepEqual(found(df('FROM debian', 'RUN apt-get install -y curl && apt install -y git'), {}, CODE), [`${CODE}@2`]);
+    assert.deepEqual(found(df('FROM debian', 'RUN apt-get install -y curl && apt install -y git'), {}, CODE), [
+      `${CODE}@2`,
+    ]);
   });
 
   for (const [what, run] of [
@@ -20,24 +22,58 @@ describe(`rule ${CODE}`, () => {
   }
 
   it('stays silent when an earlier RUN configures apt, and reads a variable the file defines', () => {
-    assert.deepEqual(found(df('FROM debian', `RUN echo 'APT::Install-Recommends "0";' > /etc/apt/apt.conf.d/99norecommends`, 'RUN apt-get install -y curl'), {}, CODE), []);
-    assert.deepEqual(found(df('FROM debian', 'ENV FLAGS="-y --no-install-recommends"', 'RUN apt-get install $FLAGS curl'), {}, CODE), []);
-    assert.deepEqual(found(df('FROM debian', 'ENV PKGS="curl git"', 'RUN apt-get install -y $PKGS'), {}, CODE), [`${CODE}@3`]);
+    assert.deepEqual(
+      found(
+        df(
+          'FROM debian',
+          `RUN echo 'APT::Install-Recommends "0";' > /etc/apt/apt.conf.d/99norecommends`,
+          'RUN apt-get install -y curl',
+        ),
+        {},
+        CODE,
+      ),
+      [],
+    );
+    assert.deepEqual(
+      found(df('FROM debian', 'ENV FLAGS="-y --no-install-recommends"', 'RUN apt-get install $FLAGS curl'), {}, CODE),
+      [],
+    );
+    assert.deepEqual(found(df('FROM debian', 'ENV PKGS="curl git"', 'RUN apt-get install -y $PKGS'), {}, CODE), [
+      `${CODE}@3`,
+    ]);
   });
 
   it('puts the flag after install and the options that follow it on the same line', () => {
-    assert.equal(fixWith(df('FROM debian', 'RUN apt-get -qq install -y curl'), CODE), df('FROM debian', 'RUN apt-get -qq install -y --no-install-recommends curl'));
-    assert.equal(fixWith(df('FROM debian', 'RUN DEBIAN_FRONTEND=noninteractive apt-get install \\', '    -y curl'), CODE),
-      df('FROM debian', 'RUN DEBIAN_FRONTEND=noninteractive apt-get install --no-install-recommends \\', '    -y curl'));
+    assert.equal(
+      fixWith(df('FROM debian', 'RUN apt-get -qq install -y curl'), CODE),
+      df('FROM debian', 'RUN apt-get -qq install -y --no-install-recommends curl'),
+    );
+    assert.equal(
+      fixWith(df('FROM debian', 'RUN DEBIAN_FRONTEND=noninteractive apt-get install \\', '    -y curl'), CODE),
+      df('FROM debian', 'RUN DEBIAN_FRONTEND=noninteractive apt-get install --no-install-recommends \\', '    -y curl'),
+    );
   });
 
   it('fixes every install of the RUN in one fix', () => {
-    assert.equal(fixWith(df('FROM debian', 'RUN apt-get install -y a && apt-get install -y --no-install-recommends b && apt install c'), CODE),
-      df('FROM debian', 'RUN apt-get install -y --no-install-recommends a && apt-get install -y --no-install-recommends b && apt install --no-install-recommends c'));
+    assert.equal(
+      fixWith(
+        df('FROM debian', 'RUN apt-get install -y a && apt-get install -y --no-install-recommends b && apt install c'),
+        CODE,
+      ),
+      df(
+        'FROM debian',
+        'RUN apt-get install -y --no-install-recommends a && apt-get install -y --no-install-recommends b && apt install --no-install-recommends c',
+      ),
+    );
   });
 
   it('is a hint in a stage that does not reach the image', () => {
-    const t = df('FROM debian AS tools', 'RUN apt-get install -y curl', 'FROM debian', 'COPY --from=tools /usr/bin/curl /usr/bin/');
+    const t = df(
+      'FROM debian AS tools',
+      'RUN apt-get install -y curl',
+      'FROM debian',
+      'COPY --from=tools /usr/bin/curl /usr/bin/',
+    );
     const f = lint(t).find((x) => x.code === CODE)!;
     assert.equal(f.range.start.line + 1, 2);
     assert.equal(f.severity, 'hint');

@@ -1,6 +1,17 @@
 // consecutive-run: joined only when the join cannot change what runs, in the file's own style.
 import { strict as assert } from 'node:assert';
-import { analysed, assertIdempotent, deleted, df, fixAllOf, fixWith, found, lint, only, overwritten } from '../../support/rules';
+import {
+  analysed,
+  assertIdempotent,
+  deleted,
+  df,
+  fixAllOf,
+  fixWith,
+  found,
+  lint,
+  only,
+  overwritten,
+} from '../../support/rules';
 
 const CODE = 'consecutive-run';
 
@@ -17,7 +28,10 @@ describe(`rule ${CODE}`, () => {
 
   it('reports a heredoc RUN after a RUN, but offers no join: the heredoc keeps its form', () => {
     const f = only(df('FROM a', 'RUN a', 'RUN <<EOF', 'b', 'EOF'), CODE);
-    assert.deepEqual(f.map((x) => [x.range.start.line + 1, x.fixes.length]), [[3, 0]]);
+    assert.deepEqual(
+      f.map((x) => [x.range.start.line + 1, x.fixes.length]),
+      [[3, 0]],
+    );
   });
 
   it('severity: info when nothing was measured; measured, a warning from minBytes on and a hint below (0 B included)', () => {
@@ -29,22 +43,44 @@ describe(`rule ${CODE}`, () => {
   });
 
   it('joins one-line RUNs with && at the end of the line (the default style)', () => {
-    assert.equal(fixWith(df('FROM a', 'RUN npm install', 'RUN chown -R node:node /app'), CODE, {}, 0),
-      df('FROM a', 'RUN npm install && \\', '    chown -R node:node /app'));
+    assert.equal(
+      fixWith(df('FROM a', 'RUN npm install', 'RUN chown -R node:node /app'), CODE, {}, 0),
+      df('FROM a', 'RUN npm install && \\', '    chown -R node:node /app'),
+    );
   });
 
   it('prefers the join (fix-all applies it) only when it saves bytes', () => {
     const preferred = (t: string, over = {}) => only(t, CODE, over).map((f) => f.fixes[0]!.preferred);
     // Unrelated RUNs: one layer fewer, not one byte less.
-    const unrelated = df('FROM node:20', 'RUN npm ci && npm cache clean --force', 'RUN chown -R node:node /app', 'RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*');
+    const unrelated = df(
+      'FROM node:20',
+      'RUN npm ci && npm cache clean --force',
+      'RUN chown -R node:node /app',
+      'RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*',
+    );
     assert.deepEqual(preferred(unrelated), [false, false]);
     assert.equal(fixAllOf(unrelated).text, unrelated);
     // Statically: the second only deletes, or installs from the lists the first updated.
     assert.deepEqual(preferred(df('FROM a', 'RUN make', 'RUN rm -rf /src /tmp/*')), [true]);
-    assert.deepEqual(preferred(df('FROM a', 'RUN apt-get update && apt-get install -y --no-install-recommends a', 'RUN apt-get install -y --no-install-recommends b')), [true]);
+    assert.deepEqual(
+      preferred(
+        df(
+          'FROM a',
+          'RUN apt-get update && apt-get install -y --no-install-recommends a',
+          'RUN apt-get install -y --no-install-recommends b',
+        ),
+      ),
+      [true],
+    );
     assert.deepEqual(preferred(df('FROM a', 'RUN set -e', 'RUN true')), [false]);
     // Measured, the analysis decides: bytes of the first overwritten by the second, or none deleted after all.
-    assert.deepEqual(preferred(df('FROM a', 'RUN npm ci', 'RUN chown -R node /app'), analysed(3, {}, [overwritten('/app/node_modules/x.js', 9e6, 1, 2)])), [true]);
+    assert.deepEqual(
+      preferred(
+        df('FROM a', 'RUN npm ci', 'RUN chown -R node /app'),
+        analysed(3, {}, [overwritten('/app/node_modules/x.js', 9e6, 1, 2)]),
+      ),
+      [true],
+    );
     assert.deepEqual(preferred(df('FROM a', 'RUN make', 'RUN rm -rf /src'), analysed(3)), [false]);
   });
 
@@ -52,11 +88,21 @@ describe(`rule ${CODE}`, () => {
     const t = df('FROM debian', 'RUN apt-get update', 'RUN apt-get install -y --no-install-recommends curl');
     assert.deepEqual(found(t, {}, CODE), []);
     // With apt-update-alone switched off, the join is this rule's again.
-    assert.deepEqual(lint(t, {}, new Set(['apt-update-alone'])).filter((f) => f.code === CODE).map((f) => f.fixes[0]!.preferred), [true]);
+    assert.deepEqual(
+      lint(t, {}, new Set(['apt-update-alone']))
+        .filter((f) => f.code === CODE)
+        .map((f) => f.fixes[0]!.preferred),
+      [true],
+    );
   });
 
   it('counts what an update moved into the RUN above adds, when the second RUN deletes it', () => {
-    const t = df('FROM debian', 'RUN apt-get update', 'RUN apt-get install -y --no-install-recommends curl', 'RUN rm -rf /var/lib/apt/lists/*');
+    const t = df(
+      'FROM debian',
+      'RUN apt-get update',
+      'RUN apt-get install -y --no-install-recommends curl',
+      'RUN rm -rf /var/lib/apt/lists/*',
+    );
     const f = only(t, CODE, analysed(4, {}, [deleted('/var/lib/apt/lists/a_Packages', 18_400_000, 1, 3)]))[0]!;
     assert.equal(f.range.start.line + 1, 4);
     assert.equal(f.savingsBytes, 18_400_000);
@@ -64,14 +110,51 @@ describe(`rule ${CODE}`, () => {
     assert.match(f.message, /It deletes or overwrites 18\.4 MB of the RUNs on lines 2, 3 \(one layer once joined\)/);
   });
 
-  it('follows a file that starts lines with &&, keeps comments between and B\'s own lines', () => {
-    const t = df('FROM a', 'RUN apt-get update \\', '  && apt-get install -y x', '', '# clean up', 'RUN rm -rf /tmp/a \\', '  && rm -rf /tmp/b');
-    assert.equal(fixWith(t, CODE), df('FROM a', 'RUN apt-get update \\', '  && apt-get install -y x \\', '# clean up', '  && rm -rf /tmp/a \\', '  && rm -rf /tmp/b'));
+  it("follows a file that starts lines with &&, keeps comments between and B's own lines", () => {
+    const t = df(
+      'FROM a',
+      'RUN apt-get update \\',
+      '  && apt-get install -y x',
+      '',
+      '# clean up',
+      'RUN rm -rf /tmp/a \\',
+      '  && rm -rf /tmp/b',
+    );
+    assert.equal(
+      fixWith(t, CODE),
+      df(
+        'FROM a',
+        'RUN apt-get update \\',
+        '  && apt-get install -y x \\',
+        '# clean up',
+        '  && rm -rf /tmp/a \\',
+        '  && rm -rf /tmp/b',
+      ),
+    );
   });
 
   it('joins with `;` when both RUNs run under set -e', () => {
-    const t = df('FROM a', 'RUN set -eux; \\', '\tmake; \\', '\tmake install', 'RUN set -eux; \\', '\trm -rf /src; \\', '\ttrue');
-    assert.equal(fixWith(t, CODE), df('FROM a', 'RUN set -eux; \\', '\tmake; \\', '\tmake install; \\', '\tset -eux; \\', '\trm -rf /src; \\', '\ttrue'));
+    const t = df(
+      'FROM a',
+      'RUN set -eux; \\',
+      '\tmake; \\',
+      '\tmake install',
+      'RUN set -eux; \\',
+      '\trm -rf /src; \\',
+      '\ttrue',
+    );
+    assert.equal(
+      fixWith(t, CODE),
+      df(
+        'FROM a',
+        'RUN set -eux; \\',
+        '\tmake; \\',
+        '\tmake install; \\',
+        '\tset -eux; \\',
+        '\trm -rf /src; \\',
+        '\ttrue',
+      ),
+    );
   });
 
   for (const [why, a, b] of [
@@ -95,13 +178,19 @@ describe(`rule ${CODE}`, () => {
     assert.match(f.message, /It deletes or overwrites 42 MB of the RUN above/);
   });
 
-  it('measured, a second RUN that only deletes files of the first is cleanup-in-later-layer\'s (named, claimed once)', () => {
+  it("measured, a second RUN that only deletes files of the first is cleanup-in-later-layer's (named, claimed once)", () => {
     const t = df('FROM a', 'RUN make', 'RUN rm -rf /src');
     const over = analysed(3, {}, [deleted('/src/big.o', 4.2e7, 1, 2)]);
-    assert.deepEqual(lint(t, over).map((f) => [f.code, f.savingsBytes]), [['cleanup-in-later-layer', 4.2e7]]);
+    assert.deepEqual(
+      lint(t, over).map((f) => [f.code, f.savingsBytes]),
+      [['cleanup-in-later-layer', 4.2e7]],
+    );
     assert.equal(fixWith(t, 'cleanup-in-later-layer', over), df('FROM a', 'RUN make && rm -rf /src'));
     // Without the analysis the join is the fix (fix-all applies it).
-    assert.deepEqual(only(t, CODE).map((f) => f.fixes[0]!.preferred), [true]);
+    assert.deepEqual(
+      only(t, CODE).map((f) => f.fixes[0]!.preferred),
+      [true],
+    );
   });
 
   it('claims no bytes without a join to offer (cleanup-in-later-layer claims the deletion then)', () => {

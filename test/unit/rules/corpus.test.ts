@@ -12,27 +12,42 @@ import { lint } from '../../support/rules';
 
 const DIR = join(ROOT, 'test', 'fixtures', 'dockerfiles');
 const HEADER = /^# smells: (.*)$/m;
-const read = (sub: string) => readdirSync(join(DIR, sub)).map((f) => ({ f, text: readFileSync(join(DIR, sub, f), 'utf8') }));
+const read = (sub: string) =>
+  readdirSync(join(DIR, sub)).map((f) => ({ f, text: readFileSync(join(DIR, sub, f), 'utf8') }));
 
 function inside(f: Finding, text: string): boolean {
   const lens = text.split(/\r\n|\n|\r/).map((l) => l.length);
-  const ok = (p: { line: number; character: number }) => p.line >= 0 && p.line < lens.length && p.character >= 0 && p.character <= lens[p.line]!;
+  const ok = (p: { line: number; character: number }) =>
+    p.line >= 0 && p.line < lens.length && p.character >= 0 && p.character <= lens[p.line]!;
   return ok(f.range.start) && ok(f.range.end);
 }
 
 describe('rules: precision on the corpus', () => {
   for (const { f, text } of read('clean')) {
-    it(`clean/${f}: no finding at all`, () => assert.deepEqual(lint(text).map((x) => `${x.severity} ${x.code}@${x.range.start.line + 1}`), []));
+    it(`clean/${f}: no finding at all`, () =>
+      assert.deepEqual(
+        lint(text).map((x) => `${x.severity} ${x.code}@${x.range.start.line + 1}`),
+        [],
+      ));
   }
   for (const { f, text } of read('windows')) {
-    it(`windows/${f}: no finding`, () => assert.deepEqual(lint(text).map((x) => x.code), []));
+    it(`windows/${f}: no finding`, () =>
+      assert.deepEqual(
+        lint(text).map((x) => x.code),
+        [],
+      ));
   }
   for (const { f, text } of read('smelly')) {
     it(`smelly/${f}: exactly the header's findings`, () => {
       const want = expected(text);
-      const got = lint(text).map((x) => `${x.code}@${x.range.start.line + 1}`).sort();
+      const got = lint(text)
+        .map((x) => `${x.code}@${x.range.start.line + 1}`)
+        .sort();
       assert.deepEqual(got, want);
-      assert.ok(lint(text).every((x) => x.severity === 'warning' || x.severity === 'info'), 'smells of the image are not hints');
+      assert.ok(
+        lint(text).every((x) => x.severity === 'warning' || x.severity === 'info'),
+        'smells of the image are not hints',
+      );
     });
   }
 });
@@ -40,7 +55,13 @@ describe('rules: precision on the corpus', () => {
 /** `code@line` of every finding the file's header lists (none for a file without one). */
 function expected(text: string): string[] {
   const header = HEADER.exec(text)?.[1];
-  return header ? header.split(', ').map((s) => /^(\S+) \(line (\d+)\)$/.exec(s)!).map((m) => `${m[1]}@${m[2]}`).sort() : [];
+  return header
+    ? header
+        .split(', ')
+        .map((s) => /^(\S+) \(line (\d+)\)$/.exec(s)!)
+        .map((m) => `${m[1]}@${m[2]}`)
+        .sort()
+    : [];
 }
 
 describe('rules: precision and recall over the corpus', () => {
@@ -58,8 +79,10 @@ describe('rules: precision and recall over the corpus', () => {
       fn += want.filter((w) => !got.includes(w)).length;
     }
     const heredocs = files.filter(({ text }) => /^(RUN|COPY)\b.*<<-?["']?[A-Za-z_]/im.test(text)).length;
-    console.log(`      corpus: ${files.length} files (${heredocs} with heredocs), ${tp} findings expected and found, ${fp} unexpected, ${fn} missed: ` +
-      `precision ${(tp / (tp + fp)).toFixed(3)}, recall ${(tp / (tp + fn)).toFixed(3)}`);
+    console.log(
+      `      corpus: ${files.length} files (${heredocs} with heredocs), ${tp} findings expected and found, ${fp} unexpected, ${fn} missed: ` +
+        `precision ${(tp / (tp + fp)).toFixed(3)}, recall ${(tp / (tp + fn)).toFixed(3)}`,
+    );
     assert.equal(fp, 0, 'findings the headers do not list');
     assert.equal(fn, 0, 'smells the rules miss');
   });
@@ -71,7 +94,15 @@ describe('rules: robustness on every Dockerfile and mutated copies', function ()
     it(name, () => {
       for (const v of [text, ...mutations(text, 5000 + n, 12)]) {
         const model = parseDockerfile(v);
-        const ctx = staticContext(model, { buildContext: { files: [{ path: '.git/x', bytes: 5e6 }, { path: 'package-lock.json', bytes: 10 }], dockerignore: null } });
+        const ctx = staticContext(model, {
+          buildContext: {
+            files: [
+              { path: '.git/x', bytes: 5e6 },
+              { path: 'package-lock.json', bytes: 10 },
+            ],
+            dockerignore: null,
+          },
+        });
         for (const rule of RULES) {
           const found = rule.evaluate(ctx); // no try: a throw fails the test
           for (const f of found) {

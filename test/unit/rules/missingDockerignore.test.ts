@@ -13,8 +13,23 @@ import { tempTree } from '../../support/tempDirs';
 
 const CODE = 'missing-dockerignore';
 const files = (spec: Record<string, number>) => Object.entries(spec).map(([path, bytes]) => ({ path, bytes }));
-const CTX = files({ 'package.json': 500, 'package-lock.json': 90_000, 'server.js': 2_000, '.git/objects/pack/p.pack': 120_000_000, '.git/HEAD': 20, 'node_modules/x/index.js': 40_000_000, 'data/dump.sql': 30_000_000 });
-const NODE = df('FROM node:20-slim', 'WORKDIR /app', 'COPY package*.json ./', 'RUN npm ci --omit=dev && npm cache clean --force', 'COPY . .', 'CMD ["node", "server.js"]');
+const CTX = files({
+  'package.json': 500,
+  'package-lock.json': 90_000,
+  'server.js': 2_000,
+  '.git/objects/pack/p.pack': 120_000_000,
+  '.git/HEAD': 20,
+  'node_modules/x/index.js': 40_000_000,
+  'data/dump.sql': 30_000_000,
+});
+const NODE = df(
+  'FROM node:20-slim',
+  'WORKDIR /app',
+  'COPY package*.json ./',
+  'RUN npm ci --omit=dev && npm cache clean --force',
+  'COPY . .',
+  'CMD ["node", "server.js"]',
+);
 
 describe(`rule ${CODE}`, () => {
   it('says nothing without a build context, or when no COPY reads the context', () => {
@@ -28,7 +43,10 @@ describe(`rule ${CODE}`, () => {
     assert.equal(f.severity, 'warning');
     assert.equal(f.savingsBytes, 160_000_020);
     // data/dump.sql is large, but COPY . . reads it: nothing says the app does not need it.
-    assert.match(f.message, /^No \.dockerignore: the build context sends \.git \(120 MB\), node_modules \(40 MB\), 160 MB this Dockerfile does not need; COPY puts 160 MB of it in the image/);
+    assert.match(
+      f.message,
+      /^No \.dockerignore: the build context sends \.git \(120 MB\), node_modules \(40 MB\), 160 MB this Dockerfile does not need; COPY puts 160 MB of it in the image/,
+    );
   });
 
   it('creates .dockerignore with exactly those entries', () => {
@@ -40,41 +58,68 @@ describe(`rule ${CODE}`, () => {
     const change = fix.files![0]!;
     assert.equal(change.path, '.dockerignore');
     assert.equal(change.create, true);
-    assert.equal(applyEdits('', change.edits), '# not read by the Dockerfile (dfsize missing-dockerignore)\n.git\n**/node_modules\n');
+    assert.equal(
+      applyEdits('', change.edits),
+      '# not read by the Dockerfile (dfsize missing-dockerignore)\n.git\n**/node_modules\n',
+    );
   });
 
   it('extends an existing .dockerignore after a blank line, and leaves out what the file reads', () => {
     const readsGit = df('FROM node:20-slim', 'COPY . .', 'RUN git describe > VERSION && npm ci');
-    const ctx = { files: files({ '.git/x': 5_000_000, 'node_modules/y': 5_000_000, 'dist/app.js': 1_000 }), dockerignore: '*.log\n' };
+    const ctx = {
+      files: files({ '.git/x': 5_000_000, 'node_modules/y': 5_000_000, 'dist/app.js': 1_000 }),
+      dockerignore: '*.log\n',
+    };
     const f = only(readsGit, CODE, { buildContext: ctx })[0]!;
     assert.equal(f.fixes[0]!.files![0]!.create, false);
-    assert.equal(applyEdits('*.log\n', f.fixes[0]!.files![0]!.edits), '*.log\n\n# not read by the Dockerfile (dfsize missing-dockerignore)\n**/node_modules\n');
+    assert.equal(
+      applyEdits('*.log\n', f.fixes[0]!.files![0]!.edits),
+      '*.log\n\n# not read by the Dockerfile (dfsize missing-dockerignore)\n**/node_modules\n',
+    );
     // dist is named by a COPY: it stays in the context.
     const copiesDist = df('FROM nginx', 'COPY dist/ /usr/share/nginx/html/', 'COPY . /src');
-    assert.deepEqual(found(copiesDist, { buildContext: { files: files({ 'dist/a.js': 20_000_000 }), dockerignore: null } }, CODE), []);
+    assert.deepEqual(
+      found(copiesDist, { buildContext: { files: files({ 'dist/a.js': 20_000_000 }), dockerignore: null } }, CODE),
+      [],
+    );
   });
 
   it('is a hint when what it would save stays out of the image (only the context transfer)', () => {
     const t = df('FROM a', 'COPY src/ /src/');
-    const f = only(t, CODE, { buildContext: { files: files({ 'src/a': 10, 'video.mp4': 50_000_000 }), dockerignore: null } })[0]!;
+    const f = only(t, CODE, {
+      buildContext: { files: files({ 'src/a': 10, 'video.mp4': 50_000_000 }), dockerignore: null },
+    })[0]!;
     assert.equal(f.severity, 'hint');
     assert.equal(f.savingsBytes, null);
   });
 
   it('fix-all returns the new .dockerignore and applies it once', () => {
-    const r = fixAll(NODE, (m) => staticContext(m, { buildContext: { files: CTX, dockerignore: null } }), { only: new Set([CODE]) });
+    const r = fixAll(NODE, (m) => staticContext(m, { buildContext: { files: CTX, dockerignore: null } }), {
+      only: new Set([CODE]),
+    });
     assert.equal(r.text, NODE);
     assert.deepEqual(r.applied, [{ code: CODE, line: 5 }]);
-    assert.deepEqual(r.files.map((x) => x.path), ['.dockerignore']);
+    assert.deepEqual(
+      r.files.map((x) => x.path),
+      ['.dockerignore'],
+    );
   });
 });
 
 describe(`rule ${CODE}: file names that are .dockerignore syntax`, () => {
   it('writes each name as a line that matches exactly that name', async () => {
     const cases: Array<[string, string]> = [
-      ['!keep.bin', '\\!keep.bin'], ['#notes.bin', '\\#notes.bin'], ['data[1].bin', 'data\\[1\\].bin'], ['star*.bin', 'star\\*.bin'],
-      ['q?.bin', 'q\\?.bin'], ['back\\slash', 'back\\\\slash'], [' lead.bin', '[ ]lead.bin'], ['trail.bin  ', 'trail.bin[ ][ ]'],
-      ['!**', '\\!\\*\\*'], ['a+b(c)|{d}^$.bin', 'a\\+b\\(c\\)\\|\\{d\\}\\^\\$.bin'], ['dir/!x#y.bin', 'dir/!x#y.bin'],
+      ['!keep.bin', '\\!keep.bin'],
+      ['#notes.bin', '\\#notes.bin'],
+      ['data[1].bin', 'data\\[1\\].bin'],
+      ['star*.bin', 'star\\*.bin'],
+      ['q?.bin', 'q\\?.bin'],
+      ['back\\slash', 'back\\\\slash'],
+      [' lead.bin', '[ ]lead.bin'],
+      ['trail.bin  ', 'trail.bin[ ][ ]'],
+      ['!**', '\\!\\*\\*'],
+      ['a+b(c)|{d}^$.bin', 'a\\+b\\(c\\)\\|\\{d\\}\\^\\$.bin'],
+      ['dir/!x#y.bin', 'dir/!x#y.bin'],
     ];
     for (const [name, line] of cases) {
       assert.equal(dockerignoreLine(name), line, name);
@@ -87,9 +132,14 @@ describe(`rule ${CODE}: file names that are .dockerignore syntax`, () => {
   it('cannot write a name holding a line break: leaves it out and says so', () => {
     assert.equal(dockerignoreLine('huge.bin\n!**'), null);
     assert.equal(dockerignoreLine('x\r.bin'), null);
-    const f = only(df('FROM a', 'COPY app /app'), CODE, { buildContext: { files: files({ 'huge.bin\n!**': 20_000_000 }), dockerignore: null } })[0]!;
+    const f = only(df('FROM a', 'COPY app /app'), CODE, {
+      buildContext: { files: files({ 'huge.bin\n!**': 20_000_000 }), dockerignore: null },
+    })[0]!;
     assert.deepEqual(f.fixes, []);
-    assert.match(f.message, /"huge\.bin\\n!\*\*" cannot be listed there \(a line break in the name\): rename or move it\./);
+    assert.match(
+      f.message,
+      /"huge\.bin\\n!\*\*" cannot be listed there \(a line break in the name\): rename or move it\./,
+    );
   });
 
   it('on a real context: the fix leaves out exactly the hostile files, and a second run adds nothing', async () => {
@@ -99,7 +149,10 @@ describe(`rule ${CODE}: file names that are .dockerignore syntax`, () => {
       return (m: DockerfileModel) => staticContext(m, { buildContext: bc });
     };
     const first = fixAll(HOSTILE_DOCKERFILE, await make(), { only: new Set([CODE]) });
-    assert.deepEqual(first.files.map((f) => [f.path, f.omitted]), [['.dockerignore', [LINE_BREAK]]]);
+    assert.deepEqual(
+      first.files.map((f) => [f.path, f.omitted]),
+      [['.dockerignore', [LINE_BREAK]]],
+    );
     writeFileSync(join(dir, '.dockerignore'), first.files[0]!.content);
     const sent = (await readBuildContext(dir))!.files.map((f) => f.path).sort();
     assert.deepEqual(sent, expectedAfterFix(dir));
@@ -109,8 +162,17 @@ describe(`rule ${CODE}: file names that are .dockerignore syntax`, () => {
   });
 
   it('reads .dockerignore as Docker does: case-sensitive, `#` a comment only as the first character', async () => {
-    const dir = tempTree({ '.dockerignore': '\uFEFFBig.bin\r\n #odd\n# comment\n', 'Big.bin': 'x', 'big.bin': 'x', '#odd': 'x', '# comment': 'x' });
+    const dir = tempTree({
+      '.dockerignore': '\uFEFFBig.bin\r\n #odd\n# comment\n',
+      'Big.bin': 'x',
+      'big.bin': 'x',
+      '#odd': 'x',
+      '# comment': 'x',
+    });
     const ig = (await readDockerignore(dir))!;
-    assert.deepEqual(['Big.bin', 'big.bin', '#odd', '# comment'].map((p) => ig.ignores(p)), [true, false, true, false]);
+    assert.deepEqual(
+      ['Big.bin', 'big.bin', '#odd', '# comment'].map((p) => ig.ignores(p)),
+      [true, false, true, false],
+    );
   });
 });

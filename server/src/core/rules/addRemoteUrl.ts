@@ -39,7 +39,8 @@ function downloadTool(ctx: RuleContext, add: Instruction): Tool | null {
   const tag = r.tag ?? 'latest';
   if (r.repo === 'alpine' || /alpine/.test(tag)) return 'wget'; // busybox wget, with TLS through ssl_client
   // buildpack-deps (curl and wget) under the full language images; curl in the Temurin images and Maven's on top.
-  if (/^(node|python|ruby|golang|rust|buildpack-deps|eclipse-temurin|maven)$/.test(r.repo) && !/slim/.test(tag)) return 'curl';
+  if (/^(node|python|ruby|golang|rust|buildpack-deps|eclipse-temurin|maven)$/.test(r.repo) && !/slim/.test(tag))
+    return 'curl';
   return null;
 }
 
@@ -77,9 +78,18 @@ function mentionedAfter(ctx: RuleContext, after: Instruction, file: string): boo
 
 function fixFor(ctx: RuleContext, lines: LineIndex, copy: CopyInfo, url: string, tool: Tool): Fix | null {
   const add = copy.inst;
-  if (add.flags.some((f) => f.name !== 'chown' && f.name !== 'chmod') || copy.sources.length !== 1 || copy.destAbs === null) return null;
+  if (
+    add.flags.some((f) => f.name !== 'chown' && f.name !== 'chmod') ||
+    copy.sources.length !== 1 ||
+    copy.destAbs === null
+  )
+    return null;
   const expanded = expandVars(url, add.scope, ctx.model.escape, true);
-  const name = expanded.replace(/[?#].*$/, '').split('/').pop() ?? '';
+  const name =
+    expanded
+      .replace(/[?#].*$/, '')
+      .split('/')
+      .pop() ?? '';
   if (copy.dest.endsWith('/') && (!name || name.includes('$'))) return null;
   const file = copy.dest.endsWith('/') ? `${copy.destAbs.replace(/\/$/, '')}/${name}` : copy.destAbs;
   const download = downloadCommand(tool, url, file, copy);
@@ -90,14 +100,19 @@ function fixFor(ctx: RuleContext, lines: LineIndex, copy: CopyInfo, url: string,
     const strict = first.command?.name === 'set' && run.script.errexit && first.after === ';' && items.length > 1;
     let at: TextEdit | null = null;
     if (strict) at = insert(lines, fileOffset(run.src, items[1]!.start), `${download}; `);
-    else if (items.every((it) => it.after === null || it.after === '&&' || it.after === '|')) at = insert(lines, fileOffset(run.src, 0), `${download} && `);
+    else if (items.every((it) => it.after === null || it.after === '&&' || it.after === '|'))
+      at = insert(lines, fileOffset(run.src, 0), `${download} && `);
     if (at) {
       const edits: TextEdit[] = [deleteInstruction(lines, add), at];
       if (!mentionedAfter(ctx, run.inst, file)) {
         const rm = appendCommand(ctx, run, `rm -f ${quote(file)}`);
         if (rm) edits.push(rm);
       }
-      return { title: `Download with ${tool} in the RUN on line ${run.inst.range.start.line + 1}${edits.length > 2 ? ', and delete it there' : ''}`, edits, preferred: true };
+      return {
+        title: `Download with ${tool} in the RUN on line ${run.inst.range.start.line + 1}${edits.length > 2 ? ', and delete it there' : ''}`,
+        edits,
+        preferred: true,
+      };
     }
   }
   const start = lines.offsetAt(add.range.start);
@@ -124,10 +139,19 @@ export const addRemoteUrl: SizeRule = {
       const tool = downloadTool(ctx, inst);
       const fix = tool && fixFor(ctx, lines, copy, raw, tool);
       const bytes = layerBytes(ctx, inst) ?? addedUnder(ctx, inst, '/');
-      out.push(finding(CODE, lines, inst, severityOf(ctx, inst, 'warning', { bound: bytes }),
-        'ADD with a URL keeps the download in a layer of its own, even when a later RUN unpacks, moves or deletes it. ' +
-        'Download it in the RUN that uses it.' + (tool ? '' : ' (No quick fix: the image shows no curl or wget before this line.)'),
-        null, fix ? [fix] : []));
+      out.push(
+        finding(
+          CODE,
+          lines,
+          inst,
+          severityOf(ctx, inst, 'warning', { bound: bytes }),
+          'ADD with a URL keeps the download in a layer of its own, even when a later RUN unpacks, moves or deletes it. ' +
+            'Download it in the RUN that uses it.' +
+            (tool ? '' : ' (No quick fix: the image shows no curl or wget before this line.)'),
+          null,
+          fix ? [fix] : [],
+        ),
+      );
     }
     return out;
   },

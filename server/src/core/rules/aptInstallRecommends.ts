@@ -12,7 +12,8 @@ import type { TextEdit } from 'vscode-languageserver-types';
 export const CODE = 'apt-install-recommends';
 const FLAG = '--no-install-recommends';
 /** Options that may sit between `install` and the flag we add, the way official images write `install -y --no-…`. */
-const LEADING_OPTION = /^(-[a-zA-Z]+|--(yes|assume-yes|quiet|force-yes|allow-downgrades|allow-remove-essential|allow-change-held-packages|no-upgrade|fix-broken))$/;
+const LEADING_OPTION =
+  /^(-[a-zA-Z]+|--(yes|assume-yes|quiet|force-yes|allow-downgrades|allow-remove-essential|allow-change-held-packages|no-upgrade|fix-broken))$/;
 
 function recommendsOff(c: Command): boolean {
   if (hasOption(c, [FLAG])) return true;
@@ -21,7 +22,11 @@ function recommendsOff(c: Command): boolean {
 
 /** Whether a RUN configures apt to skip recommends for every install (not just for one command's -o). */
 function configures(i: Instruction): boolean {
-  return i.keyword === 'RUN' && /Install-Recommends/.test(i.args) && !/apt(-get)?\s[^;&|]*-o\s*['"]?APT::Install-Recommends/.test(i.args);
+  return (
+    i.keyword === 'RUN' &&
+    /Install-Recommends/.test(i.args) &&
+    !/apt(-get)?\s[^;&|]*-o\s*['"]?APT::Install-Recommends/.test(i.args)
+  );
 }
 
 /**
@@ -68,11 +73,20 @@ export const aptInstallRecommends: SizeRule = {
       const installs = topLevel(run.script).filter(isAptInstall);
       if (!installs.length || configuredOff(ctx, run)) continue;
       const missing = installs.filter((c) => !recommendsOff(c));
-      if (!missing.length || missing.some((c) => hidesOptions(c, run.inst.scope, (v) => v.includes('recommends')))) continue;
+      if (!missing.length || missing.some((c) => hidesOptions(c, run.inst.scope, (v) => v.includes('recommends'))))
+        continue;
       const edits = missing.map((c) => flagEdit(lines, run, c));
-      out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { bound: layerBytes(ctx, run.inst) }),
-        `apt-get install without ${FLAG} also installs the packages these merely recommend.`, null,
-        [{ title: `Add ${FLAG}`, edits, preferred: true }]));
+      out.push(
+        finding(
+          CODE,
+          lines,
+          run.inst,
+          severityOf(ctx, run.inst, 'warning', { bound: layerBytes(ctx, run.inst) }),
+          `apt-get install without ${FLAG} also installs the packages these merely recommend.`,
+          null,
+          [{ title: `Add ${FLAG}`, edits, preferred: true }],
+        ),
+      );
     }
     return out;
   },

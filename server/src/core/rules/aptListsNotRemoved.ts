@@ -12,7 +12,18 @@
 import { stageChain, type Instruction } from '../dockerfile';
 import { aptUsesLists, isAptInstall, isAptUpdate } from './commands';
 import { mergedGroup } from './consecutiveRun';
-import { addedUnder, cacheMountCovers, finding, layersNote, linesOf, severityOf, type ShellRun, shellRun, shellRuns, survivingUnder } from './context';
+import {
+  addedUnder,
+  cacheMountCovers,
+  finding,
+  layersNote,
+  linesOf,
+  severityOf,
+  type ShellRun,
+  shellRun,
+  shellRuns,
+  survivingUnder,
+} from './context';
 import { appendCommand, deleteInstruction, removeCommand } from './edit';
 import { topLevel, type Command } from './shell';
 import type { TextEdit } from 'vscode-languageserver-types';
@@ -53,7 +64,7 @@ function updatesBefore(ctx: RuleContext): ReadonlyMap<number, readonly Instructi
   const out = new Map<number, readonly Instruction[]>();
   const atEnd: Array<readonly Instruction[]> = [];
   for (const stage of ctx.model.stages) {
-    let updates: readonly Instruction[] = stage.base.kind === 'stage' ? atEnd[stage.base.stage] ?? [] : [];
+    let updates: readonly Instruction[] = stage.base.kind === 'stage' ? (atEnd[stage.base.stage] ?? []) : [];
     for (const i of stage.instructions) {
       if (i.keyword !== 'RUN') continue;
       out.set(i.index, updates);
@@ -91,7 +102,11 @@ function usedLater(ctx: RuleContext, run: ShellRun): boolean {
 /** `rm` of the lists and nothing else (`rm -rf /var/lib/apt/lists/*`). */
 function removesOnlyLists(c: Command): boolean {
   const paths = c.args.filter((a) => !(a.value ?? '').startsWith('-'));
-  return c.name === 'rm' && paths.length > 0 && paths.every((a) => a.value !== null && (a.value.replace(/\/\*?$/, '') === LISTS));
+  return (
+    c.name === 'rm' &&
+    paths.length > 0 &&
+    paths.every((a) => a.value !== null && a.value.replace(/\/\*?$/, '') === LISTS)
+  );
 }
 
 /**
@@ -154,32 +169,51 @@ export const aptListsNotRemoved: SizeRule = {
       const edit = appendCommand(ctx, run, command);
       // The lists removed here, a later RUN's removal of them is debris: the fix drops it too.
       const debris = edit && lists ? laterRemovals(ctx, run) : { edits: [], lines: [] };
-      const dropped = debris.lines.length ? ` and drop the removal on line${debris.lines.length > 1 ? 's' : ''} ${debris.lines.join(', ')}` : '';
-      const title = lists ? `Remove the package lists in the same RUN (${command})${dropped}` : `Clean the apt cache in the same RUN (${command})`;
+      const dropped = debris.lines.length
+        ? ` and drop the removal on line${debris.lines.length > 1 ? 's' : ''} ${debris.lines.join(', ')}`
+        : '';
+      const title = lists
+        ? `Remove the package lists in the same RUN (${command})${dropped}`
+        : `Clean the apt cache in the same RUN (${command})`;
       const fixes: Fix[] = edit ? [{ title, edits: [edit, ...debris.edits], preferred: true }] : [];
 
       const listParts = lists ? parts(ctx, run, sources, LISTS, true) : [];
       const cacheParts = clean ? parts(ctx, run, group, CACHE, false) : [];
       // Severity follows what is measured in the layers; the saving, what this fix removes.
-      const shown = sum([lists ? sum(sources.map((i) => addedUnder(ctx, i, LISTS))) : 0, clean ? sum(group.map((i) => addedUnder(ctx, i, CACHE))) : 0]);
+      const shown = sum([
+        lists ? sum(sources.map((i) => addedUnder(ctx, i, LISTS))) : 0,
+        clean ? sum(group.map((i) => addedUnder(ctx, i, CACHE))) : 0,
+      ]);
       const saving = edit ? sum([lists ? survivingUnder(ctx, group, LISTS) : 0, clean ? cacheLeft : 0]) : null;
       const elsewhere = sources.filter((i) => !group.includes(i)).map((i) => i.range.start.line + 1);
       let message: string;
       if (!lists) {
-        message = 'apt-get install leaves downloaded packages and package caches in /var/cache/apt (this base has no docker-clean ' +
+        message =
+          'apt-get install leaves downloaded packages and package caches in /var/cache/apt (this base has no docker-clean ' +
           'apt hook): run apt-get clean in the same RUN.';
       } else if (sources.length === 1 && sources[0] === run.inst) {
         message = `apt-get install leaves the package lists of apt-get update in this layer: remove ${LISTS}/* in the same RUN.`;
       } else {
         const at = sources.filter((i) => i !== run.inst).map((i) => i.range.start.line + 1);
-        message = `apt-get install uses the package lists of apt-get update on line${at.length > 1 ? 's' : ''} ${at.join(', ')}: they stay in ` +
+        message =
+          `apt-get install uses the package lists of apt-get update on line${at.length > 1 ? 's' : ''} ${at.join(', ')}: they stay in ` +
           `the image unless the update, the install and the removal of ${LISTS}/* run in one RUN.`;
       }
       message += layersNote(LISTS, listParts) + layersNote(CACHE, cacheParts);
       if (lists && elsewhere.length && listParts.some((p) => p.line !== null)) {
         message += ` Removing them here cannot shrink the layer of line ${elsewhere.join(', ')}: move the update into this RUN.`;
       }
-      out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: shown }), message, saving, fixes));
+      out.push(
+        finding(
+          CODE,
+          lines,
+          run.inst,
+          severityOf(ctx, run.inst, 'warning', { measured: shown }),
+          message,
+          saving,
+          fixes,
+        ),
+      );
     }
     return out;
   },

@@ -6,7 +6,19 @@
 // (the lists it removes, the package caches it rewrites). Lists the target leaves are apt-lists-not-removed's.
 import { formatBytes } from '../format';
 import { aptUsesLists, isAptUpdate } from './commands';
-import { addedUnder, bytesNote, enabled, finding, linesOf, measuredLayers, severityOf, type ShellRun, shellRun, shellRuns, wasteBetween } from './context';
+import {
+  addedUnder,
+  bytesNote,
+  enabled,
+  finding,
+  linesOf,
+  measuredLayers,
+  severityOf,
+  type ShellRun,
+  shellRun,
+  shellRuns,
+  wasteBetween,
+} from './context';
 import { deleteInstruction, insert } from './edit';
 import { topLevel } from './shell';
 import { fileOffset, indentOf, LineIndex, startsLine } from './text';
@@ -33,7 +45,10 @@ function reported(run: ShellRun): boolean {
   return !run.inst.args.includes('/var/lib/apt/lists') && !/\bdist-clean\b/.test(run.inst.args);
 }
 
-export interface UpdateMove { readonly target: ShellRun; readonly fix: Fix }
+export interface UpdateMove {
+  readonly target: ShellRun;
+  readonly fix: Fix;
+}
 
 /**
  * The move this rule's fix makes of a reported update into the next RUN that installs, or null (not reported, no safe
@@ -57,7 +72,12 @@ function moveFix(ctx: RuleContext, lines: LineIndex, run: ShellRun): UpdateMove 
   const updateText = run.src.text.slice(items[0]!.start, items[0]!.end);
   const edits = [deleteInstruction(lines, run.inst)];
   const at = fileOffset(target.src, first.start);
-  if (!target.script.commands.some((c) => isAptUpdate(c) && c.start < first.start) && target.src.heredoc && first.depth === 0 && startsLine(lines, at)) {
+  if (
+    !target.script.commands.some((c) => isAptUpdate(c) && c.start < first.start) &&
+    target.src.heredoc &&
+    first.depth === 0 &&
+    startsLine(lines, at)
+  ) {
     // Into a heredoc body as a line of its own, before the first apt command's line, indented like it.
     edits.push(insert(lines, at, `${updateText}${lines.eol}${indentOf(lines.lineText(lines.positionAt(at).line))}`));
   } else if (!target.script.commands.some((c) => isAptUpdate(c) && c.start < first.start)) {
@@ -66,7 +86,14 @@ function moveFix(ctx: RuleContext, lines: LineIndex, run: ShellRun): UpdateMove 
     const sep = first.before === ';' && target.script.errexit ? ';' : ' &&';
     edits.push(insert(lines, at, `${updateText}${sep} `));
   }
-  return { target, fix: { title: `Move ${updateText} into the RUN on line ${target.inst.range.start.line + 1}`, edits, preferred: true } };
+  return {
+    target,
+    fix: {
+      title: `Move ${updateText} into the RUN on line ${target.inst.range.start.line + 1}`,
+      edits,
+      preferred: true,
+    },
+  };
 }
 
 export const aptUpdateAlone: SizeRule = {
@@ -82,11 +109,23 @@ export const aptUpdateAlone: SizeRule = {
       const to = move && measuredLayers(ctx, [move.target.inst]);
       const saving = from && to ? wasteBetween(ctx, from, to) : null;
       const target = move ? move.target.inst.range.start.line + 1 : 0;
-      const note = saving ? ` Moving it removes the ${formatBytes(saving)} of this layer that line ${target} deletes or overwrites.` : '';
-      out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: lists }),
-        'apt-get update in a RUN that installs nothing: its lists stay in a layer of their own, and the build cache ' +
-        'reuses them when the install changes. Run it in the same RUN as the install.' + bytesNote('/var/lib/apt/lists', lists) + note,
-        saving, move ? [move.fix] : []));
+      const note = saving
+        ? ` Moving it removes the ${formatBytes(saving)} of this layer that line ${target} deletes or overwrites.`
+        : '';
+      out.push(
+        finding(
+          CODE,
+          lines,
+          run.inst,
+          severityOf(ctx, run.inst, 'warning', { measured: lists }),
+          'apt-get update in a RUN that installs nothing: its lists stay in a layer of their own, and the build cache ' +
+            'reuses them when the install changes. Run it in the same RUN as the install.' +
+            bytesNote('/var/lib/apt/lists', lists) +
+            note,
+          saving,
+          move ? [move.fix] : [],
+        ),
+      );
     }
     return out;
   },

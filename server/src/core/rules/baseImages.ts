@@ -29,7 +29,10 @@ export interface ImageRef {
 }
 
 export function parseImageRef(ref: string): ImageRef | null {
-  const m = /^(?:([a-z0-9.-]+(?::\d+)?|localhost(?::\d+)?)\/)?([a-z0-9._/-]+?)(?::([\w][\w.-]{0,127}))?(?:@([a-z0-9]+:[a-f0-9]+))?$/i.exec(ref);
+  const m =
+    /^(?:([a-z0-9.-]+(?::\d+)?|localhost(?::\d+)?)\/)?([a-z0-9._/-]+?)(?::([\w][\w.-]{0,127}))?(?:@([a-z0-9]+:[a-f0-9]+))?$/i.exec(
+      ref,
+    );
   if (!m) return null;
   let registry: string | null = m[1] ?? null;
   let repo = m[2]!;
@@ -63,11 +66,18 @@ const SUITES = '(bookworm|bullseye|buster|trixie|jammy|focal|noble)';
  * What the full images have and the slim ones do not: compilers, git, curl, wget — and the installs that may compile
  * native code with them (node-gyp, wheels without a binary, gems with extensions). Running the app needs none of them.
  */
-const NEEDS_FULL = new RegExp([
-  String.raw`\b(gcc|g\+\+|cc|make|cmake|git|curl|wget|ssh|scp|node-gyp|svn|hg)\b`,
-  String.raw`\b(npm|pnpm)\s+(i|install|ci|rebuild|add)\b`, String.raw`\byarn\s*($|&&|;|\|)`, String.raw`\byarn\s+(install|add)\b`,
-  String.raw`\bpip[0-9.]*\s+install\b`, String.raw`-m\s+pip\s+install\b`, String.raw`\b(gem|bundle)\s+install\b`, String.raw`\bcargo\s+(build|install)\b`,
-].join('|'));
+const NEEDS_FULL = new RegExp(
+  [
+    String.raw`\b(gcc|g\+\+|cc|make|cmake|git|curl|wget|ssh|scp|node-gyp|svn|hg)\b`,
+    String.raw`\b(npm|pnpm)\s+(i|install|ci|rebuild|add)\b`,
+    String.raw`\byarn\s*($|&&|;|\|)`,
+    String.raw`\byarn\s+(install|add)\b`,
+    String.raw`\bpip[0-9.]*\s+install\b`,
+    String.raw`-m\s+pip\s+install\b`,
+    String.raw`\b(gem|bundle)\s+install\b`,
+    String.raw`\bcargo\s+(build|install)\b`,
+  ].join('|'),
+);
 /** Alpine has no apt and no glibc. */
 const NEEDS_FULL_OR_APT = new RegExp(`${NEEDS_FULL.source}|\\bapt(-get)?\\b|\\bdpkg\\b`);
 const NEVER = /(?!)/;
@@ -82,11 +92,39 @@ export function smallerVariants(ref: string): Variant[] {
   if (!r || r.digest) return [];
   const tag = r.tag ?? 'latest';
   const prefix = ref.slice(0, ref.length - (r.tag ? r.tag.length + 1 : 0));
-  const v = (t: string, family: string, fromKind: string, toKind: string, unsafeIf: RegExp, preferred: boolean, note = '', base = prefix): Variant =>
-    ({ tag: `${base}:${t}`, family, fromKind, toKind, musl: toKind === 'alpine', unsafeIf, preferred: preferred && toKind !== 'alpine', note });
+  const v = (
+    t: string,
+    family: string,
+    fromKind: string,
+    toKind: string,
+    unsafeIf: RegExp,
+    preferred: boolean,
+    note = '',
+    base = prefix,
+  ): Variant => ({
+    tag: `${base}:${t}`,
+    family,
+    fromKind,
+    toKind,
+    musl: toKind === 'alpine',
+    unsafeIf,
+    preferred: preferred && toKind !== 'alpine',
+    note,
+  });
   if (r.registry === 'mcr.microsoft.com' && r.repo === 'dotnet/sdk') {
     const host = ref.slice(0, ref.indexOf('/dotnet/'));
-    return [v(tag, 'dotnet/sdk', 'sdk', 'aspnet', NEEDS_SDK, true, 'the ASP.NET Core runtime (it also runs console apps)', `${host}/dotnet/aspnet`)];
+    return [
+      v(
+        tag,
+        'dotnet/sdk',
+        'sdk',
+        'aspnet',
+        NEEDS_SDK,
+        true,
+        'the ASP.NET Core runtime (it also runs console apps)',
+        `${host}/dotnet/aspnet`,
+      ),
+    ];
   }
   if (!official(r)) return [];
   const name = r.repo;
@@ -97,25 +135,60 @@ export function smallerVariants(ref: string): Variant[] {
   switch (name) {
     case 'node':
       if (small) return [];
-      return [v(suite ? `${suite[1]}-${suite[2]}-slim` : ver ? `${ver}-slim` : 'slim', name, 'full', 'slim', NEEDS_FULL, true),
-        v(alpine, name, 'full', 'alpine', NEEDS_FULL_OR_APT, false)];
+      return [
+        v(
+          suite ? `${suite[1]}-${suite[2]}-slim` : ver ? `${ver}-slim` : 'slim',
+          name,
+          'full',
+          'slim',
+          NEEDS_FULL,
+          true,
+        ),
+        v(alpine, name, 'full', 'alpine', NEEDS_FULL_OR_APT, false),
+      ];
     case 'python':
     case 'ruby':
     case 'rust':
       if (small) return [];
-      return [v(suite ? `${suite[1]}-slim-${suite[2]}` : ver ? `${ver}-slim` : 'slim', name, 'full', 'slim', NEEDS_FULL, true),
-        ...(name === 'rust' ? [] : [v(alpine, name, 'full', 'alpine', NEEDS_FULL_OR_APT, false)])];
+      return [
+        v(
+          suite ? `${suite[1]}-slim-${suite[2]}` : ver ? `${ver}-slim` : 'slim',
+          name,
+          'full',
+          'slim',
+          NEEDS_FULL,
+          true,
+        ),
+        ...(name === 'rust' ? [] : [v(alpine, name, 'full', 'alpine', NEEDS_FULL_OR_APT, false)]),
+      ];
     case 'golang':
-      return small ? [] : [v(alpine, name, 'full', 'alpine', new RegExp(`${NEEDS_FULL_OR_APT.source}|CGO_ENABLED=1`), false,
-        'but still the whole toolchain: a builder stage is the real fix')];
+      return small
+        ? []
+        : [
+            v(
+              alpine,
+              name,
+              'full',
+              'alpine',
+              new RegExp(`${NEEDS_FULL_OR_APT.source}|CGO_ENABLED=1`),
+              false,
+              'but still the whole toolchain: a builder stage is the real fix',
+            ),
+          ];
     case 'php':
-      return small || /apache/.test(tag) ? [] : [v(alpine, name, 'full', 'alpine', new RegExp(`${NEEDS_FULL_OR_APT.source}|docker-php-ext|pecl`), false)];
+      return small || /apache/.test(tag)
+        ? []
+        : [v(alpine, name, 'full', 'alpine', new RegExp(`${NEEDS_FULL_OR_APT.source}|docker-php-ext|pecl`), false)];
     case 'debian':
       if (small || /backports/.test(tag)) return [];
       return [v(tag === 'latest' ? 'stable-slim' : `${tag}-slim`, name, 'full', 'slim', NEVER, true)];
     case 'eclipse-temurin': {
       if (/jre/.test(tag)) return [];
-      const t = /jdk/.test(tag) ? tag.replace('jdk', 'jre') : tag === 'latest' ? 'jre' : tag.replace(/^([^-]+)/, '$1-jre');
+      const t = /jdk/.test(tag)
+        ? tag.replace('jdk', 'jre')
+        : tag === 'latest'
+          ? 'jre'
+          : tag.replace(/^([^-]+)/, '$1-jre');
       return [v(t, name, 'jdk', 'jre', NEEDS_JDK, true)];
     }
     case 'openjdk':
@@ -124,7 +197,18 @@ export function smallerVariants(ref: string): Variant[] {
       if (/jre/.test(tag)) return [];
       const major = javaMajor(name, tag);
       if (!major || Number(major) < 8) return [];
-      return [v(`${major}-jre`, name, 'jdk', 'jre', NEEDS_JDK, false, 'a JRE to run the jar, built in a separate stage', 'eclipse-temurin')];
+      return [
+        v(
+          `${major}-jre`,
+          name,
+          'jdk',
+          'jre',
+          NEEDS_JDK,
+          false,
+          'a JRE to run the jar, built in a separate stage',
+          'eclipse-temurin',
+        ),
+      ];
     }
   }
   return [];
@@ -132,9 +216,12 @@ export function smallerVariants(ref: string): Variant[] {
 
 /** The Java major version a JDK-based image's tag names (`3.9-eclipse-temurin-21` → 21, `8.8-jdk17` → 17). */
 export function javaMajor(repo: string, tag: string): string | null {
-  const m = repo === 'maven' ? /(?:temurin|openjdk|corretto|sapmachine|semeru|graalvm-[a-z]+|liberica)-(\d{1,2})(?:\D|$)/.exec(tag)
-    : repo === 'gradle' ? /jdk-?(\d{1,2})(?:\D|$)/.exec(tag)
-      : /^(\d{1,2})(?:\D|$)/.exec(tag);
+  const m =
+    repo === 'maven'
+      ? /(?:temurin|openjdk|corretto|sapmachine|semeru|graalvm-[a-z]+|liberica)-(\d{1,2})(?:\D|$)/.exec(tag)
+      : repo === 'gradle'
+        ? /jdk-?(\d{1,2})(?:\D|$)/.exec(tag)
+        : /^(\d{1,2})(?:\D|$)/.exec(tag);
   return m?.[1] ?? null;
 }
 

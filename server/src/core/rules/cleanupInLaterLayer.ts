@@ -19,16 +19,24 @@ export const CODE = 'cleanup-in-later-layer';
 
 function moveFix(ctx: RuleContext, lines: LineIndex, a: ShellRun, b: ShellRun): Fix | null {
   if (a.inst.stage !== b.inst.stage) return null;
-  const between = ctx.model.stages[a.inst.stage]!.instructions.filter((i) => i.index > a.inst.index && i.index < b.inst.index);
+  const between = ctx.model.stages[a.inst.stage]!.instructions.filter(
+    (i) => i.index > a.inst.index && i.index < b.inst.index,
+  );
   if (between.some((i) => i.keyword === 'RUN' || i.keyword === 'USER' || i.keyword === 'WORKDIR')) return null;
   const items = b.script.items;
   if (b.script.trailing === '&' || !items.every((it) => it.command && onlyDeletes(it.command))) return null;
   // `&&` between the moved commands: appended to a RUN that may not run `set -e`, `;` would hide a failure.
-  const cmds = items.filter((it) => it.command!.name !== 'set' && it.command!.name !== 'true').map((it) => b.src.text.slice(it.start, it.end));
+  const cmds = items
+    .filter((it) => it.command!.name !== 'set' && it.command!.name !== 'true')
+    .map((it) => b.src.text.slice(it.start, it.end));
   if (!cmds.length) return null;
   const append = appendCommand(ctx, a, cmds.join(' && '));
   if (!append) return null;
-  return { title: `Delete in the RUN on line ${a.inst.range.start.line + 1}, where the files are created`, edits: [append, deleteInstruction(lines, b.inst)], preferred: true };
+  return {
+    title: `Delete in the RUN on line ${a.inst.range.start.line + 1}, where the files are created`,
+    edits: [append, deleteInstruction(lines, b.inst)],
+    preferred: true,
+  };
 }
 
 export const cleanupInLaterLayer: SizeRule = {
@@ -59,14 +67,31 @@ export const cleanupInLaterLayer: SizeRule = {
       const a = shellRun(ctx, aInst);
       const b = shellRun(ctx, bInst);
       const fix = a && b && aInst.keyword === 'RUN' ? moveFix(ctx, lines, a, b) : null;
-      const sources = [...new Set(items.map((w) => byLayer.get(w.addedLayer)!.range.start.line + 1))].sort((x, y) => x - y);
-      const top = [...items].sort((x, y) => y.bytes - x.bytes).slice(0, 3).map((w) => `${w.path} ${formatBytes(w.bytes)}`).join(', ');
+      const sources = [...new Set(items.map((w) => byLayer.get(w.addedLayer)!.range.start.line + 1))].sort(
+        (x, y) => x - y,
+      );
+      const top = [...items]
+        .sort((x, y) => y.bytes - x.bytes)
+        .slice(0, 3)
+        .map((w) => `${w.path} ${formatBytes(w.bytes)}`)
+        .join(', ');
       // The fix deletes in the RUN that added last: it removes what that layer (and what fix-all merges into it) holds.
       const target = fix ? mergedGroup(ctx, aInst) : null;
-      const saving = target ? items.filter((w) => target.includes(byLayer.get(w.addedLayer)!)).reduce((s, w) => s + w.bytes, 0) : bytes;
-      out.push(finding(CODE, lines, bInst, severityOf(ctx, bInst, 'warning', { measured: bytes }),
-        `This RUN deletes ${formatBytes(bytes)} that line${sources.length > 1 ? 's' : ''} ${sources.join(', ')} added: deleted in a ` +
-        `later layer, the bytes still ship in the earlier one (${top}).`, saving, fix ? [fix] : []));
+      const saving = target
+        ? items.filter((w) => target.includes(byLayer.get(w.addedLayer)!)).reduce((s, w) => s + w.bytes, 0)
+        : bytes;
+      out.push(
+        finding(
+          CODE,
+          lines,
+          bInst,
+          severityOf(ctx, bInst, 'warning', { measured: bytes }),
+          `This RUN deletes ${formatBytes(bytes)} that line${sources.length > 1 ? 's' : ''} ${sources.join(', ')} added: deleted in a ` +
+            `later layer, the bytes still ship in the earlier one (${top}).`,
+          saving,
+          fix ? [fix] : [],
+        ),
+      );
     }
     return out;
   },

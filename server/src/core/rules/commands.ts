@@ -7,7 +7,18 @@ import type { Command, Word } from './shell';
 const VALUED: Record<string, ReadonlySet<string>> = {
   apt: new Set(['-o', '--option', '-c', '--config-file', '-t', '--target-release', '-a', '--host-architecture']),
   apk: new Set(['-X', '--repository', '-p', '--root', '--arch', '--keys-dir', '--cache-dir', '--repositories-file']),
-  rpm: new Set(['-c', '--config', '--installroot', '--releasever', '--enablerepo', '--disablerepo', '--repo', '-x', '--exclude', '--setopt']),
+  rpm: new Set([
+    '-c',
+    '--config',
+    '--installroot',
+    '--releasever',
+    '--enablerepo',
+    '--disablerepo',
+    '--repo',
+    '-x',
+    '--exclude',
+    '--setopt',
+  ]),
   npm: new Set(['--prefix', '-C', '--workspace', '-w', '--registry', '--cache', '--loglevel']),
   none: new Set(),
 };
@@ -39,7 +50,17 @@ function sub(cmd: Command, names: ReadonlySet<string>, valued: ReadonlySet<strin
 }
 
 const APT = new Set(['apt-get', 'apt']);
-const APT_USES_LISTS = new Set(['install', 'upgrade', 'dist-upgrade', 'full-upgrade', 'build-dep', 'source', 'download', 'reinstall', 'satisfy']);
+const APT_USES_LISTS = new Set([
+  'install',
+  'upgrade',
+  'dist-upgrade',
+  'full-upgrade',
+  'build-dep',
+  'source',
+  'download',
+  'reinstall',
+  'satisfy',
+]);
 
 export const aptSub = (c: Command) => sub(c, APT, VALUED.apt!);
 export const isAptInstall = (c: Command) => aptSub(c) === 'install';
@@ -50,7 +71,19 @@ export const aptUsesLists = (c: Command) => APT_USES_LISTS.has(aptSub(c) ?? '');
 export const apkSub = (c: Command) => sub(c, new Set(['apk']), VALUED.apk!);
 
 const RPM_TOOLS = new Set(['yum', 'dnf', 'microdnf', 'tdnf', 'dnf5']);
-const RPM_INSTALLS = new Set(['install', 'groupinstall', 'localinstall', 'reinstall', 'update', 'upgrade', 'builddep', 'distro-sync', 'group', 'module', 'makecache']);
+const RPM_INSTALLS = new Set([
+  'install',
+  'groupinstall',
+  'localinstall',
+  'reinstall',
+  'update',
+  'upgrade',
+  'builddep',
+  'distro-sync',
+  'group',
+  'module',
+  'makecache',
+]);
 export const rpmSub = (c: Command) => sub(c, RPM_TOOLS, VALUED.rpm!);
 export const isRpmInstall = (c: Command) => RPM_INSTALLS.has(rpmSub(c) ?? '');
 
@@ -69,7 +102,24 @@ export function pipInstallIndex(c: Command): number {
 }
 
 export const npmSub = (c: Command) => sub(c, new Set(['npm']), VALUED.npm!);
-const NPM_INSTALLS = new Set(['install', 'i', 'ci', 'add', 'isntall', 'in', 'ins', 'inst', 'insta', 'instal', 'isnt', 'isnta', 'isntal', 'install-clean', 'clean-install', 'ic']);
+const NPM_INSTALLS = new Set([
+  'install',
+  'i',
+  'ci',
+  'add',
+  'isntall',
+  'in',
+  'ins',
+  'inst',
+  'insta',
+  'instal',
+  'isnt',
+  'isnta',
+  'isntal',
+  'install-clean',
+  'clean-install',
+  'ic',
+]);
 export const isNpmInstall = (c: Command) => NPM_INSTALLS.has(npmSub(c) ?? '');
 
 /** Whether any option of `c` is one of `names` (`--flag` or `--flag=value`). */
@@ -105,18 +155,33 @@ export function dependencyInstall(c: Command): Ecosystem | null {
   if (!name) return null;
   const first = invocation(c, name === 'npm' ? VALUED.npm! : VALUED.none!)?.sub?.value ?? null;
   switch (name) {
-    case 'npm': return isNpmInstall(c) ? 'npm' : null;
-    case 'yarn': return first === null || first === 'install' ? 'yarn' : null;
-    case 'pnpm': return first === 'install' || first === 'i' ? 'pnpm' : null;
-    case 'poetry': return first === 'install' ? 'poetry' : null;
-    case 'pipenv': return first === 'install' || first === 'sync' ? 'pipenv' : null;
-    case 'go': return first === 'mod' && c.args.some((a) => a.value === 'download') ? 'go' : null;
-    case 'cargo': return first === 'build' || first === 'fetch' || first === 'install' ? 'cargo' : null;
-    case 'mvn': case 'mvnw': return 'maven';
-    case 'gradle': case 'gradlew': return first ? 'gradle' : null;
+    case 'npm':
+      return isNpmInstall(c) ? 'npm' : null;
+    case 'yarn':
+      return first === null || first === 'install' ? 'yarn' : null;
+    case 'pnpm':
+      return first === 'install' || first === 'i' ? 'pnpm' : null;
+    case 'poetry':
+      return first === 'install' ? 'poetry' : null;
+    case 'pipenv':
+      return first === 'install' || first === 'sync' ? 'pipenv' : null;
+    case 'go':
+      return first === 'mod' && c.args.some((a) => a.value === 'download') ? 'go' : null;
+    case 'cargo':
+      return first === 'build' || first === 'fetch' || first === 'install' ? 'cargo' : null;
+    case 'mvn':
+    case 'mvnw':
+      return 'maven';
+    case 'gradle':
+    case 'gradlew':
+      return first ? 'gradle' : null;
   }
   const pip = pipInstallIndex(c);
-  if (pip >= 0 && c.args.some((a) => a.value === '-r' || a.value === '--requirement' || /^(-r|--requirement=)./.test(a.value ?? ''))) return 'pip';
+  if (
+    pip >= 0 &&
+    c.args.some((a) => a.value === '-r' || a.value === '--requirement' || /^(-r|--requirement=)./.test(a.value ?? ''))
+  )
+    return 'pip';
   return null;
 }
 
@@ -129,13 +194,25 @@ export function toolchainBuild(c: Command): Toolchain | null {
   const args = c.args.map((a) => a.value);
   const first = invocation(c)?.sub?.value ?? null;
   switch (name) {
-    case 'go': return first === 'build' || first === 'install' ? 'go' : null;
-    case 'cargo': return first === 'build' || first === 'install' ? 'cargo' : null;
-    case 'mvn': case 'mvnw': return args.some((a) => a === 'package' || a === 'install' || a === 'verify') ? 'maven' : null;
-    case 'gradle': case 'gradlew': return args.some((a) => /^(build|assemble|jar|bootJar|shadowJar|installDist)$/.test(a ?? '')) ? 'gradle' : null;
-    case 'npm': return first === 'run' && args[c.args.indexOf(c.args.find((a) => a.value === 'run')!) + 1] === 'build' ? 'node' : null;
-    case 'yarn': case 'pnpm': return first === 'build' || (first === 'run' && args.includes('build')) ? 'node' : null;
-    case 'dotnet': return first === 'publish' || first === 'build' ? 'dotnet' : null;
+    case 'go':
+      return first === 'build' || first === 'install' ? 'go' : null;
+    case 'cargo':
+      return first === 'build' || first === 'install' ? 'cargo' : null;
+    case 'mvn':
+    case 'mvnw':
+      return args.some((a) => a === 'package' || a === 'install' || a === 'verify') ? 'maven' : null;
+    case 'gradle':
+    case 'gradlew':
+      return args.some((a) => /^(build|assemble|jar|bootJar|shadowJar|installDist)$/.test(a ?? '')) ? 'gradle' : null;
+    case 'npm':
+      return first === 'run' && args[c.args.indexOf(c.args.find((a) => a.value === 'run')!) + 1] === 'build'
+        ? 'node'
+        : null;
+    case 'yarn':
+    case 'pnpm':
+      return first === 'build' || (first === 'run' && args.includes('build')) ? 'node' : null;
+    case 'dotnet':
+      return first === 'publish' || first === 'build' ? 'dotnet' : null;
   }
   return null;
 }
@@ -151,13 +228,25 @@ export function onlyDeletes(c: Command): boolean {
   const v = c.args.map((a) => a.value);
   if (v.some((x) => x === null) || c.assignments.length) return false;
   switch (c.name) {
-    case 'rm': return v.every((x) => !x!.startsWith('-') || /^-[rRfv]+$|^--(recursive|force)$/.test(x!));
-    case 'apt-get': case 'apt': return v.length === 1 && v[0] === 'clean';
-    case 'yum': case 'dnf': case 'microdnf': case 'tdnf': return v.join(' ') === 'clean all';
-    case 'npm': return v.join(' ') === 'cache clean --force';
-    case 'pip': case 'pip3': return v.join(' ') === 'cache purge';
-    case 'true': return v.length === 0;
-    case 'set': return v.every((x) => /^-[eux]+$/.test(x!));
+    case 'rm':
+      return v.every((x) => !x!.startsWith('-') || /^-[rRfv]+$|^--(recursive|force)$/.test(x!));
+    case 'apt-get':
+    case 'apt':
+      return v.length === 1 && v[0] === 'clean';
+    case 'yum':
+    case 'dnf':
+    case 'microdnf':
+    case 'tdnf':
+      return v.join(' ') === 'clean all';
+    case 'npm':
+      return v.join(' ') === 'cache clean --force';
+    case 'pip':
+    case 'pip3':
+      return v.join(' ') === 'cache purge';
+    case 'true':
+      return v.length === 0;
+    case 'set':
+      return v.every((x) => /^-[eux]+$/.test(x!));
   }
   return false;
 }

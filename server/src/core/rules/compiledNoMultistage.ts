@@ -38,10 +38,18 @@ export const compiledNoMultistage: SizeRule = {
         const fixes: Fix[] = fix ? [fix] : [];
         const base = ctx.match?.base?.sizeBytes;
         const note = base ? ` The base alone is ${formatBytes(base)}.` : '';
-        out.push(finding(CODE, lines, inst, severityOf(ctx, inst, 'warning'),
-          `This stage builds with ${build.name} and is also the image: the toolchain and its caches ship with the ` +
-          `artifact. Build in a separate stage and copy only the artifact onto ${RUNTIME[kind]}.${note}`,
-          null, fixes));
+        out.push(
+          finding(
+            CODE,
+            lines,
+            inst,
+            severityOf(ctx, inst, 'warning'),
+            `This stage builds with ${build.name} and is also the image: the toolchain and its caches ship with the ` +
+              `artifact. Build in a separate stage and copy only the artifact onto ${RUNTIME[kind]}.${note}`,
+            null,
+            fixes,
+          ),
+        );
         break;
       }
     }

@@ -11,7 +11,17 @@ import type { Instruction } from '../dockerfile';
 import { formatBytes } from '../format';
 import { updateMove } from './aptUpdateAlone';
 import { aptUsesLists, isAptUpdate, onlyDeletes } from './commands';
-import { enabled, finding, linesOf, measuredLayer, measuredLayers, severityOf, type ShellRun, shellRun, wasteBetween } from './context';
+import {
+  enabled,
+  finding,
+  linesOf,
+  measuredLayer,
+  measuredLayers,
+  severityOf,
+  type ShellRun,
+  shellRun,
+  wasteBetween,
+} from './context';
 import { continuation, replace, styleOf } from './edit';
 import { topLevel, type Script } from './shell';
 import { fileEnd, fileOffset, LineIndex } from './text';
@@ -21,7 +31,27 @@ export const CODE = 'consecutive-run';
 const CLEANUP_CODE = 'cleanup-in-later-layer';
 
 /** Commands whose effect outlives them in the shell: after a join they would change how the second RUN runs. */
-const STATEFUL = new Set(['cd', 'pushd', 'popd', 'export', 'unset', 'umask', 'source', '.', 'alias', 'shopt', 'trap', 'exec', 'exit', 'return', 'ulimit', 'readonly', 'declare', 'typeset', 'local']);
+const STATEFUL = new Set([
+  'cd',
+  'pushd',
+  'popd',
+  'export',
+  'unset',
+  'umask',
+  'source',
+  '.',
+  'alias',
+  'shopt',
+  'trap',
+  'exec',
+  'exit',
+  'return',
+  'ulimit',
+  'readonly',
+  'declare',
+  'typeset',
+  'local',
+]);
 
 /** Whether running `a` first would change how `b` runs (shell state that outlives a's commands). */
 function leaksState(a: Script, b: Script): boolean {
@@ -33,7 +63,10 @@ function leaksState(a: Script, b: Script): boolean {
     if (STATEFUL.has(c.name)) return true;
     // `set -e` and `set -x` only make the rest stricter or louder; -u, pipefail and the rest change what fails,
     // unless the second RUN sets them itself first.
-    return c.name === 'set' && c.args.some((x) => !/^[-+][ex]+$/.test(x.value ?? '') && x.value !== 'errexit' && !reset.has(x.value));
+    return (
+      c.name === 'set' &&
+      c.args.some((x) => !/^[-+][ex]+$/.test(x.value ?? '') && x.value !== 'errexit' && !reset.has(x.value))
+    );
   });
 }
 
@@ -44,7 +77,9 @@ function startsStrict(script: Script): boolean {
 
 /** One and-or list of `&&` and pipes only: `A && B` runs it exactly when A succeeded, and fails when it fails. */
 function andList(script: Script): boolean {
-  return script.trailing === null && script.items.every((it) => it.after === null || it.after === '&&' || it.after === '|');
+  return (
+    script.trailing === null && script.items.every((it) => it.after === null || it.after === '&&' || it.after === '|')
+  );
 }
 
 function sameFlags(a: Instruction, b: Instruction): boolean {
@@ -95,8 +130,12 @@ function joinFix(ctx: RuleContext, lines: LineIndex, a: ShellRun, b: ShellRun): 
 /** The second RUN only deletes (what cleanup-in-later-layer can move into the first). */
 function onlyDeleting(b: ShellRun): boolean {
   const items = b.script.items;
-  return b.script.trailing !== '&' && items.length > 0 && items.every((it) => it.command && onlyDeletes(it.command)) &&
-    items.some((it) => it.command!.name !== 'set' && it.command!.name !== 'true');
+  return (
+    b.script.trailing !== '&' &&
+    items.length > 0 &&
+    items.every((it) => it.command && onlyDeletes(it.command)) &&
+    items.some((it) => it.command!.name !== 'set' && it.command!.name !== 'true')
+  );
 }
 
 /** Without measurements: whether the second RUN visibly removes what the first made (deletes, or installs from its lists). */
@@ -120,7 +159,10 @@ interface Pair {
 }
 
 /** Waste from the layers of the `from` instructions removed in those of `to`, claimed by one structural fix. */
-interface Claim { readonly from: ReadonlySet<number>; readonly to: ReadonlySet<number> }
+interface Claim {
+  readonly from: ReadonlySet<number>;
+  readonly to: ReadonlySet<number>;
+}
 
 interface MergePlan {
   /** Adjacent RUN pairs this rule reports, by the second RUN's index. */
@@ -173,8 +215,13 @@ function plan(ctx: RuleContext): MergePlan {
       // fix (the deletion moved into the first RUN) makes the same one layer.
       const la = measuredLayer(ctx, ai);
       const lb = measuredLayer(ctx, bi);
-      if (waste && la !== null && enabled(ctx, CLEANUP_CODE) && onlyDeleting(b) &&
-        ctx.analysis!.attribution.some((w) => w.kind === 'deleted' && w.addedLayer === la && w.removedLayer === lb)) {
+      if (
+        waste &&
+        la !== null &&
+        enabled(ctx, CLEANUP_CODE) &&
+        onlyDeleting(b) &&
+        ctx.analysis!.attribution.some((w) => w.kind === 'deleted' && w.addedLayer === la && w.removedLayer === lb)
+      ) {
         merge(ai, bi);
         continue;
       }
@@ -214,13 +261,27 @@ export const consecutiveRun: SizeRule = {
     const lines = linesOf(ctx);
     const out: Finding[] = [];
     for (const p of plan(ctx).pairs.values()) {
-      const above = p.group.length > 1 ? `the RUNs on lines ${p.group.map((i) => i.range.start.line + 1).join(', ')} (one layer once joined)` : 'the RUN above';
-      const note = p.waste ? ` It deletes or overwrites ${formatBytes(p.waste)} of ${above}, which stay in that layer.` : '';
+      const above =
+        p.group.length > 1
+          ? `the RUNs on lines ${p.group.map((i) => i.range.start.line + 1).join(', ')} (one layer once joined)`
+          : 'the RUN above';
+      const note = p.waste
+        ? ` It deletes or overwrites ${formatBytes(p.waste)} of ${above}, which stay in that layer.`
+        : '';
       const fixes = p.fix ? [{ ...p.fix, preferred: p.joins }] : [];
       // The bytes are this join's only when it is offered; without it, cleanup-in-later-layer claims the deletions.
-      out.push(finding(CODE, lines, p.b, severityOf(ctx, p.b, 'info', { measured: p.waste }),
-        `This RUN follows the RUN on line ${p.a.range.start.line + 1}: one RUN makes one layer instead of two.` + note,
-        p.fix ? p.waste : null, fixes));
+      out.push(
+        finding(
+          CODE,
+          lines,
+          p.b,
+          severityOf(ctx, p.b, 'info', { measured: p.waste }),
+          `This RUN follows the RUN on line ${p.a.range.start.line + 1}: one RUN makes one layer instead of two.` +
+            note,
+          p.fix ? p.waste : null,
+          fixes,
+        ),
+      );
     }
     return out;
   },

@@ -58,14 +58,17 @@ export function survivingUnder(ctx: RuleContext, insts: readonly Instruction[], 
   if (!layers) return null;
   let total = 0;
   for (const l of layers) total += ctx.contents!.addedUnder(l, prefix);
-  for (const w of ctx.analysis?.attribution ?? []) if (layers.has(w.addedLayer) && under(w.path, prefix)) total -= w.bytes;
+  for (const w of ctx.analysis?.attribution ?? [])
+    if (layers.has(w.addedLayer) && under(w.path, prefix)) total -= w.bytes;
   return Math.max(0, total);
 }
 
 /** Bytes added in one of the layers `from` that one of the layers `to` deletes or overwrites; null without an analysis. */
 export function wasteBetween(ctx: RuleContext, from: ReadonlySet<number>, to: ReadonlySet<number>): number | null {
   if (!ctx.analysis) return null;
-  return ctx.analysis.attribution.filter((w) => from.has(w.addedLayer) && to.has(w.removedLayer)).reduce((s, w) => s + w.bytes, 0);
+  return ctx.analysis.attribution
+    .filter((w) => from.has(w.addedLayer) && to.has(w.removedLayer))
+    .reduce((s, w) => s + w.bytes, 0);
 }
 
 /** Whether a rule runs in this evaluation (not switched off, not left out by fix-all's --only). */
@@ -83,8 +86,12 @@ export function layerBytes(ctx: RuleContext, inst: Instruction): number | null {
  * below minBytes (`measured`: the bytes themselves; `bound`: an upper bound, such as the whole layer); otherwise
  * a warning when measured, and the rule's own choice when nothing was.
  */
-export function severityOf(ctx: RuleContext, inst: Instruction, unmeasured: Severity,
-  bytes: { measured?: number | null; bound?: number | null } = {}): Severity {
+export function severityOf(
+  ctx: RuleContext,
+  inst: Instruction,
+  unmeasured: Severity,
+  bytes: { measured?: number | null; bound?: number | null } = {},
+): Severity {
   if (!imageStages(ctx).has(inst.stage)) return 'hint';
   const { measured = null, bound = null } = bytes;
   if (measured !== null) return measured >= ctx.minBytes ? 'warning' : 'hint';
@@ -143,10 +150,12 @@ export function shellRun(ctx: RuleContext, inst: Instruction): ShellRun | null {
 
 /** The `--mount=type=cache` targets of a RUN. */
 export function cacheMounts(inst: Instruction): string[] {
-  return inst.flags.filter((f) => f.name === 'mount' && f.value && /(^|,)type=cache(,|$)/.test(f.value)).flatMap((f) => {
-    const m = /(?:^|,)(?:target|dst|destination)=([^,]+)/.exec(f.value!);
-    return m ? [m[1]!.replace(/\/+$/, '')] : [];
-  });
+  return inst.flags
+    .filter((f) => f.name === 'mount' && f.value && /(^|,)type=cache(,|$)/.test(f.value))
+    .flatMap((f) => {
+      const m = /(?:^|,)(?:target|dst|destination)=([^,]+)/.exec(f.value!);
+      return m ? [m[1]!.replace(/\/+$/, '')] : [];
+    });
 }
 
 /** Whether a cache mount covers `path` (a mount on /var/lib/apt covers /var/lib/apt/lists). */
@@ -154,9 +163,23 @@ export function cacheMountCovers(inst: Instruction, path: string): boolean {
   return cacheMounts(inst).some((t) => path === t || path.startsWith(`${t}/`));
 }
 
-export function finding(code: string, lines: LineIndex, inst: Instruction, severity: Severity, message: string,
-  savingsBytes: number | null, fixes: readonly Fix[]): Finding {
-  return { code, range: lines.range(lines.offsetAt(inst.range.start), lines.offsetAt(inst.range.end)), severity, message, savingsBytes, fixes };
+export function finding(
+  code: string,
+  lines: LineIndex,
+  inst: Instruction,
+  severity: Severity,
+  message: string,
+  savingsBytes: number | null,
+  fixes: readonly Fix[],
+): Finding {
+  return {
+    code,
+    range: lines.range(lines.offsetAt(inst.range.start), lines.offsetAt(inst.range.end)),
+    severity,
+    message,
+    savingsBytes,
+    fixes,
+  };
 }
 
 /** "/var/lib/apt/lists adds 18.4 MB to this layer" when measured, else the static text. */
@@ -168,9 +191,14 @@ export function bytesNote(path: string, bytes: number | null): string {
  * " /var/cache/apt adds 78.2 MB to the layer of line 2 and 45.2 MB to this layer." — measured bytes named by the
  * layer that holds them (`line` null: the finding's own layer); '' for none.
  */
-export function layersNote(path: string, parts: ReadonlyArray<{ readonly line: number | null; readonly bytes: number }>): string {
+export function layersNote(
+  path: string,
+  parts: ReadonlyArray<{ readonly line: number | null; readonly bytes: number }>,
+): string {
   if (!parts.length) return '';
-  const each = parts.map((p) => `${formatBytes(p.bytes)} to ${p.line === null ? 'this layer' : `the layer of line ${p.line}`}`);
+  const each = parts.map(
+    (p) => `${formatBytes(p.bytes)} to ${p.line === null ? 'this layer' : `the layer of line ${p.line}`}`,
+  );
   const list = each.length === 1 ? each[0]! : `${each.slice(0, -1).join(', ')} and ${each.at(-1)!}`;
   return ` ${path} adds ${list}.`;
 }
@@ -183,15 +211,26 @@ export function supportsChmod(ctx: RuleContext): boolean {
 /** A context for a file with no image: static findings only, fixes both builders accept. */
 export function staticContext(model: DockerfileModel, over: Partial<RuleContext> = {}): RuleContext {
   return {
-    model, match: null, builder: null, analysis: null, contents: null, layerOf: () => null, buildContext: null,
-    imageSizes: new Map(), minBytes: DEFAULT_MIN_BYTES, ...over,
+    model,
+    match: null,
+    builder: null,
+    analysis: null,
+    contents: null,
+    layerOf: () => null,
+    buildContext: null,
+    imageSizes: new Map(),
+    minBytes: DEFAULT_MIN_BYTES,
+    ...over,
   };
 }
 
 /** ctx.layerOf from a match and the layer of each history row (core/layers.ts `layersOfRows(...).layerOf`). */
-export function layerOfFromMatch(match: MatchResult | null, rowLayers: ReadonlyArray<number | null>): (instruction: number) => number | null {
+export function layerOfFromMatch(
+  match: MatchResult | null,
+  rowLayers: ReadonlyArray<number | null>,
+): (instruction: number) => number | null {
   return (i) => {
     const row = match?.instructions[i]?.row;
-    return row === null || row === undefined ? null : rowLayers[row] ?? null;
+    return row === null || row === undefined ? null : (rowLayers[row] ?? null);
   };
 }

@@ -28,8 +28,14 @@ export function copyInfo(model: DockerfileModel, inst: Instruction): CopyInfo | 
   const flag = (name: string) => inst.flags.find((f) => f.name === name)?.value ?? null;
   const destAbs = dest.includes('$') || inst.workdir.includes('$') ? null : resolveWorkdir(inst.workdir, dest);
   return {
-    inst, sources, dest, destAbs, destIsDir: dest.endsWith('/') || words.length > 2,
-    from: flag('from'), chown: flag('chown'), chmod: flag('chmod'),
+    inst,
+    sources,
+    dest,
+    destAbs,
+    destIsDir: dest.endsWith('/') || words.length > 2,
+    from: flag('from'),
+    chown: flag('chown'),
+    chmod: flag('chmod'),
   };
 }
 
@@ -67,7 +73,10 @@ export function landingDir(copy: CopyInfo, name: string, contextHas: (path: stri
 /** Docker's COPY wildcards (`*`, `?`) on one path segment. */
 export function globMatches(pattern: string, name: string): boolean {
   if (!/[*?[]/.test(pattern)) return false;
-  const re = pattern.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]');
+  const re = pattern
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '[^/]*')
+    .replace(/\?/g, '[^/]');
   try {
     return new RegExp(`^${re}$`).test(name);
   } catch {

@@ -27,14 +27,22 @@ function manifests(eco: Ecosystem, c: Command, has: ((p: string) => boolean) | n
     return has(required) ? [required, ...optional.filter(has)] : null;
   };
   switch (eco) {
-    case 'npm': return has ? pick('package.json', ['package-lock.json', 'npm-shrinkwrap.json']) : ['package*.json'];
-    case 'yarn': return pick('package.json', ['yarn.lock']);
-    case 'pnpm': return pick('package.json', ['pnpm-lock.yaml']);
-    case 'pipenv': return pick('Pipfile', ['Pipfile.lock']);
-    case 'poetry': return pick('pyproject.toml', ['poetry.lock']);
-    case 'go': return pick('go.mod', ['go.sum']);
-    case 'pip': return requirementFiles(c, has);
-    default: return null;
+    case 'npm':
+      return has ? pick('package.json', ['package-lock.json', 'npm-shrinkwrap.json']) : ['package*.json'];
+    case 'yarn':
+      return pick('package.json', ['yarn.lock']);
+    case 'pnpm':
+      return pick('package.json', ['pnpm-lock.yaml']);
+    case 'pipenv':
+      return pick('Pipfile', ['Pipfile.lock']);
+    case 'poetry':
+      return pick('pyproject.toml', ['poetry.lock']);
+    case 'go':
+      return pick('go.mod', ['go.sum']);
+    case 'pip':
+      return requirementFiles(c, has);
+    default:
+      return null;
   }
 }
 
@@ -70,35 +78,53 @@ function installsOnly(run: ShellRun, eco: Ecosystem): boolean {
     // `python -m venv /opt/venv`: the environment the install goes into reads no sources.
     if (/^python[0-9.]*$/.test(c.name ?? '') && c.args[0]?.value === '-m' && c.args[1]?.value === 'venv') return true;
     if (c.name === 'npm' && npmSub(c) === 'cache') return true;
-    return c.name === 'rm' && c.args.every((a) => a.value !== null && (a.value.startsWith('-') || /^\/(root|tmp|var\/cache)\//.test(a.value)));
+    return (
+      c.name === 'rm' &&
+      c.args.every((a) => a.value !== null && (a.value.startsWith('-') || /^\/(root|tmp|var\/cache)\//.test(a.value)))
+    );
   });
 }
 
 function reorderFix(ctx: RuleContext, lines: LineIndex, copy: CopyInfo, run: ShellRun, eco: Ecosystem): Fix | null {
-  if (copy.inst.json || copy.destAbs === null || copy.destAbs !== run.inst.workdir || !installsOnly(run, eco)) return null;
+  if (copy.inst.json || copy.destAbs === null || copy.destAbs !== run.inst.workdir || !installsOnly(run, eco))
+    return null;
   const between = ctx.model.instructions.slice(copy.inst.index + 1, run.inst.index);
   if (between.some((i) => !INERT.has(i.keyword))) return null;
   const bc = ctx.buildContext;
   const files = bc && !bc.truncated ? new Set(bc.files.map((f) => f.path)) : null;
   const installCmd = topLevel(run.script).find((c) => dependencyInstall(c) === eco)!;
-  const names = manifests(eco, installCmd, files ? (p) => files.has(p) || [...files].some((f) => f.startsWith(p)) : null);
+  const names = manifests(
+    eco,
+    installCmd,
+    files ? (p) => files.has(p) || [...files].some((f) => f.startsWith(p)) : null,
+  );
   if (!names) return null;
   const dest = copy.dest === '.' || copy.dest === './' ? './' : copy.dest.endsWith('/') ? copy.dest : `${copy.dest}/`;
   const head = lines.text.slice(lines.offsetAt(copy.inst.range.start), lines.offsetAt(copy.inst.keywordRange.end));
-  const flags = copy.inst.flags.map((f) => lines.text.slice(lines.offsetAt(f.range.start), lines.offsetAt(f.range.end)));
+  const flags = copy.inst.flags.map((f) =>
+    lines.text.slice(lines.offsetAt(f.range.start), lines.offsetAt(f.range.end)),
+  );
   const line = [head, ...flags, ...names, dest].join(' ');
   const indent = lines.lineText(copy.inst.range.start.line).slice(0, copy.inst.range.start.character);
   return {
     title: `Copy ${names.join(' ')} first, install, then copy the rest`,
-    edits: [insertLinesBefore(lines, copy.inst, `${indent}${line}${lines.eol}${instructionText(lines, run.inst)}`), deleteInstruction(lines, run.inst)],
+    edits: [
+      insertLinesBefore(lines, copy.inst, `${indent}${line}${lines.eol}${instructionText(lines, run.inst)}`),
+      deleteInstruction(lines, run.inst),
+    ],
     preferred: MANIFEST_ONLY.has(eco),
   };
 }
 
 function installedBefore(ctx: RuleContext, copy: Instruction, eco: Ecosystem): boolean {
   const chain = new Set(stageChain(ctx.model, copy.stage));
-  return ctx.model.instructions.some((i) => i.index < copy.index && chain.has(i.stage) && i.keyword === 'RUN' &&
-    (shellRun(ctx, i)?.script.commands.some((c) => dependencyInstall(c) === eco) ?? false));
+  return ctx.model.instructions.some(
+    (i) =>
+      i.index < copy.index &&
+      chain.has(i.stage) &&
+      i.keyword === 'RUN' &&
+      (shellRun(ctx, i)?.script.commands.some((c) => dependencyInstall(c) === eco) ?? false),
+  );
 }
 
 export const copyAllBeforeDeps: SizeRule = {
@@ -117,10 +143,18 @@ export const copyAllBeforeDeps: SizeRule = {
           const eco = dependencyInstall(cmd)!;
           if (installedBefore(ctx, inst, eco)) return;
           const fix = reorderFix(ctx, lines, copy, run, eco);
-          out.push(finding(CODE, lines, inst, severityOf(ctx, inst, 'info'),
-            `The whole context is copied before the ${eco} install on line ${later.range.start.line + 1}: any change to any file ` +
-            'invalidates the install, so every build re-installs and re-ships all dependencies. Copy the manifests first.',
-            null, fix ? [fix] : []));
+          out.push(
+            finding(
+              CODE,
+              lines,
+              inst,
+              severityOf(ctx, inst, 'info'),
+              `The whole context is copied before the ${eco} install on line ${later.range.start.line + 1}: any change to any file ` +
+                'invalidates the install, so every build re-installs and re-ships all dependencies. Copy the manifests first.',
+              null,
+              fix ? [fix] : [],
+            ),
+          );
           return;
         }
       });

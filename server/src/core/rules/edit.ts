@@ -20,7 +20,15 @@ export interface Style {
   readonly gap: string;
 }
 
-interface LineFacts { leading: number; trailing: number; gaps: Map<string, number>; columns: Set<number>; padded: boolean; count: number; indents: Map<string, number> }
+interface LineFacts {
+  leading: number;
+  trailing: number;
+  gaps: Map<string, number>;
+  columns: Set<number>;
+  padded: boolean;
+  count: number;
+  indents: Map<string, number>;
+}
 
 function facts(lines: LineIndex, escape: string, from: number, to: number, into: LineFacts): void {
   const esc = escape === '`' ? '`' : '\\\\';
@@ -43,12 +51,24 @@ function facts(lines: LineIndex, escape: string, from: number, to: number, into:
   }
 }
 
-const noFacts = (): LineFacts => ({ leading: 0, trailing: 0, gaps: new Map(), columns: new Set(), padded: false, count: 0, indents: new Map() });
+const noFacts = (): LineFacts => ({
+  leading: 0,
+  trailing: 0,
+  gaps: new Map(),
+  columns: new Set(),
+  padded: false,
+  count: 0,
+  indents: new Map(),
+});
 
 function most<T>(m: Map<T, number>, fallback: T): T {
   let best = fallback;
   let n = 0;
-  for (const [k, v] of m) if (v > n) { best = k; n = v; }
+  for (const [k, v] of m)
+    if (v > n) {
+      best = k;
+      n = v;
+    }
   return best;
 }
 
@@ -58,7 +78,8 @@ function fileFacts(ctx: RuleContext): LineFacts {
   if (cached) return cached;
   const file = noFacts();
   const lines = linesOf(ctx);
-  for (const i of ctx.model.instructions) if (i.keyword === 'RUN') facts(lines, ctx.model.escape, i.range.start.line, i.range.end.line, file);
+  for (const i of ctx.model.instructions)
+    if (i.keyword === 'RUN') facts(lines, ctx.model.escape, i.range.start.line, i.range.end.line, file);
   ctx.memo?.set('style-facts', file);
   return file;
 }
@@ -73,7 +94,10 @@ export function styleOf(ctx: RuleContext, inst: Instruction): Style {
   const ops = own.leading + own.trailing ? own : file;
   const indent = own.indents.size ? smallest(own.indents) : file.indents.size ? most(file.indents, '    ') : '    ';
   return {
-    escape: ctx.model.escape, eol: lines.eol, leading: ops.leading > ops.trailing, indent,
+    escape: ctx.model.escape,
+    eol: lines.eol,
+    leading: ops.leading > ops.trailing,
+    indent,
     column: f.columns.size === 1 && f.count >= 2 && f.padded ? [...f.columns][0]! : null,
     gap: most(f.gaps, ' '),
   };
@@ -147,7 +171,8 @@ function appendLine(lines: LineIndex, run: ShellRun, command: string): TextEdit 
 
 /** Whether the command is alone on its lines of a heredoc body (blanks around it, a comment after it at most). */
 function ownLines(lines: LineIndex, run: ShellRun, it: Item): { first: number; last: number } | null {
-  if (!run.src.heredoc || (it.before !== null && it.before !== '\n') || (it.after !== null && it.after !== '\n')) return null;
+  if (!run.src.heredoc || (it.before !== null && it.before !== '\n') || (it.after !== null && it.after !== '\n'))
+    return null;
   const start = fileOffset(run.src, it.start);
   const end = fileEnd(run.src, it.end);
   const first = lines.positionAt(start).line;

@@ -17,9 +17,21 @@ import type { TextEdit } from 'vscode-languageserver-types';
 
 /** The order fix-all applies rules in; within a rule, file order. */
 export const FIX_ORDER: readonly string[] = [
-  'apt-update-alone', 'consecutive-run', 'cleanup-in-later-layer', 'copy-all-before-deps', 'compiled-no-multistage',
-  'add-remote-url', 'large-base-image', 'recursive-chown-after-copy', 'apt-install-recommends', 'apt-lists-not-removed',
-  'apk-cache', 'yum-dnf-cache', 'pip-cache', 'npm-cache', 'missing-dockerignore',
+  'apt-update-alone',
+  'consecutive-run',
+  'cleanup-in-later-layer',
+  'copy-all-before-deps',
+  'compiled-no-multistage',
+  'add-remote-url',
+  'large-base-image',
+  'recursive-chown-after-copy',
+  'apt-install-recommends',
+  'apt-lists-not-removed',
+  'apk-cache',
+  'yum-dnf-cache',
+  'pip-cache',
+  'npm-cache',
+  'missing-dockerignore',
 ];
 
 /** Passes are per rule and chain of dependent fixes, not per finding: a bound that only a cycle reaches. */
@@ -30,7 +42,11 @@ export interface FixAllResult {
   /** The findings fixed, in order; `line` is 1-based, in the text as it was when that fix was applied. */
   readonly applied: ReadonlyArray<{ readonly code: string; readonly line: number }>;
   /** Other files of the build context the fixes changed (`.dockerignore`), with their new content. */
-  readonly files: ReadonlyArray<{ readonly path: string; readonly content: string; readonly omitted?: readonly string[] }>;
+  readonly files: ReadonlyArray<{
+    readonly path: string;
+    readonly content: string;
+    readonly omitted?: readonly string[];
+  }>;
   /** Rules that threw in some pass (the first failure of each): their fixes are missing, no other rule's are. */
   readonly failures: readonly RuleFailure[];
 }
@@ -38,7 +54,8 @@ export interface FixAllResult {
 /** Applies non-overlapping edits; null when two of them overlap (the fix is then not applied). */
 export function applyEdits(text: string, edits: readonly TextEdit[]): string | null {
   const lines = new LineIndex(text);
-  const spans = edits.map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), text: e.newText }))
+  const spans = edits
+    .map((e) => ({ start: lines.offsetAt(e.range.start), end: lines.offsetAt(e.range.end), text: e.newText }))
     .sort((a, b) => a.start - b.start || a.end - b.end);
   for (let k = 1; k < spans.length; k++) if (spans[k]!.start < spans[k - 1]!.end) return null;
   let out = text;
@@ -51,14 +68,18 @@ export function applyEdits(text: string, edits: readonly TextEdit[]): string | n
 
 /** The history rows whose line was unchanged since the build when fix-all started. */
 function measuredRows(ctx: RuleContext): ReadonlySet<number> {
-  return new Set((ctx.match?.instructions ?? []).filter((m) => m.status === 'matched' && m.row !== null).map((m) => m.row!));
+  return new Set(
+    (ctx.match?.instructions ?? []).filter((m) => m.status === 'matched' && m.row !== null).map((m) => m.row!),
+  );
 }
 
 /** The context of a later pass: lines stale only through fix-all's own edits keep their measured layer. */
 function keepMeasured(ctx: RuleContext, rows: ReadonlySet<number>): RuleContext {
   const match = ctx.match;
   if (!match || !rows.size) return ctx;
-  const instructions = match.instructions.map((m) => (m.status === 'stale' && m.row !== null && rows.has(m.row) ? { ...m, status: 'matched' as const } : m));
+  const instructions = match.instructions.map((m) =>
+    m.status === 'stale' && m.row !== null && rows.has(m.row) ? { ...m, status: 'matched' as const } : m,
+  );
   return { ...ctx, match: { ...match, instructions } };
 }
 
@@ -74,7 +95,11 @@ function applyFileChange(current: string, change: FileChange): string | null {
 
 /** The lines a fix touches: its finding's instruction and every instruction its edits reach, whole. */
 function footprint(model: DockerfileModel, f: Finding, fix: Fix): Array<[number, number]> {
-  const lines = [f.range.start.line, f.range.end.line, ...fix.edits.flatMap((e) => [e.range.start.line, e.range.end.line])];
+  const lines = [
+    f.range.start.line,
+    f.range.end.line,
+    ...fix.edits.flatMap((e) => [e.range.start.line, e.range.end.line]),
+  ];
   return lines.map((l) => {
     const inst = instructionAtLine(model, l);
     return inst ? [inst.range.start.line, inst.range.end.line] : [l, l];
@@ -89,8 +114,13 @@ const overlaps = (a: ReadonlyArray<[number, number]>, b: ReadonlyArray<[number, 
  * does not touch (they were computed on the same text and cannot change each other's lines). A batch the whole of
  * which overlaps or repeats a text already seen falls back to the first fix alone.
  */
-function batch(cur: string, model: DockerfileModel, findings: readonly Finding[], seen: ReadonlySet<string>, filesDone: ReadonlySet<string>):
-  { text: string; picked: Array<{ finding: Finding; fix: Fix }> } | null {
+function batch(
+  cur: string,
+  model: DockerfileModel,
+  findings: readonly Finding[],
+  seen: ReadonlySet<string>,
+  filesDone: ReadonlySet<string>,
+): { text: string; picked: Array<{ finding: Finding; fix: Fix }> } | null {
   let first: { finding: Finding; fix: Fix; text: string } | null = null;
   for (const f of findings) {
     const fix = f.fixes.find((x) => x.preferred);
@@ -116,15 +146,28 @@ function batch(cur: string, model: DockerfileModel, findings: readonly Finding[]
     picked.push({ finding: f, fix });
     taken.push(...mine);
   }
-  const text = picked.length > 1 ? applyEdits(cur, picked.flatMap((p) => p.fix.edits)) : first.text;
+  const text =
+    picked.length > 1
+      ? applyEdits(
+          cur,
+          picked.flatMap((p) => p.fix.edits),
+        )
+      : first.text;
   return text === null || seen.has(text) ? { text: first.text, picked: [first] } : { text, picked };
 }
 
-export function fixAll(text: string, makeContext: (model: DockerfileModel) => RuleContext,
-  opts: { only?: ReadonlySet<string>; disabled?: ReadonlySet<string> } = {}): FixAllResult {
+export function fixAll(
+  text: string,
+  makeContext: (model: DockerfileModel) => RuleContext,
+  opts: { only?: ReadonlySet<string>; disabled?: ReadonlySet<string> } = {},
+): FixAllResult {
   // With --only, the other rules do not run at all: no rule counts on a fix (a join, a move) that will not be made.
-  const disabled = new Set([...(opts.disabled ?? []), ...(opts.only ? RULE_CODES.filter((c) => !opts.only!.has(c)) : [])]);
-  const rank = (code: string) => (FIX_ORDER.includes(code) ? FIX_ORDER.indexOf(code) : FIX_ORDER.length + RULE_CODES.indexOf(code));
+  const disabled = new Set([
+    ...(opts.disabled ?? []),
+    ...(opts.only ? RULE_CODES.filter((c) => !opts.only!.has(c)) : []),
+  ]);
+  const rank = (code: string) =>
+    FIX_ORDER.includes(code) ? FIX_ORDER.indexOf(code) : FIX_ORDER.length + RULE_CODES.indexOf(code);
   const applied: Array<{ code: string; line: number }> = [];
   const files = new Map<string, string>();
   const filesDone = new Set<string>();
@@ -158,6 +201,10 @@ export function fixAll(text: string, makeContext: (model: DockerfileModel) => Ru
     seen.add(next.text);
     cur = next.text;
   }
-  const fileResults = [...files].map(([path, content]) => ({ path, content, ...(omitted.has(path) ? { omitted: omitted.get(path)! } : {}) }));
+  const fileResults = [...files].map(([path, content]) => ({
+    path,
+    content,
+    ...(omitted.has(path) ? { omitted: omitted.get(path)! } : {}),
+  }));
   return { text: cur, applied, files: fileResults, failures: [...failures.values()] };
 }

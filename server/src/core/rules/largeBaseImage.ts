@@ -28,7 +28,13 @@ export function baseImageCandidates(model: DockerfileModel): Array<{ from: strin
 }
 
 /** The FROM's image word rewritten to name `to`, keeping its variables when a suffix change allows; null if not. */
-function rewrite(model: DockerfileModel, lines: LineIndex, stage: Stage, ref: string, to: string): Fix['edits'][number] | null {
+function rewrite(
+  model: DockerfileModel,
+  lines: LineIndex,
+  stage: Stage,
+  ref: string,
+  to: string,
+): Fix['edits'][number] | null {
   const src = instructionSource(model, stage.from, lines);
   if (!src) return null;
   const raw = /^\S+/.exec(src.text)?.[0];
@@ -46,7 +52,12 @@ function rewrite(model: DockerfileModel, lines: LineIndex, stage: Stage, ref: st
   return replace(lines, fileOffset(src, 0), fileEnd(src, raw.length), next);
 }
 
-function sized(ctx: RuleContext, ref: string, family: string, kind: string): { bytes: number | null; measured: boolean } {
+function sized(
+  ctx: RuleContext,
+  ref: string,
+  family: string,
+  kind: string,
+): { bytes: number | null; measured: boolean } {
   const m = ctx.imageSizes.get(ref);
   return m !== undefined ? { bytes: m, measured: true } : { bytes: tableSize(family, kind), measured: false };
 }
@@ -61,12 +72,18 @@ export const largeBaseImage: SizeRule = {
     const variants = smallerVariants(ref);
     if (!variants.length) return [];
     const lines = linesOf(ctx);
-    const runs = ctx.model.instructions.filter((i) => stages.has(i.stage) && i.keyword === 'RUN').map((i) => i.args).join('\n');
+    const runs = ctx.model.instructions
+      .filter((i) => stages.has(i.stage) && i.keyword === 'RUN')
+      .map((i) => i.args)
+      .join('\n');
     const best = variants[0]!;
     const from = sized(ctx, ref, best.family, best.fromKind);
     const to = sized(ctx, best.tag, best.family, best.toKind);
     const both = from.measured && to.measured;
-    const where = both ? (ctx.imageSizesFrom === 'registry' ? 'compressed, from the registry' : 'from the engine')
+    const where = both
+      ? ctx.imageSizesFrom === 'registry'
+        ? 'compressed, from the registry'
+        : 'from the engine'
       : `Docker Hub, linux/amd64, ${TABLE_DATE}`;
     const size = (s: { bytes: number | null }) => (s.bytes === null ? '' : ` (${formatBytes(s.bytes)})`);
     const fixes: Fix[] = [];
@@ -81,11 +98,26 @@ export const largeBaseImage: SizeRule = {
     }
     const saving = both && from.bytes !== null && to.bytes !== null ? from.bytes - to.bytes : null;
     const musl = variants.find((v: Variant) => v.musl);
-    const message = `${ref}${size(from)} is a large base image: ${best.tag}${size(to)} is smaller` +
+    const message =
+      `${ref}${size(from)} is a large base image: ${best.tag}${size(to)} is smaller` +
       `${best.note ? ` (${best.note})` : ''}; sizes ${where}.` +
       (best.musl ? ' It uses musl libc: native modules and glibc binaries may not run there.' : '') +
-      (musl && musl !== best ? ` ${musl.tag} is smaller still but uses musl libc: native modules and glibc binaries may not run there.` : '') +
-      (fixes.length ? '' : ' The stage builds or installs things the smaller image may lack, so the switch is left to you.');
-    return [finding(CODE, lines, root.from, severityOf(ctx, root.from, 'warning', { measured: saving }), message, saving, fixes)];
+      (musl && musl !== best
+        ? ` ${musl.tag} is smaller still but uses musl libc: native modules and glibc binaries may not run there.`
+        : '') +
+      (fixes.length
+        ? ''
+        : ' The stage builds or installs things the smaller image may lack, so the switch is left to you.');
+    return [
+      finding(
+        CODE,
+        lines,
+        root.from,
+        severityOf(ctx, root.from, 'warning', { measured: saving }),
+        message,
+        saving,
+        fixes,
+      ),
+    ];
   },
 };

@@ -13,11 +13,22 @@ export const CODE = 'missing-dockerignore';
 /** Files at least this large that no COPY or ADD reads are worth leaving out of the context. */
 export const LARGE_FILE_BYTES = 10_000_000;
 
-interface Candidate { readonly pattern: string; readonly label: string; readonly matches: (path: string) => boolean }
+interface Candidate {
+  readonly pattern: string;
+  readonly label: string;
+  readonly matches: (path: string) => boolean;
+}
 
-const segment = (name: string): Candidate =>
-  ({ pattern: `**/${name}`, label: name, matches: (p) => p === name || p.startsWith(`${name}/`) || p.includes(`/${name}/`) || p.endsWith(`/${name}`) });
-const top = (name: string): Candidate => ({ pattern: name, label: name, matches: (p) => p === name || p.startsWith(`${name}/`) });
+const segment = (name: string): Candidate => ({
+  pattern: `**/${name}`,
+  label: name,
+  matches: (p) => p === name || p.startsWith(`${name}/`) || p.includes(`/${name}/`) || p.endsWith(`/${name}`),
+});
+const top = (name: string): Candidate => ({
+  pattern: name,
+  label: name,
+  matches: (p) => p === name || p.startsWith(`${name}/`),
+});
 
 /** The source paths of a COPY, relative to the context root ('' for the whole context). */
 function covers(copy: CopyInfo, path: string): boolean {
@@ -36,8 +47,13 @@ function named(copy: CopyInfo, c: Candidate): boolean {
 function candidates(ctx: RuleContext, copies: CopyInfo[]): Candidate[] {
   const runs = shellRuns(ctx);
   const cmds = runs.flatMap((r) => r.script.commands);
-  const allRun = ctx.model.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args).join('\n');
-  const mounts = ctx.model.instructions.flatMap((i) => i.flags.filter((f) => f.name === 'mount').map((f) => f.value ?? '')).join('\n');
+  const allRun = ctx.model.instructions
+    .filter((i) => i.keyword === 'RUN')
+    .map((i) => i.args)
+    .join('\n');
+  const mounts = ctx.model.instructions
+    .flatMap((i) => i.flags.filter((f) => f.name === 'mount').map((f) => f.value ?? ''))
+    .join('\n');
   const eco = new Set(cmds.map(dependencyInstall));
   const built = new Set(cmds.map(toolchainBuild));
   const out: Candidate[] = [];
@@ -78,7 +94,9 @@ function dockerignoreChange(existing: string | null, patterns: string[], omitted
   const lead = text === '' ? '' : lastLine === '' ? eol : eol + eol;
   const pos = { line: lineCount - 1, character: lastLine.length };
   return {
-    path: '.dockerignore', create: existing === null, edits: [{ range: { start: pos, end: pos }, newText: lead + body }],
+    path: '.dockerignore',
+    create: existing === null,
+    edits: [{ range: { start: pos, end: pos }, newText: lead + body }],
     ...(omitted.length ? { omitted } : {}),
   };
 }
@@ -86,11 +104,19 @@ function dockerignoreChange(existing: string | null, patterns: string[], omitted
 /** A name as a message shows it: control characters (a line break, a terminal escape) spelled out, never sent. */
 const shown = (name: string) => (/[\x00-\x1f\x7f]/.test(name) ? JSON.stringify(name) : name);
 
-interface Found { readonly c: Candidate; readonly bytes: number; readonly shipped: number; readonly at: Instruction | null }
+interface Found {
+  readonly c: Candidate;
+  readonly bytes: number;
+  readonly shipped: number;
+  readonly at: Instruction | null;
+}
 
 function message(ctx: RuleContext, found: readonly Found[], omitted: readonly ContextFile[]): string {
   const bc = ctx.buildContext!;
-  const all = [...found.map((x) => ({ label: x.c.label, bytes: x.bytes })), ...omitted.map((f) => ({ label: shown(f.path), bytes: f.bytes }))];
+  const all = [
+    ...found.map((x) => ({ label: x.c.label, bytes: x.bytes })),
+    ...omitted.map((f) => ({ label: shown(f.path), bytes: f.bytes })),
+  ];
   const shipped = found.reduce((s, x) => s + x.shipped, 0);
   const total = all.reduce((s, x) => s + x.bytes, 0);
   const list = all.map((x) => `${x.label} (${formatBytes(x.bytes)})`).join(', ');
@@ -98,8 +124,10 @@ function message(ctx: RuleContext, found: readonly Found[], omitted: readonly Co
   const cannot = omitted.length
     ? ` ${omitted.map((f) => shown(f.path)).join(', ')} cannot be listed there (a line break in the name): rename or move ${omitted.length > 1 ? 'them' : 'it'}.`
     : '';
-  return `${bc.dockerignore === null ? 'No .dockerignore: the' : 'The'} build context sends ${list}, ${bound}${formatBytes(total)} this Dockerfile does not need` +
-    `${shipped ? `; COPY puts ${formatBytes(shipped)} of it in the image` : ''}. Leave it out with .dockerignore.${cannot}`;
+  return (
+    `${bc.dockerignore === null ? 'No .dockerignore: the' : 'The'} build context sends ${list}, ${bound}${formatBytes(total)} this Dockerfile does not need` +
+    `${shipped ? `; COPY puts ${formatBytes(shipped)} of it in the image` : ''}. Leave it out with .dockerignore.${cannot}`
+  );
 }
 
 export const missingDockerignore: SizeRule = {
@@ -108,7 +136,8 @@ export const missingDockerignore: SizeRule = {
     const bc = ctx.buildContext;
     if (!bc) return [];
     const lines = linesOf(ctx);
-    const copies = ctx.model.instructions.map((i) => copyInfo(ctx.model, i))
+    const copies = ctx.model.instructions
+      .map((i) => copyInfo(ctx.model, i))
       .filter((c): c is CopyInfo => c !== null && c.from === null && !c.sources.every(isUrl));
     if (!copies.length) return [];
     const inImage = imageStages(ctx);
@@ -131,18 +160,50 @@ export const missingDockerignore: SizeRule = {
     };
     for (const c of candidates(ctx, copies)) take(c, bc.files);
     for (const f of bc.files) {
-      if (f.bytes < LARGE_FILE_BYTES || seen.has(f.path) || copies.some((k) => covers(k, f.path)) || f.path === '.dockerignore') continue;
+      if (
+        f.bytes < LARGE_FILE_BYTES ||
+        seen.has(f.path) ||
+        copies.some((k) => covers(k, f.path)) ||
+        f.path === '.dockerignore'
+      )
+        continue;
       const line = dockerignoreLine(f.path);
       if (line === null) omitted.push(f);
       else take({ pattern: line, label: shown(f.path), matches: (p) => p === f.path }, [f]);
     }
     if (!found.length && !omitted.length) return [];
     const shipped = found.reduce((s, x) => s + x.shipped, 0);
-    const at = found.map((x) => x.at).filter((i): i is Instruction => i !== null).sort((a, b) => a.index - b.index)[0] ?? copies[0]!.inst;
+    const at =
+      found
+        .map((x) => x.at)
+        .filter((i): i is Instruction => i !== null)
+        .sort((a, b) => a.index - b.index)[0] ?? copies[0]!.inst;
     const fixes = found.length
-      ? [{ title: `${bc.dockerignore === null ? 'Create' : 'Extend'} .dockerignore`, edits: [], preferred: true,
-        files: [dockerignoreChange(bc.dockerignore, found.map((x) => x.c.pattern), omitted.map((f) => f.path))] }]
+      ? [
+          {
+            title: `${bc.dockerignore === null ? 'Create' : 'Extend'} .dockerignore`,
+            edits: [],
+            preferred: true,
+            files: [
+              dockerignoreChange(
+                bc.dockerignore,
+                found.map((x) => x.c.pattern),
+                omitted.map((f) => f.path),
+              ),
+            ],
+          },
+        ]
       : [];
-    return [finding(CODE, lines, at, severityOf(ctx, at, 'warning', { measured: shipped }), message(ctx, found, omitted), shipped || null, fixes)];
+    return [
+      finding(
+        CODE,
+        lines,
+        at,
+        severityOf(ctx, at, 'warning', { measured: shipped }),
+        message(ctx, found, omitted),
+        shipped || null,
+        fixes,
+      ),
+    ];
   },
 };

@@ -31,7 +31,9 @@ function artifactOf(run: ShellRun, build: Command, kind: Toolchain): string | nu
     return out && !out.includes('$') ? abs(out) : null;
   }
   // The last copy out of the build tree, after the build, names the artifact (`cp target/*.jar /app/app.jar`).
-  const after = topLevel(run.script).filter((c) => c.start > build.start && (c.name === 'cp' || c.name === 'mv' || c.name === 'install'));
+  const after = topLevel(run.script).filter(
+    (c) => c.start > build.start && (c.name === 'cp' || c.name === 'mv' || c.name === 'install'),
+  );
   const last = after.at(-1);
   const paths = last?.args.filter((a) => !(a.value ?? '').startsWith('-')) ?? [];
   const dest = paths.at(-1)?.value;
@@ -40,7 +42,13 @@ function artifactOf(run: ShellRun, build: Command, kind: Toolchain): string | nu
 }
 
 /** The runtime base that fits the builder's base; the same base when it is not a known toolchain image. */
-function runtimeBase(model: DockerfileModel, stage: Stage, lines: LineIndex, kind: Toolchain, cgoOff: boolean): string | null {
+function runtimeBase(
+  model: DockerfileModel,
+  stage: Stage,
+  lines: LineIndex,
+  kind: Toolchain,
+  cgoOff: boolean,
+): string | null {
   const src = instructionSource(model, stage.from, lines);
   const raw = src && /^\S+/.exec(src.text)?.[0];
   if (!raw || stage.base.kind !== 'image') return null;
@@ -50,7 +58,8 @@ function runtimeBase(model: DockerfileModel, stage: Stage, lines: LineIndex, kin
   const alpine = /alpine(\d+\.\d+)?/.exec(tag);
   const alpineBase = alpine ? `alpine:${alpine[1] ?? '3'}` : null;
   const official = r && r.registry === null && !r.repo.includes('/');
-  if (official && r.repo === 'golang') return alpineBase ?? (cgoOff ? 'gcr.io/distroless/static-debian12' : `debian:${suite}-slim`);
+  if (official && r.repo === 'golang')
+    return alpineBase ?? (cgoOff ? 'gcr.io/distroless/static-debian12' : `debian:${suite}-slim`);
   if (official && r.repo === 'rust') return alpineBase ?? `debian:${suite}-slim`;
   if (official && ['maven', 'gradle', 'eclipse-temurin', 'openjdk'].includes(r.repo)) {
     const major = javaMajor(r.repo, tag);
@@ -75,20 +84,35 @@ function pathsNamed(insts: readonly Instruction[]): string[] | null {
   return out;
 }
 
-export function multistageFix(model: DockerfileModel, lines: LineIndex, stage: Stage, run: ShellRun, build: Command, kind: Toolchain): Fix | null {
+export function multistageFix(
+  model: DockerfileModel,
+  lines: LineIndex,
+  stage: Stage,
+  run: ShellRun,
+  build: Command,
+  kind: Toolchain,
+): Fix | null {
   if (stage.base.kind !== 'image') return null;
   const after = stage.instructions.filter((i) => i.index > run.inst.index);
-  if (after.some((i) => !MOVABLE.has(i.keyword) || (i.keyword === 'USER' && !/^\d+(:\d+)?$/.test(i.args.trim())))) return null;
+  if (after.some((i) => !MOVABLE.has(i.keyword) || (i.keyword === 'USER' && !/^\d+(:\d+)?$/.test(i.args.trim()))))
+    return null;
   const artifact = artifactOf(run, build, kind);
   if (!artifact) return null;
   const named = pathsNamed(after);
   if (!named || !after.some((i) => i.keyword === 'ENTRYPOINT' || i.keyword === 'CMD')) return null;
   // Besides the artifact, the runtime may name files an ADD or COPY of this stage put in place (a Java agent).
-  const placed = stage.instructions.filter((i) => i.index < run.inst.index).map((i) => copyInfo(model, i)).filter((c) => c && c.destAbs);
+  const placed = stage.instructions
+    .filter((i) => i.index < run.inst.index)
+    .map((i) => copyInfo(model, i))
+    .filter((c) => c && c.destAbs);
   const copies = [artifact];
   for (const p of named) {
     if (p === artifact || (kind === 'dotnet' && p.startsWith(`${artifact}/`))) continue;
-    const from = placed.find((c) => c!.destAbs === p || (c!.destIsDir && p.startsWith(`${c!.destAbs}/`) && !p.slice(c!.destAbs!.length + 1).includes('/')));
+    const from = placed.find(
+      (c) =>
+        c!.destAbs === p ||
+        (c!.destIsDir && p.startsWith(`${c!.destAbs}/`) && !p.slice(c!.destAbs!.length + 1).includes('/')),
+    );
     if (!from) return null;
     copies.push(p);
   }
@@ -96,24 +120,32 @@ export function multistageFix(model: DockerfileModel, lines: LineIndex, stage: S
   const runtime = runtimeBase(model, stage, lines, kind, cgoOff);
   if (!runtime) return null;
 
-  const lower = /^[a-z]/.test(lines.text.slice(lines.offsetAt(stage.from.keywordRange.start), lines.offsetAt(stage.from.keywordRange.end)));
+  const lower = /^[a-z]/.test(
+    lines.text.slice(lines.offsetAt(stage.from.keywordRange.start), lines.offsetAt(stage.from.keywordRange.end)),
+  );
   const kw = (k: string) => (lower ? k.toLowerCase() : k);
   const taken = new Set(model.stages.map((s) => s.name?.toLowerCase()));
   const name = stage.name ?? ['build', 'builder', 'compile'].find((n) => !taken.has(n)) ?? `build${stage.index}`;
   const edits = [];
   if (!stage.name) edits.push(insert(lines, lines.offsetAt(stage.from.range.end), ` ${kw('AS')} ${name}`));
   const eol = lines.eol;
-  const envs = stage.instructions.filter((i) => i.index < run.inst.index && i.keyword === 'ENV' && !envKeys(i.args).some((k) => TOOLCHAIN_ENV.test(k)));
+  const envs = stage.instructions.filter(
+    (i) => i.index < run.inst.index && i.keyword === 'ENV' && !envKeys(i.args).some((k) => TOOLCHAIN_ENV.test(k)),
+  );
   const block = [
-    '', `${kw('FROM')} ${runtime}`,
-    ...(run.inst.workdir !== '/' && !after.some((i) => i.keyword === 'WORKDIR') ? [`${kw('WORKDIR')} ${run.inst.workdir}`] : []),
+    '',
+    `${kw('FROM')} ${runtime}`,
+    ...(run.inst.workdir !== '/' && !after.some((i) => i.keyword === 'WORKDIR')
+      ? [`${kw('WORKDIR')} ${run.inst.workdir}`]
+      : []),
     ...copies.map((p) => `${kw('COPY')} --from=${name} ${p} ${p}`),
     ...envs.map((i) => lines.text.slice(lines.lineStart(i.range.start.line), lines.lineEnd(i.range.end.line))),
   ].join(eol);
   edits.push(insertLinesAfter(lines, run.inst, block));
   return {
     title: `Build in a "${name}" stage and run on ${runtime} with only ${copies.length === 1 ? copies[0] : `${copies.length} files`}`,
-    edits, preferred: false,
+    edits,
+    preferred: false,
   };
 }
 

@@ -2,7 +2,17 @@
 // cleans it in the same RUN; where a lockfile was copied in before, `npm ci --omit=dev` (the lockfile's exact tree,
 // without devDependencies) is offered as well.
 import { invocation, isNpmInstall, npmSub } from './commands';
-import { addedUnder, bytesNote, cacheMounts, finding, linesOf, severityOf, type ShellRun, shellRuns, survivingUnder } from './context';
+import {
+  addedUnder,
+  bytesNote,
+  cacheMounts,
+  finding,
+  linesOf,
+  severityOf,
+  type ShellRun,
+  shellRuns,
+  survivingUnder,
+} from './context';
 import { contextCopiesBefore, landingDir } from './copies';
 import { appendCommand, mergeEdits, replace } from './edit';
 import { topLevel, type Command } from './shell';
@@ -15,14 +25,19 @@ const LOCKFILES = ['package-lock.json', 'npm-shrinkwrap.json'];
 
 function cacheHandled(run: ShellRun): boolean {
   const a = run.inst.args;
-  return /\bnpm\s+cache\s+(clean|rm|clear)\b/.test(a) || /\.npm\b/.test(a) || cacheMounts(run.inst).some((t) => /(^|\/)\.npm$/.test(t));
+  return (
+    /\bnpm\s+cache\s+(clean|rm|clear)\b/.test(a) ||
+    /\.npm\b/.test(a) ||
+    cacheMounts(run.inst).some((t) => /(^|\/)\.npm$/.test(t))
+  );
 }
 
 /** Whether a lockfile reaches the RUN's working directory through an earlier COPY. */
 function lockfileCopied(ctx: RuleContext, run: ShellRun): boolean {
   const files = new Set(ctx.buildContext?.files.map((f) => f.path) ?? []);
   return contextCopiesBefore(ctx.model, run.inst).some((c) =>
-    LOCKFILES.some((name) => landingDir(c, name, (p) => files.has(p)) === run.inst.workdir));
+    LOCKFILES.some((name) => landingDir(c, name, (p) => files.has(p)) === run.inst.workdir),
+  );
 }
 
 /** `npm install` with no package names: it installs package.json's dependencies, what `npm ci` does exactly. */
@@ -46,16 +61,27 @@ export const npmCache: SizeRule = {
       if (clean && plain.length === 1 && installs.length === 1 && lockfileCopied(ctx, run)) {
         const sub = invocation(plain[0]!)!.sub!;
         fixes.push({
-          title: 'Use npm ci --omit=dev (the lockfile\'s packages without devDependencies) and clean the cache',
-          edits: mergeEdits(lines, [replace(lines, fileOffset(run.src, sub.start), fileEnd(run.src, sub.end), 'ci --omit=dev'), clean]),
+          title: "Use npm ci --omit=dev (the lockfile's packages without devDependencies) and clean the cache",
+          edits: mergeEdits(lines, [
+            replace(lines, fileOffset(run.src, sub.start), fileEnd(run.src, sub.end), 'ci --omit=dev'),
+            clean,
+          ]),
           preferred: false,
         });
       }
       const bytes = addedUnder(ctx, run.inst, CACHE);
       const sub = npmSub(installs[0]!);
-      out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes }),
-        `npm ${sub} leaves npm's cache (~/.npm) in this layer: clean it in the same RUN.` + bytesNote(CACHE, bytes),
-        survivingUnder(ctx, [run.inst], CACHE), fixes));
+      out.push(
+        finding(
+          CODE,
+          lines,
+          run.inst,
+          severityOf(ctx, run.inst, 'warning', { measured: bytes }),
+          `npm ${sub} leaves npm's cache (~/.npm) in this layer: clean it in the same RUN.` + bytesNote(CACHE, bytes),
+          survivingUnder(ctx, [run.inst], CACHE),
+          fixes,
+        ),
+      );
     }
     return out;
   },

@@ -6,7 +6,17 @@
 // paths were made; with the image analysed, also when the layers of the RUNs between added nothing under them.
 // The measured saving is what the fix removes: the copies this RUN re-stored of the files those COPYs added.
 import { stageChain, resolveWorkdir, type Instruction, type Stage } from '../dockerfile';
-import { addedUnder, finding, layerBytes, linesOf, measuredLayer, severityOf, type ShellRun, shellRuns, supportsChmod } from './context';
+import {
+  addedUnder,
+  finding,
+  layerBytes,
+  linesOf,
+  measuredLayer,
+  severityOf,
+  type ShellRun,
+  shellRuns,
+  supportsChmod,
+} from './context';
 import { copyInfo, type CopyInfo } from './copies';
 import { insert, replace } from './edit';
 import { formatBytes } from '../format';
@@ -17,7 +27,12 @@ import type { TextEdit } from 'vscode-languageserver-types';
 
 export const CODE = 'recursive-chown-after-copy';
 
-interface Recursive { readonly cmd: Command; readonly tool: 'chown' | 'chmod'; readonly spec: string; readonly paths: string[] }
+interface Recursive {
+  readonly cmd: Command;
+  readonly tool: 'chown' | 'chmod';
+  readonly spec: string;
+  readonly paths: string[];
+}
 
 function recursive(c: Command, workdir: string): Recursive | null {
   if (c.name !== 'chown' && c.name !== 'chmod') return null;
@@ -52,18 +67,28 @@ function restored(ctx: RuleContext, run: ShellRun, copies: readonly CopyInfo[]):
   const from = copies.map((c) => measuredLayer(ctx, c.inst));
   if (!ctx.analysis || layer === null || from.some((l) => l === null)) return null;
   const sources = new Set(from);
-  return ctx.analysis.attribution.filter((w) => w.removedLayer === layer && sources.has(w.addedLayer)).reduce((s, w) => s + w.bytes, 0);
+  return ctx.analysis.attribution
+    .filter((w) => w.removedLayer === layer && sources.has(w.addedLayer))
+    .reduce((s, w) => s + w.bytes, 0);
 }
 
 /** The flag edits and the reduced command, when every file under the paths provably came from these COPYs. */
-function flagFix(ctx: RuleContext, lines: LineIndex, stage: Stage, run: ShellRun, rec: Recursive, copies: CopyInfo[]): Fix | null {
+function flagFix(
+  ctx: RuleContext,
+  lines: LineIndex,
+  stage: Stage,
+  run: ShellRun,
+  rec: Recursive,
+  copies: CopyInfo[],
+): Fix | null {
   const first = run.script.items[0];
   if (first?.command !== rec.cmd || rec.spec.includes('$')) return null;
   if (rec.tool === 'chmod' && (!/^[0-7]{3,4}$/.test(rec.spec) || !supportsChmod(ctx))) return null;
   if (copies.some((c) => c.inst.stage !== stage.index || c.inst.json !== null)) return null;
   // Each path must be made by this stage (a WORKDIR or a COPY's destination): then only these COPYs put files there,
   // provided no RUN ran between the first of them and this one.
-  const made = (p: string, i: Instruction) => (i.keyword === 'WORKDIR' && resolveWorkdir(i.workdir, i.args) === p) || copyInfo(ctx.model, i)?.destAbs === p;
+  const made = (p: string, i: Instruction) =>
+    (i.keyword === 'WORKDIR' && resolveWorkdir(i.workdir, i.args) === p) || copyInfo(ctx.model, i)?.destAbs === p;
   const origins = rec.paths.map((p) => stage.instructions.find((i) => i.index < run.inst.index && made(p, i)));
   if (origins.some((o) => !o)) return null;
   const start = Math.min(...origins.map((o) => o!.index), ...copies.map((c) => c.inst.index));
@@ -81,7 +106,8 @@ function flagFix(ctx: RuleContext, lines: LineIndex, stage: Stage, run: ShellRun
   }
   // The directories themselves were not copied: they keep their non-recursive change, which costs a few bytes.
   const recursiveOpt = rec.cmd.args.find((a) => a.value === '--recursive' || /^-[a-zA-Z]*R/.test(a.value ?? ''))!;
-  const optText = recursiveOpt.value === '--recursive' || recursiveOpt.value === '-R' ? '' : recursiveOpt.value!.replace('R', '');
+  const optText =
+    recursiveOpt.value === '--recursive' || recursiveOpt.value === '-R' ? '' : recursiveOpt.value!.replace('R', '');
   const startOff = fileOffset(run.src, recursiveOpt.start);
   const endOff = fileOffset(run.src, run.src.text.slice(recursiveOpt.end).search(/\S/) + recursiveOpt.end);
   edits.push(replace(lines, startOff, optText ? fileEnd(run.src, recursiveOpt.end) : endOff, optText));
@@ -105,11 +131,21 @@ export const recursiveChownAfterCopy: SizeRule = {
         const copied = restored(ctx, run, copies);
         const bytes = copied ?? (only ? layerBytes(ctx, run.inst) : null);
         const lines1 = copies.map((k) => k.inst.range.start.line + 1).join(', ');
-        out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes, bound: layerBytes(ctx, run.inst) }),
-          `${rec.tool} -R over files the COPY on line${copies.length > 1 ? 's' : ''} ${lines1} added stores them all again in this layer` +
-          `${bytes !== null ? ` (${formatBytes(bytes)})` : ''}: use COPY --${rec.tool}.` +
-          (rec.tool === 'chmod' && !supportsChmod(ctx) ? ' COPY --chmod needs BuildKit; the legacy builder rejects it.' : ''),
-          bytes, fix ? [fix] : []));
+        out.push(
+          finding(
+            CODE,
+            lines,
+            run.inst,
+            severityOf(ctx, run.inst, 'warning', { measured: bytes, bound: layerBytes(ctx, run.inst) }),
+            `${rec.tool} -R over files the COPY on line${copies.length > 1 ? 's' : ''} ${lines1} added stores them all again in this layer` +
+              `${bytes !== null ? ` (${formatBytes(bytes)})` : ''}: use COPY --${rec.tool}.` +
+              (rec.tool === 'chmod' && !supportsChmod(ctx)
+                ? ' COPY --chmod needs BuildKit; the legacy builder rejects it.'
+                : ''),
+            bytes,
+            fix ? [fix] : [],
+          ),
+        );
         break;
       }
     }

@@ -23,8 +23,20 @@ import type { Finding, RuleContext, SizeRule } from './types';
 
 /** Every rule, in the order their findings are listed for one line. */
 export const RULES: readonly SizeRule[] = [
-  aptListsNotRemoved, aptInstallRecommends, aptUpdateAlone, apkCache, yumDnfCache, pipCache, npmCache, consecutiveRun,
-  copyAllBeforeDeps, largeBaseImage, compiledNoMultistage, addRemoteUrl, recursiveChownAfterCopy, missingDockerignore,
+  aptListsNotRemoved,
+  aptInstallRecommends,
+  aptUpdateAlone,
+  apkCache,
+  yumDnfCache,
+  pipCache,
+  npmCache,
+  consecutiveRun,
+  copyAllBeforeDeps,
+  largeBaseImage,
+  compiledNoMultistage,
+  addRemoteUrl,
+  recursiveChownAfterCopy,
+  missingDockerignore,
   cleanupInLaterLayer,
 ];
 
@@ -40,7 +52,11 @@ export function ruleDocUrl(code: string): string {
 const IGNORE = /^\s*#\s*dfsize-ignore\b(.*)$/;
 
 /** Codes silenced for the instruction on `line` (0-based) by the comment line just above it; 'all' for a bare one. */
-export function ignoredAt(model: DockerfileModel, line: number, lines = new LineIndex(model.text)): ReadonlySet<string> | 'all' {
+export function ignoredAt(
+  model: DockerfileModel,
+  line: number,
+  lines = new LineIndex(model.text),
+): ReadonlySet<string> | 'all' {
   const inst = instructionAtLine(model, line);
   const above = (inst ? inst.range.start.line : line) - 1;
   if (above < 0) return new Set();
@@ -52,10 +68,16 @@ export function ignoredAt(model: DockerfileModel, line: number, lines = new Line
 }
 
 /** A rule that threw: its code and what it threw (the caller logs it; core does no I/O). */
-export interface RuleFailure { readonly code: string; readonly error: unknown }
+export interface RuleFailure {
+  readonly code: string;
+  readonly error: unknown;
+}
 
 /** What one evaluation found, and the rules that failed meanwhile (their findings are missing, no other rule's are). */
-export interface RuleRun { readonly findings: Finding[]; readonly failures: RuleFailure[] }
+export interface RuleRun {
+  readonly findings: Finding[];
+  readonly failures: RuleFailure[];
+}
 
 export function computeFindings(given: RuleContext, opts: { disabled: ReadonlySet<string> }): RuleRun {
   // A fresh memo per call: the rules share parsed RUNs, and nothing outlives the call.
@@ -83,5 +105,8 @@ export function computeFindings(given: RuleContext, opts: { disabled: ReadonlySe
     }
   }
   const order = new Map(RULES.map((r, k) => [r.code, k]));
-  return { findings: out.sort((a, b) => a.range.start.line - b.range.start.line || order.get(a.code)! - order.get(b.code)!), failures };
+  return {
+    findings: out.sort((a, b) => a.range.start.line - b.range.start.line || order.get(a.code)! - order.get(b.code)!),
+    failures,
+  };
 }

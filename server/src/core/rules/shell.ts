@@ -62,7 +62,14 @@ export interface Script {
   readonly commentStart: number;
 }
 
-const OPENERS: Record<string, string> = { if: 'fi', while: 'done', until: 'done', for: 'done', select: 'done', '{': '}' };
+const OPENERS: Record<string, string> = {
+  if: 'fi',
+  while: 'done',
+  until: 'done',
+  for: 'done',
+  select: 'done',
+  '{': '}',
+};
 const CLOSERS = new Set(['fi', 'done', '}']);
 const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*\+?=/;
 
@@ -90,10 +97,20 @@ export function parseShell(text: string, opts: { heredocs?: boolean } = {}): Scr
       const nameWord = words[k] ?? null;
       const name = nameWord?.value ? nameWord.value.slice(nameWord.value.lastIndexOf('/') + 1) || null : null;
       const cmd: Command = {
-        assignments, name, nameWord, args: words.slice(k + 1), start: cmdStart, end: cmdEnd, depth: stack.length, before, after, negated,
+        assignments,
+        name,
+        nameWord,
+        args: words.slice(k + 1),
+        start: cmdStart,
+        end: cmdEnd,
+        depth: stack.length,
+        before,
+        after,
+        negated,
       };
       commands.push(cmd);
-      if (stack.length === 0 && compoundStart < 0) items.push({ kind: 'command', start: cmdStart, end: cmdEnd, before, after, command: cmd });
+      if (stack.length === 0 && compoundStart < 0)
+        items.push({ kind: 'command', start: cmdStart, end: cmdEnd, before, after, command: cmd });
     } else if (lastCompound) {
       items.push({ kind: 'compound', ...lastCompound, after, command: null });
     }
@@ -124,7 +141,10 @@ export function parseShell(text: string, opts: { heredocs?: boolean } = {}): Scr
     const tok = tokens[k]!;
     if (tok.t === 'redir') {
       const target = tokens[k + 1];
-      if (target?.t !== 'word') { understood = false; break; }
+      if (target?.t !== 'word') {
+        understood = false;
+        break;
+      }
       if (cmdStart < 0 && !lastCompound) cmdStart = tok.start;
       if (cmdStart >= 0) cmdEnd = target.word.end;
       k++;
@@ -135,16 +155,25 @@ export function parseShell(text: string, opts: { heredocs?: boolean } = {}): Scr
       if (op === '(') {
         if (words.length === 1 && tokens[k + 1]?.t === 'op' && (tokens[k + 1] as { op: string }).op === ')') {
           // `name() { …; }`: a function definition; its body is the compound that follows.
-          if (stack.length === 0) { compoundStart = words[0]!.start; compoundBefore = before; }
+          if (stack.length === 0) {
+            compoundStart = words[0]!.start;
+            compoundBefore = before;
+          }
           words = [];
           cmdStart = -1;
           k++;
           continue;
         }
-        if (words.length || cmdStart >= 0) { understood = false; break; }
+        if (words.length || cmdStart >= 0) {
+          understood = false;
+          break;
+        }
         open(')', tok.start);
       } else if (op === ')') {
-        if (stack.at(-1) !== ')') { understood = false; break; }
+        if (stack.at(-1) !== ')') {
+          understood = false;
+          break;
+        }
         flushIfAny();
         close(')', tok.end);
       } else if (op === ';;') {
@@ -158,29 +187,47 @@ export function parseShell(text: string, opts: { heredocs?: boolean } = {}): Scr
     const atStart = words.length === 0 && cmdStart < 0;
     if (atStart && w.value !== null && !lastCompound) {
       const v = w.value;
-      if (v === '!') { negated = true; continue; }
+      if (v === '!') {
+        negated = true;
+        continue;
+      }
       if (v in OPENERS && w.raw === v) {
         open(OPENERS[v]!, w.start);
         if (v === 'for' || v === 'select') k = skipForHeader(tokens, k);
         continue;
       }
-      if (CLOSERS.has(v) && w.raw === v) { close(v, w.end); continue; }
+      if (CLOSERS.has(v) && w.raw === v) {
+        close(v, w.end);
+        continue;
+      }
       if ((v === 'then' || v === 'do' || v === 'else' || v === 'elif') && w.raw === v) {
-        if (!stack.length) { understood = false; break; }
+        if (!stack.length) {
+          understood = false;
+          break;
+        }
         before = null;
         continue;
       }
       if (v === 'case' && w.raw === v) {
         const end = skipCase(tokens, k);
-        if (end < 0) { understood = false; break; }
+        if (end < 0) {
+          understood = false;
+          break;
+        }
         const closeTok = tokens[end] as { word: Word };
         if (stack.length === 0) lastCompound = { start: w.start, end: closeTok.word.end, before };
         k = end;
         continue;
       }
-      if (v === 'function' && w.raw === v) { understood = false; break; }
+      if (v === 'function' && w.raw === v) {
+        understood = false;
+        break;
+      }
     }
-    if (lastCompound) { understood = false; break; } // words right after `fi`/`done`/`}`
+    if (lastCompound) {
+      understood = false;
+      break;
+    } // words right after `fi`/`done`/`}`
     if (cmdStart < 0) cmdStart = w.start;
     cmdEnd = w.end;
     words.push(w);

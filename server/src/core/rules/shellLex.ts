@@ -8,7 +8,11 @@ export type Token =
   | { readonly t: 'op'; readonly op: string; readonly start: number; readonly end: number }
   | { readonly t: 'redir'; readonly start: number; readonly end: number };
 
-export interface Lexed { tokens: Token[]; ok: boolean; commentStart: number }
+export interface Lexed {
+  tokens: Token[];
+  ok: boolean;
+  commentStart: number;
+}
 
 const OPS = ['&&', '||', ';;', '|&', '&>>', '&>', ';', '|', '&', '(', ')', '\n'];
 const REDIRS = ['<<<', '<<-', '<<', '<>', '>>', '>|', '>&', '<&', '>', '<'];
@@ -24,9 +28,15 @@ export function lex(text: string, heredocs = false): Lexed {
   let i = 0;
   while (i < text.length) {
     const c = text[i]!;
-    if (c !== '\n' && /\s/.test(c)) { i++; continue; }
+    if (c !== '\n' && /\s/.test(c)) {
+      i++;
+      continue;
+    }
     // An escaped line break is removed before anything is read (a heredoc body's `cmd \` continuation lines).
-    if (c === '\\' && text[i + 1] === '\n') { i += 2; continue; }
+    if (c === '\\' && text[i + 1] === '\n') {
+      i += 2;
+      continue;
+    }
     if (c === '#') {
       commentStart = i;
       const nl = text.indexOf('\n', i);
@@ -56,7 +66,10 @@ export function lex(text: string, heredocs = false): Lexed {
     }
     const w = scanWord(text, i);
     // An empty word would not move on: a character the reader does not know how to read.
-    if (!w || w.end === i) { ok = false; break; }
+    if (!w || w.end === i) {
+      ok = false;
+      break;
+    }
     // `2>file`: an fd number glued to a redirection belongs to it.
     if (/^\d+$/.test(w.raw) && (text[w.end] === '>' || text[w.end] === '<')) {
       i = w.end;
@@ -96,7 +109,8 @@ function scanWord(text: string, start: number): Word | null {
     } else if (c === '$' || c === '`') {
       const end = skipExpansion(text, i);
       if (end < 0) return null;
-      if (end === i + 1 && c === '$') value += '$'; // a lone `$` is literal
+      if (end === i + 1 && c === '$')
+        value += '$'; // a lone `$` is literal
       else dynamic = true;
       i = end;
     } else {
@@ -152,7 +166,10 @@ function skipBalanced(text: string, i: number, open: string, close: string): num
   let depth = 0;
   for (let k = i; k < text.length; k++) {
     const c = text[k]!;
-    if (c === '\\') { k++; continue; }
+    if (c === '\\') {
+      k++;
+      continue;
+    }
     if (c === "'" && open === '(') {
       const q = text.indexOf("'", k + 1);
       if (q < 0) return -1;

@@ -121,7 +121,13 @@ function bodySource(lines: LineIndex, inst: Instruction, heredoc: Heredoc, body:
 }
 
 /** The arguments from after the flags to `end`, continuations joined like joinContinuations; null when not `expect`. */
-function joinedSource(model: DockerfileModel, inst: Instruction, lines: LineIndex, end: number, expect: string | null): Source | null {
+function joinedSource(
+  model: DockerfileModel,
+  inst: Instruction,
+  lines: LineIndex,
+  end: number,
+  expect: string | null,
+): Source | null {
   const text = model.text;
   let pos = lines.offsetAt(inst.keywordRange.end);
   for (const f of inst.flags) pos = Math.max(pos, lines.offsetAt(f.range.end));

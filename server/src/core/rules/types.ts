@@ -41,7 +41,10 @@ export interface Finding {
 }
 
 /** A file in the build context, for the .dockerignore rule (gathered outside core). */
-export interface ContextFile { readonly path: string; readonly bytes: number }
+export interface ContextFile {
+  readonly path: string;
+  readonly bytes: number;
+}
 
 export interface RuleContext {
   readonly model: DockerfileModel;

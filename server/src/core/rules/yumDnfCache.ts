@@ -31,9 +31,18 @@ export const yumDnfCache: SizeRule = {
       const fixes: Fix[] = edit ? [{ title: `Append ${tool} clean all`, edits: [edit], preferred: true }] : [];
       const bytes = sumMeasured(CACHES.map((c) => addedUnder(ctx, run.inst, c)));
       const note = bytes === null ? '' : ` Its caches add ${formatBytes(bytes)} to this layer.`;
-      out.push(finding(CODE, lines, run.inst, severityOf(ctx, run.inst, 'warning', { measured: bytes }),
-        `${tool} installs without "${tool} clean all": repository metadata and packages stay in /var/cache in this layer.` + note,
-        sumMeasured(CACHES.map((c) => survivingUnder(ctx, [run.inst], c))), fixes));
+      out.push(
+        finding(
+          CODE,
+          lines,
+          run.inst,
+          severityOf(ctx, run.inst, 'warning', { measured: bytes }),
+          `${tool} installs without "${tool} clean all": repository metadata and packages stay in /var/cache in this layer.` +
+            note,
+          sumMeasured(CACHES.map((c) => survivingUnder(ctx, [run.inst], c))),
+          fixes,
+        ),
+      );
     }
     return out;
   },
