@@ -189,7 +189,7 @@ describe('fuzz: corrupt, truncated and hostile archives', function () {
   it('a sample through the CLI: exit 2, one line naming the archive, nothing written but the cache', () => {
     assert.ok(samples.length >= 5, `${samples.length} samples`);
     const root = mkdtempSync(join(tmpdir(), 'dfsize-archive-fuzz-'));
-    const [work, home, inputs] = ['work', 'home', 'inputs'].map((d) => join(root, d));
+    const [work, home, inputs] = [join(root, 'work'), join(root, 'home'), join(root, 'inputs')] as const;
     for (const d of [work, home, inputs]) mkdirSync(d);
     const env = { HOME: home, DFSIZE_CACHE_DIR: join(root, 'cache'), XDG_CACHE_HOME: join(root, 'xdg') };
     for (const s of samples.slice(0, 3)) {

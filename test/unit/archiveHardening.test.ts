@@ -211,7 +211,7 @@ describe('archive hardening: one line for every fault', () => {
       'a corrupt tar header inside a layer',
       async () => {
         const layer = await tarOf([file('a', 10)]);
-        layer[10] ^= 0xff;
+        layer[10] = (layer[10] ?? 0) ^ 0xff;
         return withLayer(layer);
       },
       /is not a readable layer \(a tar header is corrupt/,
@@ -247,7 +247,7 @@ describe('archive hardening: one line for every fault', () => {
       'an unknown layer media type',
       async () =>
         ociWith((m) => {
-          m.layers[0].mediaType = 'application/vnd.example.thing.v1';
+          m.layers[0]!.mediaType = 'application/vnd.example.thing.v1';
         }),
       /media type application\/vnd\.example\.thing\.v1, which is not an image layer/,
     ],
@@ -255,7 +255,7 @@ describe('archive hardening: one line for every fault', () => {
       'a descriptor size that is wrong',
       async () =>
         ociWith((m) => {
-          m.layers[0].size += 1;
+          m.layers[0]!.size += 1;
         }),
       /bytes but its manifest says/,
     ],
