@@ -1,7 +1,8 @@
-// The stdio language server in a real non-VS-Code client: Debian's Neovim (0.7), headless, runs test/nvim/drive.lua,
-// which starts dfsize-langserver with Neovim's built-in LSP client, opens a Dockerfile whose image was built on the
-// engine, waits for its diagnostics, asks for inlay hints, hovers the finding's line, applies its quick fix and
-// writes the file. This suite checks what the script reports against the engine's own history, and the file on disk.
+// The stdio language server in real non-VS-Code clients, driven headless by scripts in test/editors: Debian's Neovim
+// (0.7, its built-in LSP client) and Emacs 28 with eglot. Each script starts dfsize-langserver, opens a Dockerfile
+// whose image was built on the engine, waits for the editor to hold its diagnostics, asks for inlay hints, hovers the
+// finding's line, applies its quick fix with the editor's own workspace-edit code and writes the file. This suite
+// checks what the script reports against the engine's own history, and the file on disk.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -15,9 +16,31 @@ import { ROOT } from '../support/cli';
 import { needEngine, needPart } from '../support/engine';
 import { workspaceCopy } from '../support/tempDirs';
 
-const NVIM = process.env.DFSIZE_NVIM ?? 'nvim';
-const DRIVER = join(ROOT, 'test', 'nvim', 'drive.lua');
 const SERVER = join(ROOT, 'server', 'out', 'server.js');
+const DRIVERS = join(ROOT, 'test', 'editors');
+
+interface Editor {
+  readonly name: string;
+  readonly binary: string;
+  /** The command line that runs the editor's driver on `file`. */
+  args(file: string): string[];
+  readonly install: string;
+}
+
+const EDITORS: readonly Editor[] = [
+  {
+    name: 'Neovim',
+    binary: process.env.DFSIZE_NVIM ?? 'nvim',
+    args: (file) => ['--headless', '--clean', '-c', `luafile ${join(DRIVERS, 'neovim.lua')}`, file],
+    install: 'scripts/parts/editors.sh install',
+  },
+  {
+    name: 'Emacs eglot',
+    binary: process.env.DFSIZE_EMACS ?? 'emacs',
+    args: (file) => ['--batch', '-l', join(DRIVERS, 'eglot.el'), file],
+    install: 'scripts/parts/editors.sh install',
+  },
+];
 
 interface Report {
   steps: string[];
@@ -28,24 +51,23 @@ interface Report {
   action: string;
 }
 
-function neovimMissing(): string | null {
-  const r = spawnSync(NVIM, ['--version'], { encoding: 'utf8' });
-  if (r.error || r.status !== 0) return `no Neovim at ${NVIM} (scripts/parts/neovim.sh install)`;
-  return null;
+function missing(editor: Editor): string | null {
+  const r = spawnSync(editor.binary, ['--version'], { encoding: 'utf8' });
+  return r.error || r.status !== 0 ? `no ${editor.name} at ${editor.binary} (${editor.install})` : null;
 }
 
-/** Runs the driver in headless Neovim on `file`; the report it wrote, whether Neovim exited 0 or not. */
-async function drive(file: string, dir: string, builder: Builder): Promise<Report> {
-  const out = join(mkdtempSync(join(tmpdir(), 'dfsize-nvim-')), 'report.json');
+/** Runs the editor's driver on `file`; the report it wrote, checked to have run to the end. */
+async function drive(editor: Editor, file: string, dir: string, builder: Builder): Promise<Report> {
+  const out = join(mkdtempSync(join(tmpdir(), 'dfsize-editor-')), 'report.json');
   const env = {
-    DFSIZE_NVIM_SERVER: SERVER,
-    DFSIZE_NVIM_NODE: process.execPath,
-    DFSIZE_NVIM_CODE: 'cleanup-in-later-layer',
-    DFSIZE_NVIM_REPORT: out,
-    DFSIZE_NVIM_STORAGE: join(dir, '..', 'storage'),
+    DFSIZE_DRIVE_SERVER: SERVER,
+    DFSIZE_DRIVE_NODE: process.execPath,
+    DFSIZE_DRIVE_CODE: 'cleanup-in-later-layer',
+    DFSIZE_DRIVE_REPORT: out,
+    DFSIZE_DRIVE_STORAGE: join(dir, '..', 'storage'),
     DOCKER_HOST: hostEnv(builder).DOCKER_HOST,
   };
-  const exited = await runCommand(NVIM, ['--headless', '--clean', '-c', `luafile ${DRIVER}`, file], env).then(
+  const exited = await runCommand(editor.binary, editor.args(file), env).then(
     () => null,
     (e: unknown) => (e instanceof Error ? e.message : String(e)),
   );
@@ -63,22 +85,24 @@ async function historySize(builder: Builder, tag: string, start: string): Promis
   return row.Size;
 }
 
-for (const builder of ['legacy', 'buildkit'] as const) {
-  describe(`neovim: the language server in Neovim's own LSP client (${builder} build)`, function () {
+const CASES = EDITORS.flatMap((editor) => (['legacy', 'buildkit'] as const).map((builder) => ({ editor, builder })));
+
+for (const { editor, builder } of CASES) {
+  describe(`editors: the language server in ${editor.name} (${builder} build)`, function () {
     this.timeout(180000);
     const ws = workspaceCopy(join(ROOT, 'examples', 'hello'));
-    const tag = `dfsize-test/nvim-hello:${builder}`;
+    const tag = `dfsize-test/editor-hello:${builder}`;
     const lines = ws.text.split('\n');
     const rm = lines.findIndex((l) => l.startsWith('RUN rm -f /tmp/build-scratch.bin'));
     const scratch = lines.findIndex((l) => l.startsWith('RUN head -c 1500000'));
     let report: Report;
 
     before(async function () {
-      needPart(this, neovimMissing());
+      needPart(this, missing(editor));
       await needEngine(this, 'docker');
       await ensureBusybox();
       await build(builder, ws.dir, tag, { labels: { [LABEL_DOCKERFILE]: ws.file } });
-      report = await drive(ws.file, ws.dir, builder);
+      report = await drive(editor, ws.file, ws.dir, builder);
     });
 
     it('ran every step: start, diagnostics, inlay hints, hover, code action, stop', () => {
@@ -106,12 +130,12 @@ for (const builder of ['legacy', 'buildkit'] as const) {
 
     it("hover on the finding's line shows the layer, its share and the command", () => {
       assert.equal(report.hover.line, rm);
-      assert.match(report.hover.value, /\*\*0 B\*\* · 0\.0% of `dfsize-test\/nvim-hello/);
+      assert.match(report.hover.value, /\*\*0 B\*\* · 0\.0% of `dfsize-test\/editor-hello/);
       assert.match(report.hover.value, /rm -f \/tmp\/build-scratch\.bin/);
       assert.match(report.hover.value, builder === 'buildkit' ? /BuildKit/ : /legacy builder/);
     });
 
-    it('the quick fix Neovim applied and wrote moves the deletion into the RUN that made the file', () => {
+    it('the quick fix the editor applied and wrote moves the deletion into the RUN that made the file', () => {
       assert.match(report.action, new RegExp(`line ${scratch + 1}`));
       const written = readFileSync(ws.file, 'utf8');
       assert.ok(!written.split('\n').some((l) => l.startsWith('RUN rm -f /tmp/build-scratch.bin')), written);

@@ -1,16 +1,16 @@
 -- Drives dfsize-langserver from Neovim's own LSP client, headless, as a user's config would: open a Dockerfile, wait
 -- for its diagnostics, ask for inlay hints (raw `textDocument/inlayHint`, since Neovim 0.7 has no inlay-hint UI), hover
 -- the line of a finding, apply that finding's preferred quick fix and write the file. Everything seen is written as
--- JSON to $DFSIZE_NVIM_REPORT for the mocha suite (test/lsp/neovim.test.ts) to check; Neovim exits 0 when the script
+-- JSON to $DFSIZE_DRIVE_REPORT for the mocha suite (test/lsp/editors.test.ts) to check; Neovim exits 0 when the script
 -- ran to the end, 1 with `error` in the report when a step failed or timed out.
---   DFSIZE_NVIM_SERVER=server/out/server.js DFSIZE_NVIM_CODE=<finding code> DFSIZE_NVIM_REPORT=<json> \
---     nvim --headless --clean -c 'luafile test/nvim/drive.lua' <Dockerfile>
+--   DFSIZE_DRIVE_SERVER=server/out/server.js DFSIZE_DRIVE_CODE=<finding code> DFSIZE_DRIVE_REPORT=<json> \
+--     nvim --headless --clean -c 'luafile test/editors/neovim.lua' <Dockerfile>
 local env = vim.env
 local report = { steps = {} }
-local WAIT_MS = tonumber(env.DFSIZE_NVIM_WAIT_MS or '60000')
+local WAIT_MS = tonumber(env.DFSIZE_DRIVE_WAIT_MS or '60000')
 
 local function finish(code)
-  local f = assert(io.open(env.DFSIZE_NVIM_REPORT, 'w'))
+  local f = assert(io.open(env.DFSIZE_DRIVE_REPORT, 'w'))
   f:write(vim.fn.json_encode(report))
   f:close()
   vim.cmd((code == 0 and 'qall!' or 'cquit! ' .. code))
@@ -40,15 +40,15 @@ end
 local bufnr = vim.api.nvim_get_current_buf()
 local uri = vim.uri_from_bufnr(bufnr)
 local file = vim.api.nvim_buf_get_name(bufnr)
-local code = env.DFSIZE_NVIM_CODE
+local code = env.DFSIZE_DRIVE_CODE
 local client
 
 step('start', function()
   local id = vim.lsp.start_client({
     name = 'dfsize',
-    cmd = { env.DFSIZE_NVIM_NODE or 'node', env.DFSIZE_NVIM_SERVER, '--stdio' },
+    cmd = { env.DFSIZE_DRIVE_NODE or 'node', env.DFSIZE_DRIVE_SERVER, '--stdio' },
     root_dir = vim.fn.fnamemodify(file, ':h'),
-    init_options = { workspaceTrusted = true, storageDir = env.DFSIZE_NVIM_STORAGE },
+    init_options = { workspaceTrusted = true, storageDir = env.DFSIZE_DRIVE_STORAGE },
   })
   if not id then error('vim.lsp.start_client returned nothing') end
   vim.lsp.buf_attach_client(bufnr, id)
