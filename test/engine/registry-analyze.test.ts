@@ -8,11 +8,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hostPlatform } from '../../server/src/engine/archiveIndex';
 import { ensureBusybox } from '../support/baseImage';
-import { build, runCommand } from '../support/builds';
+import { build, BUILDS_DIR, runCommand } from '../support/builds';
 import { dfsizeAsync, ROOT } from '../support/cli';
 import { needEngine, needPart } from '../support/engine';
 import { FaultProxy } from '../support/proxy';
+import { pushLayout } from '../support/registryPush';
 import { registryUser, TokenServer } from '../support/tokenServer';
 
 const REPO = 'dfsize-test/registry-hello';
@@ -197,6 +199,48 @@ describe('registry: analyse an image straight from its registry', function () {
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, new RegExp(`has no blob ${missing}`));
       assert.deepEqual(cachedImages(e.DFSIZE_CACHE_DIR), []);
+    });
+  });
+
+  describe('a two-platform image with zstd layers, made by buildx on the current engine', () => {
+    const layout = join(mkdtempSync(join(tmpdir(), 'dfsize-registry-mp-')), 'mp.tar');
+    const ref = `${OPEN}/dfsize-test/registry-mp:v1`;
+
+    before(async function () {
+      await needEngine(this, 'modern');
+      await build('modern-buildx', join(BUILDS_DIR, 'multi-platform'), 'dfsize-test/registry-mp', {
+        platforms: ['linux/amd64', 'linux/arm64'],
+        output: `type=oci,dest=${layout},compression=zstd,force-compression=true`,
+      });
+      await pushLayout(`http://${OPEN}`, 'dfsize-test/registry-mp', 'v1', layout);
+    });
+
+    for (const platform of ['linux/amd64', 'linux/arm64']) {
+      it(`--platform ${platform}: the same analysis as the buildx archive's for that platform`, async () => {
+        const fromRegistry = await dfsizeAsync(['analyze', ref, '--platform', platform, '--json'], env());
+        assert.equal(fromRegistry.code, 0, fromRegistry.stderr);
+        const fromArchive = await dfsizeAsync(
+          ['analyze', '--archive', layout, '--platform', platform, '--json'],
+          env(),
+        );
+        assert.equal(fromArchive.code, 0, fromArchive.stderr);
+        const strip = (out: string) => {
+          const j = JSON.parse(out) as { image: object };
+          return { ...j, image: { ...j.image, ref: null } };
+        };
+        assert.deepEqual(strip(fromRegistry.stdout), strip(fromArchive.stdout));
+      });
+    }
+
+    it("no --platform: this machine's; a platform the index lacks is named with those it has, exit 2", async () => {
+      const mine = await dfsizeAsync(['analyze', ref, '--json'], env());
+      const host = await dfsizeAsync(['analyze', ref, '--platform', hostPlatform(), '--json'], env());
+      assert.equal(mine.code, 0, mine.stderr);
+      assert.equal(host.code, 0, host.stderr);
+      assert.equal(mine.stdout, host.stdout);
+      const none = await dfsizeAsync(['analyze', ref, '--platform', 'linux/s390x'], env());
+      assert.equal(none.code, 2, none.stderr);
+      assert.match(none.stderr, /has no linux\/s390x image \(it has linux\/amd64, linux\/arm64\): pass --platform/);
     });
   });
 });
