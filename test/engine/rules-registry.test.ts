@@ -4,46 +4,22 @@
 // its own path prefix (dfsize-test-rules/…), pushed through the registry API: no engine tag is involved.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { computeFindings, staticContext } from '../../server/src/core/rules/index';
 import { baseImageSizes, registrySize } from '../../server/src/images/baseSizes';
 import { RECIPES } from '../support/cli';
 import { REGISTRY, registryAnswers, REQUIRE_ENGINE } from '../support/engine';
+import { pushBlob as pushBlobTo, pushManifest as pushManifestTo, sha256 as digest } from '../support/registryPush';
+
+const pushBlob = (repo: string, body: Buffer) => pushBlobTo(REGISTRY, repo, body);
+const pushManifest = (repo: string, ref: string, type: string, m: unknown) =>
+  pushManifestTo(REGISTRY, repo, ref, type, Buffer.from(JSON.stringify(m)));
 
 const MIRROR = '127.0.0.1:5000/dfsize-test-rules';
 const MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 const INDEX = 'application/vnd.oci.image.index.v1+json';
-
-const digest = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-async function pushBlob(repo: string, body: Buffer): Promise<{ digest: string; size: number }> {
-  const d = digest(body);
-  const start = await fetch(`${REGISTRY}/v2/${repo}/blobs/uploads/`, { method: 'POST' });
-  assert.equal(start.status, 202, await start.text());
-  const loc = new URL(start.headers.get('location')!, REGISTRY);
-  loc.searchParams.set('digest', d);
-  const put = await fetch(loc, { method: 'PUT', body, headers: { 'Content-Type': 'application/octet-stream' } });
-  assert.equal(put.status, 201, await put.text());
-  return { digest: d, size: body.length };
-}
-
-async function pushManifest(
-  repo: string,
-  ref: string,
-  type: string,
-  m: unknown,
-): Promise<{ digest: string; size: number }> {
-  const body = Buffer.from(JSON.stringify(m));
-  const r = await fetch(`${REGISTRY}/v2/${repo}/manifests/${ref}`, {
-    method: 'PUT',
-    body,
-    headers: { 'Content-Type': type },
-  });
-  assert.equal(r.status, 201, await r.text());
-  return { digest: digest(body), size: body.length };
-}
 
 async function image(repo: string, layerBytes: number[]): Promise<{ digest: string; size: number; total: number }> {
   const layers = [];

@@ -97,6 +97,8 @@ export interface BuildOptions {
   platforms?: readonly string[];
   /** Build every step again (BuildKit would otherwise take a checksummed download from its cache). */
   noCache?: boolean;
+  /** buildx only: an `--output` instead of `--load` (`type=oci,dest=…,compression=zstd`); the id is then the log's. */
+  output?: string;
 }
 
 /** Runs a command without a shell to its end; rejects with its output when it fails. */
@@ -134,7 +136,7 @@ async function buildx(caseDir: string, tag: string, opts: BuildOptions): Promise
       [
         'buildx',
         'build',
-        '--load',
+        ...(opts.output ? ['--output', opts.output] : ['--load']),
         '--progress=plain',
         '-t',
         tag,
@@ -146,6 +148,7 @@ async function buildx(caseDir: string, tag: string, opts: BuildOptions): Promise
       ],
       { ...hostEnv('modern-buildx'), DOCKER_CONFIG: MODERN_CONFIG },
     );
+    if (opts.output) return { id: '', log };
     const info = await dockerFor('modern-buildx').getImage(tag).inspect();
     return { id: info.Id, log };
   } finally {

@@ -91,11 +91,15 @@ export type Fault =
   /** Forwards the head and the first `bytes` of the body, then closes the connection: the engine died mid-answer. */
   | { readonly kind: 'cut'; readonly bytes: number }
   /** Runs `before` (say, deletes the image on the real engine), then forwards. */
-  | { readonly kind: 'before'; readonly before: () => Promise<void> };
+  | { readonly kind: 'before'; readonly before: () => Promise<void> }
+  /** Forwards the answer with the body byte at offset `at` changed: bytes altered on the way. */
+  | { readonly kind: 'flip'; readonly at: number };
 
 export interface FaultRule {
   readonly path: RegExp;
   readonly fault: Fault;
+  /** How many requests get the fault (default: all); later ones are forwarded as they are. */
+  times?: number;
 }
 
 /**
@@ -122,8 +126,17 @@ export class FaultProxy {
     return p;
   }
 
+  /** The same in front of an HTTP server on this machine (`127.0.0.1:5000`), listening on a free loopback port. */
+  static async startTcp(target: string): Promise<FaultProxy> {
+    const p = new FaultProxy(target);
+    await new Promise<void>((resolve) => p.server.listen(0, '127.0.0.1', resolve));
+    return p;
+  }
+
+  /** `unix:///…/engine.sock`, or `127.0.0.1:PORT` when listening on TCP. */
   get url(): string {
-    return `unix://${join(this.dir, 'engine.sock')}`;
+    const a = this.server.address();
+    return a && typeof a === 'object' ? `127.0.0.1:${a.port}` : `unix://${join(this.dir, 'engine.sock')}`;
   }
 
   async close(): Promise<void> {
@@ -134,15 +147,21 @@ export class FaultProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
     this.seen.push(path);
-    const fault = this.rules.find((r) => r.path.test(path.split('?')[0]!))?.fault;
+    const rule = this.rules.find((r) => r.path.test(path.split('?')[0] ?? '') && (r.times ?? 1) > 0);
+    if (rule?.times !== undefined) rule.times--;
+    const fault = rule?.fault;
     if (fault?.kind === 'answer') {
       res.writeHead(fault.status, { 'Content-Type': 'application/json', ...fault.headers });
       res.end(fault.body);
       return;
     }
     if (fault?.kind === 'before') await fault.before();
-    const up = httpRequest({ socketPath: this.target, path, method: req.method, headers: req.headers }, (answer) => {
+    const where = this.target.startsWith('/')
+      ? { socketPath: this.target }
+      : { host: this.target.split(':')[0], port: Number(this.target.split(':')[1]) };
+    const up = httpRequest({ ...where, path, method: req.method, headers: req.headers }, (answer) => {
       if (fault?.kind === 'edit') return this.edited(answer, res, fault.edit);
+      if (fault?.kind === 'flip') return this.flipped(answer, res, fault.at);
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       if (fault?.kind !== 'stall' && fault?.kind !== 'cut') return void answer.pipe(res);
       let left = fault.bytes;
@@ -157,6 +176,18 @@ export class FaultProxy {
     });
     up.on('error', () => res.socket?.destroy());
     req.pipe(up);
+  }
+
+  private flipped(answer: IncomingMessage, res: ServerResponse, at: number): void {
+    res.writeHead(answer.statusCode ?? 502, answer.headers);
+    let offset = 0;
+    answer.on('data', (chunk: Buffer) => {
+      const c = Buffer.from(chunk);
+      if (at >= offset && at < offset + c.length) c[at - offset] = (c[at - offset] ?? 0) ^ 0xff;
+      offset += c.length;
+      res.write(c);
+    });
+    answer.on('end', () => res.end());
   }
 
   private edited(answer: IncomingMessage, res: ServerResponse, edit: (json: unknown) => unknown): void {

@@ -16,6 +16,8 @@ import {
 } from '../engine/archive';
 import type { ScanLimits } from '../engine/layerScan';
 import { EngineError, type ImageSource } from '../engine/source';
+import type { RegistryClient } from '../registry/client';
+import { registryArchive, type RegistryImage } from '../registry/image';
 import { AnalysisCache, type CachedImage, type CacheScope } from './cache';
 import { computeAnalysis, contentsOf, type ComputedLayer } from './compute';
 import type { ImageContents } from './contents';
@@ -23,7 +25,10 @@ import { LayerListBuilder, type LayerList } from './entries';
 
 export { AbortedError };
 
-export type AnalysisSource = { readonly archive: string } | { readonly engine: ImageSource; readonly image: string };
+export type AnalysisSource =
+  | { readonly archive: string }
+  | { readonly engine: ImageSource; readonly image: string }
+  | { readonly registry: RegistryClient; readonly image: RegistryImage };
 
 export interface AnalysisProgress {
   readonly phase: 'reading' | 'computing';
@@ -51,7 +56,7 @@ export interface AnalyzedImage {
   readonly contents: ImageContents | null;
   /** Metadata and history; history rows carry empty_layer when the image config was read. */
   readonly info: ImageInfo;
-  readonly source: 'engine' | 'archive';
+  readonly source: 'engine' | 'archive' | 'registry';
   readonly platform: string | null;
   /** When the archive offered a choice (platforms, images): which one was analysed and why. */
   readonly note: string | null;
@@ -128,7 +133,7 @@ async function fromCache(
   scopes: readonly CacheScope[],
   imageId: string,
   opts: AnalyzeOptions,
-  source: 'engine' | 'archive',
+  source: AnalyzedImage['source'],
 ): Promise<AnalyzedImage | null> {
   let doc: CachedImage | null = null;
   for (const s of scopes) if (!doc) doc = await cache.readImage(s, imageId);
@@ -180,7 +185,7 @@ function finish(
   layers: ComputedLayer[],
   info: ImageInfo,
   opts: AnalyzeOptions,
-  source: 'engine' | 'archive',
+  source: AnalyzedImage['source'],
   platform: string | null,
   note: string | null,
   cached: AnalyzedImage['cached'],
@@ -301,13 +306,52 @@ async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<Analy
 }
 
 /**
+ * An image in a registry, read as an OCI layout of its blobs (registry/image.ts), each checked against its digest as
+ * it streams. Keyed by its config digest, as archives are: a second analysis of the same image, or of one whose every
+ * layer was analysed before, fetches no blob. Results serve archive and registry analyses (diffIDs are not re-hashed).
+ */
+async function analyzeRegistry(
+  client: RegistryClient,
+  image: RegistryImage,
+  opts: AnalyzeOptions,
+): Promise<AnalyzedImage> {
+  const cache = opts.cache ?? null;
+  const scopes: CacheScope[] = ['archive', 'trusted'];
+  const hit = cache && (await fromCache(cache, scopes, image.config.digest, opts, 'registry'));
+  if (hit) return hit;
+  const total = image.layers.reduce((n, l) => n + l.size, 0);
+  let failure: unknown = null;
+  const archive = registryArchive(client, image, (e) => (failure ??= e));
+  // A fetch that failed says what happened (a cut, a digest mismatch); the reader would only see a torn archive.
+  const read = await readLayers((o) => readArchive(archive, o), opts, total).catch((e: unknown) => {
+    throw failure ?? e;
+  });
+  checkAbort(opts.signal);
+  const platform = read.archive.platform ?? image.platform;
+  const { result, doc } = finish(
+    image.config.digest,
+    read.layers,
+    imageInfoOf(read.archive),
+    opts,
+    'registry',
+    platform,
+    null,
+    null,
+  );
+  await store(cache, 'archive', read.layers, doc);
+  return result;
+}
+
+/**
  * Analyses an image: `{ engine, image }` (a reference or id on that engine; read through its export) or
  * `{ archive }` (a file: docker save, an OCI layout). Throws EngineError (engine trouble), ArchiveFormatError (a bad
  * archive, one line), AbortedError (cancelled), or the file system's error for a missing file.
  */
 export async function analyzeImage(source: AnalysisSource, opts: AnalyzeOptions = {}): Promise<AnalyzedImage> {
   checkAbort(opts.signal);
-  return 'archive' in source ? analyzeArchive(source.archive, opts) : analyzeEngine(source.engine, source.image, opts);
+  if ('archive' in source) return analyzeArchive(source.archive, opts);
+  if ('registry' in source) return analyzeRegistry(source.registry, source.image, opts);
+  return analyzeEngine(source.engine, source.image, opts);
 }
 
 /** An image's analysis if the cache has it (no export, no archive read): what `dfsize report` adds when it can. */

@@ -1,5 +1,7 @@
 // `dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--ci] [--ci-config FILE]`
-//   [--dockerfile PATH] [--platform OS/ARCH] [--no-cache]
+//   [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry]
+// TARGET is an archive file, an image on the engine, or — when it names a registry host (a dot, a port, localhost),
+// or with --registry — an image read straight from its registry (registry/), with no engine at all.
 // Layer contents and waste of one image, dive's figures among them, with dive's CI gate. Works on an archive with no
 // engine at all. --dockerfile names the Dockerfile the image was built from, so that layers and waste get their lines.
 // The engine client is loaded only for an image (an archive needs none of it: it is most of the start-up cost).
@@ -13,6 +15,7 @@ import { layerLines } from '../analysis/lines';
 import { matchHistory } from '../core/match';
 import type { DockerodeSource } from '../engine/dockerode';
 import { EngineError, isImageReference } from '../engine/source';
+import { isRegistryReference } from '../registry/reference';
 import { EXIT, UsageError } from './errors';
 import { ansi, plain } from './human';
 import { readDockerfile, readUserFile } from './input';
@@ -23,18 +26,20 @@ import { ANALYZE_USAGE } from './usage';
 
 export { ANALYZE_USAGE };
 
-type Target = { kind: 'archive'; path: string } | { kind: 'image'; ref: string };
+type Target = { kind: 'archive'; path: string } | { kind: 'image'; ref: string } | { kind: 'registry'; ref: string };
 
-function targetOf(values: { image?: string; archive?: string }, positionals: string[]): Target {
+function targetOf(values: { image?: string; archive?: string; registry?: boolean }, positionals: string[]): Target {
   const given = [values.image !== undefined, values.archive !== undefined, positionals.length > 0].filter(
     Boolean,
   ).length;
   if (given === 0) throw new UsageError(`name an image or an archive\nusage: ${ANALYZE_USAGE}`);
   if (given > 1 || positionals.length > 1)
     throw new UsageError(`name one image or one archive (--image, --archive or TARGET)\nusage: ${ANALYZE_USAGE}`);
-  if (values.image !== undefined) return { kind: 'image', ref: values.image };
+  if (values.image !== undefined) return { kind: values.registry ? 'registry' : 'image', ref: values.image };
   if (values.archive !== undefined) return { kind: 'archive', path: values.archive };
   const t = positionals[0]!;
+  // As docker reads a reference: a first component with a dot or a port, or `localhost`, names a registry.
+  if (values.registry || (!existsSync(t) && isRegistryReference(t))) return { kind: 'registry', ref: t };
   // TARGET is an archive when such a file exists, else an image reference.
   if (existsSync(t)) return { kind: 'archive', path: t };
   if (!isImageReference(t) || /\.(tar|tgz|tar\.gz|tar\.zst)$/.test(t)) {
@@ -78,6 +83,8 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       dockerfile: { type: 'string' },
       platform: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
+      registry: { type: 'boolean', default: false },
+      'insecure-registry': { type: 'boolean', default: false },
     },
   });
   const target = targetOf(values, positionals);
@@ -103,9 +110,17 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       platform: values.platform,
     });
     ref = result.info.refs[0] ?? target.path;
+  } else if (target.kind === 'registry') {
+    const { fromRegistry } = await import('./registry');
+    result = await fromRegistry(target.ref, io, {
+      cache,
+      platform: values.platform,
+      insecure: values['insecure-registry'],
+    });
+    ref = target.ref;
   } else {
     if (values.platform !== undefined)
-      io.stderr('dfsize: warning: --platform applies to archives; the engine exports the image it has\n');
+      io.stderr('dfsize: warning: --platform applies to archives and registries; the engine exports the image it has\n');
     source = await connectEngine(io.env);
     result = await analyzeTarget({ engine: source, image: target.ref }, target.ref, io, { cache, contents: false });
     ref = target.ref;

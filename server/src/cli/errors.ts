@@ -1,8 +1,10 @@
-// Exit codes of every dfsize command (README): 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable.
+// Exit codes of every dfsize command (README): 0 ok, 1 a gate failed, 2 bad input, 3 engine (or registry) unreachable.
 // 4 is ours: an internal error (a bug), reported in one line like everything else.
 import { ArchiveFormatError } from '../engine/archiveError';
 import { EngineError } from '../engine/source';
 import { UnsafeWriteError } from '../files/safeWrite';
+import { RegistryError } from '../registry/client';
+import { CredentialError } from '../registry/credentials';
 
 export const EXIT = { ok: 0, gateFailed: 1, badInput: 2, engineUnreachable: 3, internal: 4 } as const;
 
@@ -26,11 +28,16 @@ export function exitCodeOf(e: unknown): number {
     return EXIT.badInput;
   if (e instanceof EngineError)
     return e.kind === 'unreachable' || e.kind === 'timeout' ? EXIT.engineUnreachable : EXIT.badInput;
+  // A registry that does not answer (or will not now) is like an engine that does not; the rest is the user's to fix.
+  if (e instanceof RegistryError)
+    return e.kind === 'unreachable' || e.kind === 'rate-limited' ? EXIT.engineUnreachable : EXIT.badInput;
+  if (e instanceof CredentialError) return EXIT.badInput;
   return EXIT.internal;
 }
 
 export function messageOf(e: unknown): string {
   if (e instanceof UsageError || e instanceof EngineError || e instanceof UnsafeWriteError) return e.message;
+  if (e instanceof RegistryError || e instanceof CredentialError) return e.message;
   if (e instanceof ArchiveFormatError) return e.message;
   const file = fileProblem(e);
   if (file)

@@ -1,0 +1,153 @@
+// An image in a registry, resolved the way `docker pull` does it — the reference's manifest, or from an index the
+// platform asked for — and then handed to the archive reader in the one form every source takes (engine/archive.ts):
+// an OCI layout tar, streamed as its blobs arrive, each blob checked against its digest on the way.
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { pack } from 'tar-stream';
+import { hostPlatform } from '../engine/archiveIndex';
+import { RegistryClient, RegistryError } from './client';
+
+export const MANIFEST_TYPES = [
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.v2+json',
+];
+export const INDEX_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
+const ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
+
+export interface Descriptor {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly size: number;
+  readonly platform?: { readonly os?: string; readonly architecture?: string; readonly variant?: string };
+}
+
+export interface Document {
+  readonly mediaType: string;
+  readonly digest: string;
+  readonly bytes: Buffer;
+  readonly json: { manifests?: Descriptor[]; config?: Descriptor; layers?: Descriptor[]; mediaType?: string };
+}
+
+/** The image manifest a reference resolves to on `platform`, with its config and layers. */
+export interface RegistryImage {
+  readonly repo: string;
+  readonly manifest: Document;
+  readonly config: Descriptor;
+  readonly layers: readonly Descriptor[];
+  readonly platform: string | null;
+}
+
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/** GET a manifest or index; by digest it must match, by tag its digest is what the bytes hash to. */
+export async function fetchDocument(client: RegistryClient, repo: string, ref: string): Promise<Document> {
+  const res = await client.get(repo, `manifests/${ref}`, ACCEPT);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const digest = sha256(bytes);
+  if (ref.includes(':') && ref !== digest)
+    throw new RegistryError('protocol', client.host, `manifest ${ref} does not match its digest (got ${digest})`);
+  let json: Document['json'];
+  try {
+    json = JSON.parse(bytes.toString('utf8')) as Document['json'];
+  } catch {
+    throw new RegistryError('protocol', client.host, `manifest ${ref} of ${repo} is not JSON`);
+  }
+  const mediaType = (res.headers.get('content-type') ?? json.mediaType ?? '').split(';')[0]?.trim() ?? '';
+  return { mediaType, digest, bytes, json };
+}
+
+const platformText = (p: Descriptor['platform']) =>
+  [p?.os, p?.architecture, p?.variant].filter((x): x is string => !!x).join('/');
+
+/** The manifest of `repo:ref` for `platform` (default this machine's), following one index if there is one. */
+export async function resolveRegistryImage(
+  client: RegistryClient,
+  repo: string,
+  ref: string,
+  platform: string = hostPlatform(),
+): Promise<RegistryImage> {
+  let doc = await fetchDocument(client, repo, ref);
+  let chosen: string | null = null;
+  if (INDEX_TYPES.includes(doc.mediaType) || doc.json.manifests) {
+    const all = (doc.json.manifests ?? []).filter((m) => m.platform && platformText(m.platform) !== 'unknown/unknown');
+    const pick = all.find(
+      (m) => platformText(m.platform) === platform || platformText(m.platform).startsWith(`${platform}/`),
+    );
+    if (!pick) {
+      const have = all.map((m) => platformText(m.platform)).join(', ') || 'none';
+      throw new RegistryError(
+        'not-found',
+        client.host,
+        `${repo}:${ref} has no ${platform} image (it has ${have}): pass --platform`,
+      );
+    }
+    chosen = platformText(pick.platform);
+    doc = await fetchDocument(client, repo, pick.digest);
+  }
+  const { config, layers } = doc.json;
+  if (!config || !Array.isArray(layers))
+    throw new RegistryError(
+      'protocol',
+      client.host,
+      `manifest ${doc.digest} of ${repo} is not an image manifest (${doc.mediaType})`,
+    );
+  return { repo, manifest: doc, config, layers, platform: chosen };
+}
+
+/**
+ * The image as an OCI layout tar: index.json naming the manifest, then manifest, config and layer blobs. A fetch
+ * that fails tears the tar down; `onFailure` hears why first (the reader would only see a torn archive).
+ */
+export function registryArchive(
+  client: RegistryClient,
+  image: RegistryImage,
+  onFailure: (e: unknown) => void,
+): AsyncIterable<Buffer> {
+  const tar = pack();
+  const entry = (name: string, size: number, body: AsyncIterable<Buffer>) =>
+    new Promise<void>((resolve, reject) => {
+      const sink = tar.entry({ name, size }, (e) => {
+        if (e) reject(e);
+        else resolve();
+      });
+      // pipeline: an error on either side (a blob that fails its digest, the pack torn down) rejects, never throws.
+      pipeline(Readable.from(body), sink).catch(reject);
+    });
+  const blob = (d: Descriptor) => `blobs/sha256/${d.digest.slice('sha256:'.length)}`;
+  const once = (b: Buffer) => Readable.from([b]);
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: INDEX_TYPES[0],
+      manifests: [
+        { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.bytes.length },
+      ],
+    }),
+  );
+  const write = async () => {
+    await entry('oci-layout', 30, once(Buffer.from('{"imageLayoutVersion":"1.0.0"}')));
+    await entry('index.json', index.length, once(index));
+    await entry(
+      `blobs/sha256/${image.manifest.digest.slice(7)}`,
+      image.manifest.bytes.length,
+      once(image.manifest.bytes),
+    );
+    await entry(blob(image.config), image.config.size, client.blob(image.repo, image.config.digest, image.config.size));
+    const seen = new Set<string>();
+    for (const l of image.layers) {
+      if (seen.has(l.digest)) continue;
+      seen.add(l.digest);
+      await entry(blob(l), l.size, client.blob(image.repo, l.digest, l.size));
+    }
+    tar.finalize();
+  };
+  write().catch((e: unknown) => {
+    onFailure(e);
+    tar.destroy(e instanceof Error ? e : new Error(String(e)));
+  });
+  return tar as unknown as AsyncIterable<Buffer>;
+}

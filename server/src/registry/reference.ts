@@ -1,0 +1,26 @@
+// Which references name a registry, and where: docker's reading of a reference, on the shared parser.
+import { parseImageRef } from '../core/rules/baseImages';
+import { apiHost } from './client';
+
+export interface RegistryRef {
+  /** The API host: `registry-1.docker.io` for Docker Hub. */
+  readonly host: string;
+  /** The repository path on that host (`library/debian` for Hub's official images). */
+  readonly repo: string;
+  /** A digest when the reference has one, else the tag (`latest` when none). */
+  readonly ref: string;
+}
+
+/** A reference whose first component names a host (a dot, a port, or `localhost`), as docker reads it. */
+export function isRegistryReference(text: string): boolean {
+  const r = parseImageRef(text);
+  return r !== null && r.registry !== null && r.repo === r.repo.toLowerCase();
+}
+
+export function registryRef(text: string): RegistryRef | null {
+  const r = parseImageRef(text);
+  if (!r) return null;
+  const host = apiHost(r.registry);
+  const repo = r.registry === null && !r.repo.includes('/') ? `library/${r.repo}` : r.repo;
+  return { host, repo, ref: r.digest ?? r.tag ?? 'latest' };
+}
