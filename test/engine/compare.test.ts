@@ -1,0 +1,115 @@
+// `dfsize compare` on real builds: two versions of one app (test/fixtures/builds/compare-old → compare-new: a line
+// changed, one added, one removed) with the legacy builder and BuildKit, the old one also on Debian (a base swap),
+// and the previous build the editor records. What a user reads: each line's delta and status, the base apart, the
+// paths that grew, appeared and disappeared — the expected bytes from the Dockerfiles' own `head -c N`.
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Comparison } from '../../server/src/core/buildCompare';
+import { formatDelta } from '../../server/src/core/format';
+import { PreviousBuilds } from '../../server/src/state/previousBuilds';
+import { BUSYBOX, ensureBusyboxFor } from '../support/baseImage';
+import { build, BUILDS_DIR, dockerFor, hostEnv, type Builder } from '../support/builds';
+import { dfsize } from '../support/cli';
+import { DEBIAN, ensureDebian } from '../support/debianBase';
+import { needEngine } from '../support/engine';
+import { headBytes, lineOfMarker } from '../support/markers';
+import { tempTree, workspaceCopy } from '../support/tempDirs';
+
+const OLD_DIR = join(BUILDS_DIR, 'compare-old');
+const NEW_DIR = join(BUILDS_DIR, 'compare-new');
+const OLD_TEXT = readFileSync(join(OLD_DIR, 'Dockerfile'), 'utf8');
+const NEW_TEXT = readFileSync(join(NEW_DIR, 'Dockerfile'), 'utf8');
+
+const lineOf = (marker: string) => lineOfMarker(NEW_TEXT, marker);
+
+for (const builder of ['legacy', 'buildkit'] as Builder[]) {
+  describe(`engine: dfsize compare on ${builder} builds`, function () {
+    this.timeout(300000);
+    const tag = (v: string) => `dfsize-test/compare-${v}:${builder}`;
+    const ws = workspaceCopy(NEW_DIR);
+    const env = { ...hostEnv(builder), DFSIZE_CACHE_DIR: tempTree({}) };
+    const compare = (args: string[]) => dfsize(['compare', ...args, '--dockerfile', ws.file], env);
+    const json = (args: string[]): Comparison => {
+      const r = compare([...args, '--json']);
+      assert.equal(r.code, 0, r.stderr);
+      return JSON.parse(r.stdout) as Comparison;
+    };
+    const ids: Record<string, string> = {};
+
+    before(async function () {
+      await needEngine(this, 'docker');
+      await ensureBusyboxFor(builder);
+      await ensureDebian();
+      ids.old = (await build(builder, OLD_DIR, tag('old'))).id;
+      ids.new = (await build(builder, NEW_DIR, tag('new'))).id;
+      const onDebian = OLD_TEXT.replace(BUSYBOX, DEBIAN);
+      ids.debian = (await build(builder, OLD_DIR, tag('debian'), { dockerfileText: onDebian })).id;
+    });
+
+    it('a rebuild: the changed line grew, the added and the removed one, and the paths, in the JSON', () => {
+      const c = json([tag('old'), tag('new')]);
+      assert.deepEqual(Object.keys(c), ['old', 'new', 'deltaBytes', 'base', 'instructions', 'paths']);
+      assert.deepEqual(c.old, { ref: tag('old'), id: ids.old, sizeBytes: c.old.sizeBytes });
+      assert.equal(c.deltaBytes, c.new.sizeBytes - c.old.sizeBytes);
+      assert.equal(c.base.deltaBytes, 0);
+      const grew = headBytes(NEW_TEXT, '/m-data') - headBytes(OLD_TEXT, '/m-data');
+      const at = (marker: string) => c.instructions.find((i) => i.line === lineOf(marker));
+      assert.deepEqual([at('/m-data')?.status, at('/m-data')?.deltaBytes], ['grew', grew]);
+      assert.deepEqual(
+        [at('/m-cache')?.status, at('/m-cache')?.oldBytes, at('/m-cache')?.newBytes],
+        ['added', null, headBytes(NEW_TEXT, '/m-cache')],
+      );
+      assert.equal(at('/m-small')?.status, 'same');
+      assert.deepEqual(
+        c.instructions.filter((i) => i.status === 'removed').map((i) => [i.line, i.keyword, i.deltaBytes]),
+        [[null, 'RUN', -headBytes(OLD_TEXT, '/m-gone')]],
+      );
+      assert.deepEqual(
+        c.paths.map((p) => [p.path, p.deltaBytes, p.change]),
+        [
+          ['/m-data/data.bin', grew, 'grew'],
+          ['/m-cache', headBytes(NEW_TEXT, '/m-cache'), 'appeared'],
+          ['/m-gone.bin', -headBytes(OLD_TEXT, '/m-gone'), 'disappeared'],
+        ],
+      );
+    });
+
+    it('a base swap: the base apart, first among the causes, and what left with it', async () => {
+      const c = json([tag('debian'), tag('new')]);
+      const docker = dockerFor(builder);
+      const debian = (await docker.getImage(DEBIAN).inspect()).Size;
+      const busybox = (await docker.getImage(BUSYBOX).inspect()).Size;
+      assert.deepEqual(c.base, { oldBytes: debian, newBytes: busybox, deltaBytes: busybox - debian });
+      // The lines still line up across the swap.
+      assert.equal(c.instructions.find((i) => i.line === lineOf('/m-data'))?.status, 'grew');
+      assert.equal(c.paths[0]?.change, 'disappeared');
+      const text = compare([tag('debian'), tag('new')]);
+      assert.equal(text.code, 0, text.stderr);
+      const lines = text.stdout.split('\n');
+      const first = lines[lines.indexOf('Biggest causes:') + 1] ?? '';
+      assert.ok(first.startsWith('  base image (FROM)') && first.includes(formatDelta(c.base.deltaBytes)), first);
+    });
+
+    it('previous: the build the editor recorded for the file, and one line when its image is gone', async () => {
+      const store = PreviousBuilds.inFolder(env.DFSIZE_CACHE_DIR, (m) => assert.fail(m));
+      await store.record(ws.file, { imageId: ids.old ?? '', ref: tag('old'), sizeBytes: 1, lines: new Map() });
+      const c = json(['previous', tag('new')]);
+      assert.equal(c.old.id, ids.old);
+      assert.equal(c.instructions.find((i) => i.line === lineOf('/m-data'))?.status, 'grew');
+
+      const gone = `sha256:${'0'.repeat(64)}`;
+      await store.record(ws.file, { imageId: gone, ref: 'app:gone', sizeBytes: 1, lines: new Map() });
+      const r = compare(['previous', tag('new')]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^dfsize: the previous build \(app:gone, 000000000000\) is no longer on the engine/);
+      assert.equal(r.stderr.trim().split('\n').length, 1);
+    });
+
+    it('bad input: one line and exit 2', () => {
+      const r = compare(['no such thing!', tag('new')]);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /^dfsize: OLD "no such thing!" is no image reference/);
+    });
+  });
+}
