@@ -1,7 +1,7 @@
 // A comparison as one screen of text, biggest cause first: `dfsize compare` prints it, the editor shows it as a
 // read-only document. The numbers are compareBuilds'; this only lays them out.
 import { MIN_PATH_DELTA, type ComparedInstruction, type Comparison } from './buildCompare';
-import { formatBytes, formatDelta, plural } from './format';
+import { formatBytes, formatDelta } from './format';
 
 /** Causes listed in the summary at most. */
 const TOP_CAUSES = 5;
@@ -72,7 +72,7 @@ export function renderComparison(c: Comparison, { lineText, pathsCompared }: Ren
     '',
     ...causes(c, lineText),
     '',
-    `Layers: ${plural(added.length, 'added')} (${formatDelta(sum(added))}), ${plural(removed.length, 'removed')} (${formatDelta(sum(removed))})`,
+    `Layers: ${String(added.length)} added (${formatDelta(sum(added))}), ${String(removed.length)} removed (${formatDelta(sum(removed))})`,
     ...table([
       ['  instruction', 'old', 'new', 'change', ''],
       ...c.instructions.map((i) => [
