@@ -5,7 +5,7 @@
 import { isRemoval, K_DIR, type LayerList } from './entries';
 
 /** Directories deeper than this are counted in their ancestor at this depth (`/usr/lib/x86_64-linux-gnu`). */
-export const DIR_DEPTH = 3;
+const DIR_DEPTH = 3;
 
 /** Whether `path` or a directory above it is in `cleared`. */
 function hiddenBy(cleared: ReadonlySet<string>, path: string): boolean {

@@ -12,7 +12,7 @@ import { renderComparison } from '../core/compareText';
 import type { DockerfileModel } from '../core/dockerfile';
 import { ArchiveFormatError } from '../engine/archiveError';
 import { EngineError, isImageReference, loadImage, type ImageSource } from '../engine/source';
-import { compareInput, previousBuild, previousGone } from '../images/compareImages';
+import { compareInput, previousImage } from '../images/compareImages';
 import { imageFromArchive, imageFromEngine, LABEL_DOCKERFILE, type ResolvedImage } from '../images/resolve';
 import { PreviousBuilds } from '../state/previousBuilds';
 import { messageOf, UsageError } from './errors';
@@ -60,15 +60,10 @@ async function loadSide(
   if (target.kind === 'archive') return { image: await imageFromArchive(target.path, model), archive: target.path };
   if (target.kind === 'image')
     return { image: await imageFromEngine(await engine(), target.ref, model, 'named'), archive: null };
-  const found = await previousBuild(PreviousBuilds.inFolder(defaultCacheDir(io.env), warnLine(io)), dockerfile);
+  const builds = PreviousBuilds.inFolder(defaultCacheDir(io.env), warnLine(io));
+  const found = await previousImage(builds, await engine(), model, dockerfile);
   if ('none' in found) throw new UsageError(found.none);
-  try {
-    const image = await imageFromEngine(await engine(), found.imageId, model, 'previous build');
-    return { image: { ...image, ref: `previous: ${found.ref}` }, archive: null };
-  } catch (e) {
-    if (e instanceof EngineError && e.kind === 'not-found') throw new UsageError(previousGone(found));
-    throw e;
-  }
+  return { image: found, archive: null };
 }
 
 function warnLine(io: CliIo): (m: string) => void {

@@ -57,7 +57,7 @@ export interface CompareInput {
 }
 
 /** Paths listed at most. */
-export const PATH_LIMIT = 12;
+const PATH_LIMIT = 12;
 /** A directory whose bytes changed by less is not listed. */
 export const MIN_PATH_DELTA = 1000;
 /** A directory is split into its children when at most this many of them carry COVER of its change. */

@@ -8,7 +8,7 @@ import { renderComparison } from '../core/compareText';
 import type { DockerfileModel } from '../core/dockerfile';
 import { ArchiveFormatError } from '../engine/archiveError';
 import { EngineError, isImageReference, type ImageSource } from '../engine/source';
-import { compareInput, previousBuild, previousGone } from '../images/compareImages';
+import { compareInput, previousImage } from '../images/compareImages';
 import { imageFromEngine, type ResolvedImage } from '../images/resolve';
 import { CompareRequest, type CompareResult } from '../protocol';
 import { fsPathOf } from '../state/documentImages';
@@ -29,15 +29,7 @@ async function oldImage(
   }
   const file = fsPathOf(uri);
   if (!file) return { none: 'only a Dockerfile saved on disk has a previous build' };
-  const found = await previousBuild(session.previousBuilds, file);
-  if ('none' in found) return found;
-  try {
-    const image = await imageFromEngine(source, found.imageId, model, 'previous build');
-    return { ...image, ref: `previous: ${found.ref}` };
-  } catch (e) {
-    if (e instanceof EngineError && e.kind === 'not-found') return { none: previousGone(found) };
-    throw e;
-  }
+  return previousImage(session.previousBuilds, source, model, file);
 }
 
 /** The image's analysis, or null (logged) when the engine or the export failed: the paths are then not compared. */

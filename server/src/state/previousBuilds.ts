@@ -24,7 +24,7 @@ interface Stored {
 }
 
 /** Files remembered at most: the most lately recorded stay. */
-export const MAX_RECORDED_FILES = 200;
+const MAX_RECORDED_FILES = 200;
 
 function fromStored(v: Stored): PreviousBuild {
   return { ...v, lines: new Map(v.lines) };
