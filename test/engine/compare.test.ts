@@ -1,10 +1,11 @@
 // `dfsize compare` on real builds: two versions of one app (test/fixtures/builds/compare-old → compare-new: a line
 // changed, one added, one removed) with the legacy builder and BuildKit, the old one also on Debian (a base swap),
-// and the previous build the editor records. What a user reads: each line's delta and status, the base apart, the
+// the previous build the editor records, and NEW as an archive. What a user reads: each line's delta and status, the base apart, the
 // paths that grew, appeared and disappeared — the expected bytes from the Dockerfiles' own `head -c N`.
 import { strict as assert } from 'node:assert';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { Comparison } from '../../server/src/core/buildCompare';
 import { formatDelta } from '../../server/src/core/format';
 import { PreviousBuilds } from '../../server/src/state/previousBuilds';
@@ -104,6 +105,18 @@ for (const builder of ['legacy', 'buildkit'] as Builder[]) {
       assert.equal(r.code, 2);
       assert.match(r.stderr, /^dfsize: the previous build \(app:gone, 000000000000\) is no longer on the engine/);
       assert.equal(r.stderr.trim().split('\n').length, 1);
+    });
+
+    it('an archive written by docker save compares as its image does', async () => {
+      const file = join(tempTree({}), 'new.tar');
+      await pipeline(await dockerFor(builder).getImage(tag('new')).get(), createWriteStream(file));
+      const fromEngine = json([tag('old'), tag('new')]);
+      for (const given of [`archive:${file}`, file]) {
+        const fromArchive = json([tag('old'), given]);
+        assert.equal(fromArchive.new.id, ids.new);
+        assert.deepEqual(fromArchive.instructions, fromEngine.instructions);
+        assert.deepEqual(fromArchive.paths, fromEngine.paths);
+      }
     });
 
     it('bad input: one line and exit 2', () => {
