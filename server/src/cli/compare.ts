@@ -123,7 +123,7 @@ export async function compareCommand(argv: string[], io: CliIo): Promise<number>
   const unlike = linesUnlikeImage(model, newInput.match);
   if (unlike.length)
     io.stderr(
-      `dfsize: warning: ${path} lines ${unlike.join(', ')} differ from what ${next.image.ref} recorded: the file changed since NEW was built, or is not NEW's\n`,
+      `dfsize: warning: ${path} ${unlike.length > 1 ? 'lines' : 'line'} ${unlike.join(', ')} ${unlike.length > 1 ? 'differ' : 'differs'} from what ${next.image.ref} recorded: the file changed since NEW was built, or is not NEW's\n`,
     );
   const comparison = compareBuilds(model, oldInput, newInput);
   const lines = text.split(/\r?\n/);
