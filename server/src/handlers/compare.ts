@@ -35,7 +35,9 @@ async function oldImage(
 /** The image's analysis, or null (logged) when the engine or the export failed: the paths are then not compared. */
 async function analysed(session: Session, source: ImageSource, image: ResolvedImage): Promise<AnalyzedImage | null> {
   try {
-    return await session.analyses.analyseOnce(source, image.info.id);
+    // The document's own image is usually analysed already (in the background, with its contents).
+    const done = session.analyses.result(image.info.id);
+    return done?.contents ? done : await session.analyses.analyseOnce(source, image.info.id);
   } catch (e) {
     if (!(e instanceof EngineError || e instanceof ArchiveFormatError)) throw e;
     session.connection.console.warn(`dfsize: compare: the analysis of ${image.ref} failed: ${e.message}`);
