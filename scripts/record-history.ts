@@ -49,6 +49,9 @@ const CASES: Case[] = [
     base: 'dfsize-rec/onbuild-parent:BUILDER',
   },
   { name: 'modern-forms', builders: MODERN_BUILDERS, base: 'local/busybox:latest' },
+  // two versions of one app (a line changed, one added, one removed), for the comparison of builds
+  { name: 'compare-old', builders: ['legacy', 'buildkit'], base: 'local/busybox:latest' },
+  { name: 'compare-new', builders: ['legacy', 'buildkit'], base: 'local/busybox:latest' },
   { name: 'add-checksum', builders: MODERN_BUILDERS, base: 'local/busybox:latest', serves: true },
   {
     name: 'multi-platform',

@@ -2,6 +2,7 @@
 // editor has — commands, the status bar, the layer explorer. Everything that knows about images lives in the server.
 import * as vscode from 'vscode';
 import { analyseImage, copyLayerPath, revealLines, selectImage, showLayerFiles } from './commands';
+import { compareImages, CompareDocuments, compareWithPrevious, COMPARE_SCHEME } from './compareView';
 import { Ctx } from './ctx';
 import { LayerTreeProvider } from './layerTree/provider';
 
@@ -16,6 +17,8 @@ const COMMANDS = {
   revealInEditor: 'dockerfileSize.layers.revealInEditor',
   build: 'dockerfileSize.buildImage',
   buildWithOptions: 'dockerfileSize.buildImageWithOptions',
+  compareWithPrevious: 'dockerfileSize.compareWithPrevious',
+  compareImages: 'dockerfileSize.compareImages',
 } as const;
 
 let ctx: Ctx | undefined;
@@ -24,8 +27,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   const c = (ctx = new Ctx(context, COMMANDS.selectImage));
   const layers = (c.layers = new LayerTreeProvider(c, { reveal: COMMANDS.revealLines, more: COMMANDS.layersMore }));
   const reveal = revealLines();
+  const compared = new CompareDocuments();
   context.subscriptions.push(
     layers,
+    compared,
+    vscode.workspace.registerTextDocumentContentProvider(COMPARE_SCHEME, compared),
+    vscode.commands.registerCommand(COMMANDS.compareWithPrevious, compareWithPrevious(c, compared)),
+    vscode.commands.registerCommand(COMMANDS.compareImages, compareImages(c, compared)),
     vscode.commands.registerCommand(COMMANDS.selectImage, selectImage(c)),
     vscode.commands.registerCommand(COMMANDS.analyse, analyseImage(c)),
     vscode.commands.registerCommand(COMMANDS.revealLines, reveal),

@@ -251,3 +251,15 @@ export namespace CancelBuildNotification {
   export const method = 'dfsize/cancelBuild';
   export const type = new NotificationType<{ buildId: string }>(method);
 }
+
+/** The document's image (NEW) against OLD, `previous` (the build before the last Build Image) or a local image. */
+export interface CompareResult {
+  /** The comparison as one screen of text; null when there is none, and `message` says why. */
+  readonly text: string | null;
+  readonly message: string;
+}
+
+export namespace CompareRequest {
+  export const method = 'dfsize/compare';
+  export const type = new RequestType<{ uri: string; old: string }, CompareResult, void>(method);
+}

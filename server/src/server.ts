@@ -12,6 +12,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { registerBuild } from './handlers/build';
 import { FIX_ALL_KIND, registerCodeActions } from './handlers/codeActions';
+import { registerCompare } from './handlers/compare';
 import { registerDiagnostics } from './handlers/diagnostics';
 import { registerHover } from './handlers/hover';
 import { registerImages } from './handlers/images';
@@ -54,6 +55,7 @@ export function startServer(connection: Connection): void {
     registerImages(session);
     registerLayers(session);
     registerBuild(session);
+    registerCompare(session);
     registerDiagnostics(session);
     registerCodeActions(session);
     registerStatus(session, params.capabilities.workspace?.inlayHint?.refreshSupport === true);

@@ -27,3 +27,18 @@ export function rowOfMarker(createdBys: readonly string[], marker: string, raw?:
   if (hits.length !== 1) throw new Error(`marker ${marker}: ${hits.length} rows name it`);
   return hits[0]!;
 }
+
+/** The bytes the line naming `marker` writes with `head -c N` (the compare fixtures size their files so). */
+export function headBytes(dockerfile: string, marker: string): number {
+  const line = dockerfile.split('\n').find((l) => l.includes(marker)) ?? '';
+  const n = /head -c (\d+)/.exec(line)?.[1];
+  if (n === undefined) throw new Error(`no line naming ${marker} writes with head -c`);
+  return Number(n);
+}
+
+/** The 1-based line naming `marker`. */
+export function lineOfMarker(dockerfile: string, marker: string): number {
+  const at = dockerfile.split('\n').findIndex((l) => l.includes(marker));
+  if (at < 0) throw new Error(`no line names ${marker}`);
+  return at + 1;
+}

@@ -43,6 +43,20 @@ describe('previous builds', () => {
     );
   });
 
+  it('two writers of one file (two editors, the CLI) keep each other’s records', async () => {
+    const root = tempTree({});
+    const warnings: string[] = [];
+    const one = PreviousBuilds.inFolder(root, (m) => warnings.push(m));
+    const two = PreviousBuilds.inFolder(root, (m) => warnings.push(m));
+    assert.equal(await two.get('/w/a.Dockerfile'), undefined); // `two` has read the file before `one` writes
+    await one.record('/w/a.Dockerfile', build('sha256:aaa'));
+    await two.record('/w/b.Dockerfile', build('sha256:bbb'));
+    const fresh = PreviousBuilds.inFolder(root, (m) => warnings.push(m));
+    assert.equal((await fresh.get('/w/a.Dockerfile'))?.imageId, 'sha256:aaa');
+    assert.equal((await fresh.get('/w/b.Dockerfile'))?.imageId, 'sha256:bbb');
+    assert.deepEqual(warnings, []);
+  });
+
   it('a stored file that is not JSON is said so, and the next record replaces it', async () => {
     const root = tempTree({ 'previous-builds.json': '{not json' });
     const warnings: string[] = [];

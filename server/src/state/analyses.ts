@@ -49,6 +49,11 @@ export class Analyses implements Disposable {
     return true;
   }
 
+  /** An analysis no document waits for (a comparison's): from the cache or read now, and no state kept. */
+  analyseOnce(source: ImageSource, imageId: string): Promise<AnalyzedImage> {
+    return analyzeImage({ engine: source, image: imageId }, { cache: this.cache });
+  }
+
   /** Drops what images nobody uses any more hold in memory (the disk cache keeps them) and stops their analyses. */
   retain(inUse: ReadonlySet<string>): void {
     for (const id of [...this.states.keys()]) {

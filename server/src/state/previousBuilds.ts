@@ -1,6 +1,7 @@
 // What the previous build of each Dockerfile measured, line by line, so that after a rebuild every hint can show its
 // change (`45.3 MB (+12.1 MB)`). Kept as numbers in the server's storage folder, not as an image: a
-// `docker image prune` cannot take it away.
+// `docker image prune` cannot take it away. The file sits in the CLI's cache folder, where `dfsize compare previous`
+// reads it; several editors and the CLI may share it, so a record merges with what is on disk before writing.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileSafely } from '../files/safeWrite';
@@ -20,6 +21,13 @@ interface Stored {
   sizeBytes: number;
   lines: Array<[number, number]>;
   recordedAt: string;
+}
+
+/** Files remembered at most: the most lately recorded stay. */
+const MAX_RECORDED_FILES = 200;
+
+function fromStored(v: Stored): PreviousBuild {
+  return { ...v, lines: new Map(v.lines) };
 }
 
 export class PreviousBuilds {
@@ -45,20 +53,44 @@ export class PreviousBuilds {
 
   async record(dockerfile: string, build: Omit<PreviousBuild, 'recordedAt'>): Promise<void> {
     await this.load();
-    this.byFile.set(dockerfile, { ...build, recordedAt: new Date().toISOString() });
+    const recorded = { ...build, recordedAt: new Date().toISOString() };
+    this.byFile.set(dockerfile, recorded);
     const file = this.file;
     if (!file) return;
     // After the previous write, whatever became of it: one failed write (a full disk, a folder not yet there) must
     // not fail every later record; each reports only its own failure.
-    const write = this.writing.catch(() => undefined).then(() => this.write(file));
+    const write = this.writing
+      .catch(() => undefined)
+      .then(async () => {
+        await this.merge(file);
+        this.byFile.set(dockerfile, recorded);
+        await this.write(file);
+      });
     this.writing = write;
     await write;
+  }
+
+  /** What another process recorded since: the newer record of each file wins. An unreadable file is replaced. */
+  private async merge(file: string): Promise<void> {
+    let stored: Record<string, Stored> = {};
+    try {
+      stored = await readStored(file);
+    } catch (e) {
+      // None yet, or a folder that cannot be read: the write that follows fails with its own error if it must.
+      if (e instanceof SyntaxError)
+        this.warn(`previous builds in ${file} not JSON, replaced by this record: ${e.message}`);
+    }
+    for (const [k, v] of Object.entries(stored)) {
+      const mine = this.byFile.get(k);
+      if (!mine || mine.recordedAt < v.recordedAt) this.byFile.set(k, fromStored(v));
+    }
   }
 
   /** The whole map, as it is now: temp + rename (writeFileSafely), so a reader sees the old file or the new one. */
   private async write(file: string): Promise<void> {
     const data: Record<string, Stored> = {};
-    for (const [k, v] of this.byFile)
+    const newest = [...this.byFile].sort(([, a], [, b]) => (a.recordedAt < b.recordedAt ? 1 : -1));
+    for (const [k, v] of newest.slice(0, MAX_RECORDED_FILES))
       data[k] = {
         imageId: v.imageId,
         ref: v.ref,
@@ -74,8 +106,7 @@ export class PreviousBuilds {
     this.loaded ??= (async () => {
       if (!this.file) return;
       try {
-        const data = JSON.parse(await readFile(this.file, 'utf8')) as Record<string, Stored>;
-        for (const [k, v] of Object.entries(data)) this.byFile.set(k, { ...v, lines: new Map(v.lines) });
+        for (const [k, v] of Object.entries(await readStored(this.file))) this.byFile.set(k, fromStored(v));
       } catch (e) {
         // None yet is the usual start; an unreadable or corrupt file is said so, and replaced by the next record.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
@@ -84,4 +115,9 @@ export class PreviousBuilds {
     })();
     return this.loaded;
   }
+}
+
+/** The stored map; throws what reading or parsing throws (ENOENT: none yet). */
+async function readStored(file: string): Promise<Record<string, Stored>> {
+  return JSON.parse(await readFile(file, 'utf8')) as Record<string, Stored>;
 }

@@ -100,7 +100,8 @@ export class Session implements Disposable {
       options.storageDir ?? defaultCacheDir(options.env),
       options.canReportProgress,
     );
-    this.previousBuilds = PreviousBuilds.inFolder(options.storageDir, (m) => connection.console.warn(m));
+    // In the CLI's cache folder, not the editor's storage: `dfsize compare previous` reads it there.
+    this.previousBuilds = PreviousBuilds.inFolder(defaultCacheDir(options.env), (m) => connection.console.warn(m));
     this.findings = new Findings(this);
     this.disposables.push(
       this.engines,

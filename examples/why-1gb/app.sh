@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "serving $(wc -c < /app/assets.bin) bytes of assets"
