@@ -11,7 +11,7 @@ import type { LayerRow } from './layerRows';
 export const LARGEST_FILES = 100;
 
 /** What the explorer reads of the analysed layers (analysis/contents ImageContents). */
-export interface ExplorerContents {
+interface ExplorerContents {
   listDir(layer: number, dir: string, opts: ListOptions): DirPage;
   /** The largest files `layer` added or modified, biggest first. */
   topPaths(layer: number, n: number): ReadonlyArray<{ readonly path: string; readonly bytes: number }>;
@@ -121,7 +121,7 @@ interface Shipped {
 }
 
 /** The largest files of one layer, or of every layer together (`layer` null), biggest first. */
-export function largestFiles(contents: ExplorerContents, layers: number, layer: number | null): Shipped[] {
+function largestFiles(contents: ExplorerContents, layers: number, layer: number | null): Shipped[] {
   const of = (l: number) => contents.topPaths(l, LARGEST_FILES).map((p) => ({ layer: l, ...p }));
   if (layer !== null) return of(layer);
   // The image's largest are among each layer's largest.

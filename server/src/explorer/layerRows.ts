@@ -6,7 +6,7 @@ import { modelShells } from '../core/layers';
 import type { MatchResult } from '../core/match';
 
 /** What the rows are read from: the document's model, its match against the image, and which row made which layer. */
-export interface RowsInput {
+interface RowsInput {
   readonly model: DockerfileModel;
   readonly match: MatchResult;
   readonly info: ImageInfo;
