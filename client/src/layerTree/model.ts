@@ -34,6 +34,13 @@ const KEYWORD_ICONS: Record<string, string> = {
   WORKDIR: 'folder',
   FROM: 'package',
 };
+/** The codicons of the nodes that show their label alone. */
+const PLAIN_ICONS: Partial<Record<LayerNode['kind'], string>> = {
+  stage: 'symbol-namespace',
+  largest: 'list-ordered',
+  more: 'ellipsis',
+  message: 'info',
+};
 const STATUS_BADGES: Record<string, string> = { added: 'A', modified: 'M', removed: 'D', unchanged: '' };
 
 /** The label a node shows: its size first (when it has one), then its name. */
@@ -58,13 +65,6 @@ export function itemOf(node: LayerNode): ItemData {
         description: [node.status ? `efficiency ${node.status}` : '', removable].filter(Boolean).join(' · '),
         icon: { id: 'layers', color: null },
         contextValue: 'image',
-      };
-    case 'stage':
-      return {
-        ...base,
-        description: '',
-        icon: { id: 'symbol-namespace', color: null },
-        contextValue: 'stage',
       };
     case 'previous':
       return {
@@ -117,26 +117,12 @@ export function itemOf(node: LayerNode): ItemData {
         contextValue: node.kind,
       };
     }
-    case 'largest':
-      return {
-        ...base,
-        description: '',
-        icon: { id: 'list-ordered', color: null },
-        contextValue: 'largest',
-      };
-    case 'more':
-      return {
-        ...base,
-        description: '',
-        icon: { id: 'ellipsis', color: null },
-        contextValue: 'more',
-      };
     default:
       return {
         ...base,
         description: '',
-        icon: { id: 'info', color: null },
-        contextValue: 'message',
+        icon: { id: PLAIN_ICONS[node.kind] ?? 'info', color: null },
+        contextValue: node.kind,
       };
   }
 }
