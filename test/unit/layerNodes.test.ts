@@ -101,6 +101,7 @@ describe('layer explorer view-model', () => {
       ['ADD README.md', '/somefile.txt'],
     ] as const)
       assert.equal(file(nodes, layerOfLine(line), path).removable, undefined, `${line}: ${path}`);
+    assert.equal(nodes[0]?.origin, 'layer 1 · base', "the base's files say so");
     const moved = file(nodes, layerOfLine('RUN mv'), '/root/saved.txt');
     assert.equal(moved.origin, `layer ${String(layerOfLine('RUN mv') + 1)} · RUN`);
     assert.match(moved.detail ?? '', /overwritten by layer \d+: `RUN chmod \+x \/root\/saved\.txt`/);

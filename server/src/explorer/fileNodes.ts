@@ -152,7 +152,9 @@ export function largestNodes(
       sizeBytes: f.bytes,
       hasChildren: false,
       ...(gone ? { removable: true } : {}),
-      ...(layer === null ? { origin: `${layerName(f.layer)}${row ? ` · ${row.keyword}` : ''}` } : {}),
+      ...(layer === null
+        ? { origin: `${layerName(f.layer)}${row ? ` · ${row.base ? 'base' : row.keyword}` : ''}` }
+        : {}),
       ...(row?.range ? { range: row.range } : {}),
       detail: [
         `\`${f.path}\` · ${formatBytes(f.bytes)} · ${layerName(f.layer)}${row ? `: \`${row.label}\`` : ''}`,
