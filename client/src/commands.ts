@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import {
   AnalyseRequest,
+  decodeNodeId,
   ListImagesRequest,
   SelectImageRequest,
   type ImageChoice,
@@ -37,7 +38,7 @@ export function selectImage(ctx: Ctx): (arg?: unknown) => Promise<void> {
         auto,
         ...choices.map((c: ImageChoice): Item => ({
           label: `${c.current ? '$(check) ' : ''}${c.refs[0] ?? c.id.slice(7, 19)}`,
-          description: `${Math.round(c.score * 100)}% match · ${formatBytes(c.sizeBytes)}${c.linked ? ' · built for this file' : ''}`,
+          description: `${String(Math.round(c.score * 100))}% match · ${formatBytes(c.sizeBytes)}${c.linked ? ' · built for this file' : ''}`,
           detail: `${c.id.slice(7, 19)} · ${new Date(c.created * 1000).toLocaleString()}${c.refs.length > 1 ? ` · also ${c.refs.slice(1).join(', ')}` : ''}`,
           ref: c.refs[0] ?? c.id,
         })),
@@ -71,8 +72,8 @@ export function revealLines(): (uri: vscode.Uri, range: { startLine: number; end
 /** "Copy Path" on a file or directory of a layer. */
 export function copyLayerPath(): (node: LayerNode) => Promise<void> {
   return async (node) => {
-    const path = /^path:\d+:(.*)$/.exec(node.id)?.[1];
-    if (path) await vscode.env.clipboard.writeText(path);
+    const id = decodeNodeId(node.id);
+    if (id?.kind === 'path' || id?.kind === 'largestFile') await vscode.env.clipboard.writeText(id.path);
   };
 }
 

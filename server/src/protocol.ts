@@ -127,11 +127,121 @@ export namespace SelectImageRequest {
   export const type = new RequestType<{ uri: string; ref: string | null }, Status, void>(method);
 }
 
+/**
+ * What a node of the layer explorer stands for. On the wire (and as the tree's item id) it travels as the string
+ * `encodeNodeId` makes; both sides read it back with `decodeNodeId` alone. Layers are indexes into the image's layers.
+ */
+export type NodeId =
+  | { readonly kind: 'image' }
+  | { readonly kind: 'stage'; readonly stage: number }
+  | { readonly kind: 'base' }
+  | { readonly kind: 'layer'; readonly layer: number }
+  /** A file or directory of one layer. */
+  | { readonly kind: 'path'; readonly layer: number; readonly path: string }
+  /** The rest of a directory's children, from `offset` on. */
+  | { readonly kind: 'more'; readonly layer: number; readonly dir: string; readonly offset: number }
+  /** "Largest files" of one layer, or of the whole image (`layer` null). */
+  | { readonly kind: 'largest'; readonly layer: number | null }
+  /** One file of a "Largest files" list: the file `layer` ships at `path`, listed under the image's list or the layer's. */
+  | { readonly kind: 'largestFile'; readonly inImage: boolean; readonly layer: number; readonly path: string }
+  | { readonly kind: 'previous' }
+  /** A line of the previous build (1-based). */
+  | { readonly kind: 'previousLine'; readonly line: number }
+  /** Why the children of `parent` cannot be listed (yet). */
+  | { readonly kind: 'message'; readonly parent: NodeId };
+
+// Wire forms: 'image', 'stage:2', 'base', 'layer:5', 'path:5:/usr/lib', 'more:5:200:/usr/lib', 'largest',
+// 'largest:5', 'largest-file:image:5:/x', 'largest-file:layer:5:/x', 'previous', 'previous:12', 'message:<id>'.
+// Numbers come first and a path last, so a path may hold any character, ':' included.
+
+export function encodeNodeId(id: NodeId): string {
+  switch (id.kind) {
+    case 'image':
+    case 'base':
+    case 'previous':
+      return id.kind;
+    case 'stage':
+      return `stage:${id.stage}`;
+    case 'layer':
+      return `layer:${id.layer}`;
+    case 'path':
+      return `path:${id.layer}:${id.path}`;
+    case 'more':
+      return `more:${id.layer}:${id.offset}:${id.dir}`;
+    case 'largest':
+      return id.layer === null ? 'largest' : `largest:${id.layer}`;
+    case 'largestFile':
+      return `largest-file:${id.inImage ? 'image' : 'layer'}:${id.layer}:${id.path}`;
+    case 'previousLine':
+      return `previous:${id.line}`;
+    case 'message':
+      return `message:${encodeNodeId(id.parent)}`;
+  }
+}
+
+/** The node an id names, or null for text no encodeNodeId made. */
+export function decodeNodeId(text: string): NodeId | null {
+  const colon = text.indexOf(':');
+  const head = colon < 0 ? text : text.slice(0, colon);
+  const rest = colon < 0 ? null : text.slice(colon + 1);
+  if (rest === null)
+    return head === 'image' || head === 'base' || head === 'previous' || head === 'largest' ? bare(head) : null;
+  if (head === 'message') {
+    const parent = decodeNodeId(rest);
+    return parent && { kind: 'message', parent };
+  }
+  const [a, b, c] = fields(rest, head === 'largest-file' ? 2 : head === 'more' ? 2 : head === 'path' ? 1 : 0);
+  const n = wholeNumber(a);
+  const m = wholeNumber(b);
+  switch (head) {
+    case 'stage':
+      return n === null ? null : { kind: 'stage', stage: n };
+    case 'layer':
+      return n === null ? null : { kind: 'layer', layer: n };
+    case 'largest':
+      return n === null ? null : { kind: 'largest', layer: n };
+    case 'previous':
+      return n === null ? null : { kind: 'previousLine', line: n };
+    case 'path':
+      return n === null || b === undefined ? null : { kind: 'path', layer: n, path: b };
+    case 'more':
+      return n === null || m === null || c === undefined ? null : { kind: 'more', layer: n, offset: m, dir: c };
+    case 'largest-file':
+      return (a === 'image' || a === 'layer') && m !== null && c !== undefined
+        ? { kind: 'largestFile', inImage: a === 'image', layer: m, path: c }
+        : null;
+    default:
+      return null;
+  }
+}
+
+function bare(kind: 'image' | 'base' | 'previous' | 'largest'): NodeId {
+  return kind === 'largest' ? { kind, layer: null } : { kind };
+}
+
+/** `text` cut at its first `count` colons: those fields, then the rest. */
+function fields(text: string, count: number): string[] {
+  const out: string[] = [];
+  let from = 0;
+  for (let k = 0; k < count; k++) {
+    const at = text.indexOf(':', from);
+    if (at < 0) return out;
+    out.push(text.slice(from, at));
+    from = at + 1;
+  }
+  out.push(text.slice(from));
+  return out;
+}
+
+function wholeNumber(text: string | undefined): number | null {
+  return text !== undefined && /^\d{1,9}$/.test(text) ? Number(text) : null;
+}
+
 /** One node of the layer explorer: image → stages → layers (base layers under their FROM) → directories → files. */
 export interface LayerNode {
-  /** Stable while the image is the same: 'image', 'stage:2', 'base', 'layer:5', 'path:5:/usr/lib', 'more:5:/usr/lib:200', 'previous', 'previous:12'. */
+  /** encodeNodeId of what it stands for: stable while the image is the same. */
   readonly id: string;
-  readonly kind: 'image' | 'stage' | 'base' | 'layer' | 'dir' | 'file' | 'more' | 'message' | 'previous';
+  readonly kind: 'image' | 'stage' | 'base' | 'layer' | 'dir' | 'file' | 'largest' | 'more' | 'message' | 'previous';
   readonly label: string;
   readonly sizeBytes?: number;
   /** Share of the image (layers and the base), 0..1. */
@@ -146,6 +256,8 @@ export interface LayerNode {
   readonly removableBytes?: number;
   /** Files: deleted or overwritten later (the image ships them for nothing). */
   readonly removable?: boolean;
+  /** Files of an image's "Largest files": the layer that ships them, as the list names it. */
+  readonly origin?: string;
   readonly fileType?: string;
   readonly hasChildren: boolean;
   /** Markdown for the tooltip. */

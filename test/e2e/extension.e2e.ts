@@ -75,6 +75,37 @@ describe('e2e: the extension in the real VS Code', function () {
     await wb.screenshot('2-explorer');
   });
 
+  it('at 300 px the explorer still shows each size before its command; "Largest files" marks the scratch file removable', async () => {
+    assert.ok(Math.abs((await wb.sideBarWidth(300)) - 300) <= 1, 'the side bar is 300 px wide');
+    for (const needle of ['RUN head -c 2000000', 'COPY app.sh', 'RUN head -c 1500000']) {
+      const size = formatBytes(await engineSize(tag, needle.replace(/^RUN /, '')));
+      // What a reader sees: the size and the keyword, then as much of the command as fits.
+      const seen = await wb.visibleLabel(needle);
+      assert.ok(seen.startsWith(`${size} · ${needle.split(' ')[0] ?? ''}`), `${needle}: ${seen}`);
+    }
+    const long = await wb.visibleLabel('RUN head -c 1500000');
+    assert.ok(!long.includes('/tmp/scratch.bin'), `at 300 px the command is cut (${long}), not the size`);
+    await wb.screenshot('2-explorer-300px');
+    // Once the background analysis is done the image says its efficiency; then the image's largest files are known.
+    await wb.page.waitForSelector('.monaco-list-row:has-text("efficiency")', { timeout: 300000 });
+    await wb.page.click('.monaco-list-row:has-text("Largest files")');
+    const bytes = Number(
+      /head -c (\d+)/.exec(
+        readFileSync(ws.file, 'utf8')
+          .split('\n')
+          .find((l) => l.includes('scratch.bin')) ?? '',
+      )?.[1],
+    );
+    // The layer rows name the file too: this row's label is the size, then the path.
+    const label = `${formatBytes(bytes)} · /tmp/scratch.bin`;
+    const row = await wb.page.waitForSelector(`.monaco-list-row:has-text(${JSON.stringify(label)})`, {
+      timeout: 60000,
+    });
+    assert.equal(await wb.visibleLabel(label), label);
+    assert.match((await row.$eval('.label-description', (e) => e.textContent)) ?? '', /^removable · layer \d+ · RUN$/);
+    await wb.screenshot('2-largest-files-300px');
+  });
+
   it('the light bulb on a smelly line offers the fix, and applying it changes the text', async () => {
     const lines = readFileSync(ws.file, 'utf8').split('\n');
     const rm = lines.findIndex((l) => l.startsWith('RUN rm -f /tmp/scratch.bin')) + 1;

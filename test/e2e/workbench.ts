@@ -11,6 +11,8 @@ import { RECIPES, ROOT } from '../support/cli';
 const RECIPE = process.env.DFSIZE_VSCODE_WEB ?? join(RECIPES, 'vscode-web.sh');
 const VSIX = process.env.DFSIZE_VSIX ?? join(ROOT, 'dockerfile-size-insights.vsix');
 export const SHOTS = join(ROOT, 'test-results', 'e2e');
+/** How long the workbench may take to load (code-server serves several MB of scripts; the machine may be busy). */
+const LOAD_TIMEOUT_MS = 240000;
 
 function recipe(args: string[], env: Record<string, string> = {}): string {
   const r = spawnSync('bash', [RECIPE, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -43,10 +45,23 @@ export class Workbench {
         '--no-first-run',
       ],
     });
-    const page = await browser.newPage({ viewport: { width: 1500, height: 900 } });
-    await page.goto(url);
-    await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
-    if (opts.restricted) {
+    const wb = new Workbench(await browser.newPage({ viewport: { width: 1500, height: 900 } }), browser, pid);
+    try {
+      await wb.load(url, opts.restricted);
+    } catch (e) {
+      // Nobody else holds the server or the browser: stop them, or they keep the port and the test run alive.
+      await wb.stop();
+      throw e;
+    }
+    return wb;
+  }
+
+  private async load(url: string, restricted: boolean): Promise<void> {
+    const page = this.page;
+    // A busy machine can take minutes to serve the workbench's scripts: wait for the page, then for the workbench.
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: LOAD_TIMEOUT_MS });
+    await page.waitForSelector('.monaco-workbench', { timeout: LOAD_TIMEOUT_MS });
+    if (restricted) {
       // Workspace trust is on: the folder opens in Restricted Mode (VS Code may first ask; a user who does not trust says no).
       const first = await page.waitForSelector(
         '.monaco-dialog-box .monaco-button:has-text("No"), .statusbar-item:has-text("Restricted Mode")',
@@ -55,7 +70,6 @@ export class Workbench {
       if (await first.evaluate((e) => e.classList.contains('monaco-button'))) await first.click();
       await page.waitForSelector('.statusbar-item:has-text("Restricted Mode")', { timeout: 60000 });
     }
-    return new Workbench(page, browser, pid);
   }
 
   async stop(): Promise<void> {
@@ -73,7 +87,8 @@ export class Workbench {
     await this.page.keyboard.press('Control+P');
     await this.page.waitForSelector('.quick-input-widget input');
     await this.page.keyboard.type(name);
-    await this.page.waitForSelector('.quick-input-list .monaco-list-row');
+    // Quick Open lists files once the workbench has searched the folder: slow on a busy machine.
+    await this.page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: LOAD_TIMEOUT_MS });
     await this.page.keyboard.press('Enter');
     await this.page.waitForSelector('.editor-instance .monaco-editor .view-lines');
   }
@@ -188,6 +203,53 @@ export class Workbench {
       { timeout },
     );
     return (await h.jsonValue()) as string;
+  }
+
+  /** Drags the sash beside the side bar until the side bar is `px` wide; answers the width it got. */
+  async sideBarWidth(px: number): Promise<number> {
+    const width = async () => (await this.page.locator('.part.sidebar').boundingBox())?.width ?? 0;
+    for (let i = 0; i < 3 && Math.abs((await width()) - px) > 1; i++) {
+      const bar = await this.page.locator('.part.sidebar').boundingBox();
+      if (!bar) throw new Error('the side bar is not open');
+      const edge = bar.x + bar.width;
+      await this.page.mouse.move(edge, bar.y + bar.height / 2);
+      await this.page.mouse.down();
+      await this.page.mouse.move(bar.x + px, bar.y + bar.height / 2, { steps: 5 });
+      await this.page.mouse.up();
+    }
+    return width();
+  }
+
+  /**
+   * The part of a tree row's label a person can read: the characters that end inside the box that clips the label,
+   * less the ellipsis that covers its end (the row holding `text` anywhere in its label).
+   */
+  async visibleLabel(text: string): Promise<string> {
+    const row = this.page.locator('.monaco-list-row', { hasText: text }).first();
+    return row.locator('.label-name').evaluate((name) => {
+      let clip: Element = name;
+      for (let p = name.parentElement; p; p = p.parentElement) {
+        if (getComputedStyle(p).overflowX === 'hidden') {
+          clip = p;
+          break;
+        }
+      }
+      const ellipsis = parseFloat(getComputedStyle(name).fontSize);
+      const right = clip.getBoundingClientRect().right - ellipsis;
+      const walker = document.createTreeWalker(name, NodeFilter.SHOW_TEXT);
+      let seen = '';
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const chars = n.textContent ?? '';
+        for (let i = 0; i < chars.length; i++) {
+          const r = document.createRange();
+          r.setStart(n, i);
+          r.setEnd(n, i + 1);
+          if (r.getBoundingClientRect().right > right) return seen;
+          seen += chars[i] ?? '';
+        }
+      }
+      return seen;
+    });
   }
 
   async screenshot(name: string): Promise<void> {

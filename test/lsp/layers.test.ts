@@ -71,6 +71,7 @@ describe("lsp: layer analysis and the explorer's data", function () {
   it("a layer's files, dive-style: biggest first, status and removable marks, directories lazily", async () => {
     const scratch = (await layers('image')).nodes.find((n) => n.range?.startLine === lineOf('head -c 1500000'))!;
     const root = (await layers(scratch.id)).nodes;
+    assert.equal(root[0]?.kind, 'largest', 'its largest files first, then its directories');
     const tmp = root.find((n) => n.label === 'tmp')!;
     assert.equal(tmp.kind, 'dir');
     assert.equal(tmp.hasChildren, true);
@@ -83,12 +84,57 @@ describe("lsp: layer analysis and the explorer's data", function () {
       )
     ).nodes;
     assert.deepEqual(
-      big.slice(0, 2).map((n) => [n.label, n.sizeBytes]),
+      big.slice(1, 3).map((n) => [n.label, n.sizeBytes]),
       [
         ['root', 3_000_000],
         ['app', 800_000],
       ],
       'biggest first',
+    );
+  });
+
+  it('"Largest files" of the image: biggest first, the scratch file a later layer deletes marked removable', async () => {
+    const largest = (await layers('image')).nodes.at(-1);
+    assert.deepEqual([largest?.kind, largest?.label], ['largest', 'Largest files']);
+    const files = (await layers(largest?.id ?? null)).nodes;
+    const sizes = files.map((n) => n.sizeBytes ?? -1);
+    assert.deepEqual(
+      sizes,
+      [...sizes].sort((a, b) => b - a),
+      'biggest first',
+    );
+    const at = (path: string) => files.find((n) => n.label === path);
+    assert.deepEqual(
+      [files[0]?.label, files[0]?.sizeBytes, files[0]?.removable],
+      ['/root/.cache/pkg/index.bin', 3_000_000, undefined],
+    );
+    assert.deepEqual(
+      [at('/tmp/build-scratch.bin')?.sizeBytes, at('/tmp/build-scratch.bin')?.removable],
+      [1_500_000, true],
+    );
+    assert.equal(at('/app/deps/libfoo.so')?.removable, undefined);
+    const scratch = (await layers('image')).nodes.find((n) => n.range?.startLine === lineOf('head -c 1500000'));
+    assert.match(at('/tmp/build-scratch.bin')?.origin ?? '', /^layer \d+ · RUN$/);
+    assert.deepEqual(at('/tmp/build-scratch.bin')?.range, scratch?.range, 'clicking it reveals the line that made it');
+    assert.match(
+      at('/tmp/build-scratch.bin')?.detail ?? '',
+      /deleted by layer \d+: `RUN rm -f \/tmp\/build-scratch\.bin`/,
+    );
+  });
+
+  it("each layer's files start with its own largest files", async () => {
+    const scratch = (await layers('image')).nodes.find((n) => n.range?.startLine === lineOf('head -c 1500000'));
+    const first = (await layers(scratch?.id ?? null)).nodes[0];
+    assert.deepEqual([first?.kind, first?.label], ['largest', 'Largest files']);
+    assert.deepEqual(
+      (await layers(first?.id ?? null)).nodes.map((n) => [n.label, n.sizeBytes, n.removable]),
+      [['/tmp/build-scratch.bin', 1_500_000, true]],
+    );
+  });
+
+  it('an id the explorer never gave is refused with one line', async () => {
+    await assert.rejects(layers('layer:x'), (e: Error) =>
+      /dfsize\/layers: parent must be null or the id of a node/.test(e.message),
     );
   });
 

@@ -22,6 +22,7 @@ describe('format: bytes', () => {
 
   it('carries a rounding to 1000 into the next unit', () => {
     assert.equal(formatBytes(999_900), '1 MB');
+    assert.equal(formatBytes(999_950), '1 MB');
     assert.equal(formatBytes(999_400), '999 kB');
   });
 });

@@ -1,8 +1,9 @@
 // The layer explorer's model, with no `vscode` import (unit-tested as is): nodes from the server turned into what a
 // tree item shows — label, description with a size bar, codicon, tooltip, command — plus the cache of children and
-// parents that lazy expansion, paging and revealing need.
+// parents that lazy expansion, paging and revealing need. Sizes lead the label, as dive's size column does: a narrow
+// sidebar cuts the end of a long command and hides the description, never the size.
 import { formatBytes } from '../../../server/src/core/format';
-import type { LayerNode, LayersResult } from '../../../server/src/protocol';
+import { decodeNodeId, type LayerNode, type LayersResult } from '../../../server/src/protocol';
 
 export interface ItemData {
   readonly id: string;
@@ -23,7 +24,7 @@ export function shareBar(share: number, width = 10): string {
   const eighths = Math.round(Math.max(0, Math.min(1, share)) * width * 8);
   const full = Math.floor(eighths / 8);
   const part = eighths % 8;
-  return '█'.repeat(full) + (part ? '▏▎▍▌▋▊▉'[part - 1]! : '') + '░'.repeat(width - full - (part ? 1 : 0));
+  return '█'.repeat(full) + (part ? ('▏▎▍▌▋▊▉'[part - 1] ?? '') : '') + '░'.repeat(width - full - (part ? 1 : 0));
 }
 
 const KEYWORD_ICONS: Record<string, string> = {
@@ -33,35 +34,42 @@ const KEYWORD_ICONS: Record<string, string> = {
   WORKDIR: 'folder',
   FROM: 'package',
 };
+/** The codicons of the nodes that show their label alone. */
+const PLAIN_ICONS: Partial<Record<LayerNode['kind'], string>> = {
+  stage: 'symbol-namespace',
+  largest: 'list-ordered',
+  more: 'ellipsis',
+  message: 'info',
+};
 const STATUS_BADGES: Record<string, string> = { added: 'A', modified: 'M', removed: 'D', unchanged: '' };
 
+/** The label a node shows: its size first (when it has one), then its name. */
+export function labelOf(node: LayerNode): string {
+  return node.sizeBytes !== undefined ? `${formatBytes(node.sizeBytes)} · ${node.label}` : node.label;
+}
+
 export function itemOf(node: LayerNode): ItemData {
-  const bytes = node.sizeBytes !== undefined ? formatBytes(node.sizeBytes) : '';
   const removable = node.removableBytes ? `${formatBytes(node.removableBytes)} removable` : '';
   const collapsible = node.hasChildren ? (node.kind === 'image' ? 'expanded' : 'collapsed') : 'none';
-  const base = { id: node.id, tooltip: node.detail ?? node.label, collapsible, reveal: node.range ?? null } as const;
+  const base = {
+    id: node.id,
+    label: labelOf(node),
+    tooltip: node.detail ?? node.label,
+    collapsible,
+    reveal: node.range ?? null,
+  } as const;
   switch (node.kind) {
     case 'image':
       return {
         ...base,
-        label: node.label,
-        description: [bytes, node.status ? `efficiency ${node.status}` : '', removable].filter(Boolean).join(' · '),
+        description: [node.status ? `efficiency ${node.status}` : '', removable].filter(Boolean).join(' · '),
         icon: { id: 'layers', color: null },
         contextValue: 'image',
-      };
-    case 'stage':
-      return {
-        ...base,
-        label: node.label,
-        description: bytes,
-        icon: { id: 'symbol-namespace', color: null },
-        contextValue: 'stage',
       };
     case 'previous':
       return {
         ...base,
-        label: node.label,
-        description: [bytes, node.status ?? ''].filter(Boolean).join(' · '),
+        description: node.status ?? '',
         icon: { id: 'history', color: null },
         contextValue: 'previous',
       };
@@ -72,11 +80,14 @@ export function itemOf(node: LayerNode): ItemData {
           ? `${shareBar(node.share)} ${(node.share * 100).toFixed(node.share < 0.1 ? 1 : 0)}%`
           : '';
       const stale =
-        node.status === 'stale' ? 'edited since the build' : node.id.startsWith('previous:') ? (node.status ?? '') : '';
+        node.status === 'stale'
+          ? 'edited since the build'
+          : decodeNodeId(node.id)?.kind === 'previousLine'
+            ? (node.status ?? '')
+            : '';
       return {
         ...base,
-        label: node.label,
-        description: [bytes, share, removable, stale].filter(Boolean).join(' · '),
+        description: [share, removable, stale].filter(Boolean).join(' · '),
         icon: {
           id: KEYWORD_ICONS[node.keyword ?? ''] ?? 'symbol-event',
           color: node.removableBytes ? 'list.warningForeground' : null,
@@ -98,8 +109,7 @@ export function itemOf(node: LayerNode): ItemData {
               : null;
       return {
         ...base,
-        label: node.label,
-        description: [badge, bytes, node.removable ? 'removable' : ''].filter(Boolean).join(' · '),
+        description: [badge, node.removable ? 'removable' : '', node.origin ?? ''].filter(Boolean).join(' · '),
         icon: {
           id: node.kind === 'dir' ? 'folder' : node.fileType === 'symlink' ? 'file-symlink-file' : 'file',
           color,
@@ -107,21 +117,12 @@ export function itemOf(node: LayerNode): ItemData {
         contextValue: node.kind,
       };
     }
-    case 'more':
-      return {
-        ...base,
-        label: node.label,
-        description: '',
-        icon: { id: 'ellipsis', color: null },
-        contextValue: 'more',
-      };
     default:
       return {
         ...base,
-        label: node.label,
         description: '',
-        icon: { id: 'info', color: null },
-        contextValue: 'message',
+        icon: { id: PLAIN_ICONS[node.kind] ?? 'info', color: null },
+        contextValue: node.kind,
       };
   }
 }
@@ -160,7 +161,8 @@ export class LayerTreeModel {
   /** Replaces a "more" node by the page it stands for (and perhaps another "more"). */
   async expandMore(more: LayerNode): Promise<void> {
     const parent = this.parents.get(more.id) ?? null;
-    const offset = Number(/:(\d+)$/.exec(more.id)?.[1] ?? 0);
+    const id = decodeNodeId(more.id);
+    const offset = id?.kind === 'more' ? id.offset : 0;
     const asked = this.generation;
     const r = await this.fetch(more.id, offset);
     if (asked !== this.generation) return;
@@ -172,7 +174,7 @@ export class LayerTreeModel {
   rememberPath(path: readonly LayerNode[]): void {
     path.forEach((n, i) => {
       this.nodes.set(n.id, n);
-      if (!this.parents.has(n.id)) this.parents.set(n.id, i === 0 ? null : path[i - 1]!.id);
+      if (!this.parents.has(n.id)) this.parents.set(n.id, path[i - 1]?.id ?? null);
     });
   }
 

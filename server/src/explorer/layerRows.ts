@@ -1,8 +1,18 @@
 // The image's layers as the explorer lists them: each with the row that made it, the instruction (if a line of this
 // file made it), its stage, and whether it belongs to the base (the base image's layers and its ONBUILD triggers).
-import { normaliseRow } from '../core/history';
+import type { DockerfileModel } from '../core/dockerfile';
+import { normaliseRow, type ImageInfo } from '../core/history';
 import { modelShells } from '../core/layers';
-import type { DocumentView } from '../state/session';
+import type { MatchResult } from '../core/match';
+
+/** What the rows are read from: the document's model, its match against the image, and which row made which layer. */
+interface RowsInput {
+  readonly model: DockerfileModel;
+  readonly match: MatchResult;
+  readonly info: ImageInfo;
+  /** Per history row, the layer it made (null: none). */
+  readonly layerOf: readonly (number | null)[];
+}
 
 export interface LayerRow {
   /** Index in the image's layers (RootFS order). */
@@ -22,9 +32,8 @@ export interface LayerRow {
 
 const MAX_LABEL = 120;
 
-export function layerRows(view: DocumentView): LayerRow[] {
-  const match = view.match!;
-  const info = view.state.image!.info;
+export function layerRows(input: RowsInput): LayerRow[] {
+  const { model, match, info } = input;
   const byRow = new Map<number, number>();
   // Lines whose numbers come from an image built for another stage have rows of that image, not of this one.
   match.instructions.forEach((m, k) => {
@@ -32,13 +41,13 @@ export function layerRows(view: DocumentView): LayerRow[] {
   });
   const baseEnd = (match.base?.rows ?? 0) + (match.base?.triggerRows.length ?? 0);
   const out: LayerRow[] = [];
-  const lines = view.model.text.split(/\r\n|\n|\r/);
-  const shells = modelShells(view.model);
+  const lines = model.text.split(/\r\n|\n|\r/);
+  const shells = modelShells(model);
   let stage = match.chain[0] ?? 0;
   info.history.forEach((h, row) => {
-    const layer = view.rowLayers!.layerOf[row];
+    const layer = input.layerOf[row];
     const k = byRow.get(row);
-    const inst = k !== undefined ? view.model.instructions[k] : undefined;
+    const inst = k !== undefined ? model.instructions[k] : undefined;
     if (inst) stage = inst.stage;
     if (layer == null) return;
     const text = inst ? (lines[inst.range.start.line] ?? '').trim() : h.createdBy.replace(/ # buildkit$/, '');
@@ -52,7 +61,7 @@ export function layerRows(view: DocumentView): LayerRow[] {
       label: text.length > MAX_LABEL ? `${text.slice(0, MAX_LABEL - 1)}…` : text || '(no CreatedBy)',
       createdBy: h.createdBy,
       sizeBytes: h.sizeBytes,
-      status: k !== undefined ? match.instructions[k]!.status : row < baseEnd ? 'base' : 'unexplained',
+      status: (k !== undefined ? match.instructions[k]?.status : undefined) ?? (row < baseEnd ? 'base' : 'unexplained'),
       range: inst ? { startLine: inst.range.start.line, endLine: inst.range.end.line } : null,
     });
   });
