@@ -33,7 +33,9 @@ build() {
   mkdir -p "$(dirname "$DIR")"
   local tmp
   tmp=$(mktemp -d "$DIR.build.XXXXXX")
-  trap 'rm -rf "$tmp"' EXIT
+  # Expanded now: the function's local is gone when the shell exits.
+  # shellcheck disable=SC2064
+  trap "rm -rf -- '$tmp'" EXIT
   say "building dive $VERSION with $("$GO" version | cut -d' ' -f3) (go install, a minute or two)"
   # CGO off: a static binary that does not depend on the C toolchain of the machine that runs it. dive's release
   # builds stamp their version in; `go install` does not, so it is stamped here (what has_dive checks).
