@@ -21,17 +21,7 @@ import { build, BUILDS_DIR, dockerFor, engineOf, hostEnv, runCommand as run, typ
 import { dfsize, NO_ENGINE, RECIPES } from '../support/cli';
 import { needEngine, registryAnswers } from '../support/engine';
 import { ociArchive, sha256, tarOf } from '../support/archives';
-
-const DOCKERFILE = `FROM local/busybox:latest
-RUN mkdir -p /w && head -c 300000 /dev/zero > /w/deleted.bin
-RUN head -c 200000 /dev/zero > /w/over.bin
-RUN mkdir -p /w/dir/sub && head -c 100000 /dev/zero > /w/dir/a && head -c 50000 /dev/zero > /w/dir/sub/b
-RUN mkdir -p /w/opq && head -c 70000 /dev/zero > /w/opq/old
-RUN rm /w/deleted.bin
-RUN head -c 200000 /dev/zero > /w/over.bin
-RUN rm -rf /w/dir
-RUN rm -rf /w/opq && mkdir /w/opq && echo hi > /w/opq/new
-`;
+import { WASTE_DOCKERFILE } from '../support/wasteImage';
 
 /** The facts that must not depend on how the image reached us. */
 function essence(r: AnalyzedImage) {
@@ -105,7 +95,7 @@ for (const builder of ['legacy', 'buildkit', 'modern-buildkit', 'modern-buildx']
       await needEngine(this, 'docker');
       if (modern) await needEngine(this, 'modern');
       await ensureBusyboxFor(builder);
-      writeFileSync(join(dir, 'Dockerfile'), DOCKERFILE);
+      writeFileSync(join(dir, 'Dockerfile'), WASTE_DOCKERFILE);
       await build(builder, dir, tag);
       fromEngine = await analyzeImage({
         engine: DockerodeSource.connect({ kind: 'socket', url: host, socketPath: host.slice('unix://'.length) }, 30000),

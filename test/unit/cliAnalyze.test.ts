@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatBytes } from '../../server/src/core/format';
+import { dockerArchive, file } from '../support/archives';
 import { dfsize, NO_ENGINE } from '../support/cli';
 import { diveFigures, README_BYTES, SAMPLE_DOCKERFILE, sampleImage, type Sample } from '../support/sampleImage';
 
@@ -120,7 +121,7 @@ describe('cli: dfsize analyze', function () {
       null,
       1,
       () =>
-        `FAIL  highestUserWastedPercent (too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${two(want.userWastedPercent)} > threshold=0.1))`,
+        `FAIL  highestUserWastedPercent (too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${String(want.userWastedPercent)} > threshold=0.1))`,
     ],
     [
       "a .dive-ci like dive's sample",
@@ -133,23 +134,23 @@ describe('cli: dfsize analyze', function () {
       'rules:\n  lowestEfficiency: 0.99\n  highestUserWastedPercent: disabled\n',
       1,
       () =>
-        `FAIL  lowestEfficiency (image efficiency is too low (efficiency=${two(want.efficiencyScore)} < threshold=0.99))`,
+        `FAIL  lowestEfficiency (image efficiency is too low (efficiency=${String(want.efficiencyScore)} < threshold=0.99))`,
     ],
     [
       'the threshold equal to the figure passes (strictly greater fails)',
-      `rules:\n  highestWastedBytes: ${W}\n  highestUserWastedPercent: off\n`,
+      `rules:\n  highestWastedBytes: ${String(W)}\n  highestUserWastedPercent: disabled\n`,
       0,
       () => 'PASS  highestWastedBytes',
     ],
     [
       'one byte less fails',
-      `rules:\n  highestWastedBytes: ${W - 1}\n  highestUserWastedPercent: off\n`,
+      `rules:\n  highestWastedBytes: ${String(W - 1)}\n  highestUserWastedPercent: disabled\n`,
       1,
       () => `FAIL  highestWastedBytes (too many bytes wasted (wasted-bytes=${W} > threshold=${W - 1}))`,
     ],
     [
       'kebab-case keys',
-      'rules:\n  lowest-efficiency: 0.99\n  highest-user-wasted-percent: "false"\n',
+      'rules:\n  lowest-efficiency: 0.99\n  highest-user-wasted-percent: disabled\n',
       1,
       () => 'FAIL  lowestEfficiency',
     ],
@@ -160,6 +161,45 @@ describe('cli: dfsize analyze', function () {
       () => `wasted-bytes=${W} > threshold=32000`,
     ],
   ];
+  it('--ci: "off" is not how dive turns a rule off (dive 0.13.1: MISCONFIGURED): one line, exit 2', () => {
+    const file = write('ci-off.yml', 'rules:\n  highestUserWastedPercent: off\n');
+    const r = dfsize(['analyze', TAR, '--ci', '--ci-config', file], env);
+    assert.equal(r.code, 2, r.stdout + r.stderr);
+    assert.equal(
+      r.stderr.trim(),
+      'dfsize: invalid highestUserWastedPercent value "off": expected a fraction between 0 and 1, or "disabled"',
+    );
+  });
+
+  it('--ci-waste removable: the gate counts the hidden copy only, not the copy the image keeps (dive#684)', async () => {
+    // A file written twice: dive's wasted bytes count both writes (2 × 200000); one write of it could go.
+    const BYTES = 200000;
+    const archive = join(dir, 'overwrite.tar');
+    const spec = {
+      layers: [[file('base', 1000)], [file('o', BYTES)], [file('o', BYTES)]],
+      history: ['base', 'a', 'b'],
+    };
+    writeFileSync(archive, await dockerArchive(spec));
+    const rules = write(
+      'ci-waste.yml',
+      `rules:\n  lowestEfficiency: disabled\n  highestWastedBytes: ${String(BYTES)}\n  highestUserWastedPercent: 0.5\n`,
+    );
+    const gate = (...extra: string[]) => dfsize(['analyze', archive, '--ci', '--ci-config', rules, ...extra], env);
+    const dive = gate();
+    assert.equal(dive.code, 1, dive.stdout);
+    assert.ok(dive.stdout.includes(`wasted-bytes=${String(2 * BYTES)} > threshold=${String(BYTES)}`), dive.stdout);
+    assert.ok(dive.stdout.includes('%-user-wasted-bytes=1 > threshold=0.5'), dive.stdout);
+    const removable = gate('--ci-waste', 'removable');
+    assert.equal(removable.code, 0, removable.stdout);
+    assert.ok(removable.stdout.includes('PASS [pass:2 skip:1]'), removable.stdout);
+    const bad = gate('--ci-waste', 'half');
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr.trim(),
+      "dfsize: --ci-waste half: name one of dive, removable (dive: dive's wasted bytes, the default)",
+    );
+  });
+
   for (const [what, config, code, says] of ci) {
     it(`--ci: ${what} → exit ${code}`, () => {
       const args = [

@@ -15,6 +15,7 @@ import {
   type ArchiveImage,
 } from '../engine/archive';
 import type { ScanLimits } from '../engine/layerScan';
+import type { TarHeader } from '../engine/tarStream';
 import { EngineError, type ImageSource } from '../engine/source';
 import type { RegistryClient } from '../registry/client';
 import { registryArchive, type RegistryImage } from '../registry/image';
@@ -49,6 +50,11 @@ export interface AnalyzeOptions {
   readonly verifyLayers?: boolean;
   /** Whether to build the per-path contents (default true); without them a cached image costs one small read. */
   readonly contents?: boolean;
+  /**
+   * Every tar header of every layer blob as it is read, keyed by the blob's path in the archive (dive's export lists
+   * them). The image is then always read: the cache is neither asked nor written.
+   */
+  readonly onHeader?: (blob: string, header: TarHeader) => void;
 }
 
 export interface AnalyzedImage {
@@ -62,6 +68,8 @@ export interface AnalyzedImage {
   readonly note: string | null;
   /** 'image': the whole result came from the cache; 'layers': every layer did (no export was needed). */
   readonly cached: 'image' | 'layers' | null;
+  /** Where each layer's blob sat in the archive or export (`<id>/layer.tar`, `blobs/sha256/<hex>`), when it was read. */
+  readonly layerBlobs?: readonly string[];
 }
 
 interface Read {
@@ -82,6 +90,7 @@ async function readLayers(
     limits: opts.limits,
     verifyLayers: opts.verifyLayers,
     signal: opts.signal,
+    onHeader: opts.onHeader,
     onEntry: (blob, e) => {
       let b = builders.get(blob);
       if (!b) builders.set(blob, (b = new LayerListBuilder()));
@@ -251,7 +260,7 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
   const info: ImageInfo = { ...imageInfoOf(read.archive), id: details.id, refs: details.refs, labels: details.labels };
   const { result, doc } = finish(details.id, read.layers, info, opts, 'engine', read.archive.platform, null, null);
   await store(cache, 'trusted', read.layers, doc);
-  return result;
+  return { ...result, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 
 /** What identifies an archive file's contents without reading it: where it is and its inode's size and times. */
@@ -302,7 +311,7 @@ async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<Analy
     await store(cache, scope, read.layers, doc);
     await cache.writeArchiveFile(key, imageId, scope);
   }
-  return result;
+  return { ...result, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 
 /**
@@ -339,7 +348,7 @@ async function analyzeRegistry(
     null,
   );
   await store(cache, 'archive', read.layers, doc);
-  return result;
+  return { ...result, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 
 /**
@@ -347,8 +356,10 @@ async function analyzeRegistry(
  * `{ archive }` (a file: docker save, an OCI layout). Throws EngineError (engine trouble), ArchiveFormatError (a bad
  * archive, one line), AbortedError (cancelled), or the file system's error for a missing file.
  */
-export async function analyzeImage(source: AnalysisSource, opts: AnalyzeOptions = {}): Promise<AnalyzedImage> {
-  checkAbort(opts.signal);
+export async function analyzeImage(source: AnalysisSource, given: AnalyzeOptions = {}): Promise<AnalyzedImage> {
+  checkAbort(given.signal);
+  // Headers are only seen by reading: a cached image would give none.
+  const opts: AnalyzeOptions = given.onHeader ? { ...given, cache: null } : given;
   if ('archive' in source) return analyzeArchive(source.archive, opts);
   if ('registry' in source) return analyzeRegistry(source.registry, source.image, opts);
   return analyzeEngine(source.engine, source.image, opts);

@@ -1,8 +1,9 @@
 // dive's CI gate (`dive --ci` with a `.dive-ci` file), with dive's semantics: three rules, each failing on a strict
 // comparison (efficiency strictly below its threshold, wasted bytes or the user-wasted fraction strictly above),
 // thresholds parsed as dive parses them (fractions in 0–1; byte sizes through go-humanize's ParseBytes: "20MB" is
-// 20,000,000, "20MiB" 20,971,520), "disabled"/"off"/"false"/empty turning a rule off, dive's defaults for rules the
-// file does not name. camelCase keys (dive's .dive-ci) and kebab-case keys (dive's newer config) are both read; when
+// 20,000,000, "20MiB" 20,971,520), only "disabled" turning a rule off (dive 0.13.1 calls any other value that does
+// not parse misconfigured and fails the run; dfsize refuses the file in one line, exit code 2), dive's defaults for
+// rules the file does not name, and dive's messages (its values printed with Go's %v). camelCase keys (dive's .dive-ci) and kebab-case keys (dive's newer config) are both read; when
 // a file gives both, camelCase wins, as in dive. Keys dive does not know are reported as warnings.
 import { parse as parseYaml } from 'yaml';
 import type { DiveFigures } from '../core/analysis';
@@ -88,10 +89,7 @@ export function parseBytes(s: string): number {
   return Math.floor(v);
 }
 
-function disabled(v: string): boolean {
-  const t = v.trim().toLowerCase();
-  return t === '' || t === 'disabled' || t === 'off' || t === 'false';
-}
+const DISABLED = 'disabled';
 
 function fraction(key: CiKey, v: string): number {
   const f = Number(v.trim());
@@ -102,7 +100,7 @@ function fraction(key: CiKey, v: string): number {
 }
 
 function rule(key: CiKey, config: string): CiRule {
-  if (disabled(config)) return { key, config: 'disabled', threshold: null };
+  if (config === DISABLED) return { key, config, threshold: null };
   if (key === 'highestWastedBytes') {
     try {
       return { key, config, threshold: parseBytes(config.trim()) };
@@ -150,8 +148,14 @@ export function parseCiConfig(source: string | null, name = '.dive-ci'): CiConfi
   return { rules: KEYS.map((k) => rule(k, values[k] ?? DEFAULTS[k])), warnings };
 }
 
-/** dive's %2.2f */
-const f2 = (x: number) => (Number.isNaN(x) ? 'NaN' : x === Infinity ? '+Inf' : x.toFixed(2));
+/** Go's %v of a float64: the shortest form, exponents below 1e-4 and from 1e21, with two exponent digits at least. */
+export function goFloat(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (!Number.isFinite(x)) return x > 0 ? '+Inf' : '-Inf';
+  const a = Math.abs(x);
+  const s = a !== 0 && (a < 1e-4 || a >= 1e21) ? x.toExponential() : String(x);
+  return s.replace(/e([+-])(\d)$/, 'e$10$2');
+}
 
 export function evaluateCi(config: CiConfig, dive: DiveFigures): { pass: boolean; results: CiResult[] } {
   const results = config.rules.map((r): CiResult => {
@@ -163,7 +167,7 @@ export function evaluateCi(config: CiConfig, dive: DiveFigures): { pass: boolean
           ? {
               key: r.key,
               status: 'fail',
-              message: `image efficiency is too low (efficiency=${f2(dive.efficiencyScore)} < threshold=${t})`,
+              message: `image efficiency is too low (efficiency=${goFloat(dive.efficiencyScore)} < threshold=${goFloat(t)})`,
             }
           : { key: r.key, status: 'pass', message: r.config };
       case 'highestWastedBytes':
@@ -171,7 +175,7 @@ export function evaluateCi(config: CiConfig, dive: DiveFigures): { pass: boolean
           ? {
               key: r.key,
               status: 'fail',
-              message: `too many bytes wasted (wasted-bytes=${dive.inefficientBytes} > threshold=${t})`,
+              message: `too many bytes wasted (wasted-bytes=${String(dive.inefficientBytes)} > threshold=${String(t)})`,
             }
           : { key: r.key, status: 'pass', message: r.config };
       default:
@@ -180,10 +184,24 @@ export function evaluateCi(config: CiConfig, dive: DiveFigures): { pass: boolean
           ? {
               key: r.key,
               status: 'fail',
-              message: `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${f2(dive.userWastedPercent)} > threshold=${t})`,
+              message: `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${goFloat(dive.userWastedPercent)} > threshold=${goFloat(t)})`,
             }
           : { key: r.key, status: 'pass', message: r.config };
     }
   });
   return { pass: results.every((r) => r.status !== 'fail'), results };
+}
+
+/** What `--ci-waste` makes the two waste rules count: dive's wasted bytes (default), or the removable bytes only. */
+export type CiWaste = 'dive' | 'removable';
+export const CI_WASTE: readonly CiWaste[] = ['dive', 'removable'];
+
+/**
+ * The figures the gate compares for `waste`. dive's wasted bytes count every copy of a path seen twice, the copy the
+ * image keeps too (dive#684: a file written twice "wastes" both writes); `removable` counts only the bytes a later
+ * layer hides (ImageAnalysis.removableBytes), and the user-wasted fraction over the same user bytes.
+ */
+export function gatedFigures(dive: DiveFigures, removableBytes: number, waste: CiWaste): DiveFigures {
+  if (waste === 'dive') return dive;
+  return { ...dive, inefficientBytes: removableBytes, userWastedPercent: removableBytes / dive.userSizeBytes };
 }

@@ -1,21 +1,32 @@
-// `dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--ci] [--ci-config FILE]`
-//   [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry]
+// `dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--dive-json FILE] [--ci] [--ci-config FILE]`
+//   [--ci-waste dive|removable] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry]
 // TARGET is an archive file, an image on the engine, or — when it names a registry host (a dot, a port, localhost),
 // or with --registry — an image read straight from its registry (registry/), with no engine at all.
 // Layer contents and waste of one image, dive's figures among them, with dive's CI gate. Works on an archive with no
 // engine at all. --dockerfile names the Dockerfile the image was built from, so that layers and waste get their lines.
+// --dive-json FILE also writes dive's own export (`dive --json FILE`) for scripts written for dive's file.
 // The engine client is loaded only for an image (an archive needs none of it: it is most of the start-up cost).
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import type { AnalyzedImage } from '../analysis/analyze';
 import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
-import { CiConfigError, evaluateCi, parseCiConfig, type CiConfig } from '../analysis/diveCi';
+import {
+  CI_WASTE,
+  CiConfigError,
+  evaluateCi,
+  gatedFigures,
+  parseCiConfig,
+  type CiConfig,
+  type CiWaste,
+} from '../analysis/diveCi';
+import { DiveFileLists, diveExport, goJson } from '../analysis/diveExport';
 import { layerLines } from '../analysis/lines';
 import { matchHistory } from '../core/match';
 import type { DockerodeSource } from '../engine/dockerode';
 import { EngineError, isImageReference } from '../engine/source';
 import { isRegistryReference } from '../registry/reference';
+import { writeFileSafely } from '../files/safeWrite';
 import { EXIT, UsageError } from './errors';
 import { ansi, plain } from './human';
 import { readDockerfile, readUserFile } from './input';
@@ -69,6 +80,17 @@ function readCiConfig(file: string | undefined): { config: CiConfig; name: strin
   }
 }
 
+function ciWaste(v: string): CiWaste {
+  if ((CI_WASTE as readonly string[]).includes(v)) return v as CiWaste;
+  throw new UsageError(`--ci-waste ${v}: name one of ${CI_WASTE.join(', ')} (dive: dive's wasted bytes, the default)`);
+}
+
+/** `--dive-json FILE`: dive's export of what was read (the headers came with the read: the cache was not used). */
+async function writeDiveExport(file: string, result: AnalyzedImage, lists: DiveFileLists): Promise<void> {
+  if (!result.layerBlobs) throw new Error('the image was not read, so its file lists are unknown');
+  await writeFileSafely(file, goJson(diveExport(result.info, result.layerBlobs, lists, result.analysis.dive)));
+}
+
 export async function analyzeCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -78,8 +100,10 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       image: { type: 'string' },
       archive: { type: 'string' },
       json: { type: 'boolean', default: false },
+      'dive-json': { type: 'string' },
       ci: { type: 'boolean', default: false },
       'ci-config': { type: 'string' },
+      'ci-waste': { type: 'string', default: 'dive' },
       dockerfile: { type: 'string' },
       platform: { type: 'string' },
       'no-cache': { type: 'boolean', default: false },
@@ -96,9 +120,13 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   // also saves memory here but costs half again the time). This process runs nothing but this one analysis.
   setFlagsFromString('--semi-space-growth-factor=1');
   const ci = values.ci || values['ci-config'] !== undefined ? readCiConfig(values['ci-config']) : null;
+  const waste = ciWaste(values['ci-waste']);
   for (const w of ci?.config.warnings ?? []) io.stderr(`dfsize: warning: ${w}\n`);
   const dockerfile = values.dockerfile !== undefined ? readDockerfile(values.dockerfile) : null;
   const cache = values['no-cache'] ? null : new AnalysisCache(defaultCacheDir(io.env));
+  const diveFile = values['dive-json'];
+  const lists = diveFile === undefined ? null : new DiveFileLists();
+  const onHeader = lists ? lists.add.bind(lists) : undefined;
 
   let result: AnalyzedImage;
   let ref: string;
@@ -108,6 +136,7 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       cache,
       contents: false,
       platform: values.platform,
+      onHeader,
     });
     ref = result.info.refs[0] ?? target.path;
   } else if (target.kind === 'registry') {
@@ -115,17 +144,25 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
     result = await fromRegistry(target.ref, io, {
       cache,
       platform: values.platform,
+      onHeader,
       insecure: values['insecure-registry'],
     });
     ref = target.ref;
   } else {
     if (values.platform !== undefined)
-      io.stderr('dfsize: warning: --platform applies to archives and registries; the engine exports the image it has\n');
+      io.stderr(
+        'dfsize: warning: --platform applies to archives and registries; the engine exports the image it has\n',
+      );
     source = await connectEngine(io.env);
-    result = await analyzeTarget({ engine: source, image: target.ref }, target.ref, io, { cache, contents: false });
+    result = await analyzeTarget({ engine: source, image: target.ref }, target.ref, io, {
+      cache,
+      contents: false,
+      onHeader,
+    });
     ref = target.ref;
   }
   if (result.note) io.stderr(`dfsize: ${result.note}\n`);
+  if (diveFile !== undefined && lists) await writeDiveExport(diveFile, result, lists);
 
   let lines: Array<number | null> | null = null;
   if (dockerfile) {
@@ -142,7 +179,8 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   }
 
   const json = analyzeJson(ref, result.info, result.analysis, lines);
-  const verdict = ci ? evaluateCi(ci.config, result.analysis.dive) : null;
+  const gated = gatedFigures(result.analysis.dive, result.analysis.removableBytes, waste);
+  const verdict = ci ? evaluateCi(ci.config, gated) : null;
   const style = io.isTty && !io.env.NO_COLOR ? ansi : plain;
   if (values.json) {
     io.stdout(JSON.stringify(json, null, 2) + '\n');

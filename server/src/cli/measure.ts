@@ -9,6 +9,7 @@ import {
   type AnalysisProgress,
   type AnalysisSource,
   type AnalyzedImage,
+  type AnalyzeOptions,
 } from '../analysis/analyze';
 import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { MAX_AUTO_ANALYSIS_BYTES } from '../core/analysis';
@@ -113,16 +114,11 @@ export async function analyzeTarget(
   target: AnalysisSource,
   what: string,
   io: CliIo,
-  opts: { readonly cache: AnalysisCache | null; readonly contents: boolean; readonly platform?: string },
+  opts: Pick<AnalyzeOptions, 'cache' | 'contents' | 'platform' | 'onHeader'>,
 ): Promise<AnalyzedImage> {
   const progress = io.stderrIsTty ? progressLine(io, what) : null;
   try {
-    return await analyzeImage(target, {
-      cache: opts.cache,
-      contents: opts.contents,
-      platform: opts.platform,
-      onProgress: progress?.update,
-    });
+    return await analyzeImage(target, { ...opts, onProgress: progress ? (p) => progress.update(p) : undefined });
   } catch (e) {
     throw 'archive' in target ? archiveError(target.archive, e) : e;
   } finally {

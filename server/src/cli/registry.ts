@@ -1,7 +1,7 @@
 // `dfsize analyze REGISTRY/REPO:TAG|@DIGEST`: an image read straight from its registry, no engine involved — the
 // manifest for the platform asked for (default this machine's), then its blobs, streamed through the archive reader.
 import type { AnalysisCache } from '../analysis/cache';
-import type { AnalyzedImage } from '../analysis/analyze';
+import type { AnalyzedImage, AnalyzeOptions } from '../analysis/analyze';
 import { RegistryClient } from '../registry/client';
 import { resolveRegistryImage } from '../registry/image';
 import { registryRef } from '../registry/reference';
@@ -14,6 +14,8 @@ export interface RegistryOptions {
   readonly platform?: string;
   /** Plain HTTP to a registry off this machine (`--insecure-registry`). */
   readonly insecure: boolean;
+  /** Every tar header of every layer (`--dive-json`). */
+  readonly onHeader?: AnalyzeOptions['onHeader'];
 }
 
 export async function fromRegistry(text: string, io: CliIo, opts: RegistryOptions): Promise<AnalyzedImage> {
@@ -23,5 +25,9 @@ export async function fromRegistry(text: string, io: CliIo, opts: RegistryOption
     throw new UsageError(`--platform ${opts.platform}: name it as OS/ARCH[/VARIANT], e.g. linux/arm64`);
   const client = new RegistryClient(r.host, { env: io.env, insecure: opts.insecure });
   const image = await resolveRegistryImage(client, r.repo, r.ref, opts.platform);
-  return analyzeTarget({ registry: client, image }, text, io, { cache: opts.cache, contents: false });
+  return analyzeTarget({ registry: client, image }, text, io, {
+    cache: opts.cache,
+    contents: false,
+    onHeader: opts.onHeader,
+  });
 }

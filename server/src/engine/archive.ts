@@ -36,6 +36,8 @@ export interface ReadOptions {
   readonly ref?: string;
   /** Called for every entry of every layer blob, keyed by the blob's path in the archive. */
   readonly onEntry?: (blob: string, entry: LayerEntry) => void;
+  /** Called for every tar header of every layer blob, before it becomes an entry (or is left out as none). */
+  readonly onHeader?: (blob: string, header: TarHeader) => void;
   /** Called when a blob that looked like a layer was read (ok) or turned out unreadable (its entries are void). */
   readonly onBlobEnd?: (blob: string, ok: boolean) => void;
   readonly limits?: ScanLimits;
@@ -112,7 +114,7 @@ class BlobSink implements TarBody {
       this.mode = 'skip'; // VERSION, oci-layout's siblings, anything else
       return;
     }
-    const onEntry = this.c.opts.onEntry;
+    const { onEntry, onHeader } = this.c.opts;
     const name = this.name;
     this.scanner = new LayerScanner(
       kind === 'gzip' || kind === 'zstd' ? kind : 'none',
@@ -120,6 +122,10 @@ class BlobSink implements TarBody {
       this.c.limits,
       this.c.budget,
       !!this.c.opts.verifyLayers,
+      onHeader &&
+        ((h) => {
+          onHeader(name, h);
+        }),
     );
     this.mode = 'layer';
     return this.feed(head);

@@ -124,6 +124,11 @@ export function cleanPath(name: string): string {
   return `/${parts.join('/')}`;
 }
 
+/** estargz's table of contents travels inside the layer but is not a file of the image (nor one dive lists). */
+function isEstargzIndex(path: string, compression: Compression): boolean {
+  return compression === 'gzip' && path === '/stargz.index.json';
+}
+
 /** The entry as the image sees it, or null for what is not part of the image's file system. */
 export function entryOf(h: TarHeader, compression: Compression): LayerEntry | null {
   const path = cleanPath(h.name);
@@ -139,8 +144,7 @@ export function entryOf(h: TarHeader, compression: Compression): LayerEntry | nu
     if (base.startsWith('.wh..wh.')) return null;
     return { path: `${dir}/${base.slice(4)}`, type: 'whiteout', size: 0, tarSize, mode, linkTarget: null };
   }
-  // estargz's table of contents travels inside the layer but is not a file of the image.
-  if (compression === 'gzip' && path === '/stargz.index.json') return null;
+  if (isEstargzIndex(path, compression)) return null;
   switch (h.type) {
     case 'file':
       return { path, type: 'file', size: h.size, tarSize, mode, linkTarget: null };
@@ -182,6 +186,8 @@ export class LayerScanner {
     private readonly limits: ScanLimits = DEFAULT_LIMITS,
     private readonly budget: ScanBudget = { entries: limits.maxTotalEntries, bytes: limits.maxTotalBytes },
     digest = false,
+    /** Every header as read, the ones that are no part of the image's file system too (dive's export lists them). */
+    onHeader?: (h: TarHeader) => void,
   ) {
     this.hash = digest ? createHash('sha256') : null;
     this.tar = new TarReader((h) => {
@@ -190,6 +196,7 @@ export class LayerScanner {
         throw new ArchiveFormatError(
           `the entry ${h.name} claims ${h.size} bytes (more than ${limits.maxBytes}): a bomb or a corrupt archive`,
         );
+      if (onHeader && !isEstargzIndex(cleanPath(h.name), compression)) onHeader(h);
       const e = entryOf(h, compression);
       if (!e) return null;
       if (++this.entries > limits.maxEntries)

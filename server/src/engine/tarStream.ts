@@ -18,6 +18,10 @@ export interface TarHeader {
   readonly size: number;
   readonly mode: number;
   readonly linkname: string;
+  readonly uid: number;
+  readonly gid: number;
+  /** The header's type flag as Go's archive/tar reports it (`'0'` is 48; an old `'\0'` regular file reads as `'0'`). */
+  readonly typeflag: number;
   /** Where the entry's body starts in the tar (bytes). */
   readonly offset: number;
 }
@@ -49,6 +53,18 @@ const TYPES: Partial<Record<string, TarType>> = {
   directory: 'dir',
   fifo: 'fifo',
 };
+/** tar-stream's type names back to the flag bytes (what tar-stream does not name reads as a regular file, as in Go). */
+const FLAGS: Partial<Record<string, number>> = {
+  file: 0x30,
+  link: 0x31,
+  symlink: 0x32,
+  'character-device': 0x33,
+  'block-device': 0x34,
+  directory: 0x35,
+  fifo: 0x36,
+  'contiguous-file': 0x37,
+};
+const REGULAR_FLAG = 0x30;
 const HEADER_ONLY = new Set<TarType>(['hardlink', 'symlink', 'char', 'block', 'fifo']);
 /** tar-stream's own limit on a PAX or GNU long-name record, refused before it is read. */
 const MAX_META_BYTES = 4 * 1024 * 1024;
@@ -89,6 +105,9 @@ export function headerOf(h: Header): TarHeader {
     size,
     mode: h.mode ?? 0,
     linkname: h.linkname ?? '',
+    uid: h.uid,
+    gid: h.gid,
+    typeflag: FLAGS[(h.type as string | null) ?? ''] ?? REGULAR_FLAG,
     offset: (h as { byteOffset?: number }).byteOffset ?? 0,
   };
 }
