@@ -5,12 +5,14 @@
 // engine.
 import { EXIT, exitCodeOf, messageOf, UsageError } from './cli/errors';
 import type { CliIo } from './cli/report';
-import { ANALYZE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
+import { ANALYZE_USAGE, CI_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
+import { VERSION } from './cli/version';
 
 const USAGE = `usage:
   ${REPORT_USAGE}
   ${FIX_USAGE}
   ${ANALYZE_USAGE}
+  ${CI_USAGE}
 
 exit codes: 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable, 4 an internal error (a bug)`;
 
@@ -18,6 +20,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   report: async (argv, io) => (await import('./cli/report')).reportCommand(argv, io),
   fix: async (argv, io) => (await import('./cli/fix')).fixCommand(argv, io),
   analyze: async (argv, io) => (await import('./cli/analyze')).analyzeCommand(argv, io),
+  ci: async (argv, io) => (await import('./cli/ci')).ciCommand(argv, io),
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -50,10 +53,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return code;
   }
 }
-
-/** Set by esbuild from package.json. */
-declare const DFSIZE_VERSION: string | undefined;
-const VERSION = typeof DFSIZE_VERSION === 'string' ? DFSIZE_VERSION : 'dev';
 
 if (require.main === module) {
   // Deprecation notices of the libraries inside the bundle (docker-modem builds an odd URL for ssh://) are not the

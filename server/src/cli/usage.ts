@@ -6,3 +6,5 @@ export const FIX_USAGE =
   'dfsize fix <Dockerfile> [--image REF | --archive PATH] [--write] [--only CODE,…] [--no-analyze] [--max-analyze-bytes SIZE] [--verbose]';
 export const ANALYZE_USAGE =
   'dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--ci] [--ci-config FILE] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache]';
+export const CI_USAGE =
+  'dfsize ci <Dockerfile> [--image REF | --archive PATH] [--config FILE] [--format human|json|sarif|github|gitlab] [--output FILE] [--max-image-size SIZE] [--max-layer-size SIZE] [--max-layers N] [--max-removable SIZE] [--lowest-efficiency F] [--highest-wasted-bytes SIZE] [--highest-user-wasted-percent F] [--fail-on error|warning|info]';
