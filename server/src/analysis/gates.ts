@@ -101,7 +101,12 @@ function diveGate(key: CiKey, input: GateInput, limits: Limits): GateResult {
     const r = t === undefined ? null : check(t);
     if (r?.status === 'fail') return { ...base, actual, status: level, message: r.message };
   }
-  return { ...base, actual, status: 'pass', message: `${key}: within ${limits.fail ?? limits.warn ?? ''}` };
+  return {
+    ...base,
+    actual,
+    status: 'pass',
+    message: `${key}: ${String(actual)}, within ${String(limits.fail ?? limits.warn)}`,
+  };
 }
 
 function largestLayer(input: GateInput): { bytes: number; line: number } | null {
@@ -140,14 +145,14 @@ function findingsGate(key: string, input: GateInput, limits: Limits): GateResult
   const what = rank >= 0 ? `findings at ${key} or worse` : `${key} findings`;
   const describe: Describe = (actual, limit, level) =>
     level === 'pass'
-      ? `${plural(actual, 'finding')} of ${limit ?? 0} allowed (${what})`
-      : `${what}: ${actual}, more than the ${level === 'warn' ? 'warning limit of ' : ''}${limit ?? 0} allowed`;
+      ? `${plural(actual, 'finding')} of ${String(limit ?? 0)} allowed (${what})`
+      : `${what}: ${String(actual)}, more than the ${level === 'warn' ? 'warning limit of ' : ''}${String(limit ?? 0)} allowed`;
   return atMost(`maxFindings.${key}`, counted[0]?.line ?? input.imageLine, counted.length, limits, describe);
 }
 
 function budgetGate(b: LineBudget, input: GateInput): GateResult {
   const bytes = input.instructionBytes(b.instruction);
-  const what = `line ${b.line}'s layer`;
+  const what = `line ${String(b.line)}'s layer`;
   if (bytes === null)
     return {
       gate: 'budget',
@@ -163,7 +168,7 @@ function budgetGate(b: LineBudget, input: GateInput): GateResult {
     b.line,
     bytes,
     b.limits,
-    (actual, limit, level) => `${describe(actual, limit, level)} (# dfsize-budget on line ${b.commentLine})`,
+    (actual, limit, level) => `${describe(actual, limit, level)} (# dfsize-budget on line ${String(b.commentLine)})`,
   );
 }
 

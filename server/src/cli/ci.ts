@@ -57,7 +57,9 @@ const repoPath = (root: string, path: string) => relative(root, resolve(path)).s
 function budgetsOf(path: string): LineBudget[] {
   const { budgets, mistakes } = lineBudgets(readDockerfile(path).model);
   if (mistakes.length)
-    throw new UsageError(mistakes.map((m) => `${path}:${m.line}: # dfsize-budget: ${m.message}`).join('\ndfsize: '));
+    throw new UsageError(
+      mistakes.map((m) => `${path}:${String(m.line)}: # dfsize-budget: ${m.message}`).join('\ndfsize: '),
+    );
   return budgets;
 }
 
@@ -111,8 +113,8 @@ async function appendSummary(file: string, markdown: string): Promise<void> {
 
 export async function ciCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: OPTIONS });
-  if (positionals.length !== 1) throw new UsageError(`usage: ${CI_USAGE}`);
-  const path = positionals[0]!;
+  const [path, ...extra] = positionals;
+  if (path === undefined || extra.length) throw new UsageError(`usage: ${CI_USAGE}`);
   const format = formatOf(values.format, io.env);
   const root = repositoryRoot(dirname(path)) ?? process.cwd();
   const file = readGateConfig(path, values.config);

@@ -186,8 +186,8 @@ function diveFlag(flag: string, key: CiKey, text: string): number | undefined {
 
 /** The flags over the file: each sets its gate's hard limit (the file's soft limit stays). */
 export function applyGateFlags(config: GateConfig, flags: GateFlags): GateConfig {
-  const limits: Partial<Record<ImageGate, Limits>> = { ...config.limits };
-  const hard = (g: ImageGate, fail: number) => (limits[g] = { ...limits[g], fail });
+  const limits = new Map(IMAGE_GATES.flatMap((g) => (config.limits[g] ? [[g, config.limits[g]] as const] : [])));
+  const hard = (g: ImageGate, fail: number) => limits.set(g, { ...limits.get(g), fail });
   for (const [flag, gate] of SIZE_FLAGS) {
     const text = flags[flag];
     if (text !== undefined) hard(gate, sizeFlag(flag, text));
@@ -201,7 +201,8 @@ export function applyGateFlags(config: GateConfig, flags: GateFlags): GateConfig
     const text = flags[flag];
     if (text === undefined) continue;
     const t = diveFlag(flag, key, text);
-    if (t === undefined) delete limits[key];
+    // "disabled" turns the file's rule off altogether.
+    if (t === undefined) limits.delete(key);
     else hard(key, t);
   }
   const failOn = flags['fail-on'];
@@ -211,5 +212,5 @@ export function applyGateFlags(config: GateConfig, flags: GateFlags): GateConfig
     failOn === undefined
       ? config.maxFindings
       : { ...config.maxFindings, [failOn]: { ...config.maxFindings[failOn], fail: 0 } };
-  return { limits, maxFindings };
+  return { limits: Object.fromEntries(limits), maxFindings };
 }

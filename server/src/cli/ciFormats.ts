@@ -62,7 +62,7 @@ export function renderGithub(outcome: CiOutcome): string {
   const file = escapeProperty(outcome.dockerfile);
   const lines = annotations(outcome).map(
     (a) =>
-      `::${COMMAND[a.level]} file=${file},line=${a.line},endLine=${a.endLine},title=${escapeProperty(a.title)}::${escapeData(a.message)}`,
+      `::${COMMAND[a.level]} file=${file},line=${String(a.line)},endLine=${String(a.endLine)},title=${escapeProperty(a.title)}::${escapeData(a.message)}`,
   );
   return [...lines, verdictLine(outcome)].join('\n') + '\n';
 }
@@ -75,12 +75,14 @@ export function renderGithubSummary(outcome: CiOutcome): string {
   const out = [`### ${EMOJI[outcome.status]} ${cell(verdictLine(outcome))}`, '', `\`${cell(outcome.dockerfile)}\``, ''];
   if (outcome.gates.length) {
     out.push('| | Gate | Line | Result |', '|---|---|---|---|');
-    for (const g of outcome.gates) out.push(`| ${EMOJI[g.status]} | ${g.gate} | ${g.line} | ${cell(g.message)} |`);
+    for (const g of outcome.gates)
+      out.push(`| ${EMOJI[g.status]} | ${g.gate} | ${String(g.line)} | ${cell(g.message)} |`);
     out.push('');
   }
   if (outcome.findings.length) {
     out.push('| Line | Severity | Rule | Finding |', '|---|---|---|---|');
-    for (const f of outcome.findings) out.push(`| ${f.line} | ${f.severity} | ${f.code} | ${cell(f.message)} |`);
+    for (const f of outcome.findings)
+      out.push(`| ${String(f.line)} | ${f.severity} | ${f.code} | ${cell(f.message)} |`);
     out.push('');
   }
   return out.join('\n') + '\n';
@@ -101,7 +103,9 @@ export function renderGitlab(outcome: CiOutcome): string {
   const issues = annotations(outcome).map((a) => ({
     description: a.message,
     check_name: a.ruleId,
-    fingerprint: createHash('sha256').update(`${a.ruleId}\0${outcome.dockerfile}\0${a.line}`).digest('hex'),
+    fingerprint: createHash('sha256')
+      .update(`${a.ruleId}\0${outcome.dockerfile}\0${String(a.line)}`)
+      .digest('hex'),
     severity: gitlabSeverity(a),
     location: { path: outcome.dockerfile, lines: { begin: a.line, end: a.endLine } },
   }));

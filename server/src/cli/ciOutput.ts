@@ -74,20 +74,20 @@ export function verdictLine(outcome: CiOutcome): string {
   const failed = outcome.gates.filter((g) => g.status === 'fail').length;
   const warned = outcome.gates.filter((g) => g.status === 'warn').length;
   const counts = outcome.gates.length
-    ? `${plural(failed, 'gate')} failed, ${warned} warned, ${outcome.gates.length - failed - warned} passed`
+    ? `${plural(failed, 'gate')} failed, ${String(warned)} warned, ${String(outcome.gates.length - failed - warned)} passed`
     : 'no gates set (.dfsize.json or flags)';
   return `dfsize ci: ${MARK[outcome.status]} (${counts}) · ${outcome.image.ref} ${formatBytes(outcome.image.sizeBytes)}`;
 }
 
 /** The human text: each gate with its line, the findings, the verdict last. */
 export function renderCiHuman(outcome: CiOutcome, style: Style): string {
-  const paint = (s: GateStatus) => (s === 'pass' ? style.dim : style.warn);
+  const paint = (s: GateStatus, text: string) => (s === 'pass' ? style.dim(text) : style.warn(text));
   const out = [`${outcome.dockerfile}${outcome.config ? ` · gates from ${outcome.config}` : ''}`];
   for (const g of outcome.gates)
-    out.push(`  ${paint(g.status)(MARK[g.status])}  ${outcome.dockerfile}:${g.line}  ${g.gate}: ${g.message}`);
+    out.push(`  ${paint(g.status, MARK[g.status])}  ${outcome.dockerfile}:${String(g.line)}  ${g.gate}: ${g.message}`);
   if (outcome.findings.length) out.push('', plural(outcome.findings.length, 'finding') + ':');
   for (const f of outcome.findings)
-    out.push(`  ${outcome.dockerfile}:${f.line}  ${f.severity}  ${f.code}: ${f.message}`);
+    out.push(`  ${outcome.dockerfile}:${String(f.line)}  ${f.severity}  ${f.code}: ${f.message}`);
   out.push('', style.bold(verdictLine(outcome)));
   return out.join('\n') + '\n';
 }
