@@ -97,8 +97,9 @@ describe('ci formats: SARIF 2.1.0', () => {
   it('uses no keyword whose meaning changed after draft-04', () => {
     const used = new Set<string>();
     const walk = (v: unknown, names: boolean): void => {
-      if (Array.isArray(v)) v.forEach((x) => walk(x, false));
-      else if (v && typeof v === 'object')
+      if (Array.isArray(v)) {
+        for (const x of v) walk(x, false);
+      } else if (v && typeof v === 'object')
         for (const [k, x] of Object.entries(v)) {
           if (!names) used.add(k);
           walk(x, !names && (k === 'properties' || k === 'definitions'));
@@ -115,8 +116,10 @@ describe('ci formats: SARIF 2.1.0', () => {
 
   it('the schema check is real: a wrong level or a missing message is refused', () => {
     const broken = structuredClone(log) as unknown as { runs: Array<{ results: Array<Record<string, unknown>> }> };
-    broken.runs[0]!.results[0]!.level = 'fatal';
-    delete broken.runs[0]!.results[1]!.message;
+    const [first, second] = broken.runs[0]?.results ?? [];
+    assert.ok(first && second);
+    first.level = 'fatal';
+    delete second.message;
     assert.equal(validate(broken), false);
     assert.deepEqual(validate.errors?.map((e) => e.instancePath).sort(), [
       '/runs/0/results/0/level',
@@ -129,11 +132,11 @@ describe('ci formats: SARIF 2.1.0', () => {
     assert.equal(run?.tool.driver.name, 'dfsize');
     assert.equal(run.tool.driver.version, '1.2.3');
     assert.deepEqual(
-      run.results.map((r) => r.locations[0]!.physicalLocation.region.startLine),
+      run.results.map((r) => r.locations[0]?.physicalLocation.region.startLine),
       EXPECTED_LINES(o),
     );
     for (const r of run.results) {
-      assert.deepEqual(r.locations[0]!.physicalLocation.artifactLocation, {
+      assert.deepEqual(r.locations[0]?.physicalLocation.artifactLocation, {
         uri: 'docker%20files/Dockerfile',
         uriBaseId: '%SRCROOT%',
       });
@@ -156,7 +159,7 @@ describe('ci formats: GitHub workflow commands and job summary', () => {
       commands.map((l) => Number(/,line=(\d+),/.exec(l)?.[1])),
       EXPECTED_LINES(o),
     );
-    assert.match(lines.at(-1)!, /^dfsize ci: FAIL \(1 gate failed, 1 warned, 2 passed\) · app:ci 512 MB$/);
+    assert.match(lines.at(-1) ?? '', /^dfsize ci: FAIL \(1 gate failed, 1 warned, 2 passed\) · app:ci 512 MB$/);
   });
 
   it('escapes as GitHub reads: %, CR and LF in the message; also : and , in the properties', () => {
@@ -176,7 +179,7 @@ describe('ci formats: GitHub workflow commands and job summary', () => {
 
   it('the summary has the verdict, a row per gate and per finding, pipes escaped', () => {
     const md = renderGithubSummary(o).split('\n');
-    assert.match(md[0]!, /^### ❌ dfsize ci: FAIL /);
+    assert.match(md[0] ?? '', /^### ❌ dfsize ci: FAIL /);
     const rows = md.filter((l) => /^\| (❌|⚠️|✅) \|/.test(l));
     assert.equal(rows.length, o.gates.length);
     assert.ok(md.includes('| 8 | info | npm-cache | npm \\| cache |'), md.join('\n'));

@@ -87,8 +87,9 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     },
   });
   const policy = measurePolicy(values, io.env);
-  if (positionals.length !== 1) throw new UsageError(`usage: ${REPORT_USAGE}`);
-  const { report, text } = await measuredReport(positionals[0]!, values, policy, io);
+  const [path, ...extra] = positionals;
+  if (path === undefined || extra.length) throw new UsageError(`usage: ${REPORT_USAGE}`);
+  const { report, text } = await measuredReport(path, values, policy, io);
   io.stdout(
     values.json
       ? JSON.stringify(report, null, 2) + '\n'
