@@ -17,7 +17,6 @@ export const IMAGE_GATES: readonly ImageGate[] = [
   'highestWastedBytes',
   'highestUserWastedPercent',
 ];
-export const DIVE_GATES: readonly CiKey[] = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'];
 
 /** Severities from the most severe; `maxFindings.warning` counts warnings and errors. */
 export const SEVERITIES: readonly ReportFinding['severity'][] = ['error', 'warning', 'info', 'hint'];

@@ -12,7 +12,7 @@ import { RULE_CODES } from '../core/rules/index';
 import { UsageError } from './errors';
 import { readUserFile } from './input';
 
-export const CONFIG_NAME = '.dfsize.json';
+const CONFIG_NAME = '.dfsize.json';
 /** A gate file is a few lines of JSON. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -36,7 +36,7 @@ const GATE_VALUES: Record<ImageGate, object> = {
 };
 
 /** The schema of `.dfsize.json` (docs/ci.md describes it). */
-export const CONFIG_SCHEMA = {
+const CONFIG_SCHEMA = {
   type: 'object',
   additionalProperties: false,
   properties: {
@@ -124,7 +124,7 @@ export function repositoryRoot(dir: string): string | null {
 }
 
 /** `.dfsize.json` beside the Dockerfile or in a folder above it, up to the repository's root. */
-export function findGateFile(dockerfile: string): string | null {
+function findGateFile(dockerfile: string): string | null {
   const root = repositoryRoot(dirname(dockerfile));
   for (let d = resolve(dirname(dockerfile)); ; d = dirname(d)) {
     const file = join(d, CONFIG_NAME);

@@ -6,7 +6,7 @@ import type { GateStatus } from '../analysis/gates';
 import { ruleDocUrl } from '../core/rules/index';
 import { annotations, verdictLine, type Annotation, type CiOutcome } from './ciOutput';
 
-export const PROJECT_URL = 'https://github.com/dfsize/dockerfile-size-insights';
+const PROJECT_URL = 'https://github.com/dfsize/dockerfile-size-insights';
 const GATES_DOC = `${PROJECT_URL}/blob/main/docs/ci.md`;
 const SARIF_SCHEMA = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 

@@ -19,7 +19,7 @@ export interface CiOutcome {
   readonly findings: readonly ReportFinding[];
 }
 
-export type AnnotationLevel = 'error' | 'warning' | 'note';
+type AnnotationLevel = 'error' | 'warning' | 'note';
 
 /** One line's message, in every format: a failed or warned gate, or a finding. */
 export interface Annotation {
@@ -40,7 +40,7 @@ const FINDING_LEVEL: Record<ReportFinding['severity'], AnnotationLevel> = {
   hint: 'note',
 };
 
-export const gateRuleId = (gate: string) => `gate/${gate}`;
+const gateRuleId = (gate: string) => `gate/${gate}`;
 
 /** Gates that did not pass, then findings, by line. */
 export function annotations(outcome: CiOutcome): Annotation[] {

@@ -6,7 +6,7 @@ import type { DockerfileModel, Instruction } from './dockerfile';
 import { parseBytes } from './format';
 import { LineIndex } from './rules/text';
 
-export type GateLevel = 'warn' | 'fail';
+type GateLevel = 'warn' | 'fail';
 
 export interface Limits {
   readonly warn?: number;
@@ -23,7 +23,7 @@ export interface LineBudget {
   readonly limits: Limits;
 }
 
-export interface BudgetMistake {
+interface BudgetMistake {
   /** 1-based line of the comment. */
   readonly line: number;
   readonly message: string;
