@@ -5,13 +5,15 @@
 // engine.
 import { EXIT, exitCodeOf, messageOf, UsageError } from './cli/errors';
 import type { CliIo } from './cli/report';
-import { ANALYZE_USAGE, COMPARE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
+import { ANALYZE_USAGE, CI_USAGE, COMPARE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
+import { VERSION } from './cli/version';
 
 const USAGE = `usage:
   ${REPORT_USAGE}
   ${FIX_USAGE}
   ${ANALYZE_USAGE}
   ${COMPARE_USAGE}
+  ${CI_USAGE}
 
 exit codes: 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable, 4 an internal error (a bug)`;
 
@@ -20,6 +22,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   fix: async (argv, io) => (await import('./cli/fix')).fixCommand(argv, io),
   analyze: async (argv, io) => (await import('./cli/analyze')).analyzeCommand(argv, io),
   compare: async (argv, io) => (await import('./cli/compare')).compareCommand(argv, io),
+  ci: async (argv, io) => (await import('./cli/ci')).ciCommand(argv, io),
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -52,10 +55,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return code;
   }
 }
-
-/** Set by esbuild from package.json. */
-declare const DFSIZE_VERSION: string | undefined;
-const VERSION = typeof DFSIZE_VERSION === 'string' ? DFSIZE_VERSION : 'dev';
 
 if (require.main === module) {
   // Deprecation notices of the libraries inside the bundle (docker-modem builds an odd URL for ssh://) are not the

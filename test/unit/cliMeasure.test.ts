@@ -17,6 +17,12 @@ describe('parseBytes', () => {
     ['10KiB', 10_240],
     ['0', 0],
     ['7b', 7],
+    // go-humanize's units as .dive-ci files write them: the one grammar reads both callers' sizes.
+    ['20Mi', 20 * 1024 ** 2],
+    ['20MB', 20_000_000],
+    ['.5kB', 500],
+    ['2PB', 2e15],
+    ['1,000', null],
     ['lots', null],
     ['', null],
     ['-1', null],

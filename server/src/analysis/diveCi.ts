@@ -1,12 +1,13 @@
 // dive's CI gate (`dive --ci` with a `.dive-ci` file), with dive's semantics: three rules, each failing on a strict
 // comparison (efficiency strictly below its threshold, wasted bytes or the user-wasted fraction strictly above),
-// thresholds parsed as dive parses them (fractions in 0–1; byte sizes through go-humanize's ParseBytes: "20MB" is
-// 20,000,000, "20MiB" 20,971,520), only "disabled" turning a rule off (dive 0.13.1 calls any other value that does
+// thresholds parsed as dive parses them (fractions in 0–1; byte sizes in the product's one size grammar, core/format,
+// which reads go-humanize's units as go-humanize does: "20MB" is 20,000,000, "20MiB" 20,971,520), only "disabled" turning a rule off (dive 0.13.1 calls any other value that does
 // not parse misconfigured and fails the run; dfsize refuses the file in one line, exit code 2), dive's defaults for
 // rules the file does not name, and dive's messages (its values printed with Go's %v). camelCase keys (dive's .dive-ci) and kebab-case keys (dive's newer config) are both read; when
 // a file gives both, camelCase wins, as in dive. Keys dive does not know are reported as warnings.
 import { parse as parseYaml } from 'yaml';
 import type { DiveFigures } from '../core/analysis';
+import { parseBytes } from '../core/format';
 
 export type CiKey = 'lowestEfficiency' | 'highestWastedBytes' | 'highestUserWastedPercent';
 
@@ -45,50 +46,6 @@ const KEBAB: Record<string, CiKey> = {
 };
 const KEYS: readonly CiKey[] = ['lowestEfficiency', 'highestWastedBytes', 'highestUserWastedPercent'];
 
-const SIZES: Record<string, number> = {
-  b: 1,
-  kib: 1024,
-  kb: 1e3,
-  mib: 1024 ** 2,
-  mb: 1e6,
-  gib: 1024 ** 3,
-  gb: 1e9,
-  tib: 1024 ** 4,
-  tb: 1e12,
-  pib: 1024 ** 5,
-  pb: 1e15,
-  eib: 1024 ** 6,
-  eb: 1e18,
-  '': 1,
-  ki: 1024,
-  k: 1e3,
-  mi: 1024 ** 2,
-  m: 1e6,
-  gi: 1024 ** 3,
-  g: 1e9,
-  ti: 1024 ** 4,
-  t: 1e12,
-  pi: 1024 ** 5,
-  p: 1e15,
-  ei: 1024 ** 6,
-  e: 1e18,
-};
-
-/** go-humanize's ParseBytes: a decimal number (commas allowed), then an optional unit; the result truncated. */
-export function parseBytes(s: string): number {
-  const m = /^[0-9.,]*/.exec(s)!;
-  const num = m[0].replace(/,/g, '');
-  const f = Number(num);
-  if (num === '' || !/^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(num) || !Number.isFinite(f))
-    throw new Error(`"${s}" is not a size`);
-  const unit = s.slice(m[0].length).trim().toLowerCase();
-  const mult = SIZES[unit];
-  if (mult === undefined) throw new Error(`"${s}": unknown size unit "${unit}"`);
-  const v = f * mult;
-  if (v >= 2 ** 64) throw new Error(`"${s}" is too large`);
-  return Math.floor(v);
-}
-
 const DISABLED = 'disabled';
 
 function fraction(key: CiKey, v: string): number {
@@ -99,16 +56,16 @@ function fraction(key: CiKey, v: string): number {
   return f;
 }
 
-function rule(key: CiKey, config: string): CiRule {
+/** One rule from its configured text (a flag's, a file's); throws CiConfigError for what dive would refuse. */
+export function ciRule(key: CiKey, config: string): CiRule {
   if (config === DISABLED) return { key, config, threshold: null };
   if (key === 'highestWastedBytes') {
-    try {
-      return { key, config, threshold: parseBytes(config.trim()) };
-    } catch (e) {
+    const bytes = parseBytes(config);
+    if (bytes === null)
       throw new CiConfigError(
-        `invalid highestWastedBytes value: ${(e as Error).message} (use bytes, or a size like 20MB or 20MiB)`,
+        `invalid highestWastedBytes value: "${config}" is not a size (use bytes, or a size like 20MB or 20MiB)`,
       );
-    }
+    return { key, config, threshold: bytes };
   }
   return { key, config, threshold: fraction(key, config) };
 }
@@ -145,7 +102,7 @@ export function parseCiConfig(source: string | null, name = '.dive-ci'): CiConfi
       values[k] ??= kebab[k];
     }
   }
-  return { rules: KEYS.map((k) => rule(k, values[k] ?? DEFAULTS[k])), warnings };
+  return { rules: KEYS.map((k) => ciRule(k, values[k] ?? DEFAULTS[k])), warnings };
 }
 
 /** Go's %v of a float64: the shortest form, exponents below 1e-4 and from 1e21, with two exponent digits at least. */
@@ -157,38 +114,41 @@ export function goFloat(x: number): string {
   return s.replace(/e([+-])(\d)$/, 'e$10$2');
 }
 
+/** One rule against dive's figures, with dive's comparison and dive's message. */
+export function evaluateRule(r: CiRule, dive: DiveFigures): CiResult {
+  if (r.threshold === null) return { key: r.key, status: 'disabled', message: 'disabled' };
+  const t = r.threshold;
+  switch (r.key) {
+    case 'lowestEfficiency':
+      return t > dive.efficiencyScore
+        ? {
+            key: r.key,
+            status: 'fail',
+            message: `image efficiency is too low (efficiency=${goFloat(dive.efficiencyScore)} < threshold=${goFloat(t)})`,
+          }
+        : { key: r.key, status: 'pass', message: r.config };
+    case 'highestWastedBytes':
+      return dive.inefficientBytes > t
+        ? {
+            key: r.key,
+            status: 'fail',
+            message: `too many bytes wasted (wasted-bytes=${String(dive.inefficientBytes)} > threshold=${String(t)})`,
+          }
+        : { key: r.key, status: 'pass', message: r.config };
+    default:
+      // A NaN fraction (no user bytes at all) compares false, as in Go: the rule passes.
+      return dive.userWastedPercent > t
+        ? {
+            key: r.key,
+            status: 'fail',
+            message: `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${goFloat(dive.userWastedPercent)} > threshold=${goFloat(t)})`,
+          }
+        : { key: r.key, status: 'pass', message: r.config };
+  }
+}
+
 export function evaluateCi(config: CiConfig, dive: DiveFigures): { pass: boolean; results: CiResult[] } {
-  const results = config.rules.map((r): CiResult => {
-    if (r.threshold === null) return { key: r.key, status: 'disabled', message: 'disabled' };
-    const t = r.threshold;
-    switch (r.key) {
-      case 'lowestEfficiency':
-        return t > dive.efficiencyScore
-          ? {
-              key: r.key,
-              status: 'fail',
-              message: `image efficiency is too low (efficiency=${goFloat(dive.efficiencyScore)} < threshold=${goFloat(t)})`,
-            }
-          : { key: r.key, status: 'pass', message: r.config };
-      case 'highestWastedBytes':
-        return dive.inefficientBytes > t
-          ? {
-              key: r.key,
-              status: 'fail',
-              message: `too many bytes wasted (wasted-bytes=${String(dive.inefficientBytes)} > threshold=${String(t)})`,
-            }
-          : { key: r.key, status: 'pass', message: r.config };
-      default:
-        // A NaN fraction (no user bytes at all) compares false, as in Go: the rule passes.
-        return dive.userWastedPercent > t
-          ? {
-              key: r.key,
-              status: 'fail',
-              message: `too many bytes wasted, relative to the user bytes added (%-user-wasted-bytes=${goFloat(dive.userWastedPercent)} > threshold=${goFloat(t)})`,
-            }
-          : { key: r.key, status: 'pass', message: r.config };
-    }
-  });
+  const results = config.rules.map((r) => evaluateRule(r, dive));
   return { pass: results.every((r) => r.status !== 'fail'), results };
 }
 

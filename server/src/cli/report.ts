@@ -1,12 +1,15 @@
 // `dfsize report <Dockerfile> [--image REF | --archive PATH] [--json]`
 import { parseArgs } from 'node:util';
-import { matchHistory } from '../core/match';
+import type { AnalyzedImage } from '../analysis/analyze';
+import type { DockerfileModel } from '../core/dockerfile';
+import type { ResolvedImage } from '../images/resolve';
+import { matchHistory, type MatchResult } from '../core/match';
 import { buildReport, type Report } from '../core/report';
 import { computeFindings } from '../core/rules/index';
 import { contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
 import { ruleFailureLines, UsageError } from './errors';
 import { resolveCliImage } from './image';
-import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
+import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
 import { readDockerfile } from './input';
@@ -24,24 +27,24 @@ export interface CliIo {
 
 export { REPORT_USAGE };
 
-export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      image: { type: 'string' },
-      archive: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      ...MEASURE_OPTIONS,
-    },
-  });
-  const policy = measurePolicy(values, io.env);
-  if (positionals.length !== 1) throw new UsageError(`usage: ${REPORT_USAGE}`);
+/** What `report` and `ci` measure of a Dockerfile: its image (named or discovered), the analysis, the findings. */
+export interface MeasuredReport {
+  readonly text: string;
+  readonly model: DockerfileModel;
+  readonly image: ResolvedImage | null;
+  readonly measured: AnalyzedImage | null;
+  readonly match: MatchResult | null;
+  readonly report: Report;
+}
+
+export async function measuredReport(
+  path: string,
+  values: { readonly image?: string; readonly archive?: string; readonly verbose?: boolean },
+  policy: MeasurePolicy,
+  io: CliIo,
+): Promise<MeasuredReport> {
   if (values.image !== undefined && values.archive !== undefined)
     throw new UsageError('--image and --archive name two images: give one');
-  const path = positionals[0]!;
   const { text, model } = readDockerfile(path, io.stderr);
 
   const { image, source } = await resolveCliImage(values, model, path, io);
@@ -51,7 +54,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
   const inputs = await gatherInputs(path, model, source, io.env);
   const makeContext = contextFactory(inputs, image, measured, minBytesOf(io.env));
   const run = computeFindings(makeContext(model), { disabled: new Set() });
-  io.stderr(ruleFailureLines(run.failures, values.verbose));
+  io.stderr(ruleFailureLines(run.failures, values.verbose === true));
   const findings = reportFindings(run.findings);
   const analysis = measured && {
     efficiencyScore: measured.analysis.dive.efficiencyScore,
@@ -67,6 +70,26 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     findings,
     analysis,
   });
+  return { text, model, image, measured, match, report };
+}
+
+export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      image: { type: 'string' },
+      archive: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      ...MEASURE_OPTIONS,
+    },
+  });
+  const policy = measurePolicy(values, io.env);
+  const [path, ...extra] = positionals;
+  if (path === undefined || extra.length) throw new UsageError(`usage: ${REPORT_USAGE}`);
+  const { report, text } = await measuredReport(path, values, policy, io);
   io.stdout(
     values.json
       ? JSON.stringify(report, null, 2) + '\n'

@@ -8,3 +8,5 @@ export const ANALYZE_USAGE =
   'dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--dive-json FILE] [--ci] [--ci-config FILE] [--ci-waste dive|removable] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry]';
 export const COMPARE_USAGE =
   'dfsize compare OLD NEW [--dockerfile PATH] [--json]   (OLD, NEW: an image, archive:PATH, or previous)';
+export const CI_USAGE =
+  'dfsize ci <Dockerfile> [--image REF | --archive PATH] [--config FILE] [--format human|json|sarif|github|gitlab] [--output FILE] [--max-image-size SIZE] [--max-layer-size SIZE] [--max-layers N] [--max-removable SIZE] [--lowest-efficiency F] [--highest-wasted-bytes SIZE] [--highest-user-wasted-percent F] [--fail-on error|warning|info]';

@@ -31,16 +31,18 @@ export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-// A size as a person types it: bytes, or a number with a decimal (kB, MB, GB, TB: as docker prints them) or binary
-// (KiB, MiB, GiB, TiB) unit; the B is optional and case does not matter ("2GB", "500 mb", "1.5g", "64MiB").
-const SIZE = /^(\d+(?:\.\d+)?)\s*(?:([kmgt])(i)?)?b?$/i;
-const POWERS: Record<string, number> = { k: 1, m: 2, g: 3, t: 4 };
+// The one size grammar of the product (flags, variables, `.dfsize.json`, `.dive-ci`, `# dfsize-budget`): bytes, or a
+// number with a decimal unit (kB, MB, GB, TB, PB, EB: 10^3 steps, as docker prints them and go-humanize reads them) or a
+// binary one (KiB, MiB, GiB, TiB, PiB, EiB: 2^10 steps); the B is optional and case does not matter ("2GB", "500 mb",
+// "1.5g", "64MiB", "20Mi"). Fractions of a byte are dropped.
+const SIZE = /^(\d+(?:\.\d+)?|\.\d+)\s*(?:([kmgtpe])(i)?)?b?$/i;
+const POWERS: Record<string, number> = { k: 1, m: 2, g: 3, t: 4, p: 5, e: 6 };
 
-/** Whole bytes, or null for text that is not a size. */
+/** Whole bytes, or null for text that is not a size (or too large to count exactly). */
 export function parseBytes(text: string): number | null {
   const m = SIZE.exec(text.trim());
-  if (!m) return null;
-  const power = m[2] ? POWERS[m[2].toLowerCase()]! : 0;
-  const n = Number(m[1]) * (m[3] ? 1024 : 1000) ** power;
-  return Number.isSafeInteger(Math.floor(n)) ? Math.floor(n) : null;
+  if (!m?.[1]) return null;
+  const power = m[2] ? (POWERS[m[2].toLowerCase()] ?? 0) : 0;
+  const n = Math.floor(Number(m[1]) * (m[3] ? 1024 : 1000) ** power);
+  return Number.isSafeInteger(n) ? n : null;
 }
