@@ -1,7 +1,7 @@
 // Everything the server knows, for the lifetime of one connection (no module state): open documents and their
 // models, settings, engine connections, each document's image; and the one question every feature asks —
 // "what does this document look like against its image right now?" (`view`).
-import type { Connection, TextDocuments } from 'vscode-languageserver/node';
+import { Emitter, type Connection, type Event, type TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
 import { layersForImage, modelShells, type RowLayers } from '../core/layers';
@@ -16,17 +16,9 @@ import { PreviousBuilds } from './previousBuilds';
 import { DocumentImages, fsPathOf, type ImageState } from './documentImages';
 import { Engines, type EngineFactory } from './engines';
 import { SettingsStore } from './settings';
+import type { DocumentView } from './documentView';
 
-export interface DocumentView {
-  readonly doc: TextDocument;
-  readonly model: DockerfileModel;
-  readonly state: ImageState;
-  /** Null when there is no image. */
-  readonly match: MatchResult | null;
-  /** The match against the image alone (no image built for another stage filling in) and its options: what the rules see. */
-  readonly imageMatch: { readonly match: MatchResult; readonly options: MatchOptions } | null;
-  readonly rowLayers: RowLayers | null;
-}
+export type { DocumentView } from './documentView';
 
 /**
  * Above this many characters a document is not parsed: no sizes, no rules, one diagnostic and the status say why.
@@ -59,9 +51,15 @@ export class Session implements Disposable {
   private readonly models = new Map<string, { version: number; model: DockerfileModel }>();
   private readonly matches = new Map<string, { key: string; own: MatchResult; match: MatchResult }>();
   private readonly rowLayers = new Map<string, RowLayers>();
-  private readonly changeListeners = new Set<(uri: string) => void>();
-  private readonly analysisListeners = new Set<(uri: string) => void>();
-  private readonly settingsListeners = new Set<() => void>();
+  private readonly documentChanges = new Emitter<string>();
+  private readonly analysisChanges = new Emitter<string>();
+  private readonly settingsChanges = new Emitter<void>();
+  /** A document's image state changed (the hints and the status should follow). */
+  readonly onDocumentChange: Event<string> = this.documentChanges.event;
+  /** The analysis of a document's image started, progressed, ended or failed. */
+  readonly onAnalysisChange: Event<string> = this.analysisChanges.event;
+  /** The client's settings changed (every document's settings are read again). */
+  readonly onSettingsChange: Event<void> = this.settingsChanges.event;
   private readonly disposables: Disposable[] = [];
 
   constructor(
@@ -89,7 +87,7 @@ export class Session implements Disposable {
           return p ? options.folders.find((f) => p.startsWith(f.endsWith(sep) ? f : f + sep)) : undefined;
         },
         onChange: (uri) => {
-          for (const l of this.changeListeners) l(uri);
+          this.documentChanges.fire(uri);
         },
         warn: (m) => connection.console.warn(m),
       },
@@ -101,7 +99,20 @@ export class Session implements Disposable {
       options.canReportProgress,
     );
     this.previousBuilds = PreviousBuilds.inFolder(options.storageDir, (m) => connection.console.warn(m));
-    this.findings = new Findings(this);
+    this.findings = new Findings({
+      documentOf: (uri) => documents.get(uri),
+      imageOf: (uri) => this.images.current(uri),
+      analysisOf: (imageId) => this.analyses.result(imageId),
+      view: (uri) => this.view(uri),
+      settingsOf: (uri) => this.settings.get(uri),
+      registryMirror: options.env.DFSIZE_REGISTRY_MIRROR || null,
+      error: (m) => {
+        connection.console.error(m);
+      },
+      warn: (m) => {
+        connection.console.warn(m);
+      },
+    });
     this.disposables.push(
       this.engines,
       this.analyses,
@@ -118,15 +129,9 @@ export class Session implements Disposable {
       // An analysis ended: every document on that image shows more now.
       this.analyses.onChange((imageId) => {
         for (const d of this.documents.all())
-          if (this.images.current(d.uri)?.image?.info.id === imageId) for (const l of this.analysisListeners) l(d.uri);
+          if (this.images.current(d.uri)?.image?.info.id === imageId) this.analysisChanges.fire(d.uri);
       }),
     );
-  }
-
-  /** The client's settings changed (every document's settings are read again). */
-  onSettingsChange(fn: () => void): Disposable {
-    this.settingsListeners.add(fn);
-    return { dispose: () => this.settingsListeners.delete(fn) };
   }
 
   /** `pushed`: what the client sent with the change, for editors that cannot be asked for configuration. */
@@ -134,13 +139,7 @@ export class Session implements Disposable {
     this.settings.clear(pushed);
     // Once every document has its (perhaps new) engine, the connections nobody uses are closed.
     void this.images.refreshAll().then(() => this.engines.retain(this.images.connectionsInUse()));
-    for (const l of this.settingsListeners) l();
-  }
-
-  /** The analysis of a document's image started, progressed, ended or failed. */
-  onAnalysisChange(fn: (uri: string) => void): Disposable {
-    this.analysisListeners.add(fn);
-    return { dispose: () => this.analysisListeners.delete(fn) };
+    this.settingsChanges.fire();
   }
 
   /** Starts the analysis of the document's image; `force` also when it is big, failed or was cancelled. */
@@ -168,12 +167,6 @@ export class Session implements Disposable {
   /** Keeps `d` until the session ends (handlers' subscriptions, timers, running builds). */
   own(...d: Disposable[]): void {
     this.disposables.push(...d);
-  }
-
-  /** A document's image state changed (the hints and the status should follow). */
-  onDocumentChange(fn: (uri: string) => void): Disposable {
-    this.changeListeners.add(fn);
-    return { dispose: () => this.changeListeners.delete(fn) };
   }
 
   /** Why the document gets no sizes and no rules (it is too large), or null. */
@@ -281,9 +274,9 @@ export class Session implements Disposable {
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
-    this.changeListeners.clear();
-    this.analysisListeners.clear();
-    this.settingsListeners.clear();
+    this.documentChanges.dispose();
+    this.analysisChanges.dispose();
+    this.settingsChanges.dispose();
   }
 
   /** `own`: the match against the image alone; `match`: with the stages it does not hold filled in. */
