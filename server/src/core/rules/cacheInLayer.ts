@@ -93,18 +93,11 @@ export const cacheInLayer: SizeRule = {
         const bytes = leftUnder(ctx, run.inst, folder);
         // Cleaned already (then what is measured is an older build's), or read later: not this rule's to say.
         if (!bytes || bytes <= 0 || run.src.text.includes(folder.clean) || namedLater(ctx, run.inst, folder)) continue;
-        out.push(
-          finding(
-            CODE,
-            lines,
-            run.inst,
-            severityOf(ctx, run.inst, 'warning', { measured: bytes }),
-            `This RUN leaves ${formatBytes(bytes)} under ${folder.path} in its layer${largest(ctx, run.inst, folder)}, and ` +
-              `no later instruction names that folder: ${folder.scratch ? 'scratch files' : 'a cache'} the image does not need.`,
-            bytes,
-            cleanFix(ctx, run, folder),
-          ),
-        );
+        const severity = severityOf(ctx, run.inst, 'warning', { measured: bytes });
+        const message =
+          `This RUN leaves ${formatBytes(bytes)} under ${folder.path} in its layer${largest(ctx, run.inst, folder)}, and ` +
+          `no later instruction names that folder: ${folder.scratch ? 'scratch files' : 'a cache'} the image does not need.`;
+        out.push(finding(CODE, lines, run.inst, severity, message, bytes, cleanFix(ctx, run, folder)));
       }
     }
     return out;
