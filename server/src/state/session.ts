@@ -9,9 +9,10 @@ import { matchHistory, overlayStages, type MatchOptions, type MatchResult } from
 import type { Disposable } from '../engine/source';
 import type { Status } from '../protocol';
 import { sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { defaultCacheDir } from '../analysis/cache';
 import { Analyses } from './analyses';
-import { Findings } from './findings';
+import { Findings, type FindingsDeps } from './findings';
 import { PreviousBuilds } from './previousBuilds';
 import { DocumentImages, fsPathOf, type ImageState } from './documentImages';
 import { Engines, type EngineFactory } from './engines';
@@ -41,6 +42,9 @@ export interface SessionOptions {
   readonly engineFactory?: EngineFactory;
 }
 
+/** What a document's match was made from: text version, image id, match options, the ids of the stages' images. */
+type MatchKey = readonly [version: number, imageId: string, options: MatchOptions, stageImages: readonly string[]];
+
 export class Session implements Disposable {
   readonly settings: SettingsStore;
   readonly engines: Engines;
@@ -49,8 +53,9 @@ export class Session implements Disposable {
   readonly previousBuilds: PreviousBuilds;
   readonly findings: Findings;
   private readonly models = new Map<string, { version: number; model: DockerfileModel }>();
-  private readonly matches = new Map<string, { key: string; own: MatchResult; match: MatchResult }>();
-  private readonly rowLayers = new Map<string, RowLayers>();
+  private readonly matches = new Map<string, { key: MatchKey; own: MatchResult; match: MatchResult }>();
+  /** Row pairings by image id, then by what they were paired from (the history or the analysed config, the shells). */
+  private readonly rowLayers = new Map<string, Map<string, RowLayers>>();
   private readonly documentChanges = new Emitter<string>();
   private readonly analysisChanges = new Emitter<string>();
   private readonly settingsChanges = new Emitter<void>();
@@ -99,20 +104,7 @@ export class Session implements Disposable {
       options.canReportProgress,
     );
     this.previousBuilds = PreviousBuilds.inFolder(options.storageDir, (m) => connection.console.warn(m));
-    this.findings = new Findings({
-      documentOf: (uri) => documents.get(uri),
-      imageOf: (uri) => this.images.current(uri),
-      analysisOf: (imageId) => this.analyses.result(imageId),
-      view: (uri) => this.view(uri),
-      settingsOf: (uri) => this.settings.get(uri),
-      registryMirror: options.env.DFSIZE_REGISTRY_MIRROR || null,
-      error: (m) => {
-        connection.console.error(m);
-      },
-      warn: (m) => {
-        connection.console.warn(m);
-      },
-    });
+    this.findings = new Findings(this.findingsDeps());
     this.disposables.push(
       this.engines,
       this.analyses,
@@ -132,6 +124,25 @@ export class Session implements Disposable {
           if (this.images.current(d.uri)?.image?.info.id === imageId) this.analysisChanges.fire(d.uri);
       }),
     );
+  }
+
+  /** What the findings read of the session: narrow, so that findings.ts does not import it. */
+  private findingsDeps(): FindingsDeps {
+    const log = this.connection.console;
+    return {
+      documentOf: (uri) => this.documents.get(uri),
+      imageOf: (uri) => this.images.current(uri),
+      analysisOf: (imageId) => this.analyses.result(imageId),
+      view: (uri) => this.view(uri),
+      settingsOf: (uri) => this.settings.get(uri),
+      registryMirror: this.options.env.DFSIZE_REGISTRY_MIRROR || null,
+      error: (m) => {
+        log.error(m);
+      },
+      warn: (m) => {
+        log.warn(m);
+      },
+    };
   }
 
   /** `pushed`: what the client sent with the change, for editors that cannot be asked for configuration. */
@@ -287,9 +298,9 @@ export class Session implements Disposable {
     options: MatchOptions,
   ): { own: MatchResult; match: MatchResult } {
     const stages = state.stages ?? [];
-    const key = `${doc.version} ${state.image!.info.id} ${JSON.stringify(options)} ${stages.map((s) => s.info.id).join(' ')}`;
+    const key: MatchKey = [doc.version, state.image!.info.id, options, stages.map((s) => s.info.id)];
     const hit = this.matches.get(doc.uri);
-    if (hit?.key === key) return hit;
+    if (hit && isDeepStrictEqual(hit.key, key)) return hit;
     // Stages the image does not hold get their numbers from the images built for them, when there are some.
     const own = matchHistory(model, state.image!.info, options);
     const entry = {
@@ -308,11 +319,13 @@ export class Session implements Disposable {
     const image = state.image!.info;
     // Once analysed, the image's history carries each row's empty_layer: the pairing is then exact.
     const analysed = this.analyses.result(image.id)?.info;
-    const key = `${image.id} ${analysed ? 'config' : 'history'} ${modelShells(model).join('\0')}`;
-    let r = this.rowLayers.get(key);
+    const key = `${analysed ? 'config' : 'history'}\0${modelShells(model).join('\0')}`;
+    const byKey = this.rowLayers.get(image.id) ?? new Map<string, RowLayers>();
+    this.rowLayers.set(image.id, byKey);
+    let r = byKey.get(key);
     if (!r) {
       r = layersForImage(analysed ?? image, model, match.builder);
-      this.rowLayers.set(key, r);
+      byKey.set(key, r);
     }
     return r;
   }
@@ -321,6 +334,6 @@ export class Session implements Disposable {
   private evict(): void {
     const inUse = this.images.inUse();
     this.analyses.retain(inUse);
-    for (const key of this.rowLayers.keys()) if (!inUse.has(key.split(' ')[0]!)) this.rowLayers.delete(key);
+    for (const imageId of this.rowLayers.keys()) if (!inUse.has(imageId)) this.rowLayers.delete(imageId);
   }
 }
