@@ -1,6 +1,6 @@
 // The layer analyses of the images documents use: run in the background (never in the way of hints), with the
 // client's work-done progress and its cancel button, once per image id, from the disk cache when it has them.
-import type { Connection } from 'vscode-languageserver/node';
+import { Emitter, type Connection, type Event } from 'vscode-languageserver/node';
 import { AbortedError, analyzeImage, type AnalyzedImage } from '../analysis/analyze';
 import { AnalysisCache } from '../analysis/cache';
 import { formatBytes } from '../core/format';
@@ -16,7 +16,9 @@ export type AnalysisState =
 export class Analyses implements Disposable {
   private readonly states = new Map<string, AnalysisState>();
   private readonly running = new Map<string, AbortController>();
-  private readonly listeners = new Set<(imageId: string) => void>();
+  private readonly changes = new Emitter<string>();
+  /** The analysis of an image (its id) started, progressed, ended or failed. */
+  readonly onChange: Event<string> = this.changes.event;
   private readonly cache: AnalysisCache;
 
   constructor(
@@ -34,11 +36,6 @@ export class Analyses implements Disposable {
   result(imageId: string): AnalyzedImage | null {
     const s = this.states.get(imageId);
     return s?.status === 'done' ? s.result : null;
-  }
-
-  onChange(fn: (imageId: string) => void): Disposable {
-    this.listeners.add(fn);
-    return { dispose: () => this.listeners.delete(fn) };
   }
 
   /** Starts the analysis of `imageId` unless it is running or done (`force`: also after a failure or a cancel). */
@@ -65,12 +62,12 @@ export class Analyses implements Disposable {
 
   dispose(): void {
     for (const c of this.running.values()) c.abort();
-    this.listeners.clear();
+    this.changes.dispose();
   }
 
   private set(imageId: string, state: AnalysisState): void {
     this.states.set(imageId, state);
-    for (const l of this.listeners) l(imageId);
+    this.changes.fire(imageId);
   }
 
   private async run(source: ImageSource, imageId: string, ref: string): Promise<void> {

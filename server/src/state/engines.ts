@@ -1,5 +1,6 @@
 // One connection per engine address: the caching image source, the event stream that keeps it fresh, and whether
 // the engine answers. Listeners hear of image changes (debounced: a build tags several times) and status changes.
+import { Emitter, type Event } from 'vscode-languageserver/node';
 import { DockerodeSource } from '../engine/dockerode';
 import { resolveEndpointWithSource, type ResolvedEndpoint } from '../engine/endpoint';
 import { RecentImages, watchImageEvents } from '../engine/events';
@@ -31,7 +32,9 @@ export class EngineConnection implements Disposable {
   /** The images its events said were built, tagged, loaded or imported while the server watched: discovery's first. */
   readonly recent = new RecentImages();
   private status_: EngineStatus;
-  private readonly listeners = new Set<(c: EngineChange) => void>();
+  private readonly changes = new Emitter<EngineChange>();
+  /** Images changed (debounced), or whether the engine answers. */
+  readonly onChange: Event<EngineChange> = this.changes.event;
   private readonly watcher: Disposable;
   private debounce: NodeJS.Timeout | undefined;
 
@@ -85,11 +88,6 @@ export class EngineConnection implements Disposable {
     return this.status_;
   }
 
-  onChange(fn: (c: EngineChange) => void): Disposable {
-    this.listeners.add(fn);
-    return { dispose: () => this.listeners.delete(fn) };
-  }
-
   /** A call failed or succeeded: keeps `reachable` honest between event-stream reconnects. */
   observe(error: unknown): void {
     if (error === null) {
@@ -102,19 +100,19 @@ export class EngineConnection implements Disposable {
   dispose(): void {
     clearTimeout(this.debounce);
     this.watcher.dispose();
-    this.listeners.clear();
+    this.changes.dispose();
   }
 
   private setStatus(reachable: boolean, message: string | null, version: EngineVersion | null): void {
     const changed = reachable !== this.status_.reachable || message !== this.status_.message;
     this.status_ = { ...this.status_, reachable, message, version };
-    if (changed) for (const l of this.listeners) l('status');
+    if (changed) this.changes.fire('status');
   }
 
   private imagesChanged(): void {
     clearTimeout(this.debounce);
     this.debounce = setTimeout(() => {
-      for (const l of this.listeners) l('images');
+      this.changes.fire('images');
     }, this.debounceMs);
   }
 }
@@ -122,7 +120,7 @@ export class EngineConnection implements Disposable {
 /** Connections by address; an address that cannot be parsed is an error the status bar shows. */
 export class Engines implements Disposable {
   private readonly byUrl = new Map<string, EngineConnection>();
-  private readonly listeners = new Set<(conn: EngineConnection, c: EngineChange) => void>();
+  private readonly changes = new Emitter<{ readonly conn: EngineConnection; readonly change: EngineChange }>();
 
   constructor(
     private readonly env: Readonly<Record<string, string | undefined>>,
@@ -137,16 +135,18 @@ export class Engines implements Disposable {
       conn = new EngineConnection(resolved, settings.engine.timeoutMs, this.connect);
       const c = conn;
       conn.onChange((change) => {
-        for (const l of this.listeners) l(c, change);
+        this.changes.fire({ conn: c, change });
       });
       this.byUrl.set(key, conn);
     }
     return conn;
   }
 
+  /** Any connection's change. */
   onChange(fn: (conn: EngineConnection, c: EngineChange) => void): Disposable {
-    this.listeners.add(fn);
-    return { dispose: () => this.listeners.delete(fn) };
+    return this.changes.event(({ conn, change }) => {
+      fn(conn, change);
+    });
   }
 
   /** Closes the connections nobody uses any more (after settings moved the documents to another engine). */
@@ -161,5 +161,6 @@ export class Engines implements Disposable {
   dispose(): void {
     for (const c of this.byUrl.values()) c.dispose();
     this.byUrl.clear();
+    this.changes.dispose();
   }
 }

@@ -4,13 +4,38 @@
 // sizes per set of base references (only when the engine answered, so an outage is not remembered).
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { AnalyzedImage } from '../analysis/analyze';
 import { computeFindings, fixAll, type Finding, type RuleContext, type RuleFailure } from '../core/rules/index';
 import type { DockerfileModel } from '../core/dockerfile';
 import { readBuildContext, type BuildContextListing } from '../context/buildContext';
 import { baseImageSizes, type BaseSizes } from '../images/baseSizes';
 import { contextFactory } from '../findings/ruleInputs';
-import { fsPathOf } from './documentImages';
-import type { Session } from './session';
+import type { Settings } from '../protocol';
+import { fsPathOf, type ImageState } from './documentImages';
+import type { DocumentView } from './documentView';
+
+/** What the findings need of the session (which makes them): the document, its image, its view and its settings. */
+export interface FindingsDeps {
+  /** The document while it is open. */
+  readonly documentOf: (uri: string) => TextDocument | undefined;
+  /** The document's image as last resolved. */
+  readonly imageOf: (uri: string) => ImageState | undefined;
+  /** An image's analysis, once done. */
+  readonly analysisOf: (imageId: string) => AnalyzedImage | null;
+  /** The document against its image now (Session.view). */
+  readonly view: (uri: string) => Promise<DocumentView | null>;
+  readonly settingsOf: (uri: string) => Promise<Settings>;
+  /** The registry mirror base image sizes are asked from (DFSIZE_REGISTRY_MIRROR), or null. */
+  readonly registryMirror: string | null;
+  /** The output channel: bugs with their stack, and what failed on the side. */
+  readonly error: (message: string) => void;
+  readonly warn: (message: string) => void;
+}
+
+/** What a document's findings were computed from: text version, image id, analysed, cached, settings generation. */
+type ResultKey = readonly [version: number, imageId: string, analysed: boolean, cached: boolean, generation: number];
 
 export interface DocumentFindings {
   readonly version: number;
@@ -34,13 +59,13 @@ export interface FixAllResult {
 export class Findings {
   private readonly listings = new Map<string, Promise<BuildContextListing | null>>();
   private readonly bases = new Map<string, Promise<BaseSizes>>();
-  private readonly results = new Map<string, { key: string; value: Promise<DocumentFindings | null> }>();
+  private readonly results = new Map<string, { key: ResultKey; value: Promise<DocumentFindings | null> }>();
   private readonly fixes = new Map<string, { version: number; value: Promise<FixAllResult | null> }>();
-  /** `uri code` of each rule failure already logged: once per document and rule, not on every keystroke. */
-  private readonly loggedFailures = new Set<string>();
+  /** The codes of the rules whose failure was logged, per document: once per document and rule, not per keystroke. */
+  private readonly loggedFailures = new Map<string, Set<string>>();
   private generation = 0;
 
-  constructor(private readonly session: Session) {}
+  constructor(private readonly deps: FindingsDeps) {}
 
   /** The Dockerfile or something in its build context (.dockerignore) changed on disk. */
   invalidateContext(dir: string): void {
@@ -56,38 +81,38 @@ export class Findings {
   forget(uri: string): void {
     this.results.delete(uri);
     this.fixes.delete(uri);
-    for (const k of this.loggedFailures) if (k.startsWith(`${uri} `)) this.loggedFailures.delete(k);
+    this.loggedFailures.delete(uri);
   }
 
   /** A rule threw on this document: logged with its stack (the output channel), once per document and rule. */
   private logFailures(uri: string, failures: readonly RuleFailure[]): void {
+    if (!failures.length) return;
+    const logged = this.loggedFailures.get(uri) ?? new Set<string>();
+    this.loggedFailures.set(uri, logged);
     for (const f of failures) {
-      const key = `${uri} ${f.code}`;
-      if (this.loggedFailures.has(key)) continue;
-      this.loggedFailures.add(key);
+      if (logged.has(f.code)) continue;
+      logged.add(f.code);
       const why = f.error instanceof Error ? (f.error.stack ?? f.error.message) : String(f.error);
-      this.session.connection.console.error(`rule ${f.code} failed on ${uri} (its findings are missing): ${why}`);
+      this.deps.error(`rule ${f.code} failed on ${uri} (its findings are missing): ${why}`);
     }
   }
 
   private failed(what: string, uri: string): (e: unknown) => null {
     return (e) => {
-      this.session.connection.console.error(
-        `${what} failed on ${uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
-      );
+      this.deps.error(`${what} failed on ${uri}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       return null;
     };
   }
 
   get(uri: string): Promise<DocumentFindings | null> {
-    const doc = this.session.documents.get(uri);
+    const doc = this.deps.documentOf(uri);
     if (!doc) return Promise.resolve(null);
-    const state = this.session.images.current(uri);
+    const state = this.deps.imageOf(uri);
     const imageId = state?.image?.info.id ?? '';
-    const analysed = imageId && this.session.analyses.result(imageId) ? 'measured' : '';
-    const key = `${doc.version} ${imageId} ${analysed} ${state?.cached ?? ''} ${this.generation}`;
+    const analysed = imageId !== '' && this.deps.analysisOf(imageId) !== null;
+    const key: ResultKey = [doc.version, imageId, analysed, state?.cached ?? false, this.generation];
     const hit = this.results.get(uri);
-    if (hit?.key === key) return hit.value;
+    if (hit && isDeepStrictEqual(hit.key, key)) return hit.value;
     const value = this.compute(uri).catch(this.failed('size findings', uri));
     this.results.set(uri, { key, value });
     return value;
@@ -95,7 +120,7 @@ export class Findings {
 
   /** Fix-all for the current text, once per version; null when the text moved on meanwhile. */
   fixAll(uri: string): Promise<FixAllResult | null> {
-    const doc = this.session.documents.get(uri);
+    const doc = this.deps.documentOf(uri);
     if (!doc) return Promise.resolve(null);
     const hit = this.fixes.get(uri);
     if (hit?.version === doc.version) return hit.value;
@@ -106,8 +131,7 @@ export class Findings {
         // The rules' .dockerignore must still be the one on disk, or the fix would overwrite the user's edits.
         const now = await readFile(join(dirname(file), '.dockerignore'), 'utf8').catch((e: NodeJS.ErrnoException) => {
           // Absent is a state the rules know (null); any other failure is logged and treated as changed.
-          if (e.code !== 'ENOENT')
-            this.session.connection.console.warn(`.dockerignore of ${file} unreadable: ${e.message}`);
+          if (e.code !== 'ENOENT') this.deps.warn(`.dockerignore of ${file} unreadable: ${e.message}`);
           return null;
         });
         if (now !== r.dockerignore) {
@@ -115,7 +139,7 @@ export class Findings {
           r = await this.get(uri);
         }
       }
-      const current = this.session.documents.get(uri);
+      const current = this.deps.documentOf(uri);
       if (!r || !current || current.version !== r.version) return null;
       const all = fixAll(current.getText(), r.makeContext, { disabled: r.disabled });
       this.logFailures(uri, all.failures);
@@ -144,10 +168,11 @@ export class Findings {
     model: DockerfileModel,
     source: Parameters<typeof baseImageSizes>[1]['source'],
   ): Promise<BaseSizes> {
-    const key = model.stages.map((s) => (s.base.kind === 'image' ? s.base.ref : '')).join(' ');
+    // The stages' base references in order, as one key (a Map compares arrays by identity).
+    const key = JSON.stringify(model.stages.map((s) => (s.base.kind === 'image' ? s.base.ref : null)));
     let b = this.bases.get(key);
     if (!b) {
-      b = baseImageSizes(model, { source, mirror: this.session.options.env.DFSIZE_REGISTRY_MIRROR || null });
+      b = baseImageSizes(model, { source, mirror: this.deps.registryMirror });
       // Only what an answering engine said is kept: without one, ask again next time.
       if (source) this.bases.set(key, b);
       b.catch(() => this.bases.delete(key));
@@ -156,9 +181,9 @@ export class Findings {
   }
 
   private async compute(uri: string): Promise<DocumentFindings | null> {
-    const view = await this.session.view(uri);
+    const view = await this.deps.view(uri);
     if (!view) return null;
-    const settings = await this.session.settings.get(uri);
+    const settings = await this.deps.settingsOf(uri);
     const image = view.state.image;
     const source = image?.source === 'engine' && view.state.conn && !view.state.cached ? view.state.conn.source : null;
     const file = fsPathOf(uri);
@@ -167,7 +192,7 @@ export class Findings {
       this.baseSizes(view.model, source),
     ]);
     const own = view.imageMatch;
-    const analysed = image ? this.session.analyses.result(image.info.id) : null;
+    const analysed = image ? this.deps.analysisOf(image.info.id) : null;
     // The current text's match and row pairing are the session's (made once per version); other texts (fix-all's
     // passes) are matched with the same options.
     const makeContext = contextFactory(

@@ -1,7 +1,7 @@
 // Everything the server knows, for the lifetime of one connection (no module state): open documents and their
 // models, settings, engine connections, each document's image; and the one question every feature asks —
 // "what does this document look like against its image right now?" (`view`).
-import type { Connection, TextDocuments } from 'vscode-languageserver/node';
+import { Emitter, type Connection, type Event, type TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
 import { layersForImage, modelShells, type RowLayers } from '../core/layers';
@@ -9,24 +9,17 @@ import { matchHistory, overlayStages, type MatchOptions, type MatchResult } from
 import type { Disposable } from '../engine/source';
 import type { Status } from '../protocol';
 import { sep } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { defaultCacheDir } from '../analysis/cache';
 import { Analyses } from './analyses';
-import { Findings } from './findings';
+import { Findings, type FindingsDeps } from './findings';
 import { PreviousBuilds } from './previousBuilds';
 import { DocumentImages, fsPathOf, type ImageState } from './documentImages';
 import { Engines, type EngineFactory } from './engines';
 import { SettingsStore } from './settings';
+import type { DocumentView } from './documentView';
 
-export interface DocumentView {
-  readonly doc: TextDocument;
-  readonly model: DockerfileModel;
-  readonly state: ImageState;
-  /** Null when there is no image. */
-  readonly match: MatchResult | null;
-  /** The match against the image alone (no image built for another stage filling in) and its options: what the rules see. */
-  readonly imageMatch: { readonly match: MatchResult; readonly options: MatchOptions } | null;
-  readonly rowLayers: RowLayers | null;
-}
+export type { DocumentView } from './documentView';
 
 /**
  * Above this many characters a document is not parsed: no sizes, no rules, one diagnostic and the status say why.
@@ -49,6 +42,9 @@ export interface SessionOptions {
   readonly engineFactory?: EngineFactory;
 }
 
+/** What a document's match was made from: text version, image id, match options, the ids of the stages' images. */
+type MatchKey = readonly [version: number, imageId: string, options: MatchOptions, stageImages: readonly string[]];
+
 export class Session implements Disposable {
   readonly settings: SettingsStore;
   readonly engines: Engines;
@@ -57,11 +53,18 @@ export class Session implements Disposable {
   readonly previousBuilds: PreviousBuilds;
   readonly findings: Findings;
   private readonly models = new Map<string, { version: number; model: DockerfileModel }>();
-  private readonly matches = new Map<string, { key: string; own: MatchResult; match: MatchResult }>();
-  private readonly rowLayers = new Map<string, RowLayers>();
-  private readonly changeListeners = new Set<(uri: string) => void>();
-  private readonly analysisListeners = new Set<(uri: string) => void>();
-  private readonly settingsListeners = new Set<() => void>();
+  private readonly matches = new Map<string, { key: MatchKey; own: MatchResult; match: MatchResult }>();
+  /** Row pairings by image id, then by what they were paired from (the history or the analysed config, the shells). */
+  private readonly rowLayers = new Map<string, Map<string, RowLayers>>();
+  private readonly documentChanges = new Emitter<string>();
+  private readonly analysisChanges = new Emitter<string>();
+  private readonly settingsChanges = new Emitter<void>();
+  /** A document's image state changed (the hints and the status should follow). */
+  readonly onDocumentChange: Event<string> = this.documentChanges.event;
+  /** The analysis of a document's image started, progressed, ended or failed. */
+  readonly onAnalysisChange: Event<string> = this.analysisChanges.event;
+  /** The client's settings changed (every document's settings are read again). */
+  readonly onSettingsChange: Event<void> = this.settingsChanges.event;
   private readonly disposables: Disposable[] = [];
 
   constructor(
@@ -89,7 +92,7 @@ export class Session implements Disposable {
           return p ? options.folders.find((f) => p.startsWith(f.endsWith(sep) ? f : f + sep)) : undefined;
         },
         onChange: (uri) => {
-          for (const l of this.changeListeners) l(uri);
+          this.documentChanges.fire(uri);
         },
         warn: (m) => connection.console.warn(m),
       },
@@ -102,7 +105,7 @@ export class Session implements Disposable {
     );
     // In the CLI's cache folder, not the editor's storage: `dfsize compare previous` reads it there.
     this.previousBuilds = PreviousBuilds.inFolder(defaultCacheDir(options.env), (m) => connection.console.warn(m));
-    this.findings = new Findings(this);
+    this.findings = new Findings(this.findingsDeps());
     this.disposables.push(
       this.engines,
       this.analyses,
@@ -119,15 +122,28 @@ export class Session implements Disposable {
       // An analysis ended: every document on that image shows more now.
       this.analyses.onChange((imageId) => {
         for (const d of this.documents.all())
-          if (this.images.current(d.uri)?.image?.info.id === imageId) for (const l of this.analysisListeners) l(d.uri);
+          if (this.images.current(d.uri)?.image?.info.id === imageId) this.analysisChanges.fire(d.uri);
       }),
     );
   }
 
-  /** The client's settings changed (every document's settings are read again). */
-  onSettingsChange(fn: () => void): Disposable {
-    this.settingsListeners.add(fn);
-    return { dispose: () => this.settingsListeners.delete(fn) };
+  /** What the findings read of the session: narrow, so that findings.ts does not import it. */
+  private findingsDeps(): FindingsDeps {
+    const log = this.connection.console;
+    return {
+      documentOf: (uri) => this.documents.get(uri),
+      imageOf: (uri) => this.images.current(uri),
+      analysisOf: (imageId) => this.analyses.result(imageId),
+      view: (uri) => this.view(uri),
+      settingsOf: (uri) => this.settings.get(uri),
+      registryMirror: this.options.env.DFSIZE_REGISTRY_MIRROR || null,
+      error: (m) => {
+        log.error(m);
+      },
+      warn: (m) => {
+        log.warn(m);
+      },
+    };
   }
 
   /** `pushed`: what the client sent with the change, for editors that cannot be asked for configuration. */
@@ -135,13 +151,7 @@ export class Session implements Disposable {
     this.settings.clear(pushed);
     // Once every document has its (perhaps new) engine, the connections nobody uses are closed.
     void this.images.refreshAll().then(() => this.engines.retain(this.images.connectionsInUse()));
-    for (const l of this.settingsListeners) l();
-  }
-
-  /** The analysis of a document's image started, progressed, ended or failed. */
-  onAnalysisChange(fn: (uri: string) => void): Disposable {
-    this.analysisListeners.add(fn);
-    return { dispose: () => this.analysisListeners.delete(fn) };
+    this.settingsChanges.fire();
   }
 
   /** Starts the analysis of the document's image; `force` also when it is big, failed or was cancelled. */
@@ -169,12 +179,6 @@ export class Session implements Disposable {
   /** Keeps `d` until the session ends (handlers' subscriptions, timers, running builds). */
   own(...d: Disposable[]): void {
     this.disposables.push(...d);
-  }
-
-  /** A document's image state changed (the hints and the status should follow). */
-  onDocumentChange(fn: (uri: string) => void): Disposable {
-    this.changeListeners.add(fn);
-    return { dispose: () => this.changeListeners.delete(fn) };
   }
 
   /** Why the document gets no sizes and no rules (it is too large), or null. */
@@ -282,9 +286,9 @@ export class Session implements Disposable {
 
   dispose(): void {
     for (const d of this.disposables.splice(0)) d.dispose();
-    this.changeListeners.clear();
-    this.analysisListeners.clear();
-    this.settingsListeners.clear();
+    this.documentChanges.dispose();
+    this.analysisChanges.dispose();
+    this.settingsChanges.dispose();
   }
 
   /** `own`: the match against the image alone; `match`: with the stages it does not hold filled in. */
@@ -295,9 +299,9 @@ export class Session implements Disposable {
     options: MatchOptions,
   ): { own: MatchResult; match: MatchResult } {
     const stages = state.stages ?? [];
-    const key = `${doc.version} ${state.image!.info.id} ${JSON.stringify(options)} ${stages.map((s) => s.info.id).join(' ')}`;
+    const key: MatchKey = [doc.version, state.image!.info.id, options, stages.map((s) => s.info.id)];
     const hit = this.matches.get(doc.uri);
-    if (hit?.key === key) return hit;
+    if (hit && isDeepStrictEqual(hit.key, key)) return hit;
     // Stages the image does not hold get their numbers from the images built for them, when there are some.
     const own = matchHistory(model, state.image!.info, options);
     const entry = {
@@ -316,11 +320,13 @@ export class Session implements Disposable {
     const image = state.image!.info;
     // Once analysed, the image's history carries each row's empty_layer: the pairing is then exact.
     const analysed = this.analyses.result(image.id)?.info;
-    const key = `${image.id} ${analysed ? 'config' : 'history'} ${modelShells(model).join('\0')}`;
-    let r = this.rowLayers.get(key);
+    const key = `${analysed ? 'config' : 'history'}\0${modelShells(model).join('\0')}`;
+    const byKey = this.rowLayers.get(image.id) ?? new Map<string, RowLayers>();
+    this.rowLayers.set(image.id, byKey);
+    let r = byKey.get(key);
     if (!r) {
       r = layersForImage(analysed ?? image, model, match.builder);
-      this.rowLayers.set(key, r);
+      byKey.set(key, r);
     }
     return r;
   }
@@ -329,6 +335,6 @@ export class Session implements Disposable {
   private evict(): void {
     const inUse = this.images.inUse();
     this.analyses.retain(inUse);
-    for (const key of this.rowLayers.keys()) if (!inUse.has(key.split(' ')[0]!)) this.rowLayers.delete(key);
+    for (const imageId of this.rowLayers.keys()) if (!inUse.has(imageId)) this.rowLayers.delete(imageId);
   }
 }

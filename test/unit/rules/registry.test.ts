@@ -9,13 +9,14 @@ import { ROOT } from '../../support/cli';
 import { df, found, lint } from '../../support/rules';
 
 describe('rules: registry and façade', () => {
-  it('has the fifteen stable codes', () => {
+  it('has the sixteen stable codes', () => {
     assert.deepEqual([...RULE_CODES].sort(), [
       'add-remote-url',
       'apk-cache',
       'apt-install-recommends',
       'apt-lists-not-removed',
       'apt-update-alone',
+      'cache-in-layer',
       'cleanup-in-later-layer',
       'compiled-no-multistage',
       'consecutive-run',

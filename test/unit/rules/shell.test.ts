@@ -73,4 +73,38 @@ describe('rules: shell reader', () => {
     assert.equal(parseShell('a &').trailing, '&');
     assert.equal(parseShell('a').trailing, null);
   });
+
+  it('skips the body of a heredoc in the text: its lines are input, not commands', () => {
+    const s = parseShell(
+      "cat <<EOF > /etc/x\napt-get install -y a && rm -rf /b\nEOF\ncat <<-'A' <<B\n\tx\n\tA\ny\nB\napt-get clean",
+    );
+    assert.ok(s.understood);
+    assert.deepEqual(
+      s.commands.map((c) => [c.name, c.args.map((a) => a.value).join(' ')]),
+      [
+        ['cat', ''],
+        ['cat', ''],
+        ['apt-get', 'clean'],
+      ],
+    );
+    assert.equal(parseShell('cat <<EOF\nno end').understood, false);
+    assert.equal(parseShell('cat <<"$X"\nbody\n$X').understood, false);
+  });
+
+  it("spans a function definition from its name, and keeps a compound's redirection out of the commands", () => {
+    const f = parseShell('f() { g; }; h');
+    assert.deepEqual(
+      f.items.map((i) => f.text.slice(i.start, i.end)),
+      ['f() { g; }', 'h'],
+    );
+    const s = parseShell('while x; do { y; } > /f; done; z');
+    assert.deepEqual(
+      s.commands.map((c) => [c.name, c.depth]),
+      [
+        ['x', 1],
+        ['y', 2],
+        ['z', 0],
+      ],
+    );
+  });
 });

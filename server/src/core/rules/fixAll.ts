@@ -31,6 +31,7 @@ export const FIX_ORDER: readonly string[] = [
   'yum-dnf-cache',
   'pip-cache',
   'npm-cache',
+  'cache-in-layer',
   'missing-dockerignore',
 ];
 

@@ -7,6 +7,7 @@ import { apkCache } from './apkCache';
 import { aptInstallRecommends } from './aptInstallRecommends';
 import { aptListsNotRemoved } from './aptListsNotRemoved';
 import { aptUpdateAlone } from './aptUpdateAlone';
+import { cacheInLayer } from './cacheInLayer';
 import { cleanupInLaterLayer } from './cleanupInLaterLayer';
 import { compiledNoMultistage } from './compiledNoMultistage';
 import { consecutiveRun } from './consecutiveRun';
@@ -38,6 +39,7 @@ export const RULES: readonly SizeRule[] = [
   recursiveChownAfterCopy,
   missingDockerignore,
   cleanupInLaterLayer,
+  cacheInLayer,
 ];
 
 export const RULE_CODES: readonly string[] = RULES.map((r) => r.code);

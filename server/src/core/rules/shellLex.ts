@@ -1,12 +1,14 @@
 // The lexer under core/rules/shell: words (quotes, escapes and expansions read the way POSIX sh reads them) and
-// operators, with a word's static value when it has one. It flags what it will not read (heredocs whose body is in the
-// text, here-strings, process substitution, unclosed quotes, a final lone escape) instead of guessing.
+// operators, with a word's static value when it has one. A heredoc in the text has its body skipped (the lines after
+// the operator's line, up to its delimiter): it is input to a command, not commands. It flags what it will not read
+// (a heredoc never closed or with an expanded delimiter, here-strings, process substitution, unclosed quotes, a final
+// lone escape) instead of guessing.
 import type { Word } from './shell';
 
 export type Token =
-  | { readonly t: 'word'; readonly word: Word }
+  | { readonly t: 'word'; readonly word: Word; readonly start: number; readonly end: number }
   | { readonly t: 'op'; readonly op: string; readonly start: number; readonly end: number }
-  | { readonly t: 'redir'; readonly start: number; readonly end: number };
+  | { readonly t: 'redir'; readonly op: string; readonly start: number; readonly end: number };
 
 export interface Lexed {
   tokens: Token[];
@@ -17,68 +19,92 @@ export interface Lexed {
 const OPS = ['&&', '||', ';;', '|&', '&>>', '&>', ';', '|', '&', '(', ')', '\n'];
 const REDIRS = ['<<<', '<<-', '<<', '<>', '>>', '>|', '>&', '<&', '>', '<'];
 
+/** A heredoc whose operator was read: its body starts on the line after the operator's. */
+interface OpenHeredoc {
+  readonly delimiter: string;
+  readonly stripTabs: boolean;
+}
+
 /**
  * `heredocs`: the text is a command line whose heredoc bodies lie elsewhere (a Dockerfile's heredoc RUN), so `<<NAME`
- * reads as a redirection from NAME's body; otherwise a heredoc makes the text unread, its body being inside it.
+ * reads as a redirection from NAME's body; otherwise a heredoc's body is in the text, after the operator's line.
  */
 export function lex(text: string, heredocs = false): Lexed {
   const tokens: Token[] = [];
-  let ok = true;
-  let commentStart = -1;
+  const open: OpenHeredoc[] = [];
   let i = 0;
   while (i < text.length) {
-    const c = text[i]!;
-    if (c !== '\n' && /\s/.test(c)) {
-      i++;
-      continue;
-    }
-    // An escaped line break is removed before anything is read (a heredoc body's `cmd \` continuation lines).
-    if (c === '\\' && text[i + 1] === '\n') {
-      i += 2;
+    const c = text.charAt(i);
+    // Blanks; an escaped line break is removed before anything is read (`cmd \` continuation lines).
+    if ((c !== '\n' && /\s/.test(c)) || (c === '\\' && text[i + 1] === '\n')) {
+      i += c === '\\' ? 2 : 1;
       continue;
     }
     if (c === '#') {
-      commentStart = i;
       const nl = text.indexOf('\n', i);
-      if (nl < 0) break;
-      commentStart = -1;
+      if (nl < 0) return { tokens, ok: open.length === 0, commentStart: i };
       i = nl;
       continue;
     }
-    const op = OPS.find((o) => text.startsWith(o, i));
-    if (op === '&>' || op === '&>>') {
-      tokens.push({ t: 'redir', start: i, end: i + op.length });
-      i += op.length;
-      continue;
-    }
-    if (op) {
-      if ((op === '(' || op === ')') && (text[i - 1] === '<' || text[i - 1] === '>')) ok = false;
-      tokens.push({ t: 'op', op: op === '|&' ? '|' : op, start: i, end: i + op.length });
-      i += op.length;
-      continue;
-    }
-    const redir = REDIRS.find((r) => text.startsWith(r, i));
-    if (redir) {
-      if (redir === '<<<' || (redir.startsWith('<<') && !heredocs) || text[i + redir.length] === '(') ok = false; // here-string, heredoc, <(…)
-      tokens.push({ t: 'redir', start: i, end: i + redir.length });
-      i += redir.length;
-      continue;
-    }
-    const w = scanWord(text, i);
-    // An empty word would not move on: a character the reader does not know how to read.
-    if (!w || w.end === i) {
-      ok = false;
-      break;
-    }
+    const tok = operatorAt(text, i) ?? wordAt(text, i);
+    if (!tok || !readable(text, tok)) return { tokens, ok: false, commentStart: -1 };
+    i = tok.end;
     // `2>file`: an fd number glued to a redirection belongs to it.
-    if (/^\d+$/.test(w.raw) && (text[w.end] === '>' || text[w.end] === '<')) {
-      i = w.end;
-      continue;
+    if (tok.t === 'word' && /^\d+$/.test(tok.word.raw) && (text[i] === '>' || text[i] === '<')) continue;
+    const prev = tokens.at(-1);
+    if (!heredocs && tok.t === 'word' && prev?.t === 'redir' && prev.op.startsWith('<<')) {
+      if (tok.word.value === null) return { tokens, ok: false, commentStart: -1 };
+      open.push({ delimiter: tok.word.value, stripTabs: prev.op === '<<-' });
     }
-    tokens.push({ t: 'word', word: w });
-    i = w.end;
+    tokens.push(tok);
+    if (tok.t === 'op' && tok.op === '\n' && open.length) {
+      i = skipBodies(text, i, open.splice(0));
+      if (i < 0) return { tokens, ok: false, commentStart: -1 };
+    }
   }
-  return { tokens, ok, commentStart };
+  return { tokens, ok: open.length === 0, commentStart: -1 };
+}
+
+/** The operator or redirection at `i`, or null. */
+function operatorAt(text: string, i: number): Token | null {
+  const op = OPS.find((o) => text.startsWith(o, i));
+  if (op === '&>' || op === '&>>') return { t: 'redir', op, start: i, end: i + op.length };
+  if (op) return { t: 'op', op: op === '|&' ? '|' : op, start: i, end: i + op.length };
+  const redir = REDIRS.find((r) => text.startsWith(r, i));
+  return redir ? { t: 'redir', op: redir, start: i, end: i + redir.length } : null;
+}
+
+function wordAt(text: string, i: number): Token | null {
+  const word = scanWord(text, i);
+  // An empty word would not move on: a character the reader does not know how to read.
+  return word && word.end > i ? { t: 'word', word, start: word.start, end: word.end } : null;
+}
+
+/** False for what the reader will not read: a here-string, process substitution (`<(…)`, `>(…)`). */
+function readable(text: string, tok: Token): boolean {
+  const after = (c: string) => text[tok.start - 1] === c;
+  if (tok.t === 'op') return !((tok.op === '(' || tok.op === ')') && (after('<') || after('>')));
+  return tok.t !== 'redir' || (tok.op !== '<<<' && text[tok.end] !== '(');
+}
+
+/**
+ * Skips the bodies of `open`, one after the other, from the line starting at `from`; where the last delimiter line
+ * ends (its line break or the end of the text), or -1 when a body is not closed.
+ */
+function skipBodies(text: string, from: number, open: readonly OpenHeredoc[]): number {
+  let lineStart = from;
+  let end = -1;
+  for (const heredoc of open) {
+    for (end = -1; end < 0;) {
+      if (lineStart > text.length) return -1;
+      const nl = text.indexOf('\n', lineStart);
+      const lineEnd = nl < 0 ? text.length : nl;
+      const line = text.slice(lineStart, lineEnd);
+      lineStart = lineEnd + 1;
+      if ((heredoc.stripTabs ? line.replace(/^\t+/, '') : line) === heredoc.delimiter) end = lineEnd;
+    }
+  }
+  return end;
 }
 
 /** One word from `i`; null when a quote or expansion is not closed. */
@@ -87,13 +113,13 @@ function scanWord(text: string, start: number): Word | null {
   let value = '';
   let dynamic = false;
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (/[\s;&|()<>]/.test(c)) break;
     if (c === '\\' && text[i + 1] === '\n') {
       i += 2;
     } else if (c === '\\') {
       if (i + 1 >= text.length) return null; // an escape with nothing to escape
-      value += text[i + 1];
+      value += text.charAt(i + 1);
       i += 2;
     } else if (c === "'") {
       const close = text.indexOf("'", i + 1);
@@ -125,12 +151,12 @@ function scanDouble(text: string, i: number): { value: string; dynamic: boolean;
   let value = '';
   let dynamic = false;
   while (i < text.length) {
-    const c = text[i]!;
+    const c = text.charAt(i);
     if (c === '"') return { value, dynamic, end: i + 1 };
     if (c === '\\' && text[i + 1] === '\n') {
       i += 2;
     } else if (c === '\\' && i + 1 < text.length) {
-      const n = text[i + 1]!;
+      const n = text.charAt(i + 1);
       value += '"\\$`'.includes(n) ? n : `\\${n}`;
       i += 2;
     } else if (c === '$' || c === '`') {
@@ -165,7 +191,7 @@ function skipExpansion(text: string, i: number): number {
 function skipBalanced(text: string, i: number, open: string, close: string): number {
   let depth = 0;
   for (let k = i; k < text.length; k++) {
-    const c = text[k]!;
+    const c = text.charAt(k);
     if (c === '\\') {
       k++;
       continue;
