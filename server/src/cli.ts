@@ -6,6 +6,7 @@
 import { EXIT, exitCodeOf, messageOf, UsageError } from './cli/errors';
 import type { CliIo } from './cli/report';
 import { ANALYZE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
+import { VERSION } from './version';
 
 const USAGE = `usage:
   ${REPORT_USAGE}
@@ -50,10 +51,6 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     return code;
   }
 }
-
-/** Set by esbuild from package.json. */
-declare const DFSIZE_VERSION: string | undefined;
-const VERSION = typeof DFSIZE_VERSION === 'string' ? DFSIZE_VERSION : 'dev';
 
 if (require.main === module) {
   // Deprecation notices of the libraries inside the bundle (docker-modem builds an odd URL for ssh://) are not the

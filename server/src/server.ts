@@ -21,9 +21,9 @@ import { registerStatus } from './handlers/status';
 import type { InitializationOptions } from './protocol';
 import { fsPathOf } from './state/documentImages';
 import { Session } from './state/session';
+import { VERSION } from './version';
 
 export const SERVER_NAME = 'dfsize-langserver';
-export const SERVER_VERSION = '0.1.0';
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -64,7 +64,7 @@ export function startServer(connection: Connection): void {
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
       },
-      serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
+      serverInfo: { name: SERVER_NAME, version: VERSION },
     };
   });
 

@@ -134,7 +134,7 @@ export class LspClient {
     initializationOptions: unknown = { workspaceTrusted: true },
     rootUri: string | null = null,
     processId = process.pid,
-  ): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string } }> {
+  ): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string; version?: string } }> {
     const result = await this.request<{ capabilities: Record<string, unknown> }>('initialize', {
       processId,
       rootUri,
