@@ -38,13 +38,6 @@ export interface ApiInfo {
   Driver?: string;
   DriverStatus?: Array<[string, string]> | null;
 }
-export interface ApiSummary {
-  Id: string;
-  RepoTags?: string[] | null;
-  Created: number;
-  Size: number;
-  Labels?: Record<string, string> | null;
-}
 
 /** An engine answer (or an image config) that is not what the API documents; the message names the field. */
 export class ApiShapeError extends Error {

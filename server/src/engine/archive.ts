@@ -27,7 +27,7 @@ import { TarError, TarReader, type TarBody, type TarHeader } from './tarStream';
 
 export { ArchiveFormatError } from './layerScan';
 export { hostPlatform } from './archiveIndex';
-export type { ArchiveImage, ArchiveLayer, RawConfig } from './archiveIndex';
+export type { ArchiveImage } from './archiveIndex';
 
 export interface ReadOptions {
   /** `os/arch[/variant]` to pick from a multi-platform index (default: this machine's, else the only one). */
