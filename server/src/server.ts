@@ -37,6 +37,7 @@ export function startServer(connection: Connection): void {
     const opts = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
     const folders = (params.workspaceFolders ?? [])
       .map((f) => f.uri)
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- editors without workspace folders still send only this
       .concat(params.rootUri ? [params.rootUri] : [])
       .flatMap((u) => fsPathOf(u) ?? []);
     session = new Session(connection, documents, {

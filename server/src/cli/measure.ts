@@ -121,7 +121,7 @@ export async function analyzeTarget(
       cache: opts.cache,
       contents: opts.contents,
       platform: opts.platform,
-      onProgress: progress?.update,
+      onProgress: progress ? (p) => progress.update(p) : undefined,
     });
   } catch (e) {
     throw 'archive' in target ? archiveError(target.archive, e) : e;

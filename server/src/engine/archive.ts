@@ -131,7 +131,8 @@ class BlobSink implements TarBody {
       const r = this.scanner!.data(chunk);
       return r ? r.catch((e: unknown) => this.unreadable(e)) : undefined;
     } catch (e) {
-      return this.unreadable(e);
+      this.unreadable(e);
+      return undefined;
     }
   }
 
@@ -162,7 +163,10 @@ class BlobSink implements TarBody {
 
   async end(): Promise<void> {
     if (this.mode === 'sniff') await this.decide();
-    if (this.mode === 'json') return this.keepJson();
+    if (this.mode === 'json') {
+      this.keepJson();
+      return;
+    }
     if (this.mode !== 'layer') return;
     try {
       await this.scanner!.end();
@@ -256,7 +260,7 @@ export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOption
             ? e.message
             : `the archive is corrupt (${e.message})`,
       );
-    const msg = String((e as Error).message);
+    const msg = (e as Error).message;
     throw new ArchiveFormatError(
       /unexpected end|premature|truncated|aborted|ECONNRESET|socket hang up/i.test(msg)
         ? `the archive is truncated (${msg})`

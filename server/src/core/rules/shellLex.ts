@@ -93,7 +93,7 @@ function scanWord(text: string, start: number): Word | null {
       i += 2;
     } else if (c === '\\') {
       if (i + 1 >= text.length) return null; // an escape with nothing to escape
-      value += text[i + 1];
+      value += text.charAt(i + 1);
       i += 2;
     } else if (c === "'") {
       const close = text.indexOf("'", i + 1);
