@@ -142,7 +142,10 @@ export class FaultProxy {
     }
     if (fault?.kind === 'before') await fault.before();
     const up = httpRequest({ socketPath: this.target, path, method: req.method, headers: req.headers }, (answer) => {
-      if (fault?.kind === 'edit') return this.edited(answer, res, fault.edit);
+      if (fault?.kind === 'edit') {
+        this.edited(answer, res, fault.edit);
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       if (fault?.kind !== 'stall' && fault?.kind !== 'cut') return void answer.pipe(res);
       let left = fault.bytes;

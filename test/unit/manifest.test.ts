@@ -137,6 +137,14 @@ describe('package.json agrees with the code', () => {
       for (const item of items) assert.ok(commands.has(item.command), `menu ${menu} names ${item.command}`);
   });
 
+  it('the marketplace icon is a 128×128 PNG, with a banner colour', () => {
+    assert.ok(MANIFEST.icon, 'package.json names an icon');
+    const png = readFileSync(join(ROOT, MANIFEST.icon));
+    assert.deepEqual([...png.subarray(1, 4)], [...Buffer.from('PNG')], `${MANIFEST.icon} is a PNG`);
+    assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [128, 128], 'width and height (IHDR)');
+    assert.match(MANIFEST.galleryBanner?.color ?? '', /^#[0-9a-f]{6}$/i);
+  });
+
   it('CHANGELOG.md has a section for the version in package.json', () => {
     const changelog = readFileSync(join(ROOT, 'CHANGELOG.md'), 'utf8');
     assert.match(changelog, new RegExp(`^## \\[${PACKAGE_VERSION.replaceAll('.', '\\.')}\\]`, 'm'));
