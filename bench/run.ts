@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     if (!m) throw new Error(`unknown bench key ${key}: ${Object.keys(MEASURES).join(', ')}`);
     process.stdout.write(`${key} … `);
     figures[key] = await m();
-    const f = figures[key]!;
+    const f = figures[key];
     console.log(`${f.value} ${f.unit}${f.target !== undefined ? ` (target ${f.target})` : ''}`);
   }
   // A partial run (--only) keeps the other figures of the last full one, each with its own date.

@@ -237,7 +237,7 @@ async function recordLoaded(name: string, ref: string, archive: string): Promise
       throw new Error(
         `${ref} is not on the engine: set DFSIZE_DIVE_FIXTURES to a folder with dive's test images to load it`,
       );
-    const stream = await docker.loadImage(createReadStream(join(dir, archive)) as never);
+    const stream = await docker.loadImage(createReadStream(join(dir, archive)));
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
     );

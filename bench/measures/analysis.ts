@@ -178,11 +178,7 @@ export async function analysisPeakRssMb(): Promise<Figure> {
 export async function archiveRatioVsRead(): Promise<Figure> {
   const s = await setup();
   const file = join(s.dir, 'save.tar');
-  if (!existsSync(file))
-    await pipeline(
-      (await dockerFor('legacy').getImage(s.id).get()) as unknown as NodeJS.ReadableStream,
-      createWriteStream(file),
-    );
+  if (!existsSync(file)) await pipeline(await dockerFor('legacy').getImage(s.id).get(), createWriteStream(file));
   const baseline = join(s.dir, 'readBaseline.js');
   await esbuild.build({
     entryPoints: [join(__dirname, 'readBaseline.ts')],

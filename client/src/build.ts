@@ -85,7 +85,7 @@ export class Builds implements vscode.Disposable {
       title: 'Build Image (1/3): tag',
       value: previous?.tag ?? defaultTag(file),
       prompt: 'name:tag for the image',
-      validateInput: (v) => (/^[a-z0-9][a-z0-9._\/-]*(:[\w][\w.-]*)?$/.test(v) ? null : 'lower-case name[:tag]'),
+      validateInput: (v) => (/^[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]*)?$/.test(v) ? null : 'lower-case name[:tag]'),
     });
     if (tag === undefined) return undefined;
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri)?.uri.fsPath;

@@ -78,6 +78,7 @@ export class Ctx implements vscode.Disposable {
       documentSelector: DOCUMENT_SELECTOR,
       initializationOptions,
       // The size rules read each build context's .dockerignore: the server hears when one changes.
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- the server registers no file watchers of its own yet
       synchronize: { configurationSection: 'dockerfileSize', fileEvents: dockerignores },
     };
     this.client = new LanguageClient('dockerfileSize', 'Dockerfile Size Insights', serverOptions, clientOptions);

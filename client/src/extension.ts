@@ -5,6 +5,7 @@ import { analyseImage, copyLayerPath, revealLines, selectImage, showLayerFiles }
 import { compareImages, CompareDocuments, compareWithPrevious, COMPARE_SCHEME } from './compareView';
 import { Ctx } from './ctx';
 import { LayerTreeProvider } from './layerTree/provider';
+import type { LayerNode } from '../../server/src/protocol';
 
 const COMMANDS = {
   selectImage: 'dockerfileSize.selectImage',
@@ -43,7 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         node.range && layers.uri && reveal(layers.uri, node.range),
     ),
     vscode.commands.registerCommand(COMMANDS.layersRefresh, () => layers.refresh()),
-    vscode.commands.registerCommand(COMMANDS.layersMore, (node) => layers.more(node)),
+    vscode.commands.registerCommand(COMMANDS.layersMore, (node: LayerNode) => layers.more(node)),
     vscode.commands.registerCommand(COMMANDS.copyPath, copyLayerPath()),
     vscode.commands.registerCommand(COMMANDS.showFiles, showLayerFiles(c)),
     vscode.commands.registerCommand(COMMANDS.build, c.builds.command(false)),

@@ -11,9 +11,8 @@ export class Selections {
   }
 
   async set(uri: string, ref: string | null): Promise<void> {
-    const next = { ...this.all() };
-    if (ref) next[uri] = ref;
-    else delete next[uri];
-    await this.memento.update(KEY, next);
+    const next = Object.entries(this.all()).filter(([u]) => u !== uri);
+    if (ref) next.push([uri, ref]);
+    await this.memento.update(KEY, Object.fromEntries(next));
   }
 }

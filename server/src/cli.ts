@@ -6,7 +6,7 @@
 import { EXIT, exitCodeOf, messageOf, UsageError } from './cli/errors';
 import type { CliIo } from './cli/report';
 import { ANALYZE_USAGE, CI_USAGE, COMPARE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
-import { VERSION } from './cli/version';
+import { VERSION } from './version';
 
 const USAGE = `usage:
   ${REPORT_USAGE}
@@ -67,11 +67,14 @@ if (require.main === module) {
     process.stderr.write(`dfsize: cannot write the output (${e.code ?? e.message}): ${e.message}\n`);
     process.exit(EXIT.badInput);
   });
-  main(process.argv.slice(2), {
+  void main(process.argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),
     env: process.env,
+    // Node's types say boolean; a stream that is no terminal has isTTY undefined.
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
     isTty: process.stdout.isTTY === true,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
     stderrIsTty: process.stderr.isTTY === true,
     stderrColumns: process.stderr.columns,
   }).then((code) => {

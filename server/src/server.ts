@@ -22,9 +22,9 @@ import { registerStatus } from './handlers/status';
 import type { InitializationOptions } from './protocol';
 import { fsPathOf } from './state/documentImages';
 import { Session } from './state/session';
+import { VERSION } from './version';
 
 export const SERVER_NAME = 'dfsize-langserver';
-export const SERVER_VERSION = '0.1.0';
 
 export function startServer(connection: Connection): void {
   const documents = new TextDocuments(TextDocument);
@@ -38,6 +38,7 @@ export function startServer(connection: Connection): void {
     const opts = (params.initializationOptions ?? {}) as Partial<InitializationOptions>;
     const folders = (params.workspaceFolders ?? [])
       .map((f) => f.uri)
+      // eslint-disable-next-line @typescript-eslint/no-deprecated -- editors without workspace folders still send only this
       .concat(params.rootUri ? [params.rootUri] : [])
       .flatMap((u) => fsPathOf(u) ?? []);
     session = new Session(connection, documents, {
@@ -66,7 +67,7 @@ export function startServer(connection: Connection): void {
         hoverProvider: true,
         codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
       },
-      serverInfo: { name: SERVER_NAME, version: SERVER_VERSION },
+      serverInfo: { name: SERVER_NAME, version: VERSION },
     };
   });
 

@@ -184,10 +184,7 @@ for (const builder of ['legacy', 'buildkit', 'modern-buildkit', 'modern-buildx']
 
     it('a docker save file gives the identical analysis', async () => {
       const file = join(dir, 'save.tar');
-      await pipeline(
-        (await dockerFor(builder).getImage(tag).get()) as unknown as NodeJS.ReadableStream,
-        createWriteStream(file),
-      );
+      await pipeline(await dockerFor(builder).getImage(tag).get(), createWriteStream(file));
       const r = await analyzeImage({ archive: file });
       const saved = await readArchiveFile(file);
       // Docker 28's containerd store writes an OCI layout (with a manifest.json beside it), and names images by their
@@ -207,10 +204,7 @@ for (const builder of ['legacy', 'buildkit', 'modern-buildkit', 'modern-buildx']
         const tagged = `dfsize-test/analysis-platforms:${builder}`;
         await build(builder, join(BUILDS_DIR, 'multi-platform'), tagged, { platforms: ['linux/amd64', 'linux/arm64'] });
         const file = join(dir, 'platforms.tar');
-        await pipeline(
-          (await dockerFor(builder).getImage(tagged).get()) as unknown as NodeJS.ReadableStream,
-          createWriteStream(file),
-        );
+        await pipeline(await dockerFor(builder).getImage(tagged).get(), createWriteStream(file));
         assert.deepEqual([...(await readArchiveFile(file)).platforms].sort(), ['linux/amd64', 'linux/arm64']);
         const r = dfsize(['analyze', file, '--json', '--no-cache'], NO_ENGINE);
         assert.equal(r.code, 0, r.stderr);
@@ -272,6 +266,7 @@ for (const builder of ['legacy', 'buildkit', 'modern-buildkit', 'modern-buildx']
           /stopped sending the export/.test(e.message) &&
           !e.message.includes('\n'),
       );
+      // eslint-disable-next-line @typescript-eslint/await-thenable -- set in the proxy's callback meanwhile
       await closed;
     });
 

@@ -75,10 +75,12 @@ async function runDemo(): Promise<{ code: number; stdout: string; stderr: string
   try {
     await container.start();
     const deadline = setTimeout(() => {
-      container.kill().catch((e: Error) => console.error(`      could not stop the demo container: ${e.message}`));
+      container
+        .kill()
+        .catch((e: unknown) => console.error(`      could not stop the demo container: ${(e as Error).message}`));
     }, DEMO_DEADLINE_MS);
     const { StatusCode } = await container.wait().finally(() => clearTimeout(deadline));
-    const log = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+    const log = await container.logs({ stdout: true, stderr: true, follow: false });
     return { code: StatusCode, ...demux(log) };
   } finally {
     await container.remove({ force: true });

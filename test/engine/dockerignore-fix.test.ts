@@ -30,7 +30,7 @@ async function tarFiles(stream: NodeJS.ReadableStream, strip = ''): Promise<stri
     ex.on('finish', resolve);
     ex.on('error', reject);
     stream.on('error', reject);
-    stream.pipe(ex as unknown as NodeJS.WritableStream);
+    stream.pipe(ex);
   });
   return names.sort();
 }

@@ -205,6 +205,8 @@ describe('engine: faults through a proxy', function () {
       Cmd: ['true'],
       Labels: { 'dfsize.test': String(process.pid) },
     });
+    // dockerode's types give the callback form's void once the options are cast; without a callback it is a promise.
+    // eslint-disable-next-line @typescript-eslint/await-thenable, @typescript-eslint/no-confusing-void-expression
     await c.commit({
       repo: 'dfsize-test/archive-deleted',
       tag: 'latest',

@@ -215,8 +215,10 @@ describe('engine: every offered fix builds', function () {
           for (const fc of fix.files ?? [])
             writeFileSync(join(fixDir, fc.path), applyEdits(fc.create ? '' : (bc?.dockerignore ?? ''), fc.edits)!);
           for (const builder of c.builders ?? BOTH) {
-            const tag = await buildTag(builder, fixDir, `${c.name}-${k}`, text, c.buildargs).catch((e: Error) => {
-              throw new Error(`${f.code} "${fix.title}" does not build with ${builder}:\n${text}\n${e.message}`);
+            const tag = await buildTag(builder, fixDir, `${c.name}-${k}`, text, c.buildargs).catch((e: unknown) => {
+              throw new Error(
+                `${f.code} "${fix.title}" does not build with ${builder}:\n${text}\n${(e as Error).message}`,
+              );
             });
             if (c.check)
               assert.match(await runImage(tag, c.check.cmd), c.check.out, `${f.code} "${fix.title}" with ${builder}`);

@@ -125,6 +125,7 @@ describe('fuzz: generated and mutated Dockerfiles through model, matcher, rules 
         const file = keep(seed, text);
         throw new Error(
           `fuzz seed ${seed} (input in ${file}; replay: DFSIZE_FUZZ_SEED=${seed} DFSIZE_FUZZ_COUNT=1): ${(e as Error).stack ?? String(e)}`,
+          { cause: e },
         );
       }
       if (runs > 0) fixAlls++;

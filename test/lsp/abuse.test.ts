@@ -352,7 +352,7 @@ describe('lsp: the server exits when its client process is gone', function () {
     const parent = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
     const client = new LspClient(NO_ENGINE);
     try {
-      await client.initialize({ workspaceTrusted: true }, null, parent.pid!);
+      await client.initialize({ workspaceTrusted: true }, null, parent.pid);
       client.open('untitled:orphan', START);
       parent.kill('SIGKILL');
       await once(parent, 'exit');

@@ -1,12 +1,14 @@
 // The language server as any editor meets it: the bundled server over stdio, raw JSON-RPC.
 import { strict as assert } from 'node:assert';
 import { LspClient } from '../support/lspClient';
+import { PACKAGE_VERSION } from '../support/manifest';
 
 describe('lsp: the server shell', () => {
   it('initializes, syncs documents incrementally, and exits cleanly on shutdown', async () => {
     const client = new LspClient();
     const init = await client.initialize();
     assert.equal(init.serverInfo?.name, 'dfsize-langserver');
+    assert.equal(init.serverInfo.version, PACKAGE_VERSION, "serverInfo.version is package.json's");
     assert.equal((init.capabilities.textDocumentSync as { change: number }).change, 2);
     client.open('file:///w/Dockerfile', 'FROM busybox\nRUN echo hi\n');
     client.notify('textDocument/didChange', {

@@ -58,10 +58,12 @@ export async function ensureBusybox(podman = false): Promise<void> {
 export async function ensureBusyboxFor(builder: Builder): Promise<void> {
   if (!(await exists('legacy', BUSYBOX))) {
     const [repo, tag] = BUSYBOX.split(':') as [string, string];
-    const stream = await (dockerFor('legacy').importImage(
-      rootfs() as never,
-      { repo, tag, changes: ['CMD ["sh"]'] } as never,
-    ) as unknown as Promise<NodeJS.ReadableStream>);
+    // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression -- dockerode's types: the callback form
+    const stream = await (dockerFor('legacy').importImage(rootfs(), {
+      repo,
+      tag,
+      changes: ['CMD ["sh"]'],
+    } as never) as unknown as Promise<NodeJS.ReadableStream>);
     await follow('legacy', stream);
   }
   await copyToEngine(BUSYBOX, builder);
@@ -71,5 +73,5 @@ export async function ensureBusyboxFor(builder: Builder): Promise<void> {
 export async function copyToEngine(ref: string, builder: Builder): Promise<void> {
   if (engineOf(builder) === 'docker' || (await exists(builder, ref))) return;
   const archive = await dockerFor('legacy').getImage(ref).get();
-  await follow(builder, await dockerFor(builder).loadImage(archive as never));
+  await follow(builder, await dockerFor(builder).loadImage(archive));
 }

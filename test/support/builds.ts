@@ -165,17 +165,14 @@ export async function build(
 ): Promise<BuildResult> {
   if (builder === 'modern-buildx') return buildx(caseDir, tag, opts);
   const docker = dockerFor(builder);
-  const stream = await docker.buildImage(
-    (await contextTar(caseDir, opts.dockerfileText)) as never,
-    {
-      t: tag,
-      // podman answers 400 to an empty `buildargs=` / `labels=` parameter: send them only when set
-      ...(opts.buildargs ? { buildargs: opts.buildargs } : {}),
-      ...(opts.labels ? { labels: opts.labels } : {}),
-      ...(opts.noCache ? { nocache: true } : {}),
-      ...(builder === 'buildkit' || builder === 'modern-buildkit' ? { version: '2' } : { version: '1' }),
-    } as Docker.ImageBuildOptions,
-  );
+  const stream = await docker.buildImage(await contextTar(caseDir, opts.dockerfileText), {
+    t: tag,
+    // podman answers 400 to an empty `buildargs=` / `labels=` parameter: send them only when set
+    ...(opts.buildargs ? { buildargs: opts.buildargs } : {}),
+    ...(opts.labels ? { labels: opts.labels } : {}),
+    ...(opts.noCache ? { nocache: true } : {}),
+    ...(builder === 'buildkit' || builder === 'modern-buildkit' ? { version: '2' } : { version: '1' }),
+  } as Docker.ImageBuildOptions);
   const log: string[] = [];
   const aux: string[] = [];
   await new Promise<void>((resolve, reject) => {

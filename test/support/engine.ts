@@ -13,12 +13,13 @@ function probe(kind: EngineKind): Promise<string | null> {
   if (kind === 'modern' && !MODERN_HOST) return Promise.resolve('DFSIZE_MODERN_DOCKER_HOST is not set');
   if (!answered.has(kind)) {
     const docker = dockerFor(kind === 'podman' ? 'podman' : kind === 'modern' ? 'modern-buildkit' : 'legacy');
+    // eslint-disable-next-line @typescript-eslint/no-confusing-void-expression -- dockerode's types: the callback form
     const ping = docker.ping({ abortSignal: AbortSignal.timeout(5000) } as never) as unknown as Promise<unknown>;
     answered.set(
       kind,
       ping.then(
         () => null,
-        (e: Error) => e.message,
+        (e: unknown) => (e as Error).message,
       ),
     );
   }

@@ -18,7 +18,7 @@ export async function importFillers(
     while (next < count) {
       const k = next++;
       const tar = await tarOf([{ name: `filler-${k}`, body: `${repo} ${k}\n` }]);
-      const stream = await docker.importImage(Readable.from(tar) as never, { repo, tag: String(k) });
+      const stream = await docker.importImage(Readable.from(tar), { repo, tag: String(k) });
       await new Promise<void>((resolve, reject) =>
         docker.modem.followProgress(stream, (e: Error | null) => (e ? reject(e) : resolve())),
       );

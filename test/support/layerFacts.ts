@@ -21,7 +21,7 @@ async function entries(
   await new Promise<void>((resolve, reject) => {
     ex.on('finish', resolve);
     ex.on('error', reject);
-    stream.pipe(ex as unknown as NodeJS.WritableStream);
+    stream.pipe(ex);
   });
 }
 

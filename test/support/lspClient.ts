@@ -100,7 +100,7 @@ export class LspClient {
   requestWithId<T = unknown>(method: string, params: unknown): { id: number; answer: Promise<T> } {
     const id = this.nextId++;
     const answer = new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve, reject });
       this.send({ jsonrpc: '2.0', id, method, params });
     });
     return { id, answer };
@@ -134,7 +134,7 @@ export class LspClient {
     initializationOptions: unknown = { workspaceTrusted: true },
     rootUri: string | null = null,
     processId = process.pid,
-  ): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string } }> {
+  ): Promise<{ capabilities: Record<string, unknown>; serverInfo?: { name: string; version?: string } }> {
     const result = await this.request<{ capabilities: Record<string, unknown> }>('initialize', {
       processId,
       rootUri,

@@ -160,8 +160,14 @@ export class FaultProxy {
       ? { socketPath: this.target }
       : { host: this.target.split(':')[0], port: Number(this.target.split(':')[1]) };
     const up = httpRequest({ ...where, path, method: req.method, headers: req.headers }, (answer) => {
-      if (fault?.kind === 'edit') return this.edited(answer, res, fault.edit);
-      if (fault?.kind === 'flip') return this.flipped(answer, res, fault.at);
+      if (fault?.kind === 'edit') {
+        this.edited(answer, res, fault.edit);
+        return;
+      }
+      if (fault?.kind === 'flip') {
+        this.flipped(answer, res, fault.at);
+        return;
+      }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       if (fault?.kind !== 'stall' && fault?.kind !== 'cut') return void answer.pipe(res);
       let left = fault.bytes;

@@ -60,7 +60,7 @@ export async function startSsh(port: number): Promise<SshEndpoint> {
   const dir = mkdtempSync(join(tmpdir(), 'dfsize-ssh-'));
   for (const key of ['hostkey', 'userkey']) {
     const r = spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, key)]);
-    if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr}`);
+    if (r.status !== 0) throw new Error(`ssh-keygen failed: ${r.stderr.toString()}`);
   }
   spawnSync('cp', [join(dir, 'userkey.pub'), join(dir, 'authorized_keys')]);
   writeFileSync(
@@ -93,7 +93,7 @@ export async function startSsh(port: number): Promise<SshEndpoint> {
     const added = spawnSync('ssh-add', ['-q', join(dir, 'userkey')], {
       env: { ...process.env, SSH_AUTH_SOCK: agentSock },
     });
-    if (added.status !== 0) throw new Error(`ssh-add failed: ${added.stderr}`);
+    if (added.status !== 0) throw new Error(`ssh-add failed: ${added.stderr.toString()}`);
   } catch (e) {
     stop(); // a failed start must not leave sshd and the agent behind
     throw e;

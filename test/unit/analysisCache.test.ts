@@ -100,7 +100,7 @@ describe('analysis cache', () => {
     assert.deepEqual(second.info, first.info);
     assert.deepEqual(second.contents!.listDir(1, '/app'), first.contents!.listDir(1, '/app'));
     assert.ok(
-      walk(cache.dir).every((f) => f.includes(`${join('v' + ANALYSER_VERSION)}`)),
+      walk(cache.dir).every((f) => f.includes(join(`v${ANALYSER_VERSION}`))),
       'every key sits under the analyser version',
     );
     // The file changed: analysed again.

@@ -14,7 +14,7 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
   readonly view: vscode.TreeView<LayerNode>;
   /** The Dockerfile the tree shows. */
   uri: vscode.Uri | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscriptions: { dispose(): unknown }[] = [];
   private followTimer: NodeJS.Timeout | undefined;
 
   constructor(

@@ -247,7 +247,7 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
     if (cut)
       throw new EngineError(
         'unreachable',
-        `the engine at ${engine.endpoint} stopped sending the export of ${image} (${(cut as Error).message}): is it still running?`,
+        `the engine at ${engine.endpoint} stopped sending the export of ${image} (${cut.message}): is it still running?`,
       );
     if (e instanceof ArchiveFormatError) throw new ArchiveFormatError(`the export of ${image}: ${e.message}`);
     throw e;

@@ -110,11 +110,13 @@ export class AnalysisCache {
     if (text === null) return null;
     try {
       const doc = JSON.parse(text) as CachedImage & { v?: number };
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- JSON from disk: checked, not trusted
       if (doc.v !== ANALYSER_VERSION || doc.imageId !== imageId || !doc.analysis?.dive) return null;
       // JSON has no NaN or Infinity (dive's 0/0 and x/0): recomputed, as dive computes it.
       const d = doc.analysis.dive;
       const dive = { ...d, userWastedPercent: d.inefficientBytes / d.userSizeBytes };
       // Images cached before the size measure was recorded were measured in file bytes (dockerd's graph drivers).
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- absent in entries written before it
       const info = { ...doc.info, sizeMeasure: doc.info.sizeMeasure ?? 'layer-tar' };
       return { ...doc, info, analysis: { ...doc.analysis, dive } };
     } catch {

@@ -62,7 +62,9 @@ class PathData {
   }
   get path(): string {
     const names: string[] = [];
-    for (let n: PathData | null = this; n?.parent; n = n.parent) names.push(n.name);
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walks up the parent chain from this node
+    let n: PathData = this;
+    for (; n.parent; n = n.parent) names.push(n.name);
     return `/${names.reverse().join('/')}`;
   }
 }

@@ -70,6 +70,8 @@ export function ciRule(key: CiKey, config: string): CiRule {
   return { key, config, threshold: fraction(key, config) };
 }
 
+// A YAML mapping or list given as a value becomes text the value's parse refuses, with the key in the message.
+// eslint-disable-next-line @typescript-eslint/no-base-to-string
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 
 /** Reads a `.dive-ci` file's text (null: no file, dive's defaults). Throws CiConfigError for what dive would refuse. */
@@ -88,12 +90,12 @@ export function parseCiConfig(source: string | null, name = '.dive-ci'): CiConfi
     const top = (doc ?? {}) as Record<string, unknown>;
     for (const k of Object.keys(top)) if (k !== 'rules') warnings.push(`${name}: unknown key "${k}" (ignored)`);
     const rules = top.rules ?? {};
-    if (typeof rules !== 'object' || Array.isArray(rules) || rules === null)
+    if (typeof rules !== 'object' || Array.isArray(rules))
       throw new CiConfigError(`${name}: "rules" must be a mapping`);
     const kebab: Partial<Record<CiKey, string>> = {};
     for (const [k, v] of Object.entries(rules as Record<string, unknown>)) {
       if ((KEYS as readonly string[]).includes(k)) values[k as CiKey] = text(v);
-      else if (KEBAB[k]) kebab[KEBAB[k]!] = text(v);
+      else if (KEBAB[k]) kebab[KEBAB[k]] = text(v);
       else warnings.push(`${name}: unknown rule "${k}" (ignored)`);
     }
     for (const k of KEYS) {

@@ -184,6 +184,8 @@ export function deserializeList(text: string): LayerList | null {
     // A cache entry that is not JSON (cut short, another version): a miss, and the layer is read again.
     return null;
   }
+  // A cache entry is checked, not trusted: another version or a cut-short file is a miss.
+  /* eslint-disable @typescript-eslint/no-unnecessary-condition */
   if (
     s?.v !== 1 ||
     !Array.isArray(s.shared) ||
@@ -191,11 +193,12 @@ export function deserializeList(text: string): LayerList | null {
     s.kinds?.length !== s.shared.length
   )
     return null;
+  /* eslint-enable @typescript-eslint/no-unnecessary-condition */
   const n = s.shared.length;
   const paths = new Array<string>(n);
   let prev = '';
   for (let i = 0; i < n; i++) {
-    prev = prev.slice(0, s.shared[i]!) + s.suffix[i]!;
+    prev = prev.slice(0, s.shared[i]) + s.suffix[i]!;
     paths[i] = prev;
   }
   const sizes = Float64Array.from(s.sizes);

@@ -156,8 +156,8 @@ function order2(d: Data, a: number, b: number, swaps: { n: number }): [number, n
 
 function median(d: Data, a: number, b: number, c: number, swaps: { n: number }): number {
   [a, b] = order2(d, a, b, swaps);
-  [b, c] = order2(d, b, c, swaps);
-  [a, b] = order2(d, a, b, swaps);
+  [b] = order2(d, b, c, swaps);
+  [, b] = order2(d, a, b, swaps);
   return b;
 }
 

@@ -18,7 +18,7 @@ import { readDockerfile } from './input';
 import type { ResolvedImage } from '../images/resolve';
 import { measuredReport, type CliIo, type MeasuredReport } from './report';
 import { CI_USAGE } from './usage';
-import { VERSION } from './version';
+import { VERSION } from '../version';
 
 export { CI_USAGE };
 

@@ -15,7 +15,7 @@ export class UsageError extends Error {
 
 /** A file the user named that cannot be read or written: bad input, not a bug. */
 function fileProblem(e: unknown): NodeJS.ErrnoException | null {
-  const err = e as NodeJS.ErrnoException;
+  const err = e as NodeJS.ErrnoException | null | undefined;
   return typeof err?.code === 'string' &&
     ['EACCES', 'EPERM', 'EROFS', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'ENOENT', 'EEXIST'].includes(err.code) &&
     typeof err.path === 'string'

@@ -54,6 +54,7 @@ export async function contextTar(contextDir: string, dockerfilePath: string): Pr
       }
       return true;
     });
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set inside the walk's callback
     if (!sentDockerfile) p.entry({ name: dockerfile, mode: 0o644, mtime: new Date(0) }, await readFile(dockerfilePath));
     p.finalize();
     return { files, bytes };

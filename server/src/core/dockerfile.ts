@@ -131,7 +131,7 @@ export function parseJsonArray(text: string): string[] | null {
   if (!t.startsWith('[')) return null;
   try {
     const v: unknown = JSON.parse(t);
-    return Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : null;
+    return Array.isArray(v) && v.every((s) => typeof s === 'string') ? v : null;
   } catch {
     // Not JSON: the shell form, as Docker reads it.
     return null;
@@ -330,7 +330,7 @@ export function splitWords(text: string): string[] {
     const c = text[i]!;
     if (quote) {
       cur += c;
-      if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text[++i];
+      if (c === '\\' && quote === '"' && i + 1 < text.length) cur += text.charAt(++i);
       else if (c === quote) quote = null;
     } else if (c === '"' || c === "'") {
       quote = c;
@@ -352,10 +352,10 @@ export function unquote(value: string): string {
     const c = value[i]!;
     if (quote) {
       if (c === quote) quote = null;
-      else if (c === '\\' && quote === '"' && i + 1 < value.length) out += value[++i];
+      else if (c === '\\' && quote === '"' && i + 1 < value.length) out += value.charAt(++i);
       else out += c;
     } else if (c === '"' || c === "'") quote = c;
-    else if (c === '\\' && i + 1 < value.length) out += value[++i];
+    else if (c === '\\' && i + 1 < value.length) out += value.charAt(++i);
     else out += c;
   }
   return out;

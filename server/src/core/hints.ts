@@ -39,7 +39,7 @@ export function hintLabel(
       const changed = previousBytes !== undefined && previousBytes !== m.layerBytes;
       // An empty layer says nothing, unless it was not empty in the previous build (a cleanup that now works).
       if (m.layerBytes === null || (m.layerBytes === 0 && !opts.showZeroBytes && !changed)) return null;
-      const delta = changed ? ` (${formatDelta(m.layerBytes - previousBytes!)})` : '';
+      const delta = changed ? ` (${formatDelta(m.layerBytes - previousBytes)})` : '';
       return `${formatBytes(m.layerBytes)}${delta}${cached}`;
     }
     default:

@@ -212,7 +212,7 @@ export function parseStrings(text: string): string[] | null {
   if (!t.startsWith('[') || !t.endsWith(']')) return null;
   try {
     const v: unknown = JSON.parse(t);
-    if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v as string[];
+    if (Array.isArray(v) && v.every((s) => typeof s === 'string')) return v;
   } catch {
     /* Go form below */
   }

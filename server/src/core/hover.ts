@@ -121,7 +121,7 @@ export function computeHover(input: HoverInput, position: Position): Hover | nul
       const layer = rowLayers.layerOf[m.row!];
       const layerText =
         layer != null
-          ? `layer ${layer + 1} of ${image.layers.length} · ${image.layers[layer] ? short(image.layers[layer]!) : '?'}`
+          ? `layer ${layer + 1} of ${image.layers.length} · ${image.layers[layer] ? short(image.layers[layer]) : '?'}`
           : makesLayer(inst.keyword)
             ? 'layer not known'
             : 'empty layer';

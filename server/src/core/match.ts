@@ -92,7 +92,7 @@ export function matchHistory(model: DockerfileModel, image: Image, opts: MatchOp
   const steps: Step[] = rows.map((r) => normaliseRow(r, shells));
   const builder = detectBuilder(rows);
   const knownBase = opts.baseRows !== undefined && opts.baseRows >= 0 && opts.baseRows <= rows.length;
-  const start = knownBase ? opts.baseRows! : 0;
+  const start = knownBase ? opts.baseRows : 0;
 
   let pairs = align(model, seq, steps, start, knownBase, builder, shells);
   // With the base unknown and not one unchanged line, nothing shows that this file built the image: pairs of changed

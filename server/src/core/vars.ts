@@ -30,6 +30,7 @@ export class VarScope {
   }
 
   lookup(name: string): Value | undefined {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walks up the scope chain from this one
     for (let s: VarScope | null = this; s; s = s.parent) {
       if (s.vars.has(name)) return s.vars.get(name);
     }

@@ -38,13 +38,6 @@ export interface ApiInfo {
   Driver?: string;
   DriverStatus?: Array<[string, string]> | null;
 }
-export interface ApiSummary {
-  Id: string;
-  RepoTags?: string[] | null;
-  Created: number;
-  Size: number;
-  Labels?: Record<string, string> | null;
-}
 
 /** An engine answer (or an image config) that is not what the API documents; the message names the field. */
 export class ApiShapeError extends Error {
@@ -53,6 +46,7 @@ export class ApiShapeError extends Error {
 
 // C0 and C1 controls and DEL, but tab and line feed: an ESC sequence from an engine could clear the user's screen or
 // forge output.
+// eslint-disable-next-line no-control-regex -- control characters are what it removes
 const CONTROLS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const BREAKS = /[\t\n]+/g;
 
@@ -148,11 +142,7 @@ export function historyFromApi(raw: unknown): HistoryRow[] {
 export function configFromApi(raw: unknown, what = 'the container config'): ImageInfo['config'] {
   const c = raw === undefined || raw === null ? {} : objectAt(raw, what);
   const list = (key: string) =>
-    c[key] == null
-      ? null
-      : typeof c[key] === 'string'
-        ? [printable(c[key] as string)]
-        : strings(c[key], `${what}: ${key}`);
+    c[key] == null ? null : typeof c[key] === 'string' ? [printable(c[key])] : strings(c[key], `${what}: ${key}`);
   return {
     entrypoint: list('Entrypoint'),
     cmd: list('Cmd'),

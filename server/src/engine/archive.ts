@@ -27,7 +27,7 @@ import { TarError, TarReader, type TarBody, type TarHeader } from './tarStream';
 
 export { ArchiveFormatError } from './layerScan';
 export { hostPlatform } from './archiveIndex';
-export type { ArchiveImage, ArchiveLayer, RawConfig } from './archiveIndex';
+export type { ArchiveImage } from './archiveIndex';
 
 export interface ReadOptions {
   /** `os/arch[/variant]` to pick from a multi-platform index (default: this machine's, else the only one). */
@@ -137,7 +137,8 @@ class BlobSink implements TarBody {
       const r = this.scanner!.data(chunk);
       return r ? r.catch((e: unknown) => this.unreadable(e)) : undefined;
     } catch (e) {
-      return this.unreadable(e);
+      this.unreadable(e);
+      return undefined;
     }
   }
 
@@ -168,7 +169,10 @@ class BlobSink implements TarBody {
 
   async end(): Promise<void> {
     if (this.mode === 'sniff') await this.decide();
-    if (this.mode === 'json') return this.keepJson();
+    if (this.mode === 'json') {
+      this.keepJson();
+      return;
+    }
     if (this.mode !== 'layer') return;
     try {
       await this.scanner!.end();
@@ -262,7 +266,7 @@ export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOption
             ? e.message
             : `the archive is corrupt (${e.message})`,
       );
-    const msg = String((e as Error).message);
+    const msg = (e as Error).message;
     throw new ArchiveFormatError(
       /unexpected end|premature|truncated|aborted|ECONNRESET|socket hang up/i.test(msg)
         ? `the archive is truncated (${msg})`

@@ -198,6 +198,7 @@ class Resolver {
     private readonly opts: ResolveOptions,
   ) {}
 
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape it checks next
   need<T>(path: string, what: string): T {
     if (this.d.json.has(path)) return this.d.json.get(path) as T;
     const why = this.d.failed.get(path);
@@ -265,10 +266,10 @@ function fromManifestJson(
   let note: string | null = null;
   let entry = manifest[0]!;
   if (opts.ref) {
-    const hit = manifest.find((m) => m.RepoTags?.includes(opts.ref!));
+    const hit = manifest.find((m) => m.RepoTags.includes(opts.ref!));
     if (!hit)
       throw new ArchiveFormatError(
-        `no image tagged ${opts.ref} in the archive (it has ${manifest.flatMap((m) => m.RepoTags ?? []).join(', ') || 'untagged images only'})`,
+        `no image tagged ${opts.ref} in the archive (it has ${manifest.flatMap((m) => m.RepoTags).join(', ') || 'untagged images only'})`,
       );
     entry = hit;
   } else if (manifest.length > 1) {
@@ -282,7 +283,7 @@ function fromManifestJson(
   }
   return {
     format: hasIndex ? 'oci-layout' : 'docker-archive',
-    refs: entry.RepoTags ?? [],
+    refs: entry.RepoTags,
     configDigest: digest,
     config,
     layers: entry.Layers.map((p, i) => r.layer(i, p, diffIds[i] ?? null)),
@@ -316,6 +317,7 @@ function fromIndex(
         throw new ArchiveFormatError(
           `index.json lists more than ${MAX_INDEX_DESCRIPTORS} manifests through its nested indexes: the archive is corrupt or hostile`,
         );
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- index.json's entries may be anything
       if (typeof desc?.digest !== 'string') continue;
       const named = [
         desc.annotations?.['io.containerd.image.name'],
@@ -411,6 +413,7 @@ function fromIndex(
     configDigest: digest,
     config,
     layers: m.layers.map((l, i) =>
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- a manifest's layers may be anything
       r.layer(i, blobPath(typeof l?.digest === 'string' ? l.digest : 'sha256:0'), diffIds[i] ?? null, l),
     ),
     platform,

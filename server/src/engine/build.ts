@@ -83,7 +83,7 @@ export async function buildImage(
   };
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.buildImage(req.context as never, options as Docker.ImageBuildOptions);
+    stream = await docker.buildImage(req.context, options as Docker.ImageBuildOptions);
   } catch (e) {
     if (signal.aborted) throw new EngineError('failed', 'the build was cancelled');
     throw new EngineError(
@@ -112,10 +112,11 @@ export async function buildImage(
         }
       },
     );
-  }).catch((e: Error) => {
-    error ??= e.message;
+  }).catch((e: unknown) => {
+    error ??= e instanceof Error ? e.message : String(e);
   });
   if (signal.aborted) throw new EngineError('failed', 'the build was cancelled');
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- set by the stream's callbacks meanwhile
   if (error) throw new EngineError('failed', `the build failed: ${String(error).trim()}`);
   // The build's own answer first (another build may have taken the tag meanwhile), as a full id.
   const built = imageId as string | null;

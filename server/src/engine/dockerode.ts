@@ -39,7 +39,7 @@ export function dockerodeFor(endpoint: Endpoint): Docker {
         port: endpoint.port,
         protocol: endpoint.tls ? 'https' : 'http',
         ...(endpoint.tls ?? {}),
-      } as Docker.DockerOptions);
+      });
     case 'ssh':
       // docker-modem runs `docker system dial-stdio` on the remote host, authenticating with the ssh agent.
       return new Docker({
@@ -48,7 +48,7 @@ export function dockerodeFor(endpoint: Endpoint): Docker {
         port: endpoint.port,
         ...(endpoint.username ? { username: endpoint.username } : {}),
         sshOptions: { agent: process.env.SSH_AUTH_SOCK },
-      } as Docker.DockerOptions);
+      });
   }
 }
 

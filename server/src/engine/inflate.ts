@@ -37,7 +37,8 @@ class ZlibInflater implements Inflater {
       try {
         more = sink.write(d);
       } catch (e) {
-        return this.fail(e as Error);
+        this.fail(e as Error);
+        return;
       }
       if (more) return;
       z.pause();
@@ -45,7 +46,7 @@ class ZlibInflater implements Inflater {
         () => {
           if (!this.error) z.resume();
         },
-        (e: Error) => this.fail(e),
+        (e: unknown) => this.fail(e as Error),
       );
     });
     z.on('error', (e: Error) => this.fail(e));
@@ -62,7 +63,10 @@ class ZlibInflater implements Inflater {
 
   private wait(event: 'drain' | 'end'): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.error) return reject(this.error);
+      if (this.error) {
+        reject(this.error);
+        return;
+      }
       this.waiter = { resolve, reject };
       this.z.once(event, () => {
         if (this.waiter?.resolve === resolve) this.waiter = null;
@@ -120,7 +124,7 @@ class FzstdInflater implements Inflater {
 }
 
 export function inflater(kind: 'gzip' | 'zstd', sink: InflateSink): Inflater {
-  if (kind === 'gzip') return new ZlibInflater(zlib.createGunzip({ chunkSize: 256 * 1024 }) as unknown as Native, sink);
+  if (kind === 'gzip') return new ZlibInflater(zlib.createGunzip({ chunkSize: 256 * 1024 }), sink);
   const native = (zlib as unknown as { createZstdDecompress?: () => Native }).createZstdDecompress;
   return native ? new ZlibInflater(native(), sink) : new FzstdInflater(sink);
 }

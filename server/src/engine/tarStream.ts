@@ -93,6 +93,8 @@ interface Body extends AsyncIterable<Buffer> {
 export function headerOf(h: Header): TarHeader {
   // tar-stream gives null for a type flag it does not know (GNU sparse, volume headers…): Go reads those as files.
   const type: TarType = TYPES[(h.type as string | null) ?? ''] ?? 'other';
+  // tar-stream gives null for the numbers and names a header leaves empty, whatever its types say.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   const size = h.size ?? 0;
   if (HEADER_ONLY.has(type) && size > 0) {
     throw new TarError(
@@ -103,7 +105,9 @@ export function headerOf(h: Header): TarHeader {
     name: h.name,
     type,
     size,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     mode: h.mode ?? 0,
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
     linkname: h.linkname ?? '',
     uid: h.uid,
     gid: h.gid,
@@ -190,9 +194,9 @@ export class TarReader {
   /** Resolves when what was pushed so far has been taken in (rejects with the read's failure). */
   drained(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      if (this.error) return reject(this.error);
-      if (!this.busy) return resolve();
-      this.waiters.push({ resolve, reject });
+      if (this.error) reject(this.error);
+      else if (!this.busy) resolve();
+      else this.waiters.push({ resolve, reject });
     });
   }
 
@@ -204,6 +208,7 @@ export class TarReader {
       this.ex.end(null);
     });
     await this.current;
+    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/only-throw-error -- set by the stream's handlers meanwhile
     if (this.error) throw this.error;
   }
 }

@@ -112,10 +112,10 @@ export class Params {
   strings(v: unknown, name: string): string[] | undefined {
     if (v === undefined || v === null) return undefined;
     if (!Array.isArray(v) || !v.every((s) => typeof s === 'string')) throw this.invalid(name, 'an array of strings');
-    return v as string[];
+    return v;
   }
 
-  invalid(name: string, want: string): ResponseError<void> {
+  invalid(name: string, want: string): ResponseError {
     return new ResponseError(ErrorCodes.InvalidParams, `${this.method}: ${name} must be ${want}`);
   }
 

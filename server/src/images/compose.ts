@@ -19,7 +19,7 @@ function projectName(file: ComposeFile, dir: string): string {
 function read(path: string): ComposeFile | null {
   try {
     const doc = parse(readFileSync(path, 'utf8')) as unknown;
-    return doc && typeof doc === 'object' ? (doc as ComposeFile) : null;
+    return doc && typeof doc === 'object' ? doc : null;
   } catch {
     return null; // no file, or YAML that is not ours to judge here
   }

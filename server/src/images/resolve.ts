@@ -155,7 +155,7 @@ export class ScoreCache {
 
   async score(source: ImageSource, model: DockerfileModel, id: string): Promise<number> {
     let byId = this.byModel.get(model);
-    if (!byId) this.byModel.set(model, (byId = new Map()));
+    if (!byId) this.byModel.set(model, (byId = new Map<string, number>()));
     let score = byId.get(id);
     if (score === undefined) {
       score = matchHistory(model, { history: await source.history(id), layers: [] }).score;

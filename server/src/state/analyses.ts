@@ -110,7 +110,7 @@ export class Analyses implements Disposable {
         // Expected failures (the engine, the export) are one line; anything else is a bug, logged with its stack.
         const expected = e instanceof EngineError || e instanceof ArchiveFormatError;
         this.connection.console.error(
-          `dfsize: the analysis of ${ref} failed: ${expected ? (e as Error).message : ((e as Error).stack ?? String(e))}`,
+          `dfsize: the analysis of ${ref} failed: ${expected ? e.message : ((e as Error).stack ?? String(e))}`,
         );
         this.set(imageId, { status: 'failed', message: (e as Error).message.split('\n')[0]! });
       }

@@ -129,7 +129,8 @@ export class Findings {
       const file = fsPathOf(uri);
       if (r && file) {
         // The rules' .dockerignore must still be the one on disk, or the fix would overwrite the user's edits.
-        const now = await readFile(join(dirname(file), '.dockerignore'), 'utf8').catch((e: NodeJS.ErrnoException) => {
+        const now = await readFile(join(dirname(file), '.dockerignore'), 'utf8').catch((err: unknown) => {
+          const e = err as NodeJS.ErrnoException;
           // Absent is a state the rules know (null); any other failure is logged and treated as changed.
           if (e.code !== 'ENOENT') this.deps.warn(`.dockerignore of ${file} unreadable: ${e.message}`);
           return null;

@@ -110,7 +110,7 @@ export class Session implements Disposable {
       this.engines,
       this.analyses,
       this.engines.onChange((conn, change) => {
-        if (change === 'images' || conn.status.reachable) this.images.refreshAll(conn);
+        if (change === 'images' || conn.status.reachable) void this.images.refreshAll(conn);
         else this.images.markUnreachable(conn);
       }),
       // A document found its image: analyse it in the background when it is not too big to do so unasked; forget

@@ -34,12 +34,13 @@ export async function run(): Promise<void> {
   const doc = await vscode.workspace.openTextDocument(uri);
   await vscode.window.showTextDocument(doc);
   const range = new vscode.Range(0, 0, doc.lineCount, 0);
+  const text = (h: vscode.InlayHint) => (typeof h.label === 'string' ? h.label : h.label.map((p) => p.value).join(''));
   const hints = await until('inlay hints', async () => {
     const h = await vscode.commands.executeCommand<vscode.InlayHint[]>('vscode.executeInlayHintProvider', uri, range);
-    return h.some((x) => /MB|kB/.test(String(x.label))) ? h : undefined;
+    return h.some((x) => /MB|kB/.test(text(x))) ? h : undefined;
   });
   assert.ok(
-    hints.some((h) => /^base /.test(String(h.label))),
+    hints.some((h) => /^base /.test(text(h))),
     'the base total on FROM',
   );
   const rm = doc

@@ -30,8 +30,9 @@ export function measuredLayer(ctx: RuleContext, inst: Instruction): number | nul
 
 /** Bytes the instruction's layer added under `prefix`, when the image was analysed and the line is unchanged. */
 export function addedUnder(ctx: RuleContext, inst: Instruction, prefix: string): number | null {
-  const layer = ctx.contents && measuredLayer(ctx, inst);
-  return layer === null || layer === undefined ? null : ctx.contents!.addedUnder(layer, prefix);
+  if (!ctx.contents) return null;
+  const layer = measuredLayer(ctx, inst);
+  return layer === null ? null : ctx.contents.addedUnder(layer, prefix);
 }
 
 /** The measured layers of these instructions; null when one of them was not measured. */
@@ -57,7 +58,7 @@ export function survivingUnder(ctx: RuleContext, insts: readonly Instruction[], 
   const layers = ctx.contents && measuredLayers(ctx, insts);
   if (!layers) return null;
   let total = 0;
-  for (const l of layers) total += ctx.contents!.addedUnder(l, prefix);
+  for (const l of layers) total += ctx.contents.addedUnder(l, prefix);
   for (const w of ctx.analysis?.attribution ?? [])
     if (layers.has(w.addedLayer) && under(w.path, prefix)) total -= w.bytes;
   return Math.max(0, total);
