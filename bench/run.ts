@@ -7,10 +7,11 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { analysisPeakRssMb, analysisRatioVsDrain, archiveRatioVsRead } from './measures/analysis';
 import { bundleBytes } from './measures/bundle';
+import { diveRatioArchive, diveRatioEngine, diveRssRatio, scalePeakRssMb } from './measures/dive';
 import { explorerOpen } from './measures/explorer';
 import { diagnosticsP95 } from './measures/diagnostics';
 import { discoveryCold, discoveryWarm, hintsAfterEditP95, hintsP95 } from './measures/editor';
-import type { Figure, Measure } from './measures/types';
+import { Unavailable, type Figure, type Measure } from './measures/types';
 
 const MEASURES: Record<string, Measure> = {
   bundle_bytes: bundleBytes,
@@ -23,7 +24,22 @@ const MEASURES: Record<string, Measure> = {
   analysis_ratio_vs_drain: analysisRatioVsDrain,
   archive_ratio_vs_read: archiveRatioVsRead,
   analysis_peak_rss_mb: analysisPeakRssMb,
+  dive_ratio_engine: diveRatioEngine,
+  dive_ratio_archive: diveRatioArchive,
+  dive_rss_ratio: diveRssRatio,
+  scale_peak_rss_mb: scalePeakRssMb,
 };
+
+/** The figure, or null (said on the line) when a tool it needs is missing: the last figure recorded stays. */
+async function measured(m: Measure): Promise<Figure | null> {
+  try {
+    return await m();
+  } catch (e) {
+    if (!(e instanceof Unavailable)) throw e;
+    console.log(`not measured: ${e.message}`);
+    return null;
+  }
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { only: { type: 'string' } } });
@@ -39,8 +55,9 @@ async function main(): Promise<void> {
     const m = MEASURES[key];
     if (!m) throw new Error(`unknown bench key ${key}: ${Object.keys(MEASURES).join(', ')}`);
     process.stdout.write(`${key} … `);
-    figures[key] = await m();
-    const f = figures[key];
+    const f = await measured(m);
+    if (!f) continue;
+    figures[key] = f;
     console.log(`${f.value} ${f.unit}${f.target !== undefined ? ` (target ${f.target})` : ''}`);
   }
   // A partial run (--only) keeps the other figures of the last full one, each with its own date.

@@ -6,7 +6,6 @@
 //                            decompressing the same file with the same Node, reads, tar reader and bundling
 //                            (readBaseline.ts)
 //   analysis_peak_rss_mb     peak RSS of the uncached `dfsize analyze --image` run
-import { spawn } from 'node:child_process';
 import { createWriteStream, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +14,11 @@ import * as esbuild from 'esbuild';
 import { ensureBusybox } from '../../test/support/baseImage';
 import { build, dockerFor } from '../../test/support/builds';
 import { CLI } from '../../test/support/cli';
+import { loadNote, must, timed, type Rounds } from './processes';
 import { median, type Figure } from './types';
 
-const BENCH_TAG = 'dfsize-bench/analysis-1g:v1';
-const RUNS = 3;
+export const BENCH_TAG = 'dfsize-bench/analysis-1g:v1';
+export const RUNS = 3;
 
 // 100 folders × 512 files × 20 KiB of random bytes (1.05 GB, 51,200 files; the suites' busybox has no `split`, so one
 // `head` per file: about a minute, once); then a layer that removes two folders and overwrites a third.
@@ -27,43 +27,7 @@ RUN for d in $(seq 0 99); do mkdir -p /data/d$d; for f in $(seq 0 511); do head 
 RUN rm -rf /data/d0 /data/d1 && for f in /data/d2/f*; do echo x > $f; done
 `;
 
-interface Run {
-  ms: number;
-  code: number;
-  stderr: string;
-  stdout: string;
-}
-
-/** The 1-minute load average after each round: other work on the machine (builds, tests) moves these figures. */
-function loadNote(loads: readonly number[]): string {
-  return `load (1 min) after each round: ${loads.map((l) => l.toFixed(2)).join(', ')}`;
-}
-
-function timed(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const t0 = process.hrtime.bigint();
-    const p = spawn(cmd, args, { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => {
-      if (stdout.length < 1 << 16) stdout += d.toString();
-    });
-    p.stderr.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    p.on('error', reject);
-    p.on('close', (code) =>
-      resolve({ ms: Number(process.hrtime.bigint() - t0) / 1e6, code: code ?? -1, stderr, stdout }),
-    );
-  });
-}
-
-function must(r: Run, what: string): Run {
-  if (r.code !== 0) throw new Error(`${what} exited ${r.code}: ${r.stderr.slice(0, 2000)}`);
-  return r;
-}
-
-async function benchImage(): Promise<string> {
+export async function benchImage(): Promise<string> {
   const docker = dockerFor('legacy');
   const have = await docker
     .getImage(BENCH_TAG)
@@ -104,15 +68,17 @@ async function analyzeRun(target: string[], dir: string, probe: string): Promise
   return { ms: r.ms, rssKb: kb };
 }
 
-interface Shared {
+export interface Shared {
   id: string;
   dir: string;
   probe: string;
   engineRuns?: Array<{ ms: number; rssKb: number }>;
+  /** dive's rounds on the image, shared by dive_ratio_engine and dive_rss_ratio. */
+  diveEngineRounds?: Promise<Rounds>;
 }
 let shared: Promise<Shared> | null = null;
 
-function setup(): Promise<Shared> {
+export function setup(): Promise<Shared> {
   // One image and one scratch folder for the three figures of one bench run.
   shared ??= (async () => {
     const id = await benchImage();
@@ -175,10 +141,16 @@ export async function analysisPeakRssMb(): Promise<Figure> {
   };
 }
 
-export async function archiveRatioVsRead(): Promise<Figure> {
-  const s = await setup();
+/** The bench image as `docker save` writes it, saved once per bench run into its scratch folder. */
+export async function savedArchive(s: Shared): Promise<string> {
   const file = join(s.dir, 'save.tar');
   if (!existsSync(file)) await pipeline(await dockerFor('legacy').getImage(s.id).get(), createWriteStream(file));
+  return file;
+}
+
+export async function archiveRatioVsRead(): Promise<Figure> {
+  const s = await setup();
+  const file = await savedArchive(s);
   const baseline = join(s.dir, 'readBaseline.js');
   await esbuild.build({
     entryPoints: [join(__dirname, 'readBaseline.ts')],

@@ -26,3 +26,8 @@ export function percentile(xs: readonly number[], p: number): number {
 export function round(ms: number): number {
   return Math.round(ms * 100) / 100;
 }
+
+/** A figure that cannot be measured on this machine (a tool is missing): the run says why and goes on. */
+export class Unavailable extends Error {
+  override name = 'Unavailable';
+}
