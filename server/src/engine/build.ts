@@ -2,13 +2,14 @@
 // legacy builder; the log line by line, progress as step N of M (BuildKit's vertex names, the legacy "Step N/M"),
 // cancellable. Building runs the Dockerfile's commands: callers check that the workspace is trusted.
 import type Docker from 'dockerode';
+import type { Readable } from 'node:stream';
 import { EngineError } from './source';
 
 export type BuilderChoice = 'buildkit' | 'legacy';
 
 export interface BuildRequest {
   /** The build context as a tar stream (contextTar), with the Dockerfile at `dockerfile` inside it. */
-  readonly context: NodeJS.ReadableStream;
+  readonly context: Readable;
   readonly dockerfile: string;
   readonly tag: string;
   readonly buildArgs: Readonly<Record<string, string>>;

@@ -1,0 +1,81 @@
+// One build of one target, as the editor and the CLI both run it: the context streamed from disk (what the
+// .dockerignore lets through), the engine's build, and the context stream ended however the build ended. Also the
+// choices around a build that do not need an engine: which builder, the tag of a stage's image, the stages to add.
+import { contextTar } from '../context/contextTar';
+import { stageChain, type DockerfileModel, type Stage } from '../core/dockerfile';
+import type { BuilderChoice, BuildHandlers, BuildRequest, BuildResult } from '../engine/build';
+import type { EngineVersion } from '../engine/source';
+
+/** What a build needs of an engine (DockerodeSource has it). */
+export interface BuildEngine {
+  build(req: BuildRequest, handlers: BuildHandlers, signal: AbortSignal): Promise<BuildResult>;
+}
+
+export interface BuildTarget {
+  readonly contextDir: string;
+  /** The Dockerfile's absolute path; it may lie outside the context. */
+  readonly dockerfile: string;
+  readonly tag: string;
+  readonly buildArgs: Readonly<Record<string, string>>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly target: string | null;
+  readonly platform: string | null;
+  readonly builder: BuilderChoice;
+}
+
+export async function buildTarget(
+  engine: BuildEngine,
+  t: BuildTarget,
+  handlers: BuildHandlers,
+  signal: AbortSignal,
+): Promise<BuildResult> {
+  const context = await contextTar(t.contextDir, t.dockerfile);
+  try {
+    return await engine.build(
+      {
+        context: context.stream,
+        dockerfile: context.dockerfile,
+        tag: t.tag,
+        buildArgs: t.buildArgs,
+        labels: t.labels,
+        target: t.target,
+        platform: t.platform,
+        builder: t.builder,
+      },
+      handlers,
+      signal,
+    );
+  } finally {
+    // A build that failed or was cancelled before reading the whole context leaves the walk waiting: end it.
+    context.stream.destroy();
+  }
+}
+
+/** `auto` is BuildKit, but on Podman, whose service builds with Buildah behind the legacy API. */
+export function chooseBuilder(choice: BuilderChoice | 'auto', engine: EngineVersion): BuilderChoice {
+  if (choice !== 'auto') return choice;
+  return engine.product === 'podman' ? 'legacy' : 'buildkit';
+}
+
+/** `shop-api:latest` + `builder` → `shop-api-builder:latest`. */
+export function stageTag(tag: string, stage: string): string {
+  const at = tag.lastIndexOf(':');
+  const [repo, version] = at > tag.lastIndexOf('/') ? [tag.slice(0, at), tag.slice(at + 1)] : [tag, 'latest'];
+  return `${repo}-${stage.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:${version}`;
+}
+
+/** The stage a build of `target` (null: the last) labels its image with: its name, else its index. */
+export function targetLabel(model: DockerfileModel | null, target: string | null): string {
+  if (target !== null) return target;
+  const last = model?.stages.at(-1);
+  return last ? String(last.name ?? last.index) : '0';
+}
+
+/** The named stages an image of `target` (null: the last) does not hold: built too, their lines get sizes. */
+export function stagesOutside(model: DockerfileModel, target: string | null): Stage[] {
+  const wanted = target?.toLowerCase();
+  const index =
+    wanted === undefined ? model.stages.length - 1 : model.stages.findIndex((s) => s.name?.toLowerCase() === wanted);
+  const inImage = new Set(stageChain(model, index));
+  return model.stages.filter((s) => !inImage.has(s.index) && s.name !== null);
+}
