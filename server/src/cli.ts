@@ -5,12 +5,13 @@
 // engine.
 import { EXIT, exitCodeOf, messageOf, UsageError } from './cli/errors';
 import type { CliIo } from './cli/report';
-import { ANALYZE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
+import { ANALYZE_USAGE, BUILD_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
 
 const USAGE = `usage:
   ${REPORT_USAGE}
   ${FIX_USAGE}
   ${ANALYZE_USAGE}
+  ${BUILD_USAGE}
 
 exit codes: 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable, 4 an internal error (a bug)`;
 
@@ -18,6 +19,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   report: async (argv, io) => (await import('./cli/report')).reportCommand(argv, io),
   fix: async (argv, io) => (await import('./cli/fix')).fixCommand(argv, io),
   analyze: async (argv, io) => (await import('./cli/analyze')).analyzeCommand(argv, io),
+  build: async (argv, io) => (await import('./cli/build')).buildCommand(argv, io),
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {

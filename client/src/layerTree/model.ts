@@ -76,7 +76,7 @@ export function itemOf(node: LayerNode): ItemData {
       return {
         ...base,
         label: node.label,
-        description: [bytes, share, removable, stale].filter(Boolean).join(' · '),
+        description: [bytes, share, node.buildTime ?? '', removable, stale].filter(Boolean).join(' · '),
         icon: {
           id: KEYWORD_ICONS[node.keyword ?? ''] ?? 'symbol-event',
           color: node.removableBytes ? 'list.warningForeground' : null,

@@ -1,10 +1,18 @@
 // One build of one target, as the editor and the CLI both run it: the context streamed from disk (what the
 // .dockerignore lets through), the engine's build, and the context stream ended however the build ended. Also the
 // choices around a build that do not need an engine: which builder, the tag of a stage's image, the stages to add.
+import { readFile } from 'node:fs/promises';
 import { contextTar } from '../context/contextTar';
-import { stageChain, type DockerfileModel, type Stage } from '../core/dockerfile';
+import { timingsByLine } from '../core/buildTiming';
+import { parseDockerfile, stageChain, type DockerfileModel, type Stage } from '../core/dockerfile';
 import type { BuilderChoice, BuildHandlers, BuildRequest, BuildResult } from '../engine/build';
 import type { EngineVersion } from '../engine/source';
+import type { BuildTiming } from '../state/previousBuilds';
+
+/** A build's result with each line's duration, on the Dockerfile as it was when the build started. */
+export interface TimedBuild extends BuildResult {
+  readonly timing: Omit<BuildTiming, 'recordedAt'>;
+}
 
 /** What a build needs of an engine (DockerodeSource has it). */
 export interface BuildEngine {
@@ -28,10 +36,11 @@ export async function buildTarget(
   t: BuildTarget,
   handlers: BuildHandlers,
   signal: AbortSignal,
-): Promise<BuildResult> {
+): Promise<TimedBuild> {
+  const model = parseDockerfile(await readFile(t.dockerfile, 'utf8'));
   const context = await contextTar(t.contextDir, t.dockerfile);
   try {
-    return await engine.build(
+    const result = await engine.build(
       {
         context: context.stream,
         dockerfile: context.dockerfile,
@@ -45,6 +54,10 @@ export async function buildTarget(
       handlers,
       signal,
     );
+    return {
+      ...result,
+      timing: { builder: result.builder, lines: timingsByLine(model, result.steps, result.builder) },
+    };
   } finally {
     // A build that failed or was cancelled before reading the whole context leaves the walk waiting: end it.
     context.stream.destroy();

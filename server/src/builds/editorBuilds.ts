@@ -7,7 +7,15 @@ import type { BuildHandlers, BuildResult } from '../engine/build';
 import { LABEL_DOCKERFILE, LABEL_ROLE, LABEL_STAGE } from '../images/resolve';
 import { BuildErrorCode, type BuildOptions } from '../protocol';
 import type { EngineConnection } from '../state/engines';
-import { buildTarget, chooseBuilder, stagesOutside, stageTag, targetLabel, type BuildTarget } from './buildTarget';
+import {
+  buildTarget,
+  chooseBuilder,
+  stagesOutside,
+  stageTag,
+  targetLabel,
+  type BuildTarget,
+  type TimedBuild,
+} from './buildTarget';
 
 export const UNTRUSTED_BUILD =
   "Building runs this Dockerfile's commands, so it is off in Restricted Mode: trust this folder first (Workspaces: Manage Workspace Trust). Sizes of images already built still show.";
@@ -34,6 +42,8 @@ export interface EditorBuildsDeps {
   readonly modelOf: (uri: string) => DockerfileModel | null;
   /** Before a build: what the current image measured, for the change after it. */
   readonly recordPrevious: (uri: string) => Promise<void>;
+  /** After a build: how long each line of the image it made took. */
+  readonly recordTiming: (imageId: string, timing: TimedBuild['timing']) => Promise<void>;
   /** After a build: the document's image is read again. */
   readonly refresh: (uri: string, conn: EngineConnection) => Promise<void>;
   readonly warn: (message: string) => void;
@@ -103,6 +113,7 @@ export class EditorBuilds {
     );
     const result = await buildTarget(conn.engine, target, listen, signal);
     listen.onLog(`built ${result.imageId} as ${result.tag}`);
+    await this.recordTiming(result);
     if (options.allStages && model)
       await this.buildStages(conn, target, stagesOutside(model, options.target), listen, signal);
     // The engine's events will say so too; asking now makes the new numbers appear without waiting for them.
@@ -123,7 +134,7 @@ export class EditorBuilds {
       const tag = stageTag(main.tag, name);
       listen.onLog(`building stage ${name} as ${tag}`);
       const labels = { [LABEL_DOCKERFILE]: main.dockerfile, [LABEL_STAGE]: name, [LABEL_ROLE]: 'stage' };
-      await buildTarget(
+      const built = await buildTarget(
         conn.engine,
         { ...main, tag, target: name, labels },
         {
@@ -134,6 +145,16 @@ export class EditorBuilds {
         },
         signal,
       );
+      await this.recordTiming(built);
+    }
+  }
+
+  private async recordTiming(built: TimedBuild): Promise<void> {
+    try {
+      await this.deps.recordTiming(built.imageId, built.timing);
+    } catch (e) {
+      // The build itself succeeded: its sizes show; only its durations will be missing.
+      this.deps.warn(`build timings of ${built.imageId} not recorded: ${(e as Error).message}`);
     }
   }
 }

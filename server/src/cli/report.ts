@@ -10,6 +10,7 @@ import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
 import { readDockerfile } from './input';
+import { cliBuildStore } from './buildStore';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -59,6 +60,10 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     userWastedPercent: measured.analysis.dive.userWastedPercent,
     removableBytes: measured.analysis.removableBytes,
   };
+  // The build that made the image, when `dfsize build` recorded it (lines edited since then are not matched anyway).
+  const timing = image
+    ? await cliBuildStore(io.env, (m) => io.stderr(`dfsize: ${m}\n`)).timing(image.info.id)
+    : undefined;
   const report: Report = buildReport({
     dockerfile: path,
     model,
@@ -66,6 +71,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     match,
     findings,
     analysis,
+    timings: timing?.lines ?? null,
   });
   io.stdout(
     values.json

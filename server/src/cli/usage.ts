@@ -6,3 +6,5 @@ export const FIX_USAGE =
   'dfsize fix <Dockerfile> [--image REF | --archive PATH] [--write] [--only CODE,…] [--no-analyze] [--max-analyze-bytes SIZE] [--verbose]';
 export const ANALYZE_USAGE =
   'dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--ci] [--ci-config FILE] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache]';
+export const BUILD_USAGE =
+  'dfsize build <Dockerfile> [--context DIR] [--tag NAME:TAG] [--builder buildkit|legacy] [--target STAGE] [--json]';

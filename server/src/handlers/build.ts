@@ -43,6 +43,7 @@ export function registerBuild(session: Session): void {
       return doc ? session.model(doc) : null;
     },
     recordPrevious: (uri) => session.recordPrevious(uri),
+    recordTiming: (imageId, timing) => session.previousBuilds.recordTiming(imageId, timing),
     refresh: async (uri, conn) => {
       conn.source.invalidate();
       await session.images.refresh(uri);
@@ -59,10 +60,11 @@ export function registerBuild(session: Session): void {
   session.connection.onRequest(BuildImageRequest.type, async (raw) => {
     const { uri, buildId, options } = buildParams(raw);
     try {
-      return await builds.build(uri, buildId, options, {
+      const { imageId, tag, builder } = await builds.build(uri, buildId, options, {
         onLog: (line) => void session.connection.sendNotification(BuildLogNotification.type, { buildId, line }),
         onProgress: (p) => void session.connection.sendNotification(BuildProgressNotification.type, { buildId, ...p }),
       });
+      return { imageId, tag, builder };
     } catch (e) {
       if (e instanceof BuildRefusal) throw new ResponseError(e.code, e.message);
       throw e;

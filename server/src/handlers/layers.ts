@@ -3,7 +3,7 @@
 // The client never talks to the engine: everything comes from the session (match, row↔layer pairing, analysis).
 import type { ImageAnalysis } from '../core/analysis';
 import { instructionAtLine } from '../core/dockerfile';
-import { formatBytes, plural } from '../core/format';
+import { formatBytes, formatDuration, plural } from '../core/format';
 import { measureNote } from '../core/history';
 import {
   AnalyseRequest,
@@ -34,6 +34,7 @@ function result(
 function layerNode(row: LayerRow, view: DocumentView, analysis: ImageAnalysis | null): LayerNode {
   const facts = analysis?.layers[row.layer];
   const image = view.state.image!.info;
+  const timing = row.range ? view.timings?.get(row.range.startLine + 1) : undefined;
   return {
     id: `layer:${row.layer}`,
     kind: 'layer',
@@ -45,6 +46,7 @@ function layerNode(row: LayerRow, view: DocumentView, analysis: ImageAnalysis | 
     hasChildren: true,
     ...(row.range ? { range: row.range } : {}),
     ...(facts ? { removableBytes: facts.removableBytes } : {}),
+    ...(timing ? { buildTime: timing.cached ? 'from cache' : formatDuration(timing.ms) } : {}),
     detail: [
       `**${row.keyword}** · ${formatBytes(row.sizeBytes)} (${measureNote(image.sizeMeasure, facts?.sizeBytes ?? null)}) · layer ${row.layer + 1} of ${image.layers.length}`,
       facts

@@ -4,6 +4,7 @@
 import type { Connection, TextDocuments } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
+import type { LineTimings } from '../core/buildTiming';
 import { layersForImage, modelShells, type RowLayers } from '../core/layers';
 import { matchHistory, overlayStages, type MatchOptions, type MatchResult } from '../core/match';
 import type { Disposable } from '../engine/source';
@@ -26,6 +27,8 @@ export interface DocumentView {
   /** The match against the image alone (no image built for another stage filling in) and its options: what the rules see. */
   readonly imageMatch: { readonly match: MatchResult; readonly options: MatchOptions } | null;
   readonly rowLayers: RowLayers | null;
+  /** How long each line took in the build that made the image, when it was built here; null otherwise. */
+  readonly timings: LineTimings | null;
 }
 
 /**
@@ -204,7 +207,9 @@ export class Session implements Disposable {
     const current = this.documents.get(uri);
     if (!current) return null;
     const model = this.model(current);
-    if (!state.image) return { doc: current, model, state, match: null, imageMatch: null, rowLayers: null };
+    if (!state.image)
+      return { doc: current, model, state, match: null, imageMatch: null, rowLayers: null, timings: null };
+    const timing = await this.previousBuilds.timing(state.image.info.id);
     const options = this.images.matchOptions(state, model, uri);
     const { own, match } = this.match(current, model, state, options);
     return {
@@ -214,6 +219,7 @@ export class Session implements Disposable {
       match,
       imageMatch: { match: own, options },
       rowLayers: this.layersOf(state, model, match),
+      timings: timing?.lines ?? null,
     };
   }
 
