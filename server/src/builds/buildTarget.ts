@@ -19,16 +19,11 @@ export interface BuildEngine {
   build(req: BuildRequest, handlers: BuildHandlers, signal: AbortSignal): Promise<BuildResult>;
 }
 
-export interface BuildTarget {
+/** A build request with a folder and a file on disk where the engine wants a tar stream and a name inside it. */
+export interface BuildTarget extends Omit<BuildRequest, 'context' | 'dockerfile'> {
   readonly contextDir: string;
   /** The Dockerfile's absolute path; it may lie outside the context. */
   readonly dockerfile: string;
-  readonly tag: string;
-  readonly buildArgs: Readonly<Record<string, string>>;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly target: string | null;
-  readonly platform: string | null;
-  readonly builder: BuilderChoice;
 }
 
 export async function buildTarget(
@@ -37,20 +32,12 @@ export async function buildTarget(
   handlers: BuildHandlers,
   signal: AbortSignal,
 ): Promise<TimedBuild> {
-  const model = parseDockerfile(await readFile(t.dockerfile, 'utf8'));
-  const context = await contextTar(t.contextDir, t.dockerfile);
+  const { contextDir, dockerfile, ...request } = t;
+  const model = parseDockerfile(await readFile(dockerfile, 'utf8'));
+  const context = await contextTar(contextDir, dockerfile);
   try {
     const result = await engine.build(
-      {
-        context: context.stream,
-        dockerfile: context.dockerfile,
-        tag: t.tag,
-        buildArgs: t.buildArgs,
-        labels: t.labels,
-        target: t.target,
-        platform: t.platform,
-        builder: t.builder,
-      },
+      { ...request, context: context.stream, dockerfile: context.dockerfile },
       handlers,
       signal,
     );
@@ -63,6 +50,9 @@ export async function buildTarget(
     context.stream.destroy();
   }
 }
+
+/** What a user may ask for: a builder, or `auto`. */
+export const BUILDER_CHOICES = ['auto', 'buildkit', 'legacy'] as const;
 
 /** `auto` is BuildKit, but on Podman, whose service builds with Buildah behind the legacy API. */
 export function chooseBuilder(choice: BuilderChoice | 'auto', engine: EngineVersion): BuilderChoice {

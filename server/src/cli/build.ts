@@ -4,7 +4,7 @@
 // The user runs it, so no workspace trust applies; what they typed reaches the engine only as API parameters.
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildTarget, chooseBuilder, targetLabel } from '../builds/buildTarget';
+import { BUILDER_CHOICES, buildTarget, chooseBuilder, targetLabel } from '../builds/buildTarget';
 import { formatDuration } from '../core/format';
 import { isImageReference } from '../engine/source';
 import { LABEL_DOCKERFILE, LABEL_STAGE } from '../images/resolve';
@@ -15,11 +15,8 @@ import { connectEngine } from './measure';
 import type { CliIo } from './report';
 import { BUILD_USAGE } from './usage';
 
-const BUILDERS = ['auto', 'buildkit', 'legacy'] as const;
-type Builder = (typeof BUILDERS)[number];
-
-function builderOf(value: string | undefined): Builder {
-  const b = BUILDERS.find((x) => x === (value ?? 'auto'));
+function builderOf(value: string | undefined): (typeof BUILDER_CHOICES)[number] {
+  const b = BUILDER_CHOICES.find((x) => x === (value ?? 'auto'));
   if (!b) throw new UsageError(`--builder ${value ?? ''}: say buildkit or legacy`);
   return b;
 }
@@ -67,10 +64,17 @@ export async function buildCommand(argv: string[], io: CliIo): Promise<number> {
       platform: null,
       builder,
     },
-    { onLog: (line) => { io.stderr(`${line}\n`); }, onProgress: () => undefined },
+    {
+      onLog: (line) => {
+        io.stderr(`${line}\n`);
+      },
+      onProgress: () => undefined,
+    },
     new AbortController().signal,
   );
-  await cliBuildStore(io.env, (m) => { io.stderr(`dfsize: ${m}\n`); }).recordTiming(result.imageId, result.timing);
+  await cliBuildStore(io.env, (m) => {
+    io.stderr(`dfsize: ${m}\n`);
+  }).recordTiming(result.imageId, result.timing);
   const rows = model.instructions.flatMap((inst) => {
     const t = result.timing.lines.get(inst.range.start.line + 1);
     return t ? [{ line: inst.range.start.line + 1, keyword: inst.keyword, buildMs: t.ms, cached: t.cached }] : [];

@@ -1,6 +1,7 @@
 // `dfsize/build`: routes Build Image to the editor's build service (builds/editorBuilds.ts), its log and step N/M to
 // the client as notifications, and its refusals as ResponseErrors with the code the client acts on.
 import { ResponseError } from 'vscode-languageserver/node';
+import { BUILDER_CHOICES } from '../builds/buildTarget';
 import { BuildRefusal, EditorBuilds } from '../builds/editorBuilds';
 import {
   BuildImageRequest,
@@ -12,8 +13,6 @@ import {
 import { fsPathOf } from '../state/documentImages';
 import type { Session } from '../state/session';
 import { Params } from './params';
-
-const BUILDERS = ['auto', 'buildkit', 'legacy'] as const;
 
 function buildParams(raw: unknown): { uri: string; buildId: string; options: BuildOptions } {
   const p = new Params(BuildImageRequest.method, raw);
@@ -27,7 +26,7 @@ function buildParams(raw: unknown): { uri: string; buildId: string; options: Bui
       buildArgs: o.stringRecord('buildArgs'),
       target: o.stringOrNull('target'),
       platform: o.stringOrNull('platform'),
-      builder: o.oneOf('builder', BUILDERS),
+      builder: o.oneOf('builder', BUILDER_CHOICES),
       allStages: o.boolean('allStages', false),
     },
   };
