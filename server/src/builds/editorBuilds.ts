@@ -17,7 +17,7 @@ import {
   type TimedBuild,
 } from './buildTarget';
 
-export const UNTRUSTED_BUILD =
+const UNTRUSTED_BUILD =
   "Building runs this Dockerfile's commands, so it is off in Restricted Mode: trust this folder first (Workspaces: Manage Workspace Trust). Sizes of images already built still show.";
 
 type BuildErrorCodeValue = (typeof BuildErrorCode)[keyof typeof BuildErrorCode];

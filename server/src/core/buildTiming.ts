@@ -79,7 +79,7 @@ export function progressOf(line: string): BuildProgress | null {
 }
 
 /** Legacy steps: each lasts until the next step's line, the `Successfully built` line, or `end`. */
-export function legacySteps(events: readonly BuildEvent[], end: number): StepTiming[] {
+function legacySteps(events: readonly BuildEvent[], end: number): StepTiming[] {
   const steps: StepTiming[] = [];
   let open: { progress: BuildProgress; at: number; cached: boolean } | null = null;
   const close = (at: number) => {
@@ -101,7 +101,7 @@ export function legacySteps(events: readonly BuildEvent[], end: number): StepTim
 }
 
 /** BuildKit steps: the numbered vertexes (`[2/5] RUN …`; not `[internal] …`), as their last description says. */
-export function buildkitSteps(events: readonly BuildEvent[]): StepTiming[] {
+function buildkitSteps(events: readonly BuildEvent[]): StepTiming[] {
   const byDigest = new Map<
     string,
     { name: string; started: number | null; completed: number | null; cached: boolean }

@@ -8,8 +8,6 @@ import { buildSteps, progressOf, type BuildEvent, type BuildProgress, type StepT
 import { statusDecoder, type StatusMessage } from './buildkitStatus';
 import { EngineError } from './source';
 
-export type { BuildProgress } from '../core/buildTiming';
-
 export type BuilderChoice = 'buildkit' | 'legacy';
 
 export interface BuildRequest {

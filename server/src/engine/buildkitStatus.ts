@@ -4,7 +4,7 @@
 // the logs (what its commands printed). Fields not declared here are skipped by the decoder.
 import { Root, type Type } from 'protobufjs';
 
-export interface Vertex {
+interface Vertex {
   readonly digest: string;
   readonly name: string;
   readonly cached: boolean;
