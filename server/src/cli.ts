@@ -5,7 +5,7 @@
 // engine.
 import { EXIT, exitCodeOf, messageOf, UsageError } from './cli/errors';
 import type { CliIo } from './cli/report';
-import { ANALYZE_USAGE, CI_USAGE, COMPARE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
+import { ANALYZE_USAGE, BUILD_USAGE, CI_USAGE, COMPARE_USAGE, FIX_USAGE, REPORT_USAGE } from './cli/usage';
 import { VERSION } from './version';
 
 const USAGE = `usage:
@@ -14,6 +14,7 @@ const USAGE = `usage:
   ${ANALYZE_USAGE}
   ${COMPARE_USAGE}
   ${CI_USAGE}
+  ${BUILD_USAGE}
 
 exit codes: 0 ok, 1 a gate failed, 2 bad input, 3 engine unreachable, 4 an internal error (a bug)`;
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, (argv: string[], io: CliIo) => Promise<number>> =
   analyze: async (argv, io) => (await import('./cli/analyze')).analyzeCommand(argv, io),
   compare: async (argv, io) => (await import('./cli/compare')).compareCommand(argv, io),
   ci: async (argv, io) => (await import('./cli/ci')).ciCommand(argv, io),
+  build: async (argv, io) => (await import('./cli/build')).buildCommand(argv, io),
 };
 
 export async function main(argv: string[], io: CliIo): Promise<number> {

@@ -12,7 +12,7 @@ export interface Settings {
     readonly timeoutMs: number;
   };
   readonly discovery: { readonly maxImages: number };
-  readonly hints: { readonly showZeroBytes: boolean };
+  readonly hints: { readonly showZeroBytes: boolean; readonly showBuildTime: boolean };
   readonly rules: {
     /** Findings whose measured bytes are below this are hints, not warnings. */
     readonly minBytes: number;
@@ -27,7 +27,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   engine: { host: '', timeoutMs: 10000 },
   discovery: { maxImages: 200 },
-  hints: { showZeroBytes: false },
+  hints: { showZeroBytes: false, showBuildTime: false },
   rules: { minBytes: 1_000_000, disabled: [] },
   analysis: { maxAutoBytes: MAX_AUTO_ANALYSIS_BYTES },
 };
@@ -51,7 +51,10 @@ export function toSettings(raw: unknown): Settings {
       timeoutMs: num(r.engine?.timeoutMs, d.engine.timeoutMs, 500),
     },
     discovery: { maxImages: num(r.discovery?.maxImages, d.discovery.maxImages, 1) },
-    hints: { showZeroBytes: bool(r.hints?.showZeroBytes, d.hints.showZeroBytes) },
+    hints: {
+      showZeroBytes: bool(r.hints?.showZeroBytes, d.hints.showZeroBytes),
+      showBuildTime: bool(r.hints?.showBuildTime, d.hints.showBuildTime),
+    },
     rules: {
       minBytes: num(r.rules?.minBytes, d.rules.minBytes, 0),
       disabled: Array.isArray(r.rules?.disabled)
@@ -260,6 +263,8 @@ export interface LayerNode {
   readonly origin?: string;
   readonly fileType?: string;
   readonly hasChildren: boolean;
+  /** Layers: how long the line took in the build that made the image (`41 s`, `from cache`), when built here. */
+  readonly buildTime?: string;
   /** Markdown for the tooltip. */
   readonly detail?: string;
 }

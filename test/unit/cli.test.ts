@@ -58,6 +58,9 @@ describe('cli: dfsize report', function () {
       layerBytes: README_BYTES,
       status: 'matched',
       rebuilds: false,
+      // An archive was never built by `dfsize build`: no timing.
+      buildMs: null,
+      cached: null,
     });
     assert.ok(report.instructions.slice(1).every((i: { status: string }) => i.status === 'matched'));
     // The file chains single-command RUNs: consecutive-run on each RUN after a RUN, static (no analysis here).

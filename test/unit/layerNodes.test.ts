@@ -32,6 +32,7 @@ function inputOf(s: Sample, r: AnalyzedImage): ExplorerInput {
     analysis: r.analysis,
     files: { ready: true, contents, analysis: r.analysis },
     previous: null,
+    timings: null,
     message: '',
   };
 }

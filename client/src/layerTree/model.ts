@@ -87,7 +87,7 @@ export function itemOf(node: LayerNode): ItemData {
             : '';
       return {
         ...base,
-        description: [share, removable, stale].filter(Boolean).join(' · '),
+        description: [share, node.buildTime ?? '', removable, stale].filter(Boolean).join(' · '),
         icon: {
           id: KEYWORD_ICONS[node.keyword ?? ''] ?? 'symbol-event',
           color: node.removableBytes ? 'list.warningForeground' : null,

@@ -13,6 +13,7 @@ import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './m
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
 import { readDockerfile } from './input';
+import { cliBuildStore } from './buildStore';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -62,6 +63,10 @@ export async function measuredReport(
     userWastedPercent: measured.analysis.dive.userWastedPercent,
     removableBytes: measured.analysis.removableBytes,
   };
+  // The build that made the image, when `dfsize build` recorded it (lines edited since then are not matched anyway).
+  const timing = image
+    ? await cliBuildStore(io.env, (m) => io.stderr(`dfsize: ${m}\n`)).timing(image.info.id)
+    : undefined;
   const report: Report = buildReport({
     dockerfile: path,
     model,
@@ -69,6 +74,7 @@ export async function measuredReport(
     match,
     findings,
     analysis,
+    timings: timing?.lines ?? null,
   });
   return { text, model, image, measured, match, report };
 }

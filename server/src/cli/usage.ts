@@ -10,3 +10,5 @@ export const COMPARE_USAGE =
   'dfsize compare OLD NEW [--dockerfile PATH] [--json]   (OLD, NEW: an image, archive:PATH, or previous)';
 export const CI_USAGE =
   'dfsize ci <Dockerfile> [--image REF | --archive PATH] [--config FILE] [--format human|json|sarif|github|gitlab] [--output FILE] [--max-image-size SIZE] [--max-layer-size SIZE] [--max-layers N] [--max-removable SIZE] [--lowest-efficiency F] [--highest-wasted-bytes SIZE] [--highest-user-wasted-percent F] [--fail-on error|warning|info]';
+export const BUILD_USAGE =
+  'dfsize build <Dockerfile> [--context DIR] [--tag NAME:TAG] [--builder buildkit|legacy] [--target STAGE] [--json]';

@@ -4,11 +4,13 @@
 import { createReadStream } from 'node:fs';
 import { lstat, readlink, readFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { Readable } from 'node:stream';
 import { pack, type Pack } from 'tar-stream';
 import { readDockerignore, walkContext } from './walk';
 
 export interface ContextTar {
-  readonly stream: NodeJS.ReadableStream;
+  /** Destroy it when the build ends early: that also ends the walk of the context. */
+  readonly stream: Readable;
   /** The Dockerfile's name inside the tar (what /build's `dockerfile` parameter says). */
   readonly dockerfile: string;
   /** Resolves when every file was added (rejects when one could not be read). */
@@ -60,5 +62,10 @@ export async function contextTar(contextDir: string, dockerfilePath: string): Pr
     return { files, bytes };
   })();
   done.catch((e: unknown) => p.destroy(e as Error));
-  return { stream: p as unknown as NodeJS.ReadableStream, dockerfile, done };
+  // tar-stream's pack is a streamx stream; Node's own Readable over it is what the HTTP request and callers expect.
+  const stream = Readable.from(p, { objectMode: false });
+  stream.once('close', () => {
+    p.destroy();
+  });
+  return { stream, dockerfile, done };
 }

@@ -46,3 +46,19 @@ export function parseBytes(text: string): number | null {
   const n = Math.floor(Number(m[1]) * (m[3] ? 1024 : 1000) ** power);
   return Number.isSafeInteger(n) ? n : null;
 }
+
+const SECOND_MS = 1000;
+const MINUTE_S = 60;
+/** Below this many seconds a duration keeps its tenths ("2.3 s"); above, whole seconds ("41 s"). */
+const TENTHS_BELOW_S = 10;
+
+/** A build step's duration as a person reads it: "0.4 s", "2.3 s", "41 s", "3 min 5 s". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, ms) / SECOND_MS;
+  const tenths = Math.round(s * 10) / 10;
+  if (tenths < TENTHS_BELOW_S) return `${tenths.toFixed(1)} s`;
+  const whole = Math.round(s);
+  if (whole < MINUTE_S) return `${whole} s`;
+  const rest = whole % MINUTE_S;
+  return `${Math.floor(whole / MINUTE_S)} min${rest ? ` ${rest} s` : ''}`;
+}

@@ -2,7 +2,8 @@
 // lines; edited lines read differently. Pure: the model and the match in, hints out.
 import { InlayHint, type Range } from 'vscode-languageserver-types';
 import type { DockerfileModel } from './dockerfile';
-import { formatBytes, formatDelta, plural } from './format';
+import type { LineTiming, LineTimings } from './buildTiming';
+import { formatBytes, formatDelta, formatDuration, plural } from './format';
 import type { MatchResult } from './match';
 
 export interface HintOptions {
@@ -13,6 +14,14 @@ export interface HintOptions {
   readonly range?: Range;
   /** Sizes per line of the previous build of this file (1-based line → bytes), for `(+12.1 MB)`. */
   readonly previous?: ReadonlyMap<number, number>;
+  /** How long each line took in the build that made the image (dockerfileSize.hints.showBuildTime), for `· 41 s`. */
+  readonly timings?: LineTimings;
+}
+
+/** ` · 41 s` or ` · from cache` after a size, when the line was timed. */
+function timeSuffix(timing: LineTiming | undefined): string {
+  if (!timing) return '';
+  return timing.cached ? ' · from cache' : ` · ${formatDuration(timing.ms)}`;
 }
 
 export function hintLabel(
@@ -20,6 +29,7 @@ export function hintLabel(
   k: number,
   opts: Pick<HintOptions, 'showZeroBytes' | 'cached'>,
   previousBytes?: number,
+  timing?: LineTiming,
 ): string | null {
   const m = match.instructions[k]!;
   const cached = opts.cached ? ' · cached' : '';
@@ -40,7 +50,7 @@ export function hintLabel(
       // An empty layer says nothing, unless it was not empty in the previous build (a cleanup that now works).
       if (m.layerBytes === null || (m.layerBytes === 0 && !opts.showZeroBytes && !changed)) return null;
       const delta = changed ? ` (${formatDelta(m.layerBytes - previousBytes)})` : '';
-      return `${formatBytes(m.layerBytes)}${delta}${cached}`;
+      return `${formatBytes(m.layerBytes)}${delta}${timeSuffix(timing)}${cached}`;
     }
     default:
       return null;
@@ -53,7 +63,8 @@ export function computeInlayHints(model: DockerfileModel, match: MatchResult | n
   for (const inst of model.instructions) {
     const r = inst.range;
     if (opts.range && (r.end.line < opts.range.start.line || r.start.line > opts.range.end.line)) continue;
-    const label = hintLabel(match, inst.index, opts, opts.previous?.get(r.start.line + 1));
+    const line = r.start.line + 1;
+    const label = hintLabel(match, inst.index, opts, opts.previous?.get(line), opts.timings?.get(line));
     if (label === null) continue;
     const hint = InlayHint.create(r.end, label);
     hint.paddingLeft = true;

@@ -2,6 +2,7 @@
 // history row, the raw CreatedBy — and, on FROM, the base image and what `docker inspect` would tell of the image.
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver-types';
 import type { ImageAnalysis } from './analysis';
+import { timingText, type LineTimings } from './buildTiming';
 import { instructionAtLine, makesLayer, type DockerfileModel } from './dockerfile';
 import { formatBytes, formatDelta, plural } from './format';
 import { measureNote, type BuilderKind, type ImageInfo } from './history';
@@ -21,6 +22,11 @@ export interface HoverInput {
   readonly analysis?: ImageAnalysis | null;
   /** Bytes per line (1-based) in the previous build of this file. */
   readonly previous?: ReadonlyMap<number, number>;
+  /**
+   * How long each line took in the build that made the image: null when it was built elsewhere (the hover says
+   * there is no timing), absent when not asked.
+   */
+  readonly timings?: LineTimings | null;
   /** Images built for other stages (`InstructionMatch.stageImage` indexes them). */
   readonly stageImages?: ReadonlyArray<{
     readonly ref: string;
@@ -102,6 +108,11 @@ export function computeHover(input: HoverInput, position: Position): Hover | nul
         `**${formatBytes(m.layerBytes)}**${delta} · ${pct(m.layerBytes, image.sizeBytes)} of \`${ref}\` (${formatBytes(image.sizeBytes)})${cached}`,
       );
       if (image.sizeMeasure === 'snapshot-disk-usage') lines.push(snapshotNote(input, m.row, !!stageImage));
+      const timing =
+        input.timings !== undefined && !stageImage && m.status === 'matched'
+          ? timingText(input.timings, inst.range.start.line + 1)
+          : null;
+      if (timing) lines.push(timing);
       if (stageImage)
         lines.push(`*This stage is not in \`${input.ref}\`; its numbers come from \`${ref}\`, built for it.*`);
     } else if (m.status === 'metadata') {

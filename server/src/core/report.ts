@@ -1,5 +1,6 @@
 // The report of one Dockerfile against one image: the JSON contract of `dfsize report --json` (README), built
 // from the model and the match. Lines are 1-based here, as in all CLI output.
+import type { LineTimings } from './buildTiming';
 import type { DockerfileModel } from './dockerfile';
 import type { BuilderKind, ImageInfo, SizeMeasure } from './history';
 import type { MatchResult, Status } from './match';
@@ -24,6 +25,10 @@ export interface ReportInstruction {
   readonly layerBytes: number | null;
   readonly status: Status;
   readonly rebuilds: boolean;
+  /** How long the line took in the recorded build that made the image (`dfsize build`); null when not recorded. */
+  readonly buildMs: number | null;
+  /** Whether that build took the line from its cache; null when not recorded. */
+  readonly cached: boolean | null;
 }
 
 export interface ReportFinding {
@@ -59,12 +64,15 @@ export interface ReportInput {
   readonly match: MatchResult | null;
   readonly findings?: readonly ReportFinding[];
   readonly analysis?: ReportAnalysis | null;
+  /** The recorded build of the image, by line: null when it was not built by `dfsize build` or the editor. */
+  readonly timings?: LineTimings | null;
 }
 
 export function buildReport(input: ReportInput): Report {
   const { model, match } = input;
   const instructions = model.instructions.map((inst, k): ReportInstruction => {
     const m = match?.instructions[k];
+    const timing = input.timings?.get(inst.range.start.line + 1);
     return {
       line: inst.range.start.line + 1,
       endLine: inst.range.end.line + 1,
@@ -74,6 +82,8 @@ export function buildReport(input: ReportInput): Report {
       layerBytes: m?.layerBytes ?? null,
       status: m?.status ?? (inst.stage < 0 ? 'metadata' : 'not-built'),
       rebuilds: m?.rebuilds ?? false,
+      buildMs: timing?.ms ?? null,
+      cached: timing?.cached ?? null,
     };
   });
   const base =

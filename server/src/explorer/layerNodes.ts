@@ -3,7 +3,8 @@
 // → layers, base layers under their FROM → "Largest files", directories → files. Pure: it reads its input only.
 import type { ImageAnalysis } from '../core/analysis';
 import { instructionAtLine, type DockerfileModel } from '../core/dockerfile';
-import { formatBytes, plural } from '../core/format';
+import type { LineTimings } from '../core/buildTiming';
+import { formatBytes, formatDuration, plural } from '../core/format';
 import { measureNote } from '../core/history';
 import type { MatchResult } from '../core/match';
 import type { ResolvedImage } from '../images/resolve';
@@ -24,6 +25,8 @@ export interface ExplorerInput {
   readonly files: FilesSource;
   /** The build of this file before this image, when it was another image. */
   readonly previous: PreviousBuild | null;
+  /** How long each line took in the build that made the image, when it was built here. */
+  readonly timings: LineTimings | null;
   /** The document's status line (why this image). */
   readonly message: string;
 }
@@ -146,6 +149,7 @@ function imageNode(input: ExplorerInput): LayerNode {
 function layerNode(input: ExplorerInput, row: LayerRow): LayerNode {
   const facts = input.analysis?.layers[row.layer];
   const image = input.image.info;
+  const timing = row.range ? input.timings?.get(row.range.startLine + 1) : undefined;
   return {
     id: encodeNodeId({ kind: 'layer', layer: row.layer }),
     kind: 'layer',
@@ -157,6 +161,7 @@ function layerNode(input: ExplorerInput, row: LayerRow): LayerNode {
     hasChildren: true,
     ...(row.range ? { range: row.range } : {}),
     ...(facts ? { removableBytes: facts.removableBytes } : {}),
+    ...(timing ? { buildTime: timing.cached ? 'from cache' : formatDuration(timing.ms) } : {}),
     detail: [
       `**${row.keyword}** · ${formatBytes(row.sizeBytes)} (${measureNote(image.sizeMeasure, facts?.sizeBytes ?? null)}) · ${layerName(row.layer)} of ${String(image.layers.length)}`,
       facts

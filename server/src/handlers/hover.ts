@@ -18,6 +18,7 @@ export function registerHover(session: Session): void {
     return computeHover(
       {
         ...(previous ? { previous } : {}),
+        timings: view.timings,
         model: view.model,
         match: view.match,
         image: image.info,

@@ -13,11 +13,13 @@ export function registerInlayHints(session: Session): void {
     if (!view?.match) return [];
     const settings = await session.settings.get(view.doc.uri);
     const previous = await session.previous(view.doc.uri, view.state.image!.info.id);
+
     return computeInlayHints(view.model, view.match, {
       showZeroBytes: settings.hints.showZeroBytes,
       cached: view.state.cached,
       range,
       ...(previous ? { previous } : {}),
+      ...(settings.hints.showBuildTime && view.timings ? { timings: view.timings } : {}),
     });
   });
 }

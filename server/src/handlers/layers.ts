@@ -60,6 +60,7 @@ async function explorerInput(session: Session, view: DocumentView): Promise<Expl
     analysis: session.analyses.result(image.info.id)?.analysis ?? null,
     files: filesOf(session, image.info.id),
     previous: (file ? await session.previousBuilds.get(file) : undefined) ?? null,
+    timings: view.timings,
     message: view.state.message,
   };
 }

@@ -1,5 +1,6 @@
 // What every feature asks of a document: its text and model against its image right now (Session.view makes it).
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { LineTimings } from '../core/buildTiming';
 import type { DockerfileModel } from '../core/dockerfile';
 import type { RowLayers } from '../core/layers';
 import type { MatchOptions, MatchResult } from '../core/match';
@@ -14,4 +15,6 @@ export interface DocumentView {
   /** The match against the image alone (no image built for another stage filling in) and its options: what the rules see. */
   readonly imageMatch: { readonly match: MatchResult; readonly options: MatchOptions } | null;
   readonly rowLayers: RowLayers | null;
+  /** How long each line took in the build that made the image, when it was built here; null otherwise. */
+  readonly timings: LineTimings | null;
 }

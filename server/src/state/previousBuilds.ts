@@ -1,10 +1,29 @@
 // What the previous build of each Dockerfile measured, line by line, so that after a rebuild every hint can show its
-// change (`45.3 MB (+12.1 MB)`). Kept as numbers in the server's storage folder, not as an image: a
-// `docker image prune` cannot take it away. The file sits in the CLI's cache folder, where `dfsize compare previous`
-// reads it; several editors and the CLI may share it, so a record merges with what is on disk before writing.
+// change (`45.3 MB (+12.1 MB)`); and how long each line of the builds started here took, by the image they made.
+// Kept as numbers, not as an image: a `docker image prune` cannot take them away. The files sit in the CLI's cache
+// folder, where `dfsize compare previous` and `report` read them; several editors and the CLI may share them, so a
+// record of a previous build merges with what is on disk before writing.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { carryBuiltTimes, type LineTiming } from '../core/buildTiming';
 import { writeFileSafely } from '../files/safeWrite';
+
+/** How one image was built: each instruction's duration and whether it came from the cache. */
+export interface BuildTiming {
+  readonly builder: 'buildkit' | 'legacy';
+  /** 1-based first line of each timed instruction (in the Dockerfile as built) → its timing. */
+  readonly lines: ReadonlyMap<number, LineTiming>;
+  readonly recordedAt: string;
+}
+
+interface StoredTiming {
+  builder: 'buildkit' | 'legacy';
+  lines: Array<[number, LineTiming]>;
+  recordedAt: string;
+}
+
+/** The timings of this many builds are kept (the newest): enough for every image a user still looks at. */
+const MAX_TIMED_BUILDS = 500;
 
 export interface PreviousBuild {
   readonly imageId: string;
@@ -32,6 +51,8 @@ function fromStored(v: Stored): PreviousBuild {
 
 export class PreviousBuilds {
   private readonly byFile = new Map<string, PreviousBuild>();
+  /** By image id, oldest first. */
+  private readonly timings = new Map<string, BuildTiming>();
   private loaded: Promise<void> | null = null;
   /** Writes one after another: two builds of different files may record at once. */
   private writing: Promise<void> = Promise.resolve();
@@ -46,6 +67,25 @@ export class PreviousBuilds {
     return new PreviousBuilds(dir ? join(dir, 'previous-builds.json') : null, warn);
   }
 
+  /** The timings of the build that made `imageId`, when it was built here (the editor or `dfsize build`). */
+  async timing(imageId: string): Promise<BuildTiming | undefined> {
+    await this.load();
+    return this.timings.get(imageId);
+  }
+
+  async recordTiming(imageId: string, timing: Omit<BuildTiming, 'recordedAt'>): Promise<void> {
+    await this.load();
+    const before = this.timings.get(imageId);
+    this.timings.delete(imageId);
+    const lines = carryBuiltTimes(before?.lines, timing.lines);
+    this.timings.set(imageId, { ...timing, lines, recordedAt: new Date().toISOString() });
+    for (const old of this.timings.keys()) {
+      if (this.timings.size <= MAX_TIMED_BUILDS) break;
+      this.timings.delete(old);
+    }
+    await this.persist();
+  }
+
   async get(dockerfile: string): Promise<PreviousBuild | undefined> {
     await this.load();
     return this.byFile.get(dockerfile);
@@ -55,6 +95,14 @@ export class PreviousBuilds {
     await this.load();
     const recorded = { ...build, recordedAt: new Date().toISOString() };
     this.byFile.set(dockerfile, recorded);
+    await this.persist(async (file) => {
+      await this.merge(file);
+      this.byFile.set(dockerfile, recorded);
+    });
+  }
+
+  /** Writes both files once `before` ran; one after another, whatever became of the write before. */
+  private async persist(before: (file: string) => Promise<void> = async () => undefined): Promise<void> {
     const file = this.file;
     if (!file) return;
     // After the previous write, whatever became of it: one failed write (a full disk, a folder not yet there) must
@@ -62,9 +110,9 @@ export class PreviousBuilds {
     const write = this.writing
       .catch(() => undefined)
       .then(async () => {
-        await this.merge(file);
-        this.byFile.set(dockerfile, recorded);
+        await before(file);
         await this.write(file);
+        await this.writeTimings(timingsFile(file));
       });
     this.writing = write;
     await write;
@@ -74,7 +122,7 @@ export class PreviousBuilds {
   private async merge(file: string): Promise<void> {
     let stored: Record<string, Stored> = {};
     try {
-      stored = await readStored(file);
+      stored = await readStored<Stored>(file);
     } catch (e) {
       // None yet, or a folder that cannot be read: the write that follows fails with its own error if it must.
       if (e instanceof SyntaxError)
@@ -84,6 +132,13 @@ export class PreviousBuilds {
       const mine = this.byFile.get(k);
       if (!mine || mine.recordedAt < v.recordedAt) this.byFile.set(k, fromStored(v));
     }
+  }
+
+  private async writeTimings(file: string): Promise<void> {
+    const data: Record<string, StoredTiming> = {};
+    for (const [id, t] of this.timings)
+      data[id] = { builder: t.builder, lines: [...t.lines], recordedAt: t.recordedAt };
+    await writeFileSafely(file, JSON.stringify(data));
   }
 
   /** The whole map, as it is now: temp + rename (writeFileSafely), so a reader sees the old file or the new one. */
@@ -106,7 +161,12 @@ export class PreviousBuilds {
     this.loaded ??= (async () => {
       if (!this.file) return;
       try {
-        for (const [k, v] of Object.entries(await readStored(this.file))) this.byFile.set(k, fromStored(v));
+        for (const [k, v] of Object.entries(await readStored<Stored>(this.file))) this.byFile.set(k, fromStored(v));
+        const timings = await readStored<StoredTiming>(timingsFile(this.file)).catch((e: unknown) => {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') return {};
+          throw e;
+        });
+        for (const [k, v] of Object.entries(timings)) this.timings.set(k, { ...v, lines: new Map(v.lines) });
       } catch (e) {
         // None yet is the usual start; an unreadable or corrupt file is said so, and replaced by the next record.
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT')
@@ -117,7 +177,12 @@ export class PreviousBuilds {
   }
 }
 
-/** The stored map; throws what reading or parsing throws (ENOENT: none yet). */
-async function readStored(file: string): Promise<Record<string, Stored>> {
-  return JSON.parse(await readFile(file, 'utf8')) as Record<string, Stored>;
+/** A stored map; throws what reading or parsing throws (ENOENT: none yet). */
+async function readStored<T>(file: string): Promise<Record<string, T>> {
+  return JSON.parse(await readFile(file, 'utf8')) as Record<string, T>;
+}
+
+/** The timings live beside the previous builds. */
+function timingsFile(previousBuilds: string): string {
+  return join(dirname(previousBuilds), 'build-timings.json');
 }

@@ -209,7 +209,9 @@ export class Session implements Disposable {
     const current = this.documents.get(uri);
     if (!current) return null;
     const model = this.model(current);
-    if (!state.image) return { doc: current, model, state, match: null, imageMatch: null, rowLayers: null };
+    if (!state.image)
+      return { doc: current, model, state, match: null, imageMatch: null, rowLayers: null, timings: null };
+    const timing = await this.previousBuilds.timing(state.image.info.id);
     const options = this.images.matchOptions(state, model, uri);
     const { own, match } = this.match(current, model, state, options);
     return {
@@ -219,6 +221,7 @@ export class Session implements Disposable {
       match,
       imageMatch: { match: own, options },
       rowLayers: this.layersOf(state, model, match),
+      timings: timing?.lines ?? null,
     };
   }
 
