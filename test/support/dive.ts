@@ -60,7 +60,7 @@ export interface DiveTarget {
   readonly env?: Record<string, string>;
 }
 
-// eslint-disable-next-line no-control-regex -- dive colours its output with ANSI escapes (ESC is \x1b)
+// dive colours its output with ANSI escapes (ESC is \x1b).
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 function runDive(args: readonly string[], t: DiveTarget, cwd: string): { code: number; out: string } {

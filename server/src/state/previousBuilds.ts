@@ -102,7 +102,7 @@ export class PreviousBuilds {
   }
 
   /** Writes both files once `before` ran; one after another, whatever became of the write before. */
-  private async persist(before: (file: string) => Promise<void> = async () => undefined): Promise<void> {
+  private async persist(before: (file: string) => Promise<void> = () => Promise.resolve()): Promise<void> {
     const file = this.file;
     if (!file) return;
     // After the previous write, whatever became of it: one failed write (a full disk, a folder not yet there) must
