@@ -34,7 +34,8 @@ interface ReportLine {
 }
 
 async function session(ws: ReturnType<typeof workspace>, storageDir: string) {
-  const client = new LspClient(ENGINE);
+  // The editor records builds in the CLI's cache folder (where `report` and `compare previous` read them).
+  const client = new LspClient({ ...ENGINE, DFSIZE_CACHE_DIR: storageDir });
   client.settings = { hints: { showBuildTime: true } };
   await client.initialize({ workspaceTrusted: true, storageDir });
   client.open(ws.uri, ws.text);
