@@ -1,7 +1,8 @@
 // The Dockerfile model: exact ranges, continuations as Docker joins them, the escape directive, heredocs, stages and
 // their chains, and the context (variables, SHELL, WORKDIR) history comparison needs.
 import { strict as assert } from 'node:assert';
-import { instructionAtLine, joinContinuations, parseDockerfile, stageChain } from '../../server/src/core/dockerfile';
+import { instructionAtLine, parseDockerfile, stageChain } from '../../server/src/core/dockerfile';
+import { joinContinuations } from '../../server/src/core/instructionText';
 import { expandVars } from '../../server/src/core/vars';
 
 const lines = (text: string, k: number) => {

@@ -2,31 +2,11 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { notRegular, OPEN_USER_FILE } from '../engine/fileChunks';
 import { parseDockerfile, type DockerfileModel } from '../core/dockerfile';
+import { INSTRUCTION_KEYWORDS } from '../core/instructionText';
 import { UsageError } from './errors';
 
 const MAX_DOCKERFILE_BYTES = 16 * 1024 * 1024;
 const READ_BYTES = 1024 * 1024;
-
-const KEYWORDS = new Set([
-  'ADD',
-  'ARG',
-  'CMD',
-  'COPY',
-  'ENTRYPOINT',
-  'ENV',
-  'EXPOSE',
-  'FROM',
-  'HEALTHCHECK',
-  'LABEL',
-  'MAINTAINER',
-  'ONBUILD',
-  'RUN',
-  'SHELL',
-  'STOPSIGNAL',
-  'USER',
-  'VOLUME',
-  'WORKDIR',
-]);
 
 /**
  * The bytes of a file the user named, at most `max` of them whatever its size says (/dev/zero and /proc files say 0),
@@ -82,7 +62,7 @@ export function readDockerfile(
         : `${path} does not look like a Dockerfile (no instructions found)`,
     );
   }
-  const unknown = model.instructions.filter((i) => !KEYWORDS.has(i.keyword));
+  const unknown = model.instructions.filter((i) => !INSTRUCTION_KEYWORDS.has(i.keyword));
   for (const i of unknown.slice(0, 5))
     warn(
       `dfsize: ${path}:${i.range.start.line + 1}: "${i.keyword.toLowerCase()}" is not a Dockerfile instruction (a build would stop there)\n`,

@@ -1,6 +1,7 @@
 // Is a history step the same instruction as a line of the Dockerfile, or was the line edited since the build?
 // Each builder records arguments its own way (see core/history); this compares what survives in every form.
-import { keyValues, splitWords, unquote, type Instruction } from './dockerfile';
+import type { Instruction } from './dockerfile';
+import { keyValues, splitWords, unquote } from './instructionText';
 import { collapse, parseStrings, stripShell, type Step } from './history';
 import { expandVars } from './vars';
 

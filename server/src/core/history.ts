@@ -12,6 +12,7 @@
 //   kaniko    the instruction text as written; no rows for metadata instructions; created 0001-01-01
 
 import { formatBytes } from './format';
+import { INSTRUCTION_KEYWORDS } from './instructionText';
 
 /** One history entry, oldest first (the API answers newest first; engine/ reverses it). */
 export interface HistoryRow {
@@ -88,25 +89,8 @@ export interface Step {
   readonly builder: BuilderKind;
 }
 
-const KEYWORDS = new Set([
-  'ADD',
-  'ARG',
-  'CMD',
-  'COPY',
-  'ENTRYPOINT',
-  'ENV',
-  'EXPOSE',
-  'HEALTHCHECK',
-  'LABEL',
-  'MAINTAINER',
-  'ONBUILD',
-  'RUN',
-  'SHELL',
-  'STOPSIGNAL',
-  'USER',
-  'VOLUME',
-  'WORKDIR',
-]);
+/** The keywords a history row can name: every instruction but FROM (the base's rows are its own). */
+const KEYWORDS = new Set([...INSTRUCTION_KEYWORDS].filter((k) => k !== 'FROM'));
 const BUILDKIT_SUFFIX = / # buildkit$/;
 const ARGS_PREFIX = /^\|(\d+) /;
 

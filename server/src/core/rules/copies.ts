@@ -1,6 +1,7 @@
 // COPY and ADD as the rules need them: sources and destination with the variables the builder would expand,
 // the destination resolved against WORKDIR, and the flags that matter for size (--from, --chown, --chmod).
-import { resolveWorkdir, stageChain, type DockerfileModel, type Instruction } from '../dockerfile';
+import { stageChain, type DockerfileModel, type Instruction } from '../dockerfile';
+import { resolveWorkdir } from '../instructionText';
 import { expandVars } from '../vars';
 
 export interface CopyInfo {

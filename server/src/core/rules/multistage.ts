@@ -1,7 +1,8 @@
 // The rewrite behind compiled-no-multistage: the stage that compiles becomes a builder stage, and a runtime stage
 // after it copies only the artifact. The instructions after the build (ENV, EXPOSE, USER, ENTRYPOINT, CMD, …) stay
 // where they are and so become the runtime stage's; nothing else of the file moves.
-import { resolveWorkdir, type DockerfileModel, type Instruction, type Stage } from '../dockerfile';
+import type { DockerfileModel, Instruction, Stage } from '../dockerfile';
+import { resolveWorkdir } from '../instructionText';
 import type { Toolchain } from './commands';
 import type { ShellRun } from './context';
 import { copyInfo } from './copies';

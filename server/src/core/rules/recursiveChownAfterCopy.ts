@@ -5,7 +5,8 @@
 // The fix is safe when every file under the paths came from these COPYs: statically, when no RUN ran since the
 // paths were made; with the image analysed, also when the layers of the RUNs between added nothing under them.
 // The measured saving is what the fix removes: the copies this RUN re-stored of the files those COPYs added.
-import { stageChain, resolveWorkdir, type Instruction, type Stage } from '../dockerfile';
+import { stageChain, type Instruction, type Stage } from '../dockerfile';
+import { resolveWorkdir } from '../instructionText';
 import {
   addedUnder,
   finding,
