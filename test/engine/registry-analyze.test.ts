@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hostPlatform } from '../../server/src/engine/archiveIndex';
+import { hostPlatform } from '../../server/src/engine/platform';
 import { ensureBusybox } from '../support/baseImage';
 import { build, BUILDS_DIR, runCommand } from '../support/builds';
 import { dfsizeAsync, ROOT } from '../support/cli';

@@ -26,7 +26,7 @@ import {
 import { TarError, TarReader, type TarBody, type TarHeader } from './tarStream';
 
 export { ArchiveFormatError } from './layerScan';
-export { hostPlatform } from './archiveIndex';
+export { hostPlatform } from './platform';
 export type { ArchiveImage } from './archiveIndex';
 
 export interface ReadOptions {

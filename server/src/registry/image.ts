@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
-import { hostPlatform } from '../engine/archiveIndex';
+import { hostPlatform, platformMatches, platformOf } from '../engine/platform';
 import { RegistryClient, RegistryError } from './client';
 
 export const MANIFEST_TYPES = [
@@ -60,9 +60,6 @@ export async function fetchDocument(client: RegistryClient, repo: string, ref: s
   return { mediaType, digest, bytes, json };
 }
 
-const platformText = (p: Descriptor['platform']) =>
-  [p?.os, p?.architecture, p?.variant].filter((x): x is string => !!x).join('/');
-
 /** The manifest of `repo:ref` for `platform` (default this machine's), following one index if there is one. */
 export async function resolveRegistryImage(
   client: RegistryClient,
@@ -73,19 +70,19 @@ export async function resolveRegistryImage(
   let doc = await fetchDocument(client, repo, ref);
   let chosen: string | null = null;
   if (INDEX_TYPES.includes(doc.mediaType) || doc.json.manifests) {
-    const all = (doc.json.manifests ?? []).filter((m) => m.platform && platformText(m.platform) !== 'unknown/unknown');
-    const pick = all.find(
-      (m) => platformText(m.platform) === platform || platformText(m.platform).startsWith(`${platform}/`),
+    const all = (doc.json.manifests ?? []).filter(
+      (m) => (platformOf(m.platform) ?? 'unknown/unknown') !== 'unknown/unknown',
     );
+    const pick = all.find((m) => platformMatches(platformOf(m.platform), platform));
     if (!pick) {
-      const have = all.map((m) => platformText(m.platform)).join(', ') || 'none';
+      const have = all.map((m) => platformOf(m.platform)).join(', ') || 'none';
       throw new RegistryError(
         'not-found',
         client.host,
         `${repo}:${ref} has no ${platform} image (it has ${have}): pass --platform`,
       );
     }
-    chosen = platformText(pick.platform);
+    chosen = platformOf(pick.platform);
     doc = await fetchDocument(client, repo, pick.digest);
   }
   const { config, layers } = doc.json;
