@@ -8,12 +8,12 @@ import { BUILDER_CHOICES, buildTarget, chooseBuilder, targetLabel } from '../bui
 import { formatDuration } from '../core/format';
 import { isImageReference } from '../engine/source';
 import { LABEL_DOCKERFILE, LABEL_STAGE } from '../images/resolve';
-import { cliBuildStore } from './buildStore';
 import { UsageError } from './errors';
 import { readDockerfile } from './input';
 import { connectEngine } from './measure';
 import type { CliIo } from './report';
 import { BUILD_USAGE } from './usage';
+import { PreviousBuilds } from '../state/previousBuilds';
 
 function builderOf(value: string | undefined): (typeof BUILDER_CHOICES)[number] {
   const b = BUILDER_CHOICES.find((x) => x === (value ?? 'auto'));
@@ -72,7 +72,7 @@ export async function buildCommand(argv: string[], io: CliIo): Promise<number> {
     },
     new AbortController().signal,
   );
-  await cliBuildStore(io.env, (m) => {
+  await PreviousBuilds.inCliCache(io.env, (m) => {
     io.stderr(`dfsize: ${m}\n`);
   }).recordTiming(result.imageId, result.timing);
   const rows = model.instructions.flatMap((inst) => {

@@ -60,7 +60,7 @@ async function loadSide(
   if (target.kind === 'archive') return { image: await imageFromArchive(target.path, model), archive: target.path };
   if (target.kind === 'image')
     return { image: await imageFromEngine(await engine(), target.ref, model, 'named'), archive: null };
-  const builds = PreviousBuilds.inFolder(defaultCacheDir(io.env), warnLine(io));
+  const builds = PreviousBuilds.inCliCache(io.env, warnLine(io));
   const found = await previousImage(builds, await engine(), model, dockerfile);
   if ('none' in found) throw new UsageError(found.none);
   return { image: found, archive: null };

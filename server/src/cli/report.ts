@@ -13,7 +13,7 @@ import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './m
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
 import { readDockerfile } from './input';
-import { cliBuildStore } from './buildStore';
+import { PreviousBuilds } from '../state/previousBuilds';
 
 export interface CliIo {
   readonly stdout: (s: string) => void;
@@ -65,7 +65,7 @@ export async function measuredReport(
   };
   // The build that made the image, when `dfsize build` recorded it (lines edited since then are not matched anyway).
   const timing = image
-    ? await cliBuildStore(io.env, (m) => io.stderr(`dfsize: ${m}\n`)).timing(image.info.id)
+    ? await PreviousBuilds.inCliCache(io.env, (m) => io.stderr(`dfsize: ${m}\n`)).timing(image.info.id)
     : undefined;
   const report: Report = buildReport({
     dockerfile: path,

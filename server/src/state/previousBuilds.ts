@@ -7,6 +7,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { carryBuiltTimes, type LineTiming } from '../core/buildTiming';
 import { writeFileSafely } from '../files/safeWrite';
+import { defaultCacheDir } from '../analysis/cache';
 
 /** How one image was built: each instruction's duration and whether it came from the cache. */
 export interface BuildTiming {
@@ -65,6 +66,14 @@ export class PreviousBuilds {
 
   static inFolder(dir: string | null, warn: (message: string) => void): PreviousBuilds {
     return new PreviousBuilds(dir ? join(dir, 'previous-builds.json') : null, warn);
+  }
+
+  /** The one the editor and every `dfsize` command share: in the CLI's cache folder (DFSIZE_CACHE_DIR, …). */
+  static inCliCache(
+    env: Readonly<Record<string, string | undefined>>,
+    warn: (message: string) => void,
+  ): PreviousBuilds {
+    return PreviousBuilds.inFolder(defaultCacheDir(env), warn);
   }
 
   /** The timings of the build that made `imageId`, when it was built here (the editor or `dfsize build`). */

@@ -104,7 +104,7 @@ export class Session implements Disposable {
       options.canReportProgress,
     );
     // In the CLI's cache folder, not the editor's storage: `dfsize compare previous` reads it there.
-    this.previousBuilds = PreviousBuilds.inFolder(defaultCacheDir(options.env), (m) => connection.console.warn(m));
+    this.previousBuilds = PreviousBuilds.inCliCache(options.env, (m) => connection.console.warn(m));
     this.findings = new Findings(this.findingsDeps());
     this.disposables.push(
       this.engines,
