@@ -23,6 +23,7 @@ import { AnalysisCache, type CachedImage, type CacheScope } from './cache';
 import { computeAnalysis, contentsOf, type ComputedLayer } from './compute';
 import type { ImageContents } from './contents';
 import { LayerListBuilder, type LayerList } from './entries';
+import type { LayerSource } from './layerSource';
 
 export { AbortedError };
 
@@ -55,6 +56,8 @@ export interface AnalyzeOptions {
    * them). The image is then always read: the cache is neither asked nor written.
    */
   readonly onHeader?: (blob: string, header: TarHeader) => void;
+  /** Asked for the layers the local cache lacks before any export or blob is read (`--cache-from`). */
+  readonly layerSource?: LayerSource | null;
 }
 
 export interface AnalyzedImage {
@@ -70,6 +73,8 @@ export interface AnalyzedImage {
   readonly cached: 'image' | 'layers' | null;
   /** Where each layer's blob sat in the archive or export (`<id>/layer.tar`, `blobs/sha256/<hex>`), when it was read. */
   readonly layerBlobs?: readonly string[];
+  /** Each layer's diffID and entry list, when they were computed or read in this call (`--cache-to` shares them). */
+  readonly layers?: readonly ComputedLayer[];
 }
 
 interface Read {
@@ -118,19 +123,33 @@ async function readLayers(
   return { archive, layers };
 }
 
-async function cachedLists(
-  cache: AnalysisCache,
+/**
+ * Every layer's list without reading the image: the local cache's first, then what `source` has for the rest (a
+ * shared cache). Null when some layer is in neither; then the image is read.
+ */
+async function knownLists(
+  cache: AnalysisCache | null,
   scopes: readonly CacheScope[],
   diffIds: readonly string[],
-): Promise<ComputedLayer[] | null> {
+  source: LayerSource | null | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ layers: ComputedLayer[]; shared: number } | null> {
+  const local = new Map<string, LayerList>();
+  if (cache)
+    for (const diffId of diffIds) {
+      let list: LayerList | null = null;
+      for (const s of scopes) if (!list) list = await cache.readLayer(s, diffId);
+      if (list) local.set(diffId, list);
+    }
+  const missing = diffIds.filter((d) => !local.has(d));
+  const shared = missing.length && source ? await source.lookup(missing, signal) : new Map<string, LayerList>();
   const out: ComputedLayer[] = [];
   for (const diffId of diffIds) {
-    let list: LayerList | null = null;
-    for (const s of scopes) if (!list) list = await cache.readLayer(s, diffId);
+    const list = local.get(diffId) ?? shared.get(diffId);
     if (!list) return null;
     out.push({ diffId, list });
   }
-  return out;
+  return { layers: out, shared: missing.length };
 }
 
 function checkAbort(signal: AbortSignal | undefined): void {
@@ -149,9 +168,9 @@ async function fromCache(
   if (!doc) return null;
   let contents: ImageContents | null = null;
   if (opts.contents !== false) {
-    const lists = await cachedLists(cache, scopes, doc.diffIds);
-    if (!lists) return null; // a layer list was evicted: analyse again
-    contents = contentsOf(lists);
+    const known = await knownLists(cache, scopes, doc.diffIds, null, opts.signal);
+    if (!known) return null; // a layer list was evicted: analyse again
+    contents = contentsOf(known.layers);
   }
   return {
     analysis: doc.analysis,
@@ -217,16 +236,17 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
   const cache = opts.cache ?? null;
   const details = await engine.inspect(image);
   checkAbort(opts.signal);
-  if (cache) {
-    const hit = await fromCache(cache, ['trusted'], details.id, opts, 'engine');
-    if (hit) return hit;
-    const lists = details.layers.length ? await cachedLists(cache, ['trusted'], details.layers) : null;
-    if (lists) {
-      const info: ImageInfo = { ...details, history: await engine.history(details.id) };
-      const { result, doc } = finish(details.id, lists, info, opts, 'engine', null, null, 'layers');
-      await cache.writeImage('trusted', doc);
-      return result;
-    }
+  const hit = cache && (await fromCache(cache, ['trusted'], details.id, opts, 'engine'));
+  if (hit) return hit;
+  const known = details.layers.length
+    ? await knownLists(cache, ['trusted'], details.layers, opts.layerSource, opts.signal)
+    : null;
+  if (known) {
+    const info: ImageInfo = { ...details, history: await engine.history(details.id) };
+    const { result, doc } = finish(details.id, known.layers, info, opts, 'engine', null, null, 'layers');
+    // Only what the local cache held is trusted: an image made of shared analyses is not cached as the engine's.
+    if (cache && !known.shared) await cache.writeImage('trusted', doc);
+    return { ...result, layers: known.layers };
   }
   const stream = await engine.export(details.id);
   const destroy = () => (stream as unknown as { destroy?: () => void }).destroy?.();
@@ -260,7 +280,7 @@ async function analyzeEngine(engine: ImageSource, image: string, opts: AnalyzeOp
   const info: ImageInfo = { ...imageInfoOf(read.archive), id: details.id, refs: details.refs, labels: details.labels };
   const { result, doc } = finish(details.id, read.layers, info, opts, 'engine', read.archive.platform, null, null);
   await store(cache, 'trusted', read.layers, doc);
-  return { ...result, layerBlobs: read.archive.layers.map((l) => l.blob) };
+  return { ...result, layers: read.layers, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 
 /** What identifies an archive file's contents without reading it: where it is and its inode's size and times. */
@@ -311,7 +331,7 @@ async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<Analy
     await store(cache, scope, read.layers, doc);
     await cache.writeArchiveFile(key, imageId, scope);
   }
-  return { ...result, layerBlobs: read.archive.layers.map((l) => l.blob) };
+  return { ...result, layers: read.layers, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 
 /**
@@ -348,7 +368,7 @@ async function analyzeRegistry(
     null,
   );
   await store(cache, 'archive', read.layers, doc);
-  return { ...result, layerBlobs: read.archive.layers.map((l) => l.blob) };
+  return { ...result, layers: read.layers, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 
 /**
