@@ -1,13 +1,14 @@
 // Reads one layer blob as it streams by: its compression comes from its first bytes (never from its name), it is
-// decompressed on the fly (gzip — estargz is gzip too —, zstd, or none) and its tar entries are walked (tar-stream,
-// through tarStream.ts). Entry bodies are drained, never kept and never written anywhere; only each entry's header
-// becomes a LayerEntry. Memory is the decompressor's window and the tar reader's few chunks, whatever the layer's size.
+// decompressed on the fly (gzip — estargz is gzip too —, zstd, or none) and its tar headers are read (tarHeaders.ts).
+// Entry bodies are skipped, never kept and never written anywhere; only each entry's header becomes a LayerEntry.
+// Memory is the decompressor's window and one header block, whatever the layer's size.
 import { createHash, type Hash } from 'node:crypto';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ArchiveFormatError } from './archiveError';
 import { inflater, type Compression, type Inflater } from './inflate';
-import { TarError, TarReader, type TarHeader } from './tarStream';
+import { TarHeaderReader } from './tarHeaders';
+import { TarError, type TarHeader } from './tarStream';
 
 export type { Compression };
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other' | 'whiteout' | 'opaque';
@@ -171,7 +172,7 @@ function layerError(e: unknown): Error {
  * come, `end` when it is complete. The compression must be known (the archive reader sniffs it from the first bytes).
  */
 export class LayerScanner {
-  private readonly tar: TarReader;
+  private readonly tar: TarHeaderReader;
   private readonly inflate: Inflater | null;
   private readonly hash: Hash | null;
   private entries = 0;
@@ -190,7 +191,7 @@ export class LayerScanner {
     onHeader?: (h: TarHeader) => void,
   ) {
     this.hash = digest ? createHash('sha256') : null;
-    this.tar = new TarReader((h) => {
+    this.tar = new TarHeaderReader((h) => {
       // Refused from the header, before a byte of the body is read.
       if (h.type !== 'dir' && h.size > limits.maxBytes)
         throw new ArchiveFormatError(
@@ -198,7 +199,7 @@ export class LayerScanner {
         );
       if (onHeader && !isEstargzIndex(cleanPath(h.name), compression)) onHeader(h);
       const e = entryOf(h, compression);
-      if (!e) return null;
+      if (!e) return;
       if (++this.entries > limits.maxEntries)
         throw new ArchiveFormatError(`a layer holds more than ${limits.maxEntries} entries (a tar bomb?)`);
       if (--this.budget.entries < 0)
@@ -206,15 +207,14 @@ export class LayerScanner {
       this.sizeBytes += e.size;
       this.diveBytes += e.tarSize;
       onEntry(e);
-      return null;
     });
     this.inflate =
       compression === 'none'
         ? null
-        : inflater(compression, { write: (c) => this.tarData(c), drained: () => this.tar.drained() });
+        : inflater(compression, { write: (c) => this.tarData(c), drained: () => Promise.resolve() });
   }
 
-  /** Uncompressed tar bytes; false when the tar reader wants to catch up first. */
+  /** Uncompressed tar bytes, read as they come (the header reader never holds the writer back). */
   private tarData(chunk: Buffer): boolean {
     this.tarBytes += chunk.length;
     this.budget.bytes -= chunk.length;
@@ -224,17 +224,18 @@ export class LayerScanner {
       throw new ArchiveFormatError(`the image expands past ${this.limits.maxTotalBytes} bytes (a decompression bomb?)`);
     this.hash?.update(chunk);
     try {
-      return this.tar.push(chunk);
+      this.tar.push(chunk);
     } catch (e) {
       throw layerError(e);
     }
+    return true;
   }
 
   data(chunk: Buffer): void | Promise<void> {
     let wait: void | Promise<void> = undefined;
     try {
       if (this.inflate) wait = this.inflate.write(chunk);
-      else if (!this.tarData(chunk)) wait = this.tar.drained();
+      else this.tarData(chunk);
     } catch (e) {
       throw layerError(e);
     }
@@ -246,7 +247,7 @@ export class LayerScanner {
   async end(): Promise<void> {
     try {
       if (this.inflate) await this.inflate.end();
-      await this.tar.end();
+      this.tar.end();
     } catch (e) {
       throw layerError(e);
     }

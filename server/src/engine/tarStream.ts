@@ -1,4 +1,5 @@
-// Reading a tar as it streams by, over tar-stream's extract() (the archive's outer tar and every layer's tar): each
+// Reading a tar as it streams by, over tar-stream's extract() (the archive's outer tar; layer tars, whose bodies nobody
+// keeps, are read for their headers by tarHeaders.ts, which must read them as this does): each
 // entry's header reaches the caller before its body — with a PAX or GNU long name, link or size already applied —
 // so a size that breaks a limit is refused before a byte of it is read; the body goes to the sink the caller returns
 // (with backpressure), or is drained and dropped. Nothing is written anywhere and no body is kept.
@@ -90,17 +91,22 @@ interface Body extends AsyncIterable<Buffer> {
   resume(): unknown;
 }
 
+/** A link, device or FIFO whose size field claims a body is refused (see the top of this file). */
+export function headerOnlyCheck(type: TarType, size: number, name: string): void {
+  if (HEADER_ONLY.has(type) && size > 0) {
+    throw new TarError(
+      `the ${type} ${JSON.stringify(name.slice(0, 200))} claims a body of ${size} bytes, which tar readers disagree about`,
+    );
+  }
+}
+
 export function headerOf(h: Header): TarHeader {
   // tar-stream gives null for a type flag it does not know (GNU sparse, volume headers…): Go reads those as files.
   const type: TarType = TYPES[(h.type as string | null) ?? ''] ?? 'other';
   // tar-stream gives null for the numbers and names a header leaves empty, whatever its types say.
   // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
   const size = h.size ?? 0;
-  if (HEADER_ONLY.has(type) && size > 0) {
-    throw new TarError(
-      `the ${type} ${JSON.stringify(h.name.slice(0, 200))} claims a body of ${size} bytes, which tar readers disagree about`,
-    );
-  }
+  headerOnlyCheck(type, size, h.name);
   return {
     name: h.name,
     type,
