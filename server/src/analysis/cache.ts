@@ -14,7 +14,7 @@ import type { ImageAnalysis } from '../core/analysis';
 import { writeFileSafely } from '../files/safeWrite';
 import type { ImageInfo } from '../core/history';
 import { ANALYSER_VERSION } from './compute';
-import { deserializeList, serializeList, type LayerList } from './entries';
+import { deserializeList, serializedList, type LayerList } from './entries';
 
 export type CacheScope = 'trusted' | 'archive';
 
@@ -64,7 +64,7 @@ export class AnalysisCache {
   }
 
   /** temp + rename (writeFileSafely): a reader sees the old file, the new one, or none — never a part. False on failure. */
-  private async write(file: string, text: string): Promise<boolean> {
+  private async write(file: string, text: string | Iterable<string>): Promise<boolean> {
     const dir = join(file, '..');
     try {
       await mkdir(dir, { recursive: true });
@@ -102,7 +102,7 @@ export class AnalysisCache {
   }
 
   writeLayer(scope: CacheScope, diffId: string, list: LayerList): Promise<boolean> {
-    return this.write(this.path(scope, 'layers', diffId), serializeList(list));
+    return this.write(this.path(scope, 'layers', diffId), serializedList(list));
   }
 
   async readImage(scope: CacheScope, imageId: string): Promise<CachedImage | null> {

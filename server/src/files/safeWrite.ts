@@ -42,14 +42,15 @@ export async function checkWritable(path: string): Promise<number | null> {
   return st.mode & 0o7777;
 }
 
-/** Replaces (or creates) `path` with `content`, keeping its permission bits; refuses links and non-files. */
-export async function writeFileSafely(path: string, content: string): Promise<void> {
+/** Replaces (or creates) `path` with `content` (a text, or its pieces in order), keeping its permission bits; refuses links and non-files. */
+export async function writeFileSafely(path: string, content: string | Iterable<string>): Promise<void> {
   const mode = await checkWritable(path);
   const tmp = join(dirname(path), `.${basename(path)}.dfsize-${randomBytes(6).toString('hex')}.tmp`);
   const fh = await open(tmp, CREATE_TEMP, mode ?? NEW_FILE_MODE);
   try {
     try {
-      await fh.writeFile(content, 'utf8');
+      // Pieces one after the other (writeFile on a handle writes from where the last write ended).
+      for (const piece of typeof content === 'string' ? [content] : content) await fh.writeFile(piece, 'utf8');
       // open() applied the umask: an existing file keeps its bits as they were.
       if (mode !== null) await fh.chmod(mode);
     } finally {
