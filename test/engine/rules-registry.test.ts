@@ -14,9 +14,7 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { computeFindings, staticContext } from '../../server/src/core/rules/index';
 import { baseImageSizes } from '../../server/src/images/baseSizes';
-import { BUSYBOX, ensureBusybox } from '../support/baseImage';
-import { runCommand } from '../support/builds';
-import { DEBIAN, ensureDebian } from '../support/debianBase';
+import { BASE_MIRROR, pushBaseMirror } from '../support/baseMirror';
 import { dfsizeAsync, NO_ENGINE, RECIPES } from '../support/cli';
 import { REGISTRY, registryAnswers, REQUIRE_ENGINE } from '../support/engine';
 import { pushBlob as pushBlobTo, pushManifest as pushManifestTo, sha256 as digest } from '../support/registryPush';
@@ -130,20 +128,8 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-/** The compressed size of `repo:tag` as its manifest in the open registry says: its layers and its config. */
-async function manifestBytes(repo: string, tag: string): Promise<number> {
-  const r = await fetch(`${REGISTRY}/v2/${repo}/manifests/${tag}`, { headers: { Accept: MANIFEST } });
-  assert.equal(r.status, 200, `${repo}:${tag} is in the registry`);
-  const m = (await r.json()) as { config: { size: number }; layers: Array<{ size: number }> };
-  return m.layers.reduce((s, l) => s + l.size, 0) + m.config.size;
-}
-
 describe('engine: large-base-image with real images in a registry mirror (dfsize report)', function () {
   this.timeout(300000);
-  // The mirror holds "debian:bookworm" (the real local/debian:bookworm-slim) and "debian:bookworm-slim" (the real
-  // local/busybox): what the rule asks for, under the names it asks by.
-  const PREFIX = 'dfsize-test-bases';
-  const HOST = '127.0.0.1:5000';
   const ws = mkdtempSync(join(tmpdir(), 'dfsize-bases-'));
   const dockerfile = join(ws, 'Dockerfile');
   let full = 0;
@@ -160,32 +146,19 @@ describe('engine: large-base-image with real images in a registry mirror (dfsize
   };
 
   before(async function () {
-    if (!(await registryAnswers())) execFileSync('bash', [join(RECIPES, 'registry.sh'), 'serve'], { stdio: 'inherit' });
-    if (!(await registryAnswers())) {
+    const sizes = await pushBaseMirror();
+    if (!sizes) {
       if (REQUIRE_ENGINE) throw new Error(`no registry answers at ${REGISTRY}`);
       console.log(`      SKIPPED: no registry answers at ${REGISTRY} (scripts/parts/registry.sh serve)`);
       this.skip();
     }
-    await ensureBusybox();
-    await ensureDebian();
-    for (const [local, tag] of [
-      [DEBIAN, 'bookworm'],
-      [BUSYBOX, 'bookworm-slim'],
-    ] as const) {
-      const remote = `${HOST}/${PREFIX}/library/debian:${tag}`;
-      await runCommand('docker', ['tag', local, remote]);
-      await runCommand('docker', ['push', remote]);
-      await runCommand('docker', ['rmi', remote]);
-    }
-    full = await manifestBytes(`${PREFIX}/library/debian`, 'bookworm');
-    slim = await manifestBytes(`${PREFIX}/library/debian`, 'bookworm-slim');
-    assert.ok(full > 10 * slim, `${full} B and ${slim} B`);
+    ({ full, slim } = sizes);
     writeFileSync(dockerfile, 'FROM debian:bookworm\nCMD ["bash"]\n');
   });
 
   it('names the compressed sizes from the mirror, and their difference as the saving', async () => {
     const cache = mkdtempSync(join(tmpdir(), 'dfsize-bases-cache-'));
-    const r = await report({ DFSIZE_REGISTRY_MIRROR: `${HOST}/${PREFIX}`, DFSIZE_CACHE_DIR: cache });
+    const r = await report({ DFSIZE_REGISTRY_MIRROR: BASE_MIRROR, DFSIZE_CACHE_DIR: cache });
     assert.equal(r.code, 0, r.stderr);
     const f = finding(r.stdout);
     assert.equal(f.savingsBytes, full - slim);
@@ -197,7 +170,7 @@ describe('engine: large-base-image with real images in a registry mirror (dfsize
     const cache = mkdtempSync(join(tmpdir(), 'dfsize-bases-cache-'));
     const analysed: number[] = [];
     for (const tag of ['bookworm', 'bookworm-slim']) {
-      const a = await dfsizeAsync(['analyze', `${HOST}/${PREFIX}/library/debian:${tag}`, '--json'], {
+      const a = await dfsizeAsync(['analyze', `${BASE_MIRROR}/library/debian:${tag}`, '--json'], {
         DFSIZE_CACHE_DIR: cache,
       });
       assert.equal(a.code, 0, a.stderr);
@@ -205,7 +178,7 @@ describe('engine: large-base-image with real images in a registry mirror (dfsize
     }
     const [big = 0, small = 0] = analysed;
     assert.ok(big > full, `uncompressed ${big} B > compressed ${full} B`);
-    const r = await report({ DFSIZE_REGISTRY_MIRROR: `${HOST}/${PREFIX}`, DFSIZE_CACHE_DIR: cache });
+    const r = await report({ DFSIZE_REGISTRY_MIRROR: BASE_MIRROR, DFSIZE_CACHE_DIR: cache });
     assert.equal(r.code, 0, r.stderr);
     const f = finding(r.stdout);
     assert.equal(f.savingsBytes, big - small);
