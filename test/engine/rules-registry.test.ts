@@ -3,7 +3,8 @@
 // real images pushed by the 20.10 engine under the names large-base-image asks for give their compressed sizes from
 // the manifests, and their uncompressed sizes once `dfsize analyze` has cached their layer analyses; a mirror that
 // does not answer gives the dated table and one line saying why. A multi-platform index is sized by this machine's
-// platform. Test data lives under its own path prefixes (dfsize-test-rules/…, dfsize-test-bases/…).
+// platform. Through the bearer-token registry, the sizes are asked with no credentials: an anonymous token, as Docker
+// Hub gives one. Test data lives under its own path prefixes (dfsize-test-rules/…, dfsize-test-bases/…).
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -14,9 +15,13 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { computeFindings, staticContext } from '../../server/src/core/rules/index';
 import { baseImageSizes } from '../../server/src/images/baseSizes';
-import { BASE_MIRROR, pushBaseMirror } from '../support/baseMirror';
+import { BUSYBOX, ensureBusybox } from '../support/baseImage';
+import { BASE_MIRROR, manifestBytes, pushBaseMirror } from '../support/baseMirror';
+import { runCommand } from '../support/builds';
 import { dfsizeAsync, NO_ENGINE, RECIPES } from '../support/cli';
-import { REGISTRY, registryAnswers, REQUIRE_ENGINE } from '../support/engine';
+import { DEBIAN, ensureDebian } from '../support/debianBase';
+import { needPart, REGISTRY, registryAnswers, REQUIRE_ENGINE } from '../support/engine';
+import { registryUser, TokenServer } from '../support/tokenServer';
 import { pushBlob as pushBlobTo, pushManifest as pushManifestTo, sha256 as digest } from '../support/registryPush';
 
 const pushBlob = (repo: string, body: Buffer) => pushBlobTo(REGISTRY, repo, body);
@@ -207,5 +212,79 @@ describe('engine: large-base-image with real images in a registry mirror (dfsize
     assert.equal(r.code, 0, r.stderr);
     assert.match(finding(r.stdout).message, /sizes from the table of 2024-06/);
     assert.equal(said(r.stderr), '');
+  });
+});
+
+describe("engine: base image sizes through a registry's anonymous token dance (as Docker Hub's)", function () {
+  this.timeout(300000);
+  const TOKEN = '127.0.0.1:5002';
+  const repo = 'dfsize-test-bases/library/debian';
+  let tokens: TokenServer;
+
+  before(async function () {
+    const answers = await fetch(`http://${TOKEN}/v2/`, { signal: AbortSignal.timeout(3000) }).then(
+      (r) => r.status === 401,
+      () => false,
+    );
+    needPart(this, answers ? null : `no token registry answers at ${TOKEN} (scripts/parts/registry.sh serve)`);
+    tokens = await TokenServer.start();
+    // The images are pushed with the test user's credentials; the sizes are then asked with none.
+    const config = mkdtempSync(join(tmpdir(), 'dfsize-bases-config-'));
+    const { user, password } = registryUser();
+    const auth = Buffer.from(`${user}:${password}`).toString('base64');
+    writeFileSync(join(config, 'config.json'), JSON.stringify({ auths: { [TOKEN]: { auth } } }));
+    await ensureBusybox();
+    await ensureDebian();
+    for (const [local, tag] of [
+      [DEBIAN, 'bookworm'],
+      [BUSYBOX, 'bookworm-slim'],
+    ] as const) {
+      await runCommand('docker', ['tag', local, `${TOKEN}/${repo}:${tag}`]);
+      await runCommand('docker', ['--config', config, 'push', `${TOKEN}/${repo}:${tag}`]);
+      await runCommand('docker', ['rmi', `${TOKEN}/${repo}:${tag}`]);
+    }
+  });
+  after(() => tokens?.close());
+
+  it('asks for a token with no credentials, and sizes both images by their manifests', async () => {
+    tokens.anonymousPull = true;
+    const before = tokens.issued;
+    const model = parseDockerfile('FROM debian:bookworm\nCMD ["bash"]\n');
+    const none = mkdtempSync(join(tmpdir(), 'dfsize-no-config-'));
+    const sizes = await baseImageSizes(model, {
+      source: null,
+      registry: { mirror: `${TOKEN}/dfsize-test-bases`, env: { DOCKER_CONFIG: none }, cache: null },
+    });
+    assert.equal(sizes.problem, null);
+    assert.equal(sizes.from, 'registry');
+    assert.ok(tokens.issued > before, 'an anonymous token was issued');
+    // What the registry's manifests say, read with a token the test user was given.
+    const { user, password } = registryUser();
+    const basic = Buffer.from(`${user}:${password}`).toString('base64');
+    const token = (await fetch(
+      `http://127.0.0.1:5003/token?service=dfsize-test-registry&scope=repository:${repo}:pull`,
+      { headers: { Authorization: `Basic ${basic}` } },
+    ).then((r) => r.json())) as { token: string };
+    const headers = { Authorization: `Bearer ${token.token}` };
+    assert.equal(sizes.sizes.get('debian:bookworm'), await manifestBytes(repo, 'bookworm', `http://${TOKEN}`, headers));
+    assert.equal(
+      sizes.sizes.get('debian:bookworm-slim'),
+      await manifestBytes(repo, 'bookworm-slim', `http://${TOKEN}`, headers),
+    );
+  });
+
+  it('a token service that refuses anonymous access: no sizes, and why', async () => {
+    tokens.anonymousPull = false;
+    const sizes = await baseImageSizes(parseDockerfile('FROM debian:bookworm\n'), {
+      source: null,
+      registry: {
+        mirror: `${TOKEN}/dfsize-test-bases`,
+        env: { DOCKER_CONFIG: mkdtempSync(join(tmpdir(), 'dfsize-no-config-')) },
+        cache: null,
+      },
+    });
+    assert.equal(sizes.from, null);
+    assert.equal(sizes.sizes.size, 0);
+    assert.match(sizes.problem ?? '', /^127\.0\.0\.1:5002: its token service gives no anonymous access \(HTTP 401\)/);
   });
 });

@@ -15,10 +15,15 @@ const PREFIX = 'dfsize-test-bases';
 /** The mirror as DFSIZE_REGISTRY_MIRROR and dockerfileSize.registry.mirror name it. */
 export const BASE_MIRROR = `${HOST}/${PREFIX}`;
 
-/** The compressed size of `repo:tag` as its manifest in the open registry says: its layers and its config. */
-async function manifestBytes(repo: string, tag: string): Promise<number> {
-  const r = await fetch(`${REGISTRY}/v2/${repo}/manifests/${tag}`, {
-    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json' },
+/** The compressed size of `repo:tag` as its manifest in a registry says: its layers and its config. */
+export async function manifestBytes(
+  repo: string,
+  tag: string,
+  registry = REGISTRY,
+  headers: Record<string, string> = {},
+): Promise<number> {
+  const r = await fetch(`${registry}/v2/${repo}/manifests/${tag}`, {
+    headers: { Accept: 'application/vnd.docker.distribution.manifest.v2+json', ...headers },
   });
   assert.equal(r.status, 200, `${repo}:${tag} is in the registry`);
   const m = (await r.json()) as { config: { size: number }; layers: Array<{ size: number }> };
