@@ -68,7 +68,7 @@ interface Located {
 }
 
 /** Where `imageRef` is asked: its own registry, or for a Docker Hub name the mirror when there is one. */
-export function locate(imageRef: string, mirror: string | null): Located | null {
+function locate(imageRef: string, mirror: string | null): Located | null {
   const r = parseImageRef(imageRef);
   if (!r) return null;
   const ref = r.digest ?? r.tag ?? 'latest';

@@ -2,6 +2,7 @@
 // (the `WWW-Authenticate` challenge flow, with the docker CLI's credentials), a token refreshed once when the registry
 // stops taking it, `429`/`503` waited out as `Retry-After` says (within a bound), and typed errors that name the
 // registry and what to do. Blobs stream through a sha256 of their bytes: a mismatch ends the stream with an error.
+// TLS is verified against the default CAs and `ca` (transport.ts); plain HTTP only for loopback or `insecure`.
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseChallenge, pullScope, type Challenge } from './challenge';
