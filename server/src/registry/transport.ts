@@ -4,10 +4,14 @@
 // Node's global fetch has no per-request CA option; it takes a `dispatcher`. The dispatcher is an `Agent` of undici,
 // the maintained library Node's fetch is built on, with `connect: { ca }`: a few lines, and the client keeps fetch's
 // streams, aborts and timeouts unchanged. node:https would take a CA too, but the client would need a second code
-// path for requests, redirects and streamed bodies. undici is loaded only when a CA file or an insecure registry asks
-// for it; without either, fetch's own default dispatcher (and trust store) is used.
-import { readFileSync } from 'node:fs';
+// path for requests, redirects and streamed bodies. undici weighs half a megabyte bundled (about 15 ms of parsing at
+// every start of the CLI), so it has a bundle of its own (undiciAgent.ts), loaded only when a CA file or an insecure
+// registry asks for it; without either, fetch's own default dispatcher (and trust store) is used.
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import * as tls from 'node:tls';
+import type { Agent as UndiciAgent } from 'undici';
 
 /** The answer to a TLS handshake the client could not make, as the user must read it. */
 export type TlsProblem =
@@ -52,6 +56,13 @@ function defaultCas(env: Readonly<Record<string, string | undefined>>): string[]
   return [...tls.rootCertificates, ...extra];
 }
 
+/** undici's Agent: from its bundle beside this one once built, else (the sources run by the tests) from undici. */
+async function agentClass(): Promise<typeof UndiciAgent> {
+  const beside = join(__dirname, 'undici-agent.js');
+  if (!existsSync(beside)) return (await import('undici')).Agent;
+  return (createRequire(__filename)(beside) as { Agent: typeof UndiciAgent }).Agent;
+}
+
 /**
  * The dispatcher for one registry: the default CAs plus `ca` (PEM texts), or no verification at all for an
  * insecure registry; undefined when neither applies (fetch's default dispatcher).
@@ -62,6 +73,6 @@ export async function registryDispatcher(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<object | undefined> {
   if (!insecure && !ca.length) return undefined;
-  const { Agent } = await import('undici');
+  const Agent = await agentClass();
   return new Agent({ connect: insecure ? { rejectUnauthorized: false } : { ca: [...defaultCas(env), ...ca] } });
 }
