@@ -44,10 +44,13 @@ function bin(outfile) {
   return { outfile, banner: { js: '#!/usr/bin/env -S node --enable-source-maps' }, plugins: [runBit] };
 }
 
+// undici has a bundle of its own beside the server's, loaded only when a registry needs it (registry/transport.ts).
+const server = { external: ['*.node', 'undici'] };
 const builds = [
   { entryPoints: ['client/src/extension.ts'], outfile: 'client/out/extension.js', external: ['vscode', '*.node'] },
-  { entryPoints: ['server/src/server.ts'], ...bin('server/out/server.js') },
-  { entryPoints: ['server/src/cli.ts'], ...bin('server/out/cli.js') },
+  { entryPoints: ['server/src/server.ts'], ...server, ...bin('server/out/server.js') },
+  { entryPoints: ['server/src/cli.ts'], ...server, ...bin('server/out/cli.js') },
+  { entryPoints: ['server/src/registry/undiciAgent.ts'], outfile: 'server/out/undici-agent.js' },
 ];
 
 function copyProtos() {

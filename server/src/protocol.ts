@@ -22,6 +22,13 @@ export interface Settings {
     /** Images up to this size are analysed (exported and read) without being asked; bigger ones on request. */
     readonly maxAutoBytes: number;
   };
+  readonly registry: {
+    /**
+     * Where base image sizes of Docker Hub's names are asked (`host[:port][/prefix]`); '' Docker Hub (or
+     * DFSIZE_REGISTRY_MIRROR), `off` no registry. Never taken from an untrusted workspace (no registry is asked there).
+     */
+    readonly mirror: string;
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -30,6 +37,7 @@ export const DEFAULT_SETTINGS: Settings = {
   hints: { showZeroBytes: false, showBuildTime: false },
   rules: { minBytes: 1_000_000, disabled: [] },
   analysis: { maxAutoBytes: MAX_AUTO_ANALYSIS_BYTES },
+  registry: { mirror: '' },
 };
 
 /** Turns whatever `workspace/configuration` answered into Settings, ignoring what has the wrong type. */
@@ -40,6 +48,7 @@ export function toSettings(raw: unknown): Settings {
     hints?: Record<string, unknown>;
     rules?: Record<string, unknown>;
     analysis?: Record<string, unknown>;
+    registry?: Record<string, unknown>;
   };
   const d = DEFAULT_SETTINGS;
   const num = (v: unknown, dflt: number, min: number) =>
@@ -62,6 +71,7 @@ export function toSettings(raw: unknown): Settings {
         : d.rules.disabled,
     },
     analysis: { maxAutoBytes: num(r.analysis?.maxAutoBytes, d.analysis.maxAutoBytes, 0) },
+    registry: { mirror: typeof r.registry?.mirror === 'string' ? r.registry.mirror : d.registry.mirror },
   };
 }
 

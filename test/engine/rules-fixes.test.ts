@@ -267,7 +267,12 @@ describe('engine: every offered fix builds', function () {
         0,
       );
       const measured = await cachedAnalysis(new AnalysisCache(env.DFSIZE_CACHE_DIR), image.info.id);
-      const ctx = contextFactory(await gatherInputs(file, model, source, {}), image, measured, 1_000_000)(model);
+      const ctx = contextFactory(
+        await gatherInputs(file, model, source, {}, (m) => assert.fail(m)),
+        image,
+        measured,
+        1_000_000,
+      )(model);
       const f = computeFindings(ctx, { disabled: new Set() }).findings.find(
         (x) => x.code === 'recursive-chown-after-copy',
       )!;
@@ -303,7 +308,12 @@ describe('engine: every offered fix builds', function () {
       );
       const model = parseDockerfile(text);
       const image = await imageFromEngine(source, tag, model, 'test');
-      const make = contextFactory(await gatherInputs(file, model, source, {}), image, null, 1_000_000);
+      const make = contextFactory(
+        await gatherInputs(file, model, source, {}, (m) => assert.fail(m)),
+        image,
+        null,
+        1_000_000,
+      );
       const layers = await readLayers(tag);
       const ctx: RuleContext = {
         ...make(model),

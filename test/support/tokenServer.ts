@@ -20,6 +20,8 @@ const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
 
 export class TokenServer {
   expireNext = false;
+  /** Docker Hub's way: a request with no credentials gets a token for pulls only (anonymous access). */
+  anonymousPull = false;
   issued = 0;
   private readonly key = readFileSync(join(REGISTRY_DATA, 'token-keys', 'key.pem'), 'utf8');
   private readonly cert = new X509Certificate(readFileSync(join(REGISTRY_DATA, 'token-keys', 'cert.pem')));
@@ -49,7 +51,8 @@ export class TokenServer {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const { user, password } = registryUser();
     const given = Buffer.from((req.headers.authorization ?? '').replace(/^Basic /, ''), 'base64').toString('utf8');
-    if (given !== `${user}:${password}`) {
+    const anonymous = this.anonymousPull && req.headers.authorization === undefined;
+    if (!anonymous && given !== `${user}:${password}`) {
       res.writeHead(401, { 'Content-Type': 'application/json' });
       res.end('{"details":"incorrect username or password"}');
       return;
@@ -57,7 +60,8 @@ export class TokenServer {
     const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' '));
     const access = scopes.map((s) => {
       const [type, name, actions] = s.split(':');
-      return { type, name, actions: (actions ?? '').split(',').filter((a) => a === 'pull' || a === 'push') };
+      const allowed = anonymous ? ['pull'] : ['pull', 'push'];
+      return { type, name, actions: (actions ?? '').split(',').filter((a) => allowed.includes(a)) };
     });
     const now = Math.floor(Date.now() / 1000);
     const exp = this.expireNext ? now - 60 : now + 300;
@@ -66,7 +70,7 @@ export class TokenServer {
     const header = { typ: 'JWT', alg: 'RS256', x5c: [this.cert.raw.toString('base64')] };
     const claims = {
       iss: 'dfsize-test-token-server',
-      sub: user,
+      sub: anonymous ? '' : user,
       aud: url.searchParams.get('service'),
       exp,
       nbf: now - 120,

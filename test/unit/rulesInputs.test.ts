@@ -83,7 +83,7 @@ describe('rules inputs: base image sizes', () => {
   it('takes both sizes from the engine when it has the base and a variant', async () => {
     const r = await baseImageSizes(model, {
       source: stubSource({ 'node:20': 1_100e6, 'node:20-slim': 210e6 }),
-      mirror: null,
+      registry: null,
     });
     assert.equal(r.from, 'engine');
     assert.deepEqual(
@@ -96,7 +96,7 @@ describe('rules inputs: base image sizes', () => {
   });
 
   it('takes nothing when the engine has only one side (never mixes sources)', async () => {
-    const r = await baseImageSizes(model, { source: stubSource({ 'node:20': 1_100e6 }), mirror: null });
+    const r = await baseImageSizes(model, { source: stubSource({ 'node:20': 1_100e6 }), registry: null });
     assert.equal(r.from, null);
     assert.equal(r.sizes.size, 0);
   });
@@ -104,7 +104,7 @@ describe('rules inputs: base image sizes', () => {
   it('asks nothing for a base without a smaller variant', async () => {
     const r = await baseImageSizes(parseDockerfile('FROM alpine:3.20\n'), {
       source: stubSource({}),
-      mirror: '127.0.0.1:1',
+      registry: { mirror: '127.0.0.1:1', env: {}, cache: null },
     });
     assert.equal(r.sizes.size, 0);
   });

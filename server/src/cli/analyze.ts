@@ -1,5 +1,6 @@
 // `dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--dive-json FILE] [--ci] [--ci-config FILE]`
 //   [--ci-waste dive|removable] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry]
+//   [--ca-cert FILE]…
 // TARGET is an archive file, an image on the engine, or — when it names a registry host (a dot, a port, localhost),
 // or with --registry — an image read straight from its registry (registry/), with no engine at all.
 // Layer contents and waste of one image, dive's figures among them, with dive's CI gate. Works on an archive with no
@@ -109,6 +110,7 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       'no-cache': { type: 'boolean', default: false },
       registry: { type: 'boolean', default: false },
       'insecure-registry': { type: 'boolean', default: false },
+      'ca-cert': { type: 'string', multiple: true, default: [] },
     },
   });
   const target = targetOf(values, positionals);
@@ -146,9 +148,12 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       platform: values.platform,
       onHeader,
       insecure: values['insecure-registry'],
+      caCerts: values['ca-cert'],
     });
     ref = target.ref;
   } else {
+    if (values['ca-cert'].length)
+      io.stderr('dfsize: warning: --ca-cert applies to registries; the engine pulls itself\n');
     if (values.platform !== undefined)
       io.stderr(
         'dfsize: warning: --platform applies to archives and registries; the engine exports the image it has\n',

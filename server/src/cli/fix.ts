@@ -12,7 +12,7 @@ import { resolveCliImage } from './image';
 import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
 import { readDockerfile } from './input';
 import type { CliIo } from './report';
-import { contextFactory, gatherInputs, minBytesOf } from '../findings/ruleInputs';
+import { baseSizeWarnings, contextFactory, gatherInputs, minBytesOf } from '../findings/ruleInputs';
 import { FIX_USAGE } from './usage';
 
 export { FIX_USAGE };
@@ -57,7 +57,7 @@ export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
   // The same measured facts as `dfsize report` (cached, or analysed now): the same decisions (apt-get clean, joins).
   const measured = await measure(image, { engine: source, archive: values.archive }, policy, io);
   const makeContext = contextFactory(
-    await gatherInputs(path, model, source, io.env),
+    await gatherInputs(path, model, source, io.env, baseSizeWarnings(io.env, values.verbose, io.stderr)),
     image,
     measured,
     minBytesOf(io.env),

@@ -6,7 +6,7 @@ import type { ResolvedImage } from '../images/resolve';
 import { matchHistory, type MatchResult } from '../core/match';
 import { buildReport, type Report } from '../core/report';
 import { computeFindings } from '../core/rules/index';
-import { contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
+import { baseSizeWarnings, contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
 import { ruleFailureLines, UsageError } from './errors';
 import { resolveCliImage } from './image';
 import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './measure';
@@ -52,7 +52,8 @@ export async function measuredReport(
   // The layer analysis, as the editor has it: cached, or made now for an image within the limit.
   const measured = await measure(image, { engine: source, archive: values.archive }, policy, io);
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
-  const inputs = await gatherInputs(path, model, source, io.env);
+  const warn = baseSizeWarnings(io.env, values.verbose === true, io.stderr);
+  const inputs = await gatherInputs(path, model, source, io.env, warn);
   const makeContext = contextFactory(inputs, image, measured, minBytesOf(io.env));
   const run = computeFindings(makeContext(model), { disabled: new Set() });
   io.stderr(ruleFailureLines(run.failures, values.verbose === true));

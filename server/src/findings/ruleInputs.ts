@@ -11,26 +11,59 @@ import type { ReportFinding } from '../core/report';
 import { DEFAULT_MIN_BYTES, layerOfFromMatch, type Finding, type RuleContext } from '../core/rules/index';
 import { readBuildContext } from '../context/buildContext';
 import type { ImageSource } from '../engine/source';
-import { baseImageSizes } from '../images/baseSizes';
+import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
+import { TABLE_DATE } from '../core/rules/baseImages';
+import { baseImageSizes, registrySizing, type BaseSizes, type SizesFrom } from '../images/baseSizes';
 
 export interface GatheredInputs {
   readonly buildContext: RuleContext['buildContext'];
   readonly imageSizes: ReadonlyMap<string, number>;
-  readonly imageSizesFrom: 'engine' | 'registry' | null;
+  readonly imageSizesFrom: SizesFrom | null;
+  readonly imageSizesRegistry: string | null;
 }
 
-/** The IO part: the build context (the Dockerfile's folder, as `docker build -f DIR/Dockerfile DIR` has it) and base sizes. */
+/**
+ * The IO part: the build context (the Dockerfile's folder, as `docker build -f DIR/Dockerfile DIR` has it) and base
+ * sizes (the engine, else Docker Hub or DFSIZE_REGISTRY_MIRROR). `warn` hears why a registry gave no sizes.
+ */
 export async function gatherInputs(
   dockerfilePath: string | null,
   model: DockerfileModel,
   source: ImageSource | null,
   env: Readonly<Record<string, string | undefined>>,
+  warn: (message: string) => void,
 ): Promise<GatheredInputs> {
+  const registry = registrySizing(env.DFSIZE_REGISTRY_MIRROR ?? '', env, new AnalysisCache(defaultCacheDir(env)));
   const [context, bases] = await Promise.all([
     dockerfilePath ? readBuildContext(dirname(dockerfilePath)) : Promise.resolve(null),
-    baseImageSizes(model, { source, mirror: env.DFSIZE_REGISTRY_MIRROR || null }),
+    baseImageSizes(model, { source, registry }),
   ]);
-  return { buildContext: context, imageSizes: bases.sizes, imageSizesFrom: bases.from };
+  if (bases.problem) warn(`base image sizes: ${bases.problem}; the table of ${TABLE_DATE} is used`);
+  return inputsOf(context, bases);
+}
+
+/**
+ * The CLI's `warn` for gatherInputs: a configured mirror that gives no sizes always says why; Docker Hub (which a CI
+ * machine often cannot reach, and the finding then says the table was used) only under --verbose.
+ */
+export function baseSizeWarnings(
+  env: Readonly<Record<string, string | undefined>>,
+  verbose: boolean,
+  stderr: (text: string) => void,
+): (message: string) => void {
+  return (m) => {
+    if (verbose || env.DFSIZE_REGISTRY_MIRROR) stderr(`dfsize: ${m}\n`);
+  };
+}
+
+/** What the rules read of the gathered inputs. */
+export function inputsOf(buildContext: RuleContext['buildContext'], bases: BaseSizes): GatheredInputs {
+  return {
+    buildContext,
+    imageSizes: bases.sizes,
+    imageSizesFrom: bases.from,
+    imageSizesRegistry: bases.registry,
+  };
 }
 
 export interface Measured {
@@ -70,6 +103,7 @@ export function contextFactory(
       buildContext: inputs.buildContext,
       imageSizes: inputs.imageSizes,
       ...(inputs.imageSizesFrom ? { imageSizesFrom: inputs.imageSizesFrom } : {}),
+      ...(inputs.imageSizesRegistry ? { imageSizesRegistry: inputs.imageSizesRegistry } : {}),
       minBytes,
     };
   };

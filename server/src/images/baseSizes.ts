@@ -1,81 +1,133 @@
-// Sizes of the image's base and of its smaller variants, for large-base-image: from the engine when it has both
-// images (uncompressed, as `docker images` shows), else from a registry's manifests (compressed layer bytes), else
-// nothing (the rule then uses its documented table). One comparison never mixes the two sources.
+// Sizes of the image's base and of its smaller variants, for large-base-image, from the first place that knows both
+// sides of a comparison (one comparison never mixes two places):
+//   1. the engine, when it has both images (uncompressed, as `docker images` shows);
+//   2. the registry the user pulls from — Docker Hub, or the configured mirror for Docker Hub's names; a reference
+//      that names its own registry (mcr.microsoft.com/…) is asked there — through the registry client (its token
+//      dance, the docker CLI's credentials): uncompressed when the layer analysis of both images is in the cache
+//      (analysis/cache.ts, keyed by their config digests), else compressed from their manifests;
+//   3. nothing: the rule then uses its dated table. Why the registry gave nothing is returned for the caller to log.
+// The registry is asked with a bound on the whole (a registry that does not answer costs at most `timeoutMs`).
+import type { AnalysisCache } from '../analysis/cache';
 import type { DockerfileModel } from '../core/dockerfile';
 import { baseImageCandidates } from '../core/rules/index';
 import { parseImageRef } from '../core/rules/baseImages';
 import type { ImageSource } from '../engine/source';
+import { apiHost, RegistryClient, RegistryError } from '../registry/client';
+import { resolveRegistryImage } from '../registry/image';
+
+export type SizesFrom = 'engine' | 'registry' | 'analysis';
 
 export interface BaseSizes {
   readonly sizes: Map<string, number>;
-  readonly from: 'engine' | 'registry' | null;
+  readonly from: SizesFrom | null;
+  /** The registry that gave the sizes (its API host), when one did. */
+  readonly registry: string | null;
+  /** Why the registry asked gave no sizes (it did not answer, refused, …); null when it did or none was asked. */
+  readonly problem: string | null;
+}
+
+export interface RegistrySizing {
+  /**
+   * Where Docker Hub's names are looked up instead of Docker Hub: `host[:port][/prefix]` (`127.0.0.1:5000/mirror` →
+   * `mirror/library/node:20` there), `https://` or `http://` in front to say how; null: Docker Hub itself.
+   */
+  readonly mirror: string | null;
+  /** For the docker CLI's credentials (DOCKER_CONFIG, HOME, PATH for credential helpers). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** The analysis cache, for uncompressed sizes of images analysed before. */
+  readonly cache: AnalysisCache | null;
+  /** The bound on all the registry's answers together (default 8 s). */
+  readonly timeoutMs?: number;
 }
 
 export interface SizeSources {
   /** An engine that answered (sizes of local images); null to skip. */
   readonly source: ImageSource | null;
-  /**
-   * Where Docker Hub references are looked up: `127.0.0.1:5000` (a mirror holding `library/node:20` and the like),
-   * optionally with a path prefix (`127.0.0.1:5000/mirror` → `mirror/library/node:20`), optionally with its scheme.
-   * Null: no registry is asked (Docker Hub itself needs a token dance this tool does not do).
-   */
-  readonly mirror: string | null;
-  readonly timeoutMs?: number;
+  /** How to ask registries; null: no registry is asked (an untrusted workspace, or none wanted). */
+  readonly registry: RegistrySizing | null;
 }
 
-const ACCEPT = [
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.oci.image.index.v1+json',
-].join(', ');
-
-interface Manifest {
-  readonly layers?: ReadonlyArray<{ readonly size?: number }>;
-  readonly config?: { readonly size?: number };
-  readonly manifests?: ReadonlyArray<{
-    readonly digest: string;
-    readonly platform?: { readonly os?: string; readonly architecture?: string };
-  }>;
+/**
+ * How registries are asked, from the mirror setting (`dockerfileSize.registry.mirror`, DFSIZE_REGISTRY_MIRROR): ''
+ * asks Docker Hub itself, `off` asks no registry (the table is used unless the engine has both images).
+ */
+export function registrySizing(
+  mirror: string,
+  env: Readonly<Record<string, string | undefined>>,
+  cache: AnalysisCache | null,
+): RegistrySizing | null {
+  const m = mirror.trim();
+  return m === 'off' ? null : { mirror: m || null, env, cache };
 }
 
-async function getManifest(base: string, repo: string, ref: string, timeoutMs: number): Promise<Manifest | null> {
-  try {
-    const res = await fetch(`${base}/v2/${repo}/manifests/${ref}`, {
-      headers: { Accept: ACCEPT },
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return res.ok ? ((await res.json()) as Manifest) : null;
-  } catch {
-    // A registry that does not answer (offline, timeout) or answers no JSON: no size from it; the table is used.
-    return null;
-  }
+interface Located {
+  readonly host: string;
+  readonly insecure: boolean;
+  readonly repo: string;
+  readonly ref: string;
 }
 
-/** Compressed bytes of an image in a registry (linux/amd64 of a multi-platform index), or null. */
-export async function registrySize(mirror: string, imageRef: string, timeoutMs = 3000): Promise<number | null> {
+/** Where `imageRef` is asked: its own registry, or for a Docker Hub name the mirror when there is one. */
+function locate(imageRef: string, mirror: string | null): Located | null {
   const r = parseImageRef(imageRef);
-  if (!r || r.registry !== null) return null;
-  const [host, ...prefix] = mirror
+  if (!r) return null;
+  const ref = r.digest ?? r.tag ?? 'latest';
+  const hubRepo = r.repo.includes('/') ? r.repo : `library/${r.repo}`;
+  if (r.registry !== null) return { host: apiHost(r.registry), insecure: false, repo: r.repo, ref };
+  if (!mirror) return { host: apiHost(null), insecure: false, repo: hubRepo, ref };
+  const scheme = /^(https?):\/\//.exec(mirror)?.[1] ?? null;
+  const [host = '', ...prefix] = mirror
     .replace(/^https?:\/\//, '')
     .replace(/\/+$/, '')
     .split('/');
-  // A registry on this machine speaks plain HTTP (Docker treats 127.0.0.0/8 as insecure by default); others TLS.
-  const scheme = /^https?:\/\//.test(mirror)
-    ? mirror.slice(0, mirror.indexOf(':'))
-    : /^(localhost|127\.)/.test(host!)
-      ? 'http'
-      : 'https';
-  const base = `${scheme}://${host}`;
-  const repo = [...prefix, r.repo.includes('/') ? r.repo : `library/${r.repo}`].join('/');
-  let m = await getManifest(base, repo, r.digest ?? r.tag ?? 'latest', timeoutMs);
-  if (m?.manifests) {
-    const pick =
-      m.manifests.find((x) => x.platform?.os === 'linux' && x.platform.architecture === 'amd64') ?? m.manifests[0];
-    m = pick ? await getManifest(base, repo, pick.digest, timeoutMs) : null;
+  return { host, insecure: scheme === 'http', repo: [...prefix, hubRepo].join('/'), ref };
+}
+
+interface Sized {
+  readonly compressed: number;
+  /** The layers' bytes by a cached analysis of the same image (its config digest), as `dfsize analyze` says; or null. */
+  readonly uncompressed: number | null;
+}
+
+/** One image's sizes in its registry; null when the registry has no such tag (or not for this platform). */
+async function sizeIn(client: RegistryClient, at: Located, cache: AnalysisCache | null): Promise<Sized | null> {
+  try {
+    const image = await resolveRegistryImage(client, at.repo, at.ref);
+    const compressed = image.layers.reduce((s, l) => s + l.size, 0) + image.config.size;
+    const id = image.config.digest;
+    // Registry analyses are cached in the `archive` scope, the engine's in `trusted`: either measured these bytes.
+    const hit = cache && ((await cache.readImage('archive', id)) ?? (await cache.readImage('trusted', id)));
+    return { compressed, uncompressed: hit ? hit.analysis.layers.reduce((s, l) => s + l.sizeBytes, 0) : null };
+  } catch (e) {
+    // A tag the registry does not have is an answer (that variant has no size), not a failure.
+    if (e instanceof RegistryError && e.kind === 'not-found') return null;
+    throw e;
   }
-  if (!m?.layers) return null;
-  return m.layers.reduce((s, l) => s + (l.size ?? 0), 0) + (m.config?.size ?? 0);
+}
+
+/** Both sides of one comparison from its registry, or why not. */
+async function fromRegistry(
+  refs: readonly string[],
+  how: RegistrySizing,
+  signal: AbortSignal,
+): Promise<{ got: Array<Sized | null>; host: string }> {
+  const at = refs.map((r) => locate(r, how.mirror));
+  const clients = new Map<string, RegistryClient>();
+  const clientFor = (l: Located) => {
+    let c = clients.get(l.host);
+    if (!c) {
+      c = new RegistryClient(l.host, { env: how.env, insecure: l.insecure, signal, maxRetryAfterMs: 0 });
+      clients.set(l.host, c);
+    }
+    return c;
+  };
+  const got = await Promise.all(at.map((l) => (l ? sizeIn(clientFor(l), l, how.cache) : Promise.resolve(null))));
+  return { got, host: at[0]?.host ?? apiHost(null) };
+}
+
+function problemOf(e: unknown, timeoutMs: number, signal: AbortSignal): string {
+  if (signal.aborted) return `the registry gave no answer within ${timeoutMs / 1000} s`;
+  return e instanceof Error ? e.message : String(e);
 }
 
 async function engineSize(source: ImageSource, ref: string): Promise<number | null> {
@@ -87,27 +139,49 @@ async function engineSize(source: ImageSource, ref: string): Promise<number | nu
   }
 }
 
+/** Both sides known: the base's size and at least one variant's. */
+const paired = (got: ReadonlyArray<number | null>) => got[0] !== null && got.slice(1).some((g) => g !== null);
+
 /** Sizes for every base/variant pair the Dockerfile's image has; both sides from the same place or neither. */
 export async function baseImageSizes(model: DockerfileModel, src: SizeSources): Promise<BaseSizes> {
   const sizes = new Map<string, number>();
   let from: BaseSizes['from'] = null;
+  let registry: string | null = null;
+  let problem: string | null = null;
+  const keep = (refs: readonly string[], got: ReadonlyArray<number | null>) =>
+    refs.forEach((r, k) => {
+      const g = got[k];
+      if (g !== null && g !== undefined) sizes.set(r, g);
+    });
   for (const c of baseImageCandidates(model)) {
     const refs = [c.from, ...c.variants];
-    if (src.source) {
-      const got = await Promise.all(refs.map((r) => engineSize(src.source!, r)));
-      if (got[0] !== null && got.slice(1).some((g) => g !== null)) {
-        refs.forEach((r, k) => got[k] !== null && sizes.set(r, got[k]!));
+    const engine = src.source;
+    if (engine) {
+      const got = await Promise.all(refs.map((r) => engineSize(engine, r)));
+      if (paired(got)) {
+        keep(refs, got);
         from = 'engine';
         continue;
       }
     }
-    if (src.mirror) {
-      const got = await Promise.all(refs.map((r) => registrySize(src.mirror!, r, src.timeoutMs)));
-      if (got[0] !== null && got.slice(1).some((g) => g !== null)) {
-        refs.forEach((r, k) => got[k] !== null && sizes.set(r, got[k]!));
-        from = 'registry';
-      }
+    if (!src.registry) continue;
+    const timeoutMs = src.registry.timeoutMs ?? 8000;
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const { got, host } = await fromRegistry(refs, src.registry, signal);
+      const compressed = got.map((g) => g?.compressed ?? null);
+      if (!paired(compressed)) continue;
+      // Uncompressed only when every side that has a size has it uncompressed too: never one of each.
+      const whole = got.every((g) => g === null || g.uncompressed !== null);
+      keep(
+        refs,
+        got.map((g) => (g === null ? null : whole ? g.uncompressed : g.compressed)),
+      );
+      from = whole ? 'analysis' : 'registry';
+      registry = host;
+    } catch (e) {
+      problem = problemOf(e, timeoutMs, signal);
     }
   }
-  return { sizes, from };
+  return { sizes, from, registry, problem };
 }

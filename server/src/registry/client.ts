@@ -2,12 +2,22 @@
 // (the `WWW-Authenticate` challenge flow, with the docker CLI's credentials), a token refreshed once when the registry
 // stops taking it, `429`/`503` waited out as `Retry-After` says (within a bound), and typed errors that name the
 // registry and what to do. Blobs stream through a sha256 of their bytes: a mismatch ends the stream with an error.
+// TLS is verified against the default CAs and `ca` (transport.ts); plain HTTP only for loopback or `insecure`.
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseChallenge, pullScope, type Challenge } from './challenge';
 import { credentialFor, type Credential } from './credentials';
+import { registryDispatcher, tlsProblem, type TlsProblem } from './transport';
 
-export type RegistryErrorKind = 'unauthorized' | 'denied' | 'not-found' | 'rate-limited' | 'unreachable' | 'protocol';
+export type RegistryErrorKind =
+  | 'unauthorized'
+  | 'denied'
+  | 'not-found'
+  | 'rate-limited'
+  | 'unreachable'
+  | 'protocol'
+  /** TLS the client will not use as it is: an unknown CA, a plain-HTTP registry without --insecure-registry. */
+  | 'tls';
 
 export class RegistryError extends Error {
   override name = 'RegistryError';
@@ -24,8 +34,13 @@ export class RegistryError extends Error {
 
 export interface RegistryClientOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
-  /** Plain HTTP for this registry (`--insecure-registry`); loopback registries always may. */
+  /**
+   * `--insecure-registry`: HTTPS without verifying the certificate, else plain HTTP when the registry speaks no TLS
+   * (as Docker does). Loopback registries are always spoken to over plain HTTP.
+   */
   readonly insecure?: boolean;
+  /** CA certificates (PEM texts, `--ca-cert`) trusted beside the default ones. */
+  readonly ca?: readonly string[];
   readonly timeoutMs?: number;
   /** The longest `Retry-After` that is waited out; a longer one is an error at once. */
   readonly maxRetryAfterMs?: number;
@@ -48,25 +63,29 @@ export class RegistryClient {
   private readonly tokens = new Map<string, string>();
   private credential: Promise<Credential | null> | null = null;
   private basic = false;
+  private scheme: 'http' | 'https';
+  private dispatcher: Promise<object | undefined> | null = null;
 
   constructor(
     readonly host: string,
     private readonly opts: RegistryClientOptions,
-  ) {}
+  ) {
+    this.scheme = LOOPBACK.test(host) ? 'http' : 'https';
+  }
 
   get base(): string {
-    return `${this.opts.insecure || LOOPBACK.test(this.host) ? 'http' : 'https'}://${this.host}`;
+    return `${this.scheme}://${this.host}`;
   }
 
   /** GET `/v2/REPO/PATH`, authenticated as the registry asks; any answer but 2xx is a RegistryError. */
   async get(repo: string, path: string, accept?: string): Promise<Response> {
-    const url = `${this.base}/v2/${repo}/${path}`;
+    const url = () => `${this.base}/v2/${repo}/${path}`;
     const scope = pullScope(repo);
     // Two answers to 401 at most: the first gets credentials or a token; the second a fresh token, for one that
     // the registry stopped taking (it expired) — a third 401 is the credentials' fault.
     let authentications = 0;
     for (let attempt = 0; ; attempt++) {
-      const res = await this.fetch(url, this.headers(scope, accept));
+      const res = await this.fetch(url(), this.headers(scope, accept));
       if (res.ok) return res;
       await res.body?.cancel();
       if (res.status === 401 && authentications < 2) {
@@ -97,20 +116,53 @@ export class RegistryClient {
       AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
       ...(this.opts.signal ? [this.opts.signal] : []),
     ];
+    this.dispatcher ??= registryDispatcher(this.opts.ca ?? [], this.opts.insecure === true, this.opts.env);
+    const dispatcher = await this.dispatcher;
     try {
       return await fetch(url, {
         ...init,
         headers: { ...headers, ...(await this.basicHeader()) },
         signal: AbortSignal.any(signals),
+        ...(dispatcher ? ({ dispatcher } as RequestInit) : {}),
       });
     } catch (e) {
       if (this.opts.signal?.aborted) throw e;
+      const tls = tlsProblem(e);
+      // An insecure registry that speaks no TLS is read over plain HTTP from then on, as Docker does.
+      if (tls?.kind === 'plain-http' && this.opts.insecure && url.startsWith(`https://${this.host}/`)) {
+        this.scheme = 'http';
+        return this.fetch(`http://${url.slice('https://'.length)}`, headers, init);
+      }
+      if (tls) throw this.tlsError(tls);
       throw new RegistryError(
         'unreachable',
         this.host,
         `does not answer (${causeOf(e)}): check the name, the network and TLS`,
         causeOf(e),
       );
+    }
+  }
+
+  private tlsError(p: TlsProblem): RegistryError {
+    switch (p.kind) {
+      case 'unknown-ca':
+        return new RegistryError(
+          'tls',
+          this.host,
+          `its TLS certificate is not signed by a CA this machine trusts (${p.code}): pass --ca-cert FILE (or add the CA to the system store)`,
+        );
+      case 'plain-http':
+        return new RegistryError(
+          'tls',
+          this.host,
+          'answers plain HTTP, not HTTPS: pass --insecure-registry to read it over HTTP',
+        );
+      case 'refused':
+        return new RegistryError(
+          'tls',
+          this.host,
+          `its TLS certificate is refused (${p.detail}): check the registry's name and certificate`,
+        );
     }
   }
 

@@ -1,7 +1,7 @@
 // The size findings of each open document: computed for its current text against its image and what the analysis
 // measured, kept until the text, the image, the analysis or the settings change. What reads disk or the engine is
 // kept apart and longer: the build context listing until the Dockerfile or its .dockerignore is saved, base image
-// sizes per set of base references (only when the engine answered, so an outage is not remembered).
+// sizes per set of base references (for good when the engine answered; a registry's for ten minutes).
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -10,8 +10,9 @@ import type { AnalyzedImage } from '../analysis/analyze';
 import { computeFindings, fixAll, type Finding, type RuleContext, type RuleFailure } from '../core/rules/index';
 import type { DockerfileModel } from '../core/dockerfile';
 import { readBuildContext, type BuildContextListing } from '../context/buildContext';
-import { baseImageSizes, type BaseSizes } from '../images/baseSizes';
-import { contextFactory } from '../findings/ruleInputs';
+import { TABLE_DATE } from '../core/rules/baseImages';
+import { baseImageSizes, type BaseSizes, type RegistrySizing, type SizeSources } from '../images/baseSizes';
+import { contextFactory, inputsOf } from '../findings/ruleInputs';
 import type { Settings } from '../protocol';
 import { fsPathOf, type ImageState } from './documentImages';
 import type { DocumentView } from './documentView';
@@ -27,12 +28,15 @@ export interface FindingsDeps {
   /** The document against its image now (Session.view). */
   readonly view: (uri: string) => Promise<DocumentView | null>;
   readonly settingsOf: (uri: string) => Promise<Settings>;
-  /** The registry mirror base image sizes are asked from (DFSIZE_REGISTRY_MIRROR), or null. */
-  readonly registryMirror: string | null;
+  /** How base image sizes are asked of registries with this mirror setting; null: not at all (untrusted, `off`). */
+  readonly registrySizing: (mirrorSetting: string) => RegistrySizing | null;
   /** The output channel: bugs with their stack, and what failed on the side. */
   readonly error: (message: string) => void;
   readonly warn: (message: string) => void;
 }
+
+/** How long a registry's base image sizes (or its failure to give them) are used before it is asked again. */
+const REGISTRY_SIZES_MS = 10 * 60 * 1000;
 
 /** What a document's findings were computed from: text version, image id, analysed, cached, settings generation. */
 type ResultKey = readonly [version: number, imageId: string, analysed: boolean, cached: boolean, generation: number];
@@ -58,7 +62,8 @@ export interface FixAllResult {
 
 export class Findings {
   private readonly listings = new Map<string, Promise<BuildContextListing | null>>();
-  private readonly bases = new Map<string, Promise<BaseSizes>>();
+  /** Base sizes per bases and mirror: from an engine kept, from registries (or none) for REGISTRY_SIZES_MS. */
+  private readonly bases = new Map<string, { at: number; value: Promise<BaseSizes> }>();
   private readonly results = new Map<string, { key: ResultKey; value: Promise<DocumentFindings | null> }>();
   private readonly fixes = new Map<string, { version: number; value: Promise<FixAllResult | null> }>();
   /** The codes of the rules whose failure was logged, per document: once per document and rule, not per keystroke. */
@@ -165,20 +170,26 @@ export class Findings {
     return l;
   }
 
-  private baseSizes(
-    model: DockerfileModel,
-    source: Parameters<typeof baseImageSizes>[1]['source'],
-  ): Promise<BaseSizes> {
+  private baseSizes(model: DockerfileModel, source: SizeSources['source'], mirror: string): Promise<BaseSizes> {
     // The stages' base references in order, as one key (a Map compares arrays by identity).
-    const key = JSON.stringify(model.stages.map((s) => (s.base.kind === 'image' ? s.base.ref : null)));
-    let b = this.bases.get(key);
-    if (!b) {
-      b = baseImageSizes(model, { source, mirror: this.deps.registryMirror });
-      // Only what an answering engine said is kept: without one, ask again next time.
-      if (source) this.bases.set(key, b);
-      b.catch(() => this.bases.delete(key));
-    }
-    return b;
+    const key = JSON.stringify([
+      source !== null,
+      mirror,
+      model.stages.map((s) => (s.base.kind === 'image' ? s.base.ref : null)),
+    ]);
+    const hit = this.bases.get(key);
+    // What an answering engine said is kept; a registry's answer (or its silence) is asked again after a while, not
+    // on every keystroke.
+    if (hit && (source || Date.now() - hit.at < REGISTRY_SIZES_MS)) return hit.value;
+    const value = baseImageSizes(model, { source, registry: this.deps.registrySizing(mirror) });
+    this.bases.set(key, { at: Date.now(), value });
+    value.then(
+      (b) => {
+        if (b.problem) this.deps.warn(`base image sizes: ${b.problem}; the table of ${TABLE_DATE} is used`);
+      },
+      () => this.bases.delete(key),
+    );
+    return value;
   }
 
   private async compute(uri: string): Promise<DocumentFindings | null> {
@@ -190,14 +201,14 @@ export class Findings {
     const file = fsPathOf(uri);
     const [listing, bases] = await Promise.all([
       file ? this.listing(dirname(file)) : Promise.resolve(null),
-      this.baseSizes(view.model, source),
+      this.baseSizes(view.model, source, settings.registry.mirror),
     ]);
     const own = view.imageMatch;
     const analysed = image ? this.deps.analysisOf(image.info.id) : null;
     // The current text's match and row pairing are the session's (made once per version); other texts (fix-all's
     // passes) are matched with the same options.
     const makeContext = contextFactory(
-      { buildContext: listing, imageSizes: bases.sizes, imageSizesFrom: bases.from },
+      inputsOf(listing, bases),
       image && own ? { info: image.info, matchOptions: own.options } : null,
       analysed ? { analysis: analysed.analysis, contents: analysed.contents, info: analysed.info } : null,
       settings.rules.minBytes,

@@ -10,7 +10,8 @@ import type { Disposable } from '../engine/source';
 import type { Status } from '../protocol';
 import { sep } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { defaultCacheDir } from '../analysis/cache';
+import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
+import { registrySizing } from '../images/baseSizes';
 import { Analyses } from './analyses';
 import { Findings, type FindingsDeps } from './findings';
 import { PreviousBuilds } from './previousBuilds';
@@ -66,6 +67,8 @@ export class Session implements Disposable {
   /** The client's settings changed (every document's settings are read again). */
   readonly onSettingsChange: Event<void> = this.settingsChanges.event;
   private readonly disposables: Disposable[] = [];
+  /** The analyses' cache, read for uncompressed base image sizes. */
+  private readonly baseCache: AnalysisCache;
 
   constructor(
     readonly connection: Connection,
@@ -98,11 +101,9 @@ export class Session implements Disposable {
       },
       new Map(Object.entries(options.selections)),
     );
-    this.analyses = new Analyses(
-      connection,
-      options.storageDir ?? defaultCacheDir(options.env),
-      options.canReportProgress,
-    );
+    const cacheDir = options.storageDir ?? defaultCacheDir(options.env);
+    this.analyses = new Analyses(connection, cacheDir, options.canReportProgress);
+    this.baseCache = new AnalysisCache(cacheDir);
     // In the CLI's cache folder, not the editor's storage: `dfsize compare previous` reads it there.
     this.previousBuilds = PreviousBuilds.inCliCache(options.env, (m) => connection.console.warn(m));
     this.findings = new Findings(this.findingsDeps());
@@ -136,7 +137,11 @@ export class Session implements Disposable {
       analysisOf: (imageId) => this.analyses.result(imageId),
       view: (uri) => this.view(uri),
       settingsOf: (uri) => this.settings.get(uri),
-      registryMirror: this.options.env.DFSIZE_REGISTRY_MIRROR || null,
+      // Nothing is fetched for an untrusted workspace: base sizes come from the engine or the table there.
+      registrySizing: (mirror) =>
+        this.options.trusted
+          ? registrySizing(mirror || (this.options.env.DFSIZE_REGISTRY_MIRROR ?? ''), this.options.env, this.baseCache)
+          : null,
       error: (m) => {
         log.error(m);
       },

@@ -1,5 +1,6 @@
 // Settings resolved per document into one typed object (`workspace/configuration` scoped to the document), kept
-// until the client says they changed. In an untrusted workspace the engine address is never taken from settings.
+// until the client says they changed. In an untrusted workspace the engine and mirror addresses are never taken from
+// settings.
 import type { Connection } from 'vscode-languageserver/node';
 import { toSettings, type Settings } from '../protocol';
 
@@ -39,6 +40,6 @@ export class SettingsStore {
   }
 
   private restrict(s: Settings): Settings {
-    return this.trusted ? s : { ...s, engine: { ...s.engine, host: '' } };
+    return this.trusted ? s : { ...s, engine: { ...s.engine, host: '' }, registry: { mirror: '' } };
   }
 }

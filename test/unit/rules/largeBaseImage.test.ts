@@ -49,7 +49,7 @@ describe(`rule ${CODE}`, () => {
     assert.equal(f.savingsBytes, null);
     assert.match(
       f.message,
-      /node:20 \(1\.1 GB\) is a large base image: node:20-slim \(200 MB\) is smaller; sizes Docker Hub, linux\/amd64, 2024-06/,
+      /node:20 \(1\.1 GB\) is a large base image: node:20-slim \(200 MB\) is smaller; sizes from the table of 2024-06 \(Docker Hub, linux\/amd64\)/,
     );
     assert.match(f.message, /node:20-alpine is smaller still but uses musl libc/);
     assert.deepEqual(
@@ -89,7 +89,16 @@ describe(`rule ${CODE}`, () => {
       ]),
       imageSizesFrom: 'registry',
     })[0]!;
-    assert.match(registry.message, /compressed, from the registry/);
+    assert.match(registry.message, /sizes compressed, from the registry\./);
+    const hub = only(t, CODE, {
+      imageSizes: new Map([
+        ['debian:bookworm', 116_000_000],
+        ['debian:bookworm-slim', 74_800_000],
+      ]),
+      imageSizesFrom: 'analysis',
+      imageSizesRegistry: 'registry-1.docker.io',
+    })[0]!;
+    assert.match(hub.message, /sizes uncompressed, from the cached layer analyses of Docker Hub's images\./);
     const tiny = only(t, CODE, {
       imageSizes: new Map([
         ['debian:bookworm', 1_000_100],

@@ -62,6 +62,20 @@ function sized(
   return m !== undefined ? { bytes: m, measured: true } : { bytes: tableSize(family, kind), measured: false };
 }
 
+/** Where measured sizes came from, as the message says it (Docker Hub by its name, other registries by host). */
+function measuredWhere(ctx: RuleContext): string {
+  const host =
+    ctx.imageSizesRegistry === 'registry-1.docker.io' ? 'Docker Hub' : (ctx.imageSizesRegistry ?? 'the registry');
+  switch (ctx.imageSizesFrom) {
+    case 'registry':
+      return `compressed, from ${host}`;
+    case 'analysis':
+      return `uncompressed, from the cached layer analyses of ${host}'s images`;
+    default:
+      return 'from the engine';
+  }
+}
+
 export const largeBaseImage: SizeRule = {
   code: CODE,
   evaluate(ctx: RuleContext): Finding[] {
@@ -80,11 +94,7 @@ export const largeBaseImage: SizeRule = {
     const from = sized(ctx, ref, best.family, best.fromKind);
     const to = sized(ctx, best.tag, best.family, best.toKind);
     const both = from.measured && to.measured;
-    const where = both
-      ? ctx.imageSizesFrom === 'registry'
-        ? 'compressed, from the registry'
-        : 'from the engine'
-      : `Docker Hub, linux/amd64, ${TABLE_DATE}`;
+    const where = both ? measuredWhere(ctx) : `from the table of ${TABLE_DATE} (Docker Hub, linux/amd64)`;
     const size = (s: { bytes: number | null }) => (s.bytes === null ? '' : ` (${formatBytes(s.bytes)})`);
     const fixes: Fix[] = [];
     let preferredTaken = false;

@@ -70,10 +70,13 @@ export interface RuleContext {
   /** Known sizes of image references (engine or registry), for large-base-image. */
   readonly imageSizes: ReadonlyMap<string, number>;
   /**
-   * Where imageSizes came from: the engine (uncompressed, as `docker images` shows them) or a registry's manifests
-   * (compressed layer bytes). Both sizes of one comparison always come from the same place.
+   * Where imageSizes came from: the engine (uncompressed, as `docker images` shows them), a registry's manifests
+   * (compressed layer bytes), or cached layer analyses of the registry's images (uncompressed). Both sizes of one
+   * comparison always come from the same place.
    */
-  readonly imageSizesFrom?: 'engine' | 'registry';
+  readonly imageSizesFrom?: 'engine' | 'registry' | 'analysis';
+  /** The registry imageSizes came from (its API host), for `registry` and `analysis`. */
+  readonly imageSizesRegistry?: string;
   /** Findings below this many measured bytes are hints, not warnings. */
   readonly minBytes: number;
   /**
