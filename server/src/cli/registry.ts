@@ -16,6 +16,9 @@ export interface RegistryOptions {
   readonly insecure: boolean;
   /** Every tar header of every layer (`--dive-json`). */
   readonly onHeader?: AnalyzeOptions['onHeader'];
+  /** `--cache-from`; `verifyLayers` with `--cache-to` (what is shared must match its diffID). */
+  readonly layerSource?: AnalyzeOptions['layerSource'];
+  readonly verifyLayers?: boolean;
 }
 
 export async function fromRegistry(text: string, io: CliIo, opts: RegistryOptions): Promise<AnalyzedImage> {
@@ -29,5 +32,7 @@ export async function fromRegistry(text: string, io: CliIo, opts: RegistryOption
     cache: opts.cache,
     contents: false,
     onHeader: opts.onHeader,
+    layerSource: opts.layerSource,
+    verifyLayers: opts.verifyLayers,
   });
 }
