@@ -25,27 +25,24 @@ export class ArtifactError extends Error {
   override name = 'ArtifactError';
 }
 
-const escape = (s: string) =>
-  /[\\\t\r\n]/.test(s)
-    ? s.replace(/[\\\t\r\n]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\r': '\\r', '\n': '\\n' })[c]!)
-    : s;
-const unescape = (s: string) =>
-  s.includes('\\') ? s.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', r: '\r', n: '\n' })[c] ?? c) : s;
+const ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\r': '\\r', '\n': '\\n' };
+const UNESCAPES: Readonly<Record<string, string>> = { t: '\t', r: '\r', n: '\n' };
+const escape = (s: string) => (/[\\\t\r\n]/.test(s) ? s.replace(/[\\\t\r\n]/g, (c) => ESCAPES[c] ?? c) : s);
+const unescape = (s: string) => (s.includes('\\') ? s.replace(/\\(.)/g, (_, c: string) => UNESCAPES[c] ?? c) : s);
 
 function* lines(l: LayerList): Generator<string> {
   yield `${MAGIC} ${FORMAT} ${ANALYSER_VERSION}\nstats ${JSON.stringify(l.stats)}\n`;
   let prev = '';
   let chunk = '';
-  for (let i = 0; i < l.count; i++) {
-    const p = l.paths[i]!;
+  for (const [i, p] of l.paths.entries()) {
     let k = 0;
     const max = Math.min(prev.length, p.length);
     while (k < max && prev.charCodeAt(k) === p.charCodeAt(k)) k++;
     prev = p;
-    const size = l.sizes[i]!;
+    const size = l.sizes[i] ?? 0;
     const tar = l.tarSizes[i] === size ? '' : String(l.tarSizes[i]);
     const link = l.links.get(i);
-    chunk += `${k}\t${escape(p.slice(k))}\t${l.kinds[i]}\t${size}\t${tar}\t${l.modes[i]!.toString(8)}`;
+    chunk += `${k}\t${escape(p.slice(k))}\t${l.kinds[i]}\t${size}\t${tar}\t${(l.modes[i] ?? 0).toString(8)}`;
     chunk += link === undefined ? '\n' : `\t${escape(link)}\n`;
     if (chunk.length > 64 * 1024) {
       yield chunk;

@@ -9,12 +9,14 @@ import { ArtifactError, decodeLayerArtifact, encodeLayerArtifact } from '../anal
 import type { LayerSource } from '../analysis/layerSource';
 import { RegistryError, type RegistryClient } from './client';
 import { ANALYSER_VERSION } from '../analysis/compute';
-import { fetchDocument, INDEX_TYPES, MANIFEST_TYPES, sha256 } from './image';
+import { fetchDocument, sha256 } from './image';
 import { pushBlob, pushManifest } from './push';
 import {
   artifactManifest,
   entriesOf,
   INDEX_ARTIFACT_TYPE,
+  OCI_INDEX,
+  OCI_MANIFEST,
   indexDocument,
   usable,
   type CacheRef,
@@ -67,12 +69,12 @@ export async function shareLayers(
   for (const [diffId, list] of todo) {
     const blob = await pushBlob(client, at.repo, await encodeLayerArtifact(list));
     const body = artifactManifest(diffId, blob);
-    const m = await pushManifest(client, at.repo, sha256(body), MANIFEST_TYPES[0]!, body);
+    const m = await pushManifest(client, at.repo, sha256(body), OCI_MANIFEST, body);
     fresh.push({ diffId, version: ANALYSER_VERSION, manifest: m, blob });
     bytes += blob.size;
   }
   if (fresh.length || old.length === 0)
-    await pushManifest(client, at.repo, at.tag, INDEX_TYPES[0]!, indexDocument(fresh, old));
+    await pushManifest(client, at.repo, at.tag, OCI_INDEX, indexDocument(fresh, old));
   return { pushed: fresh.length, had: layers.length - todo.length, bytes };
 }
 
@@ -119,11 +121,11 @@ export class SharedLayerSource implements LayerSource {
     const index = await this.entries();
     const wanted = [...new Set(diffIds)].flatMap((d) => index.get(d) ?? []);
     const found = new Map<string, LayerList>();
-    let next = 0;
+    const queue = wanted.values();
     const worker = async () => {
-      while (next < wanted.length) {
+      for (let it = queue.next(); !it.done; it = queue.next()) {
         signal?.throwIfAborted();
-        const e = wanted[next++]!;
+        const e = it.value;
         const list = await this.fetch(e);
         if (list) found.set(e.diffId, list);
       }

@@ -5,12 +5,13 @@
 import { ANALYSER_VERSION } from '../analysis/compute';
 import { parseImageRef } from '../core/rules/baseImages';
 import { apiHost } from './client';
-import { INDEX_TYPES, MANIFEST_TYPES } from './image';
 
 export const ARTIFACT_TYPE = 'application/vnd.dfsize.layer-analysis.v1';
 export const INDEX_ARTIFACT_TYPE = 'application/vnd.dfsize.layer-analysis.index.v1';
 export const BLOB_TYPE = 'application/vnd.dfsize.layer-analysis.v1.lines+gzip';
 export const DEFAULT_TAG = 'dfsize-analysis';
+export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 /** OCI 1.1's empty config for artifacts: the two bytes `{}`. */
 export const EMPTY_CONFIG = {
   mediaType: 'application/vnd.oci.empty.v1+json',
@@ -77,7 +78,7 @@ export function artifactManifest(diffId: string, blob: { digest: string; size: n
   return Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: MANIFEST_TYPES[0],
+      mediaType: OCI_MANIFEST,
       artifactType: ARTIFACT_TYPE,
       config: EMPTY_CONFIG,
       layers: [{ mediaType: BLOB_TYPE, digest: blob.digest, size: blob.size }],
@@ -94,10 +95,10 @@ export function indexDocument(fresh: readonly SharedEntry[], old: readonly Share
   return Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: INDEX_TYPES[0],
+      mediaType: OCI_INDEX,
       artifactType: INDEX_ARTIFACT_TYPE,
       manifests: all.map((e) => ({
-        mediaType: MANIFEST_TYPES[0],
+        mediaType: OCI_MANIFEST,
         artifactType: ARTIFACT_TYPE,
         digest: e.manifest.digest,
         size: e.manifest.size,
