@@ -65,7 +65,7 @@ export async function shareResult(
   const { layers, unknown } = await layersToShare(result, opts.cache, opts.from);
   try {
     const r = await shareLayers(client, at, layers);
-    const skipped = unknown ? `; ${unknown} not shared (not analysed on this machine)` : '';
+    const skipped = unknown ? `; ${unknown} not shared (no verified analysis of them on this machine)` : '';
     io.stderr(
       `dfsize: --cache-to ${at.host}/${at.repo}:${at.tag}: ${plural(r.pushed, 'layer analysis', 'layer analyses')} pushed (${formatBytes(r.bytes)}), ${r.had} there already${skipped}\n`,
     );
