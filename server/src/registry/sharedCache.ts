@@ -71,11 +71,11 @@ export async function shareLayers(
     const body = artifactManifest(diffId, blob);
     const m = await pushManifest(client, at.repo, sha256(body), OCI_MANIFEST, body);
     fresh.push({ diffId, version: ANALYSER_VERSION, manifest: m, blob });
-    bytes += blob.size;
+    if (blob.uploaded) bytes += blob.size;
   }
   if (fresh.length || old.length === 0)
     await pushManifest(client, at.repo, at.tag, OCI_INDEX, indexDocument(fresh, old));
-  return { pushed: fresh.length, had: layers.length - todo.length, bytes };
+  return { pushed: fresh.length, had: new Set(layers.map((l) => l.diffId)).size - todo.length, bytes };
 }
 
 export interface SharedLayerSourceOptions {
