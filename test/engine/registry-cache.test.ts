@@ -146,6 +146,17 @@ describe('registry: a layer-analysis cache shared through the registry (--cache-
     );
   });
 
+  it('an index the registry cannot serve (HTTP 500) is one warning line, then the normal analysis', async () => {
+    registry.rules = [{ path: /\/manifests\/broken$/, fault: { kind: 'answer', status: 500, body: '{}' } }];
+    const r = await analyze(['--cache-from', `${registry.url}/${CACHE_REPO}:broken`], env());
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, full);
+    assert.match(
+      r.stderr,
+      /^dfsize: warning: --cache-from .*:broken: .*answered HTTP 500 for manifest broken; reading the layers\n$/,
+    );
+  });
+
   it('a tag that holds an image is never overwritten', async () => {
     const ref = `${OPEN}/${CACHE_REPO}:image`;
     await runCommand('docker', ['tag', IMAGE, ref]);

@@ -44,7 +44,9 @@ export interface SharedEntry {
 /** `REGISTRY/REPO[:TAG]` (no digest: the cache is written at a tag); null when it names no registry and tag. */
 export function parseCacheRef(text: string): CacheRef | null {
   const r = parseImageRef(text);
-  if (!r || r.digest || r.registry === null || r.repo !== r.repo.toLowerCase()) return null;
+  // Docker Hub only when named (`docker.io/acme/cache`): a bare `acme/cache` is more likely a mistake than a choice.
+  const hub = /^(index\.)?docker\.io\//.test(text);
+  if (!r || r.digest || (r.registry === null && !hub) || r.repo !== r.repo.toLowerCase()) return null;
   return { host: apiHost(r.registry), repo: r.repo, tag: r.tag ?? DEFAULT_TAG };
 }
 
