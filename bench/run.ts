@@ -9,6 +9,7 @@ import { analysisPeakRssMb, analysisRatioVsDrain, archiveRatioVsRead } from './m
 import { bundleBytes } from './measures/bundle';
 import { diveRatioArchive, diveRatioEngine, diveRssRatio, scalePeakRssMb } from './measures/dive';
 import { explorerOpen } from './measures/explorer';
+import { cacheFromColdMs } from './measures/sharedCache';
 import { diagnosticsP95 } from './measures/diagnostics';
 import { discoveryCold, discoveryWarm, hintsAfterEditP95, hintsP95 } from './measures/editor';
 import { Unavailable, type Figure, type Measure } from './measures/types';
@@ -28,6 +29,7 @@ const MEASURES: Record<string, Measure> = {
   dive_ratio_archive: diveRatioArchive,
   dive_rss_ratio: diveRssRatio,
   scale_peak_rss_mb: scalePeakRssMb,
+  cache_from_cold_ms: cacheFromColdMs,
 };
 
 /** The figure, or null (said on the line) when a tool it needs is missing: the last figure recorded stays. */

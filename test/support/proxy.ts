@@ -109,6 +109,8 @@ export interface FaultRule {
 export class FaultProxy {
   rules: FaultRule[] = [];
   readonly seen: string[] = [];
+  /** Bytes of the answers' bodies forwarded as they are (what a client fetched through the proxy). */
+  bytes = 0;
   private readonly sockets = new Set<Socket>();
   private readonly dir = mkdtempSync(join(tmpdir(), 'dfsize-faults-'));
   private readonly server = createHttpServer((req, res) => void this.handle(req, res));
@@ -169,7 +171,10 @@ export class FaultProxy {
         return;
       }
       res.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (fault?.kind !== 'stall' && fault?.kind !== 'cut') return void answer.pipe(res);
+      if (fault?.kind !== 'stall' && fault?.kind !== 'cut') {
+        answer.on('data', (c: Buffer) => (this.bytes += c.length));
+        return void answer.pipe(res);
+      }
       let left = fault.bytes;
       answer.on('data', (chunk: Buffer) => {
         if (left <= 0) return;

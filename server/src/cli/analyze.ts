@@ -1,6 +1,6 @@
 // `dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--dive-json FILE] [--ci] [--ci-config FILE]`
 //   [--ci-waste dive|removable] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry]
-//   [--ca-cert FILE]…
+//   [--ca-cert FILE]… [--cache-from REGISTRY/REPO[:TAG]] [--cache-to REGISTRY/REPO[:TAG]]
 // TARGET is an archive file, an image on the engine, or — when it names a registry host (a dot, a port, localhost),
 // or with --registry — an image read straight from its registry (registry/), with no engine at all.
 // Layer contents and waste of one image, dive's figures among them, with dive's CI gate. Works on an archive with no
@@ -33,6 +33,7 @@ import { ansi, plain } from './human';
 import { readDockerfile, readUserFile } from './input';
 import { analyzeJson, renderAnalysis, renderCi } from './analyzeOutput';
 import { analyzeTarget, connectEngine } from './measure';
+import { checkCacheFlags, sharedSource, sharedSourceLine, shareResult } from './sharedCache';
 import type { CliIo } from './report';
 import { ANALYZE_USAGE } from './usage';
 
@@ -111,9 +112,12 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       registry: { type: 'boolean', default: false },
       'insecure-registry': { type: 'boolean', default: false },
       'ca-cert': { type: 'string', multiple: true, default: [] },
+      'cache-to': { type: 'string' },
+      'cache-from': { type: 'string' },
     },
   });
   const target = targetOf(values, positionals);
+  checkCacheFlags(values);
   // An analysis builds large lists and trees that live to its end, and V8 answers that by growing its young generation
   // to its maximum (32 MiB on Node 20, 64 MiB on Node 24), which is most of what the analysis adds to the process'
   // memory. Kept at its initial size, the peak RSS of `dfsize analyze --image` on the 1 GB / 51,200-file bench image
@@ -129,6 +133,10 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   const diveFile = values['dive-json'];
   const lists = diveFile === undefined ? null : new DiveFileLists();
   const onHeader = lists ? lists.add.bind(lists) : undefined;
+  const insecure = values['insecure-registry'];
+  const layerSource = values['cache-from'] === undefined ? null : sharedSource(values['cache-from'], io, insecure);
+  // What is pushed to a shared cache must be what its diffID says: an archive's or a registry's layers are hashed.
+  const verifyLayers = values['cache-to'] !== undefined;
 
   let result: AnalyzedImage;
   let ref: string;
@@ -139,6 +147,8 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       contents: false,
       platform: values.platform,
       onHeader,
+      layerSource,
+      verifyLayers,
     });
     ref = result.info.refs[0] ?? target.path;
   } else if (target.kind === 'registry') {
@@ -147,7 +157,9 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       cache,
       platform: values.platform,
       onHeader,
-      insecure: values['insecure-registry'],
+      insecure,
+      layerSource,
+      verifyLayers,
       caCerts: values['ca-cert'],
     });
     ref = target.ref;
@@ -163,10 +175,14 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       cache,
       contents: false,
       onHeader,
+      layerSource,
     });
     ref = target.ref;
   }
   if (result.note) io.stderr(`dfsize: ${result.note}\n`);
+  if (layerSource) io.stderr(sharedSourceLine(layerSource));
+  if (values['cache-to'] !== undefined)
+    await shareResult(values['cache-to'], io, result, { cache, from: layerSource, insecure });
   if (diveFile !== undefined && lists) await writeDiveExport(diveFile, result, lists);
 
   let lines: Array<number | null> | null = null;

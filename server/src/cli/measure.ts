@@ -114,7 +114,7 @@ export async function analyzeTarget(
   target: AnalysisSource,
   what: string,
   io: CliIo,
-  opts: Pick<AnalyzeOptions, 'cache' | 'contents' | 'platform' | 'onHeader'>,
+  opts: Pick<AnalyzeOptions, 'cache' | 'contents' | 'platform' | 'onHeader' | 'layerSource' | 'verifyLayers'>,
 ): Promise<AnalyzedImage> {
   const progress = io.stderrIsTty ? progressLine(io, what) : null;
   try {

@@ -19,6 +19,9 @@ export interface RegistryOptions {
   readonly caCerts: readonly string[];
   /** Every tar header of every layer (`--dive-json`). */
   readonly onHeader?: AnalyzeOptions['onHeader'];
+  /** `--cache-from`; `verifyLayers` with `--cache-to` (what is shared must match its diffID). */
+  readonly layerSource?: AnalyzeOptions['layerSource'];
+  readonly verifyLayers?: boolean;
 }
 
 /** A CA bundle is a few certificates; the system store, a few hundred kB. */
@@ -46,5 +49,7 @@ export async function fromRegistry(text: string, io: CliIo, opts: RegistryOption
     cache: opts.cache,
     contents: false,
     onHeader: opts.onHeader,
+    layerSource: opts.layerSource,
+    verifyLayers: opts.verifyLayers,
   });
 }

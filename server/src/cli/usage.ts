@@ -5,7 +5,7 @@ export const REPORT_USAGE =
 export const FIX_USAGE =
   'dfsize fix <Dockerfile> [--image REF | --archive PATH] [--write] [--only CODE,…] [--no-analyze] [--max-analyze-bytes SIZE] [--verbose]';
 export const ANALYZE_USAGE =
-  'dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--dive-json FILE] [--ci] [--ci-config FILE] [--ci-waste dive|removable] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry] [--ca-cert FILE]…';
+  'dfsize analyze [--image REF | --archive PATH | TARGET] [--json] [--dive-json FILE] [--ci] [--ci-config FILE] [--ci-waste dive|removable] [--dockerfile PATH] [--platform OS/ARCH] [--no-cache] [--registry] [--insecure-registry] [--ca-cert FILE]… [--cache-from REGISTRY/REPO[:TAG]] [--cache-to REGISTRY/REPO[:TAG]]';
 export const COMPARE_USAGE =
   'dfsize compare OLD NEW [--dockerfile PATH] [--json]   (OLD, NEW: an image, archive:PATH, or previous)';
 export const CI_USAGE =

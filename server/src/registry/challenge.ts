@@ -30,3 +30,8 @@ export function parseChallenge(header: string | null): Challenge | null {
 export function pullScope(repo: string): string {
   return `repository:${repo}:pull`;
 }
+
+/** The scope a write to `repo` needs (`repository:REPO:pull,push`): pushing a blob checks it exists first. */
+export function pushScope(repo: string): string {
+  return `repository:${repo}:pull,push`;
+}

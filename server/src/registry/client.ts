@@ -5,7 +5,7 @@
 // TLS is verified against the default CAs and `ca` (transport.ts); plain HTTP only for loopback or `insecure`.
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseChallenge, pullScope, type Challenge } from './challenge';
+import { parseChallenge, pullScope, pushScope, type Challenge } from './challenge';
 import { credentialFor, type Credential } from './credentials';
 import { registryDispatcher, tlsProblem, type TlsProblem } from './transport';
 
@@ -49,6 +49,16 @@ export interface RegistryClientOptions {
   readonly signal?: AbortSignal;
 }
 
+/** A request beyond a GET (`push`: it writes, so it asks for the `pull,push` scope). */
+export interface RegistryRequest {
+  readonly method?: 'GET' | 'HEAD' | 'POST' | 'PUT';
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: Buffer;
+  readonly push?: boolean;
+  /** The statuses that are answers, not errors (default: any 2xx). */
+  readonly accept?: readonly number[];
+}
+
 const RETRIES = 3;
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/;
 
@@ -78,34 +88,44 @@ export class RegistryClient {
   }
 
   /** GET `/v2/REPO/PATH`, authenticated as the registry asks; any answer but 2xx is a RegistryError. */
-  async get(repo: string, path: string, accept?: string): Promise<Response> {
-    const url = () => `${this.base}/v2/${repo}/${path}`;
-    const scope = pullScope(repo);
+  get(repo: string, path: string, accept?: string): Promise<Response> {
+    return this.request(repo, path, { headers: accept ? { Accept: accept } : {} });
+  }
+
+  /**
+   * Any request to `/v2/REPO/PATH` (or to an absolute URL the registry gave, an upload's Location), authenticated as
+   * the registry asks for the scope (`pull`, or `pull,push` to write). Answers with a status in `accept` (default:
+   * 2xx) are returned; any other is a RegistryError. A body is a Buffer, so a retry sends it again.
+   */
+  async request(repo: string, path: string, req: RegistryRequest = {}): Promise<Response> {
+    // A function: an insecure registry found to speak plain HTTP switches the scheme on the way (fetch).
+    const url = () => (/^https?:/.test(path) ? path : `${this.base}/v2/${repo}/${path}`);
+    const scope = req.push ? pushScope(repo) : pullScope(repo);
+    const init: RequestInit = { method: req.method ?? 'GET', ...(req.body ? { body: req.body } : {}) };
     // Two answers to 401 at most: the first gets credentials or a token; the second a fresh token, for one that
     // the registry stopped taking (it expired) — a third 401 is the credentials' fault.
     let authentications = 0;
     for (let attempt = 0; ; attempt++) {
-      const res = await this.fetch(url(), this.headers(scope, accept));
-      if (res.ok) return res;
+      const res = await this.fetch(url(), { ...this.headers(scope), ...req.headers }, init);
+      if (req.accept ? req.accept.includes(res.status) : res.ok) return res;
       await res.body?.cancel();
       if (res.status === 401 && authentications < 2) {
-        await this.authenticate(parseChallenge(res.headers.get('www-authenticate')), scope);
+        await this.authenticate(parseChallenge(res.headers.get('www-authenticate')), scope, req.push);
         authentications++;
         continue;
       }
       const wait = retryAfterMs(res);
       if ((res.status === 429 || res.status === 503) && wait !== null && attempt < RETRIES) {
-        if (wait > (this.opts.maxRetryAfterMs ?? 60_000)) throw this.error(res, path);
+        if (wait > (this.opts.maxRetryAfterMs ?? 60_000)) throw this.error(res, path, req.push);
         await delay(wait, undefined, { signal: this.opts.signal });
         continue;
       }
-      throw this.error(res, path);
+      throw this.error(res, path, req.push);
     }
   }
 
-  private headers(scope: string, accept: string | undefined): Record<string, string> {
+  private headers(scope: string): Record<string, string> {
     const h: Record<string, string> = {};
-    if (accept) h.Accept = accept;
     const token = this.tokens.get(scope);
     if (token) h.Authorization = `Bearer ${token}`;
     return h;
@@ -178,7 +198,7 @@ export class RegistryClient {
   }
 
   /** Answers a 401's challenge: basic auth from now on, or a fresh bearer token for the scope. */
-  private async authenticate(ch: Challenge | null, scope: string): Promise<void> {
+  private async authenticate(ch: Challenge | null, scope: string, push = false): Promise<void> {
     const login = `log in with \`docker login ${this.host}\``;
     if (!ch)
       throw new RegistryError(
@@ -195,7 +215,8 @@ export class RegistryClient {
       return;
     }
     if (!ch.realm) throw new RegistryError('protocol', this.host, 'asks for a bearer token but names no realm');
-    this.tokens.set(scope, await this.token(ch.realm, ch.service, ch.scope ?? scope, cred));
+    // A write asks for pull and push at once, whatever the first challenge (a HEAD's) named: one token for the push.
+    this.tokens.set(scope, await this.token(ch.realm, ch.service, push ? scope : (ch.scope ?? scope), cred));
   }
 
   private async token(realm: string, service: string | null, scope: string, cred: Credential | null): Promise<string> {
@@ -224,8 +245,12 @@ export class RegistryClient {
     return token;
   }
 
-  private error(res: Response, path: string): RegistryError {
-    const what = path.startsWith('blobs/') ? `blob ${path.slice(6)}` : `manifest ${path.slice(10)}`;
+  private error(res: Response, path: string, push = false): RegistryError {
+    const what = /^https?:|^blobs\/uploads\//.test(path)
+      ? 'a blob upload'
+      : path.startsWith('blobs/')
+        ? `blob ${path.slice(6)}`
+        : `manifest ${path.slice(10)}`;
     switch (res.status) {
       case 401:
         return new RegistryError(
@@ -234,7 +259,11 @@ export class RegistryClient {
           `refused access to ${what} after authenticating: check \`docker login ${this.host}\``,
         );
       case 403:
-        return new RegistryError('denied', this.host, `denies access to ${what}: your account cannot pull it`);
+        return new RegistryError(
+          'denied',
+          this.host,
+          `denies access to ${what}: your account cannot ${push ? 'push to' : 'pull'} it`,
+        );
       case 404:
         return new RegistryError('not-found', this.host, `has no ${what}: check the repository, tag or digest`);
       case 429:

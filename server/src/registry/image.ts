@@ -41,7 +41,7 @@ export interface RegistryImage {
   readonly platform: string | null;
 }
 
-const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** GET a manifest or index; by digest it must match, by tag its digest is what the bytes hash to. */
 export async function fetchDocument(client: RegistryClient, repo: string, ref: string): Promise<Document> {
