@@ -104,7 +104,7 @@ export interface Status {
     readonly sizeBytes: number;
     readonly builder: string;
   } | null;
-  /** The numbers shown are the last known: the engine is not answering. */
+  /** The numbers shown are the last known: the engine is not answering, or answered with an error or garbage. */
   readonly cached: boolean;
   /** One line: why this image, or why none and what to do. */
   readonly message: string;

@@ -23,7 +23,10 @@ describe('engine: dfsize build', function () {
     const builder = dfsize(['build', DOCKERFILE, '--builder', 'kaniko'], NO_ENGINE);
     assert.deepEqual([builder.code, builder.stderr], [2, 'dfsize: --builder kaniko: say buildkit or legacy\n']);
     const tag = dfsize(['build', DOCKERFILE, '--tag', 'x; rm -rf /'], NO_ENGINE);
-    assert.deepEqual([tag.code, tag.stderr], [2, 'dfsize: --tag x; rm -rf / is not an image reference (name:tag)\n']);
+    assert.deepEqual(
+      [tag.code, tag.stderr],
+      [2, 'dfsize: --tag "x; rm -rf /" is not an image reference (name[:tag], name@sha256:…, or an image id)\n'],
+    );
     const missing = dfsize(['build', join(BUILDS_DIR, 'timed', 'nothing.Dockerfile')], NO_ENGINE);
     assert.equal(missing.code, 2);
     assert.equal(missing.stderr.split('\n').length, 2, missing.stderr);

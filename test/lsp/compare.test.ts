@@ -67,7 +67,10 @@ describe('lsp: compare the document’s image with another', function () {
 
   it('says why when there is nothing to compare', async () => {
     const r = await compare('not a ref!');
-    assert.deepEqual(r, { text: null, message: '"not a ref!" is not an image reference' });
+    assert.deepEqual(r, {
+      text: null,
+      message: '"not a ref!" is not an image reference (name[:tag], name@sha256:…, or an image id)',
+    });
     const none = await client.request<CompareResult>('dfsize/compare', { uri: `${uri}.other`, old: 'previous' });
     assert.equal(none.text, null);
   });

@@ -186,6 +186,9 @@ export class FaultProxy {
       });
     });
     up.on('error', () => res.socket?.destroy());
+    // A client that goes (a test's language server killed, the proxy closed) ends the engine's side too: an event
+    // stream left open upstream would keep the test process alive after its last test.
+    res.on('close', () => up.destroy());
     req.pipe(up);
   }
 

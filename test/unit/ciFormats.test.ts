@@ -166,6 +166,22 @@ describe('ci formats: GitHub workflow commands and job summary', () => {
     assert.ok(lines.some((l) => l.startsWith('::notice ') && l.includes('npm | cache')));
   });
 
+  it('a saving measured at 0 B is not claimed', () => {
+    const zero: ReportFinding = {
+      code: 'pip-cache',
+      line: 8,
+      endLine: 8,
+      severity: 'info',
+      message: 'pip keeps its cache',
+      savingsBytes: 0,
+      fixable: true,
+    };
+    const pip = renderGithub({ ...o, findings: [zero] })
+      .split('\n')
+      .find((l) => l.includes('pip-cache'));
+    assert.match(pip ?? '', /::pip keeps its cache$/);
+  });
+
   it('the summary has the verdict, a row per gate and per finding, pipes escaped', () => {
     const md = renderGithubSummary(o).split('\n');
     assert.match(md[0] ?? '', /^### ❌ dfsize ci: FAIL /);

@@ -206,6 +206,28 @@ describe('cli: dfsize report', function () {
       2,
       /not an image reference/,
     ],
+    // Refused before any engine is asked (exit 2, not 3 with no engine), in docker's words.
+    [
+      'an image name in capitals',
+      () => ['report', DOCKERFILE, '--image', 'sample/Dive-Like:legacy'],
+      NO_ENGINE,
+      2,
+      /"sample\/Dive-Like:legacy": repository name must be lowercase \(sample\/dive-like:legacy\?\)/,
+    ],
+    [
+      'a build tag in capitals',
+      () => ['build', DOCKERFILE, '--tag', 'MyApp:1'],
+      NO_ENGINE,
+      2,
+      /"MyApp:1": repository name must be lowercase \(myapp:1\?\)/,
+    ],
+    [
+      'compare with an image in capitals',
+      () => ['compare', 'BusyBox', 'busybox'],
+      NO_ENGINE,
+      2,
+      /"BusyBox": repository name must be lowercase \(busybox\?\)/,
+    ],
   ];
   for (const [what, args, env, code, re] of bad) {
     it(`${what}: exit ${code} and one line`, () => {

@@ -1,7 +1,7 @@
 // Which engine: the setting, DOCKER_HOST, DOCKER_CONTEXT, the current docker context, the local socket, Podman's.
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveEndpoint, resolveEndpointWithSource } from '../../server/src/engine/endpoint';
@@ -139,5 +139,30 @@ describe('engine endpoint', () => {
       /no cert\.pem and key\.pem/,
     );
     bad({ DOCKER_CONTEXT: 'nope' }, /docker context "nope" is not defined/);
+  });
+
+  it('a config.json or a TLS file that is there but cannot be read says so, instead of falling back unseen', () => {
+    // Docker's own config, cut short by an editor: which context it names is not known, so the default is no answer.
+    const broken = dockerConfig(null, {});
+    writeFileSync(join(broken, 'config.json'), '{"currentContext": "remote-bu');
+    assert.throws(
+      () => resolveEndpoint({ env: {}, platform: 'linux', dockerConfigDir: broken }),
+      (e: unknown) =>
+        e instanceof EngineError &&
+        e.kind === 'bad-endpoint' &&
+        /config\.json is not JSON.*DOCKER_HOST/.test(e.message),
+    );
+    // A ca.pem that is a folder: the connection would go on without the CA the user set up.
+    const certs = mkdtempSync(join(tmpdir(), 'dfsize-certs-'));
+    for (const f of ['cert.pem', 'key.pem']) writeFileSync(join(certs, f), `${f} contents`);
+    mkdirSync(join(certs, 'ca.pem'));
+    assert.throws(
+      () => resolveEndpoint({ env: { DOCKER_HOST: 'tcp://h:1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } }),
+      (e: unknown) => e instanceof EngineError && e.kind === 'bad-endpoint' && /ca\.pem cannot be read/.test(e.message),
+    );
+    // Absent is not broken: no config.json is docker's default, and ca.pem is optional.
+    rmSync(join(certs, 'ca.pem'), { recursive: true });
+    const e = resolveEndpoint({ env: { DOCKER_HOST: 'tcp://h:1', DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: certs } });
+    assert.equal(e.kind === 'tcp' && e.tls?.ca, undefined);
   });
 });

@@ -6,8 +6,9 @@ import { diveFigures } from './dive';
 import type { LayerList } from './entries';
 import { stackLayers } from './stack';
 
-/** The analyser's version: part of every cache key. Raise it whenever what is computed, or how, changes. */
-export const ANALYSER_VERSION = 1;
+/** The analyser's version: part of every cache key. Raise it whenever what is computed, or how, changes (2: the largest
+ * paths are regular files only). */
+export const ANALYSER_VERSION = 2;
 
 export interface ComputedLayer {
   readonly diffId: string;

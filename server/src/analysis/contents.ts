@@ -4,7 +4,7 @@
 // few listings are kept so that paging through a big directory does not regroup it.
 import type { LayerContents } from '../core/analysis';
 import type { EntryType } from '../engine/layerScan';
-import { isRemoval, K_DIR, K_OPAQUE, K_WHITEOUT, KIND_NAMES, rangeUnder, type LayerList } from './entries';
+import { isRemoval, K_FILE, K_OPAQUE, K_WHITEOUT, KIND_NAMES, rangeUnder, type LayerList } from './entries';
 import { S_ADDED, S_MODIFIED, S_REMOVED, type LayerChanges } from './stack';
 
 export type ChangeStatus = 'added' | 'modified' | 'removed' | 'unchanged';
@@ -89,7 +89,10 @@ export class ImageContents implements LayerContents {
     return total;
   }
 
-  /** The largest files (not directories) this layer added or modified, biggest first. */
+  /**
+   * The largest regular files this layer added or modified, biggest first. Links are no files of their own: dive's
+   * file list sizes a symlink at 0 B (its tar size), where Docker counts its target's name (busybox's applets, 7 B).
+   */
   topPaths(layer: number, n = 10): Array<{ path: string; bytes: number }> {
     const l = this.lists[layer];
     if (!l) return [];
@@ -97,7 +100,7 @@ export class ImageContents implements LayerContents {
     for (let i = 0; i < l.count; i++) {
       const kind = l.kinds[i]!;
       const bytes = l.sizes[i]!;
-      if (kind === K_DIR || isRemoval(kind) || bytes <= 0) continue;
+      if (kind !== K_FILE || bytes <= 0) continue;
       if (top.length === n && bytes <= top[n - 1]!.bytes) continue;
       let k = top.length < n ? top.length : n - 1;
       while (k > 0 && top[k - 1]!.bytes < bytes) k--;

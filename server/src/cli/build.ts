@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BUILDER_CHOICES, buildTarget, chooseBuilder, targetLabel } from '../builds/buildTarget';
 import { formatDuration } from '../core/format';
-import { isImageReference } from '../engine/source';
+import { referenceProblem } from '../engine/source';
 import { LABEL_DOCKERFILE, LABEL_STAGE } from '../images/resolve';
 import { UsageError } from './errors';
 import { readDockerfile } from './input';
@@ -47,7 +47,8 @@ export async function buildCommand(argv: string[], io: CliIo): Promise<number> {
   const { model } = readDockerfile(path, io.stderr);
   const contextDir = resolve(values.context ?? dirname(path));
   const tag = values.tag ?? defaultTag(contextDir);
-  if (!isImageReference(tag)) throw new UsageError(`--tag ${tag} is not an image reference (name:tag)`);
+  const problem = referenceProblem(tag);
+  if (problem) throw new UsageError(`--tag ${problem}`);
   const choice = builderOf(values.builder);
   const engine = await connectEngine(io.env);
   const builder = chooseBuilder(choice, await engine.version());

@@ -15,6 +15,7 @@ import { renderCiHuman, type CiOutcome } from './ciOutput';
 import { EXIT, UsageError } from './errors';
 import { ansi, plain } from './human';
 import { readDockerfile } from './input';
+import { IMAGE_OPTIONS } from './image';
 import type { ResolvedImage } from '../images/resolve';
 import { measuredReport, type CliIo, type MeasuredReport } from './report';
 import { CI_USAGE } from './usage';
@@ -26,8 +27,7 @@ const FORMATS = ['human', 'json', 'sarif', 'github', 'gitlab'] as const;
 type Format = (typeof FORMATS)[number];
 
 const OPTIONS = {
-  image: { type: 'string' },
-  archive: { type: 'string' },
+  ...IMAGE_OPTIONS,
   config: { type: 'string' },
   format: { type: 'string' },
   output: { type: 'string' },
@@ -39,7 +39,6 @@ const OPTIONS = {
   'highest-wasted-bytes': { type: 'string' },
   'highest-user-wasted-percent': { type: 'string' },
   'fail-on': { type: 'string' },
-  verbose: { type: 'boolean', default: false },
 } as const;
 
 /** --format, else github inside GitHub Actions, else human. */

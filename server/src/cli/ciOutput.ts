@@ -62,7 +62,8 @@ export function annotations(outcome: CiOutcome): Annotation[] {
     line: f.line,
     endLine: f.endLine,
     title: `dfsize ${f.code}`,
-    message: f.savingsBytes !== null ? `${f.message} (saves ${formatBytes(f.savingsBytes)})` : f.message,
+    // A saving measured at 0 B is none: nothing is claimed.
+    message: f.savingsBytes ? `${f.message} (saves ${formatBytes(f.savingsBytes)})` : f.message,
   }));
   return [...gates, ...findings].sort((a, b) => a.line - b.line);
 }

@@ -11,7 +11,7 @@ import { compareBuilds, linesUnlikeImage } from '../core/buildCompare';
 import { renderComparison } from '../core/compareText';
 import type { DockerfileModel } from '../core/dockerfile';
 import { ArchiveFormatError } from '../engine/archiveError';
-import { EngineError, isImageReference, loadImage, type ImageSource } from '../engine/source';
+import { EngineError, isImageReference, loadImage, lowercaseProblem, type ImageSource } from '../engine/source';
 import { compareInput, previousImage } from '../images/compareImages';
 import { imageFromArchive, imageFromEngine, LABEL_DOCKERFILE, type ResolvedImage } from '../images/resolve';
 import { PreviousBuilds } from '../state/previousBuilds';
@@ -34,6 +34,8 @@ function targetOf(text: string, name: 'OLD' | 'NEW'): Target {
   if (text.startsWith(ARCHIVE_PREFIX)) return { kind: 'archive', path: text.slice(ARCHIVE_PREFIX.length) };
   if (existsSync(text) && statSync(text).isFile()) return { kind: 'archive', path: text };
   if (isImageReference(text)) return { kind: 'image', ref: text };
+  const capitals = lowercaseProblem(text);
+  if (capitals) throw new UsageError(`${name} ${capitals}`);
   throw new UsageError(
     `${name} "${text}" is no image reference, no archive file and not "previous": name an image (app:1.2), archive:PATH, or previous`,
   );

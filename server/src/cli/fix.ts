@@ -8,7 +8,7 @@ import { createTwoFilesPatch } from 'diff';
 import { fixAll, RULE_CODES } from '../core/rules/index';
 import { checkWritable, writeFileSafely } from '../files/safeWrite';
 import { ruleFailureLines, UsageError } from './errors';
-import { resolveCliImage } from './image';
+import { IMAGE_OPTIONS, oneImage, resolveCliImage } from './image';
 import { measure, MEASURE_OPTIONS, measurePolicy } from './measure';
 import { readDockerfile } from './input';
 import type { CliIo } from './report';
@@ -38,18 +38,15 @@ export async function fixCommand(argv: string[], io: CliIo): Promise<number> {
     allowPositionals: true,
     strict: true,
     options: {
-      image: { type: 'string' },
-      archive: { type: 'string' },
+      ...IMAGE_OPTIONS,
+      ...MEASURE_OPTIONS,
       write: { type: 'boolean', default: false },
       only: { type: 'string' },
-      verbose: { type: 'boolean', default: false },
-      ...MEASURE_OPTIONS,
     },
   });
   const policy = measurePolicy(values, io.env);
   if (positionals.length !== 1) throw new UsageError(`usage: ${FIX_USAGE}`);
-  if (values.image !== undefined && values.archive !== undefined)
-    throw new UsageError('--image and --archive name two images: give one');
+  oneImage(values);
   const only = onlyCodes(values.only);
   const path = positionals[0]!;
   const { text, model } = readDockerfile(path, io.stderr);

@@ -11,8 +11,22 @@ import {
   type DiscoveryHints,
   type ResolvedImage,
 } from '../images/resolve';
+import { UsageError } from './errors';
 import { connectEngine } from './measure';
 import type { CliIo } from './report';
+
+/** The flags of the commands that read a Dockerfile against one image (report, fix, ci), for their parseArgs. */
+export const IMAGE_OPTIONS = {
+  image: { type: 'string' },
+  archive: { type: 'string' },
+  verbose: { type: 'boolean', default: false },
+} as const;
+
+/** --image and --archive together name two images: one line, before anything is read. */
+export function oneImage(values: { readonly image?: string; readonly archive?: string }): void {
+  if (values.image !== undefined && values.archive !== undefined)
+    throw new UsageError('--image and --archive name two images: give one');
+}
 
 export interface CliImage {
   readonly image: ResolvedImage | null;

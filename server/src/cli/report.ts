@@ -8,7 +8,7 @@ import { buildReport, type Report } from '../core/report';
 import { computeFindings } from '../core/rules/index';
 import { baseSizeWarnings, contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
 import { ruleFailureLines, UsageError } from './errors';
-import { resolveCliImage } from './image';
+import { IMAGE_OPTIONS, oneImage, resolveCliImage } from './image';
 import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
@@ -44,8 +44,7 @@ export async function measuredReport(
   policy: MeasurePolicy,
   io: CliIo,
 ): Promise<MeasuredReport> {
-  if (values.image !== undefined && values.archive !== undefined)
-    throw new UsageError('--image and --archive name two images: give one');
+  oneImage(values);
   const { text, model } = readDockerfile(path, io.stderr);
 
   const { image, source } = await resolveCliImage(values, model, path, io);
@@ -85,13 +84,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: {
-      image: { type: 'string' },
-      archive: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      ...MEASURE_OPTIONS,
-    },
+    options: { ...IMAGE_OPTIONS, ...MEASURE_OPTIONS, json: { type: 'boolean', default: false } },
   });
   const policy = measurePolicy(values, io.env);
   const [path, ...extra] = positionals;

@@ -61,7 +61,9 @@ export function computeHover(input: HoverInput, position: Position): Hover | nul
   if (!inst) return null;
   const m = input.match.instructions[inst.index]!;
   const lines: string[] = [];
-  const cached = input.cached ? ' *(cached: the engine is not answering)*' : '';
+  const cached = input.cached
+    ? ' *(cached: the engine is not answering, or answered with an error — the status says which)*'
+    : '';
 
   const image = input.image;
   if (m.status === 'not-built') {

@@ -329,6 +329,8 @@ export async function readArchiveFile(path: string, opts: ReadOptions = {}): Pro
   } finally {
     // Waits for the reads still under way when the read stopped early, then closes.
     await chunks.return(undefined);
+    // The read's answer (or its failure) is already settled: a close that fails after it changes nothing the caller
+    // could act on, and must not replace that answer.
     await fh.close().catch(() => undefined);
   }
 }

@@ -191,6 +191,7 @@ function parseMessage(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
+    // Not a failure: engines and proxies write plain lines too, and the user reads them in the build log.
     return { stream: `${text}\n` };
   }
 }

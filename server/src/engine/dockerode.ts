@@ -17,7 +17,7 @@ import {
 import type { Endpoint } from './endpoint';
 import {
   EngineError,
-  isImageReference,
+  referenceProblem,
   type EngineVersion,
   type ImageDetails,
   type ImageSource,
@@ -159,11 +159,8 @@ export class DockerodeSource implements ImageSource, EventSource, EventHistory {
   }
 
   private checked(ref: string): string {
-    if (!isImageReference(ref))
-      throw new EngineError(
-        'bad-reference',
-        `"${ref}" is not an image reference (name[:tag], name@sha256:…, or an image id)`,
-      );
+    const problem = referenceProblem(ref);
+    if (problem) throw new EngineError('bad-reference', problem);
     return ref;
   }
 

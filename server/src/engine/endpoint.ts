@@ -92,13 +92,31 @@ export function resolveEndpointWithSource(inputs: EndpointInputs): ResolvedEndpo
   };
 }
 
-function currentContext(configDir: string): string | null {
+/** A file's bytes, or undefined when it is not there; any other failure is the user's to fix, said in one line. */
+function readIfThere(file: string): Buffer | undefined {
   try {
-    const config = JSON.parse(readFileSync(join(configDir, 'config.json'), 'utf8')) as { currentContext?: unknown };
-    return typeof config.currentContext === 'string' ? config.currentContext : null;
-  } catch {
-    return null;
+    return readFileSync(file);
+  } catch (e) {
+    // Absent is a miss, not a fault: docker itself runs without a config.json, and TLS without a ca.pem.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new EngineError('bad-endpoint', `${file} cannot be read (${(e as Error).message})`);
   }
+}
+
+function currentContext(configDir: string): string | null {
+  const file = join(configDir, 'config.json');
+  const text = readIfThere(file);
+  if (text === undefined) return null;
+  let config: { currentContext?: unknown } | null;
+  try {
+    config = JSON.parse(text.toString('utf8')) as typeof config;
+  } catch (e) {
+    throw new EngineError(
+      'bad-endpoint',
+      `${file} is not JSON (${(e as Error).message}), so its docker context is not known: fix it, or set DOCKER_HOST / dockerfileSize.engine.host`,
+    );
+  }
+  return typeof config?.currentContext === 'string' ? config.currentContext : null;
 }
 
 /** A docker context: ~/.docker/contexts/meta/<sha256(name)>/meta.json and its TLS files under contexts/tls/. */
@@ -162,13 +180,7 @@ export function parseHost(host: string, env: Readonly<Record<string, string | un
 }
 
 function readTls(dir: string): Tls {
-  const read = (name: string) => {
-    try {
-      return readFileSync(join(dir, name));
-    } catch {
-      return undefined;
-    }
-  };
+  const read = (name: string) => readIfThere(join(dir, name));
   const tls: Tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
   if (!tls.cert || !tls.key)
     throw new EngineError(

@@ -78,6 +78,8 @@ export async function* decodeEvents(stream: AsyncIterable<Buffer | string>): Asy
       try {
         e = JSON.parse(line) as typeof e;
       } catch {
+        // A line that is not an event (a proxy's keep-alive, a half-written line at a reconnect) tells of no image
+        // change: it is skipped and the stream goes on.
         continue;
       }
       if (e.Type !== undefined && e.Type !== 'image') continue;

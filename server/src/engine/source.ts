@@ -56,12 +56,39 @@ export async function loadImage(source: ImageSource, ref: string): Promise<Image
   return { ...details, history: await source.history(details.id) };
 }
 
-// Docker's reference grammar, loosely: [registry[:port]/]path[:tag][@digest], or a bare image id.
+// Docker's reference grammar, loosely: [registry[:port]/]path[:tag][@digest], or a bare image id. Capitals are
+// checked apart (lowercased): the registry and the tag may have them, the repository path may not.
 const REFERENCE =
   /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::\d+)?\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[\w][\w.-]{0,127})?(?:@[a-z0-9]+:[a-f0-9]{32,})?$/i;
 const IMAGE_ID = /^(?:sha256:)?[a-f0-9]{6,64}$/;
 
 /** True for a well-formed image reference or id; nothing else is ever put into an API path. */
 export function isImageReference(ref: string): boolean {
-  return ref.length <= 512 && (IMAGE_ID.test(ref) || REFERENCE.test(ref));
+  return ref.length <= 512 && (IMAGE_ID.test(ref) || (REFERENCE.test(ref) && lowercased(ref) === ref));
+}
+
+/**
+ * `ref` with its repository path in lower case (not its registry, tag or digest). As docker reads it, the first
+ * component names a registry only when it has a dot or a port, or is localhost.
+ */
+function lowercased(ref: string): string {
+  const at = ref.indexOf('@');
+  const [named, digest] = at < 0 ? [ref, ''] : [ref.slice(0, at), ref.slice(at)];
+  const colon = named.lastIndexOf(':');
+  const [name, tag] = colon > named.lastIndexOf('/') ? [named.slice(0, colon), named.slice(colon)] : [named, ''];
+  const slash = name.indexOf('/');
+  const registry = slash >= 0 && /[.:]|^localhost$/.test(name.slice(0, slash)) ? name.slice(0, slash + 1) : '';
+  return registry + name.slice(registry.length).toLowerCase() + tag + digest;
+}
+
+/** Docker's one line when capitals in the repository name are all that is wrong with `ref`; null otherwise. */
+export function lowercaseProblem(ref: string): string | null {
+  const lower = lowercased(ref);
+  return lower !== ref && isImageReference(lower) ? `"${ref}": repository name must be lowercase (${lower}?)` : null;
+}
+
+/** Why `ref` is not an image reference, in one line that says what to give; null when it is one. */
+export function referenceProblem(ref: string): string | null {
+  if (isImageReference(ref)) return null;
+  return lowercaseProblem(ref) ?? `"${ref}" is not an image reference (name[:tag], name@sha256:…, or an image id)`;
 }

@@ -7,7 +7,7 @@ import { compareBuilds } from '../core/buildCompare';
 import { renderComparison } from '../core/compareText';
 import type { DockerfileModel } from '../core/dockerfile';
 import { ArchiveFormatError } from '../engine/archiveError';
-import { EngineError, isImageReference, type ImageSource } from '../engine/source';
+import { EngineError, referenceProblem, type ImageSource } from '../engine/source';
 import { compareInput, previousImage } from '../images/compareImages';
 import { imageFromEngine, type ResolvedImage } from '../images/resolve';
 import { CompareRequest, type CompareResult } from '../protocol';
@@ -24,7 +24,8 @@ async function oldImage(
   old: string,
 ): Promise<ResolvedImage | { none: string }> {
   if (old !== 'previous') {
-    if (!isImageReference(old)) return { none: `"${old}" is not an image reference` };
+    const problem = referenceProblem(old);
+    if (problem) return { none: problem };
     return imageFromEngine(source, old, model, 'chosen to compare');
   }
   const file = fsPathOf(uri);

@@ -24,7 +24,7 @@ export interface ImageState {
   /** Images built for the stages the image does not hold (Build Image with dockerfileSize.build.allStages). */
   readonly stages?: readonly ResolvedImage[];
   readonly conn: EngineConnection | null;
-  /** `image` is the last one known: the engine is not answering now. */
+  /** `image` is the last one known: the engine is not answering now, or answered with an error or garbage. */
   readonly cached: boolean;
   /** Why this image, or why none and what to do. */
   readonly message: string;
@@ -50,6 +50,20 @@ export function fsPathOf(uri: string): string | null {
     // A file: URI that names no local path (another host): no file, as for any other scheme.
     return null;
   }
+}
+
+/**
+ * A failure that says nothing about the image itself: the engine did not answer, or answered with an error or with
+ * something that is not the API's JSON. The last good numbers stay (marked cached) until its next good answer; an
+ * image that is gone (`not-found`) or a reference that is wrong is the truth, and drops them.
+ */
+function keepsLastAnswer(e: unknown): e is EngineError {
+  return e instanceof EngineError && (e.kind === 'unreachable' || e.kind === 'timeout' || e.kind === 'failed');
+}
+
+/** What failed, and what the user sees meanwhile and can do. */
+function staleMessage(failure: string): string {
+  return `${failure} — the sizes shown are from its last good answer, and update at its next good one (Select Image for Dockerfile… asks again)`;
 }
 
 /** The chain's root base and the target stage: what a base-aware match depends on. */
@@ -129,10 +143,11 @@ export class DocumentImages {
   markUnreachable(conn: EngineConnection): void {
     for (const [uri, s] of this.states) {
       if (s.conn !== conn || s.cached) continue;
+      const failure = conn.status.message ?? 'the engine does not answer';
       this.states.set(uri, {
         ...s,
         cached: s.image !== null,
-        message: conn.status.message ?? 'the engine does not answer',
+        message: s.image ? staleMessage(failure) : failure,
       });
       this.deps.onChange(uri);
     }
@@ -230,9 +245,8 @@ export class DocumentImages {
         stages,
       };
     } catch (e) {
-      const unreachable = e instanceof EngineError && (e.kind === 'unreachable' || e.kind === 'timeout');
-      if (unreachable && previous?.image)
-        return { image: previous.image, conn, cached: true, message: (e as Error).message };
+      if (keepsLastAnswer(e) && previous?.image)
+        return { image: previous.image, conn, cached: true, message: staleMessage(e.message) };
       return { image: null, conn, cached: false, message: (e as Error).message };
     }
   }

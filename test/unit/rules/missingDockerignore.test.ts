@@ -1,6 +1,6 @@
 // missing-dockerignore: what the context sends that the Dockerfile provably does not read, and the .dockerignore edit.
 import { strict as assert } from 'node:assert';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBuildContext } from '../../../server/src/context/buildContext';
 import { readDockerignore } from '../../../server/src/context/walk';
@@ -173,6 +173,31 @@ describe(`rule ${CODE}: file names that are .dockerignore syntax`, () => {
     assert.deepEqual(
       ['Big.bin', 'big.bin', '#odd', '# comment'].map((p) => ig.ignores(p)),
       [true, false, true, false],
+    );
+  });
+
+  // Why examples/flask-api gets no finding though it has `COPY . .` and no .dockerignore: its context is the Dockerfile,
+  // requirements.txt and app/__init__.py, all small and nothing the rule leaves out (the repository's .git is above the
+  // context). The same folder after a local run — a __pycache__ and a .git — gets the finding on that COPY.
+  it('examples/flask-api: silent as shipped (nothing to leave out), fires once the context holds what it should not', async () => {
+    const example = join(__dirname, '..', '..', '..', 'examples', 'flask-api');
+    const text = readFileSync(join(example, 'Dockerfile'), 'utf8');
+    const shipped = await readBuildContext(example);
+    assert.deepEqual(shipped?.files.map((f) => f.path).sort(), ['Dockerfile', 'app/__init__.py', 'requirements.txt']);
+    assert.deepEqual(found(text, { buildContext: shipped }, CODE), []);
+
+    const used = tempTree({
+      Dockerfile: text,
+      'requirements.txt': readFileSync(join(example, 'requirements.txt'), 'utf8'),
+      'app/__init__.py': readFileSync(join(example, 'app', '__init__.py'), 'utf8'),
+      'app/__pycache__/__init__.cpython-311.pyc': 'x'.repeat(900),
+      '.git/HEAD': 'ref: refs/heads/main\n',
+    });
+    const [f] = only(text, CODE, { buildContext: await readBuildContext(used) });
+    assert.equal(f?.range.start.line, text.split('\n').indexOf('COPY . .'));
+    assert.match(
+      f?.message ?? '',
+      /^No \.dockerignore: the build context sends \.git \(\d+ B\), __pycache__ \(900 B\)/,
     );
   });
 });

@@ -1,6 +1,6 @@
 // pip-cache: --no-cache-dir after `install`, for every spelling of pip.
 import { strict as assert } from 'node:assert';
-import { assertIdempotent, df, fixWith, found } from '../../support/rules';
+import { analysed, assertIdempotent, df, fixWith, found, only } from '../../support/rules';
 
 const CODE = 'pip-cache';
 
@@ -47,6 +47,19 @@ describe(`rule ${CODE}`, () => {
       fixWith(df('FROM p', 'RUN python3 -m pip install -U pip && pip install flask'), CODE),
       df('FROM p', 'RUN python3 -m pip install --no-cache-dir -U pip && pip install --no-cache-dir flask'),
     );
+  });
+
+  it('measured: names the bytes the cache added; measured at 0 B, claims no saving', () => {
+    const text = df('FROM python:3.12-slim', 'RUN pip install flask');
+    const [full] = only(text, CODE, analysed(2, { 1: { '/root/.cache/pip/http/a.bin': 4_000_000 } }));
+    assert.match(full?.message ?? '', /\/root\/\.cache\/pip adds 4 MB to this layer\./);
+    assert.equal(full?.savingsBytes, 4_000_000);
+    // The layer was read and the cache is not in it (pip ran as another user, or its config turned the cache off).
+    const [empty] = only(text, CODE, analysed(2, {}));
+    assert.doesNotMatch(empty?.message ?? '', /adds 0 B/);
+    assert.match(empty?.message ?? '', /\/root\/\.cache\/pip holds nothing in this layer: no measurable saving\./);
+    assert.equal(empty?.severity, 'hint');
+    assert.ok(!empty?.savingsBytes, `a saving claimed: ${String(empty?.savingsBytes)}`);
   });
 
   it('is idempotent', () => assertIdempotent(df('FROM p', 'RUN pip install flask'), CODE));

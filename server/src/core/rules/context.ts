@@ -190,13 +190,19 @@ export function bytesNote(path: string, bytes: number | null): string {
 
 /**
  * " /var/cache/apt adds 78.2 MB to the layer of line 2 and 45.2 MB to this layer." — measured bytes named by the
- * layer that holds them (`line` null: the finding's own layer); '' for none.
+ * layer that holds them (`line` null: the finding's own layer); '' for none. Layers measured at 0 B are left out, and
+ * when all are, the note says there is no measurable saving rather than claim one of 0 B.
  */
 export function layersNote(
   path: string,
-  parts: ReadonlyArray<{ readonly line: number | null; readonly bytes: number }>,
+  measured: ReadonlyArray<{ readonly line: number | null; readonly bytes: number }>,
 ): string {
-  if (!parts.length) return '';
+  if (!measured.length) return '';
+  const parts = measured.filter((p) => p.bytes > 0);
+  if (!parts.length) {
+    const where = measured.length === 1 && measured[0]?.line === null ? 'this layer' : 'the layers measured';
+    return ` ${path} holds nothing in ${where}: no measurable saving.`;
+  }
   const each = parts.map(
     (p) => `${formatBytes(p.bytes)} to ${p.line === null ? 'this layer' : `the layer of line ${p.line}`}`,
   );

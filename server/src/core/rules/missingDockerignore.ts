@@ -1,6 +1,7 @@
-// missing-dockerignore (needs the build context): no .dockerignore, or one that lets .git, node_modules, build
-// outputs, caches or large unused files into the context. What a COPY . takes from the context lands in a layer;
-// the rest is still sent to the builder on every build. The fix creates or extends .dockerignore, adding only what
+// missing-dockerignore (needs the build context): the context holds .git, node_modules, build outputs, caches or large
+// unused files that no .dockerignore leaves out. A context with nothing to leave out needs no .dockerignore: a missing
+// one alone is no finding (examples/flask-api). What a COPY . takes from the context lands in a layer; the rest is
+// still sent to the builder on every build. The fix creates or extends .dockerignore, adding only what
 // this Dockerfile provably does not read (a `git` command keeps .git; a COPY naming dist keeps dist).
 import { formatBytes } from '../format';
 import type { Instruction } from '../dockerfile';
