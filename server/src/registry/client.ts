@@ -48,11 +48,25 @@ export class RegistryClient {
   private readonly tokens = new Map<string, string>();
   private credential: Promise<Credential | null> | null = null;
   private basic = false;
+  private received = 0;
 
   constructor(
     readonly host: string,
     private readonly opts: RegistryClientOptions,
   ) {}
+
+  /** Bytes of manifests and blobs this client has received (what `analyze` reports as fetched). */
+  get bytesReceived(): number {
+    return this.received;
+  }
+
+  /** GET a whole (small) document: a manifest or an index, counted in bytesReceived. */
+  async document(repo: string, path: string, accept: string): Promise<{ res: Response; bytes: Buffer }> {
+    const res = await this.get(repo, path, accept);
+    const bytes = Buffer.from(await res.arrayBuffer());
+    this.received += bytes.length;
+    return { res, bytes };
+  }
 
   get base(): string {
     return `${this.opts.insecure || LOOPBACK.test(this.host) ? 'http' : 'https'}://${this.host}`;
@@ -216,6 +230,7 @@ export class RegistryClient {
       for await (const chunk of res.body ?? []) {
         const b = Buffer.from(chunk as Uint8Array);
         got += b.length;
+        this.received += b.length;
         if (got > size)
           throw new RegistryError(
             'protocol',
