@@ -4,6 +4,8 @@
 #   127.0.0.1:5001  basic auth (htpasswd, bcrypt)
 #   127.0.0.1:5002  bearer tokens: the registry sends clients to the realm http://127.0.0.1:5003/token, a small token
 #                   server the tests start (test/support/tokenServer.ts) with the key pair made here
+#   127.0.0.1:5004  open, and takes manifests with foreign / non-distributable layers whose URLs are http(s) (a
+#                   registry refuses them unless validation.manifests.urls allows them, as Docker Hub does)
 # dockerd treats 127.0.0.0/8 as insecure registries by default, so `docker push 127.0.0.1:5000/x:y` works with no
 # daemon change. Idempotent: a registry already answering on its port is left as it is.
 #   registry.sh serve [DATA_DIR]   (default /tmp/dfsize-registry)
@@ -79,4 +81,9 @@ start token 127.0.0.1:5002 "auth:
     service: $SERVICE
     issuer: $ISSUER
     rootcertbundle: $DATA/token-keys/cert.pem"
-echo "registry=127.0.0.1:5000 basic=127.0.0.1:5001 token=127.0.0.1:5002 realm=http://127.0.0.1:5003/token credentials=$DATA/auth keys=$DATA/token-keys"
+start foreign 127.0.0.1:5004 "validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://"
+echo "registry=127.0.0.1:5000 foreign=127.0.0.1:5004 basic=127.0.0.1:5001 token=127.0.0.1:5002 realm=http://127.0.0.1:5003/token credentials=$DATA/auth keys=$DATA/token-keys"

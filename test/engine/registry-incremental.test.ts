@@ -8,13 +8,17 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatBytes } from '../../server/src/core/format';
 import { BUSYBOX, ensureBusybox } from '../support/baseImage';
 import { build, runCommand } from '../support/builds';
 import { dfsizeAsync } from '../support/cli';
 import { needEngine, needPart, registryAnswers } from '../support/engine';
 import { FaultProxy } from '../support/proxy';
+import { pushBlob, pushManifest } from '../support/registryPush';
 
 const OPEN = '127.0.0.1:5000';
+/** Open too, and takes foreign layers' URLs (scripts/parts/registry.sh). */
+const FOREIGN_OK = '127.0.0.1:5004';
 const MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 
 interface Manifest {
@@ -61,10 +65,12 @@ describe('registry: incremental by layer', function () {
 
   before(async function () {
     await needEngine(this, 'docker');
-    needPart(
-      this,
-      (await registryAnswers()) ? null : `no registry answers at ${OPEN} (scripts/parts/registry.sh serve)`,
+    const foreignOk = await fetch(`http://${FOREIGN_OK}/v2/`).then(
+      (r) => r.ok,
+      () => false,
     );
+    const down = [...((await registryAnswers()) ? [] : [OPEN]), ...(foreignOk ? [] : [FOREIGN_OK])];
+    needPart(this, down.length ? `no registry answers at ${down.join(', ')} (scripts/parts/registry.sh serve)` : null);
     await ensureBusybox();
     const ws = mkdtempSync(join(tmpdir(), 'dfsize-incr-ws-'));
     const token = randomBytes(8).toString('hex');
@@ -109,6 +115,9 @@ describe('registry: incremental by layer', function () {
     // And once more: the whole image is cached, only the manifest is fetched.
     const again = await analyze(`${OPEN}/${repo}:v2`, dir);
     assert.deepEqual(again.fetched, { layers: 0, of: v2.m.layers.length, bytes: v2.bytes });
+    const human = await dfsizeAsync(['analyze', `${OPEN}/${repo}:v2`], { DFSIZE_CACHE_DIR: dir });
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, new RegExp(`^fetched 0 of 5 layers, ${formatBytes(v2.bytes)}$`, 'm'));
   });
 
   it('the engine’s analysis after the registry’s reads no export, and gives the engine’s numbers', async () => {
@@ -132,6 +141,75 @@ describe('registry: incremental by layer', function () {
       await proxy.close();
     }
   });
+
+  const FOREIGN = [
+    {
+      name: 'a Docker foreign',
+      manifest: MANIFEST_V2,
+      config: 'application/vnd.docker.container.image.v1+json',
+      layer: 'application/vnd.docker.image.rootfs.diff.tar.gzip',
+      foreign: 'application/vnd.docker.image.rootfs.foreign.diff.tar.gzip',
+    },
+    {
+      name: 'an OCI non-distributable',
+      manifest: 'application/vnd.oci.image.manifest.v1+json',
+      config: 'application/vnd.oci.image.config.v1+json',
+      layer: 'application/vnd.oci.image.layer.v1.tar+gzip',
+      foreign: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip',
+    },
+  ];
+  for (const t of FOREIGN) {
+    it(`${t.name} base layer is reported, not fetched; the others are read`, async () => {
+      // v1's manifest with its base layer marked as one the registry does not serve (as Windows bases are).
+      const doc = {
+        schemaVersion: 2,
+        mediaType: t.manifest,
+        config: { ...v1.m.config, mediaType: t.config },
+        layers: v1.m.layers.map((l, i) =>
+          i === 0
+            ? { ...l, mediaType: t.foreign, urls: ['https://example.com/base-layer.tar.gz'] }
+            : { ...l, mediaType: t.layer },
+        ),
+      };
+      const tag = `foreign-${t.manifest.includes('oci') ? 'oci' : 'docker'}`;
+      const body = Buffer.from(JSON.stringify(doc));
+      // The config and every layer but the base go to the registry that takes foreign layers.
+      for (const b of [v1.m.config, ...v1.m.layers.slice(1)]) {
+        const got = await fetch(`http://${OPEN}/v2/${repo}/blobs/${b.digest}`);
+        assert.equal(
+          (await pushBlob(`http://${FOREIGN_OK}`, repo, Buffer.from(await got.arrayBuffer()))).digest,
+          b.digest,
+        );
+      }
+      await pushManifest(`http://${FOREIGN_OK}`, repo, tag, t.manifest, body);
+      const r = await dfsizeAsync(['analyze', `${FOREIGN_OK}/${repo}:${tag}`, '--json'], {
+        DFSIZE_CACHE_DIR: newCache(),
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /^dfsize: layer 1: foreign \(not served by the registry\), not read/);
+      const j = JSON.parse(r.stdout) as Json & { layers: Array<{ digest: string; sizeBytes: number }> };
+      const base = v1.m.layers[0];
+      assert.ok(base);
+      assert.deepEqual(
+        j.unread?.map((u) => [u.index, u.digest, u.sizeBytes]),
+        [[0, base.digest, base.size]],
+      );
+      assert.match(
+        j.unread?.[0]?.reason ?? '',
+        new RegExp(`foreign layer \\(${t.foreign.replace(/[.+]/g, '\\$&')}\\)`),
+      );
+      const rest = v1.m.layers.slice(1);
+      assert.deepEqual(j.fetched, {
+        layers: rest.length,
+        of: v1.m.layers.length,
+        bytes: body.length + v1.m.config.size + sum(rest),
+      });
+      const whole = await analyze(`${OPEN}/${repo}:v1`, newCache());
+      const sizes = (x: typeof j) => x.layers.map((l) => [l.digest, l.sizeBytes]);
+      assert.deepEqual(sizes(j).slice(1), sizes(whole as typeof j).slice(1), 'the layers read are measured as ever');
+      assert.equal(j.layers[0]?.sizeBytes, base.size, 'the foreign layer’s size is its manifest’s');
+    });
+  }
 
   describe('a fault mid-read leaves what was read, and no image entry', () => {
     let proxy: FaultProxy;
