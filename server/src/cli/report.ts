@@ -11,6 +11,7 @@ import { ruleFailureLines, UsageError } from './errors';
 import { resolveCliImage, type CliImage } from './image';
 import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
 import { isRegistryReference } from '../registry/reference';
+import { isImageReference } from '../engine/source';
 import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
@@ -95,7 +96,8 @@ async function imageAndAnalysis(
 ): Promise<CliImage & { measured: AnalyzedImage | null }> {
   const ref = values.image;
   // As `analyze` reads a reference: one naming a registry host (or --registry) is read from that registry.
-  if (ref !== undefined && (values.registry === true || isRegistryReference(ref))) {
+  // Not a reference at all: the engine path below says so, before any call.
+  if (ref !== undefined && isImageReference(ref) && (values.registry === true || isRegistryReference(ref))) {
     const { registryReportImage } = await import('./registry');
     const cache = new AnalysisCache(defaultCacheDir(io.env));
     const insecure = values['insecure-registry'] === true;
