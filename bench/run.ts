@@ -11,6 +11,7 @@ import { diveRatioArchive, diveRatioEngine, diveRssRatio, scalePeakRssMb } from 
 import { explorerOpen } from './measures/explorer';
 import { diagnosticsP95 } from './measures/diagnostics';
 import { discoveryCold, discoveryWarm, hintsAfterEditP95, hintsP95 } from './measures/editor';
+import { registryIncrementalBytes, registryRatioVsFetch } from './measures/registry';
 import { Unavailable, type Figure, type Measure } from './measures/types';
 
 const MEASURES: Record<string, Measure> = {
@@ -28,6 +29,8 @@ const MEASURES: Record<string, Measure> = {
   dive_ratio_archive: diveRatioArchive,
   dive_rss_ratio: diveRssRatio,
   scale_peak_rss_mb: scalePeakRssMb,
+  registry_ratio_vs_fetch: registryRatioVsFetch,
+  registry_incremental_bytes: registryIncrementalBytes,
 };
 
 /** The figure, or null (said on the line) when a tool it needs is missing: the last figure recorded stays. */
