@@ -2,9 +2,9 @@
 // then only the blobs of layers that neither the local cache nor the shared one (`--cache-from`) has. What is fetched
 // streams through the archive reader as an OCI layout that leaves the known blobs out (registry/image.ts), each layer
 // hashed against its diffID as it streams: a layer that matches is exactly what the engine would export, so its list
-// is cached `trusted` (it serves engine and archive analyses too) the moment it is read — a fetch cut later loses only
-// what was not read yet. Foreign layers (non-distributable: Windows bases) are not fetched but reported, with the
-// manifest's size.
+// is cached `trusted` (it serves engine and archive analyses too) the moment it is read, and a fetch cut later loses
+// only what was not read yet. Foreign layers (non-distributable: Windows bases) are not fetched but reported, with
+// the manifest's size.
 import { imageInfoOf, readArchive } from '../engine/archive';
 import { blobPath } from '../engine/archiveDocs';
 import type { LayerStats } from '../engine/layerScan';

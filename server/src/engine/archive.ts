@@ -38,7 +38,7 @@ export interface ReadOptions {
   readonly onEntry?: (blob: string, entry: LayerEntry) => void;
   /** Called for every tar header of every layer blob, before it becomes an entry (or is left out as none). */
   readonly onHeader?: (blob: string, header: TarHeader) => void;
-  /** Called when a blob that looked like a layer was read (ok, with its stats) or turned out unreadable (its entries are void). */
+  /** Called when a blob that looked like a layer was read (ok, with its stats) or is unreadable (entries void). */
   readonly onBlobEnd?: (blob: string, ok: boolean, stats?: LayerStats) => void;
   readonly limits?: ScanLimits;
   /** The input's size when known (a file): an entry claiming more than what is left is a truncation, seen at once. */
