@@ -228,7 +228,9 @@ export class RegistryClient {
     let got = 0;
     try {
       for await (const chunk of res.body ?? []) {
-        const b = Buffer.from(chunk as Uint8Array);
+        // A view of fetch's chunk, not a copy (a copy of every byte was a sixth of a 1 GB read's time, most of it GC).
+        const u = chunk as Uint8Array;
+        const b = Buffer.from(u.buffer, u.byteOffset, u.byteLength);
         got += b.length;
         this.received += b.length;
         if (got > size)
