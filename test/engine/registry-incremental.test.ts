@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { analyzeImage, type AnalyzeOptions } from '../../server/src/analysis/analyze';
+import { AnalysisCache } from '../../server/src/analysis/cache';
+import type { LayerSource } from '../../server/src/analysis/layerSource';
 import { formatBytes } from '../../server/src/core/format';
+import { RegistryClient } from '../../server/src/registry/client';
+import { resolveRegistryImage } from '../../server/src/registry/image';
 import { BUSYBOX, ensureBusybox } from '../support/baseImage';
 import { build, runCommand } from '../support/builds';
 import { dfsizeAsync } from '../support/cli';
@@ -140,6 +145,32 @@ describe('registry: incremental by layer', function () {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('layers the layer source (`--cache-from`) has are not fetched either, and the image is not cached whole', async () => {
+    const read = async (tag: string, opts: AnalyzeOptions) => {
+      const client = new RegistryClient(OPEN, { env: process.env });
+      return analyzeImage({ registry: client, image: await resolveRegistryImage(client, repo, tag) }, opts);
+    };
+    const v1Layers = (await read('v1', { cache: null })).layers ?? [];
+    assert.equal(v1Layers.length, v1.m.layers.length);
+    const asked: string[][] = [];
+    const source: LayerSource = {
+      lookup: (ids) => {
+        asked.push([...ids]);
+        return Promise.resolve(new Map(v1Layers.filter((l) => ids.includes(l.diffId)).map((l) => [l.diffId, l.list])));
+      },
+    };
+    const dir = newCache();
+    const got = await read('v2', { cache: new AnalysisCache(dir), layerSource: source, contents: false });
+    const fresh = v2.m.layers.slice(v1.m.layers.length);
+    assert.deepEqual(got.fetched, { layers: 2, of: 5, bytes: v2.bytes + v2.m.config.size + sum(fresh) });
+    assert.equal(asked.length, 1, 'the source is asked once, for every layer the local cache lacks');
+    assert.equal(asked[0]?.length, v2.m.layers.length);
+    const full = await read('v2', { cache: null, contents: false });
+    assert.deepEqual(got.analysis, full.analysis);
+    assert.deepEqual(cached(dir, 'images'), []);
+    assert.equal(cached(dir, 'layers').length, 2, 'the two layers read are cached, the shared ones are not');
   });
 
   const FOREIGN = [

@@ -77,6 +77,12 @@ async function plan(layers: readonly Layer[], opts: AnalyzeOptions): Promise<Pla
   const cache = opts.cache ?? null;
   const diffIds = layers.map((l) => l.diffId);
   const lists = await localLists(cache, ['trusted'], diffIds);
+  const missing = [...new Set(diffIds.filter((d) => !lists.has(d)))];
+  // Headers are seen only by reading (--dive-json): then every blob is fetched.
+  const source = opts.onHeader ? null : opts.layerSource;
+  const shared = missing.length && source ? await source.lookup(missing, opts.signal) : new Map<string, LayerList>();
+  for (const [d, l] of shared) lists.set(d, l);
+  // A foreign layer neither cache knows is reported, not fetched.
   const unread: UnreadLayer[] = [];
   layers.forEach(({ desc: d, diffId }, index) => {
     if (lists.has(diffId) || !isForeignLayer(d)) return;
@@ -84,11 +90,6 @@ async function plan(layers: readonly Layer[], opts: AnalyzeOptions): Promise<Pla
     unread.push({ index, digest: d.digest, mediaType: d.mediaType, sizeBytes: d.size, reason });
     lists.set(diffId, unreadList(d));
   });
-  const missing = [...new Set(diffIds.filter((d) => !lists.has(d)))];
-  // Headers are seen only by reading (--dive-json): then every blob is fetched.
-  const source = opts.onHeader ? null : opts.layerSource;
-  const shared = missing.length && source ? await source.lookup(missing, opts.signal) : new Map<string, LayerList>();
-  for (const [d, l] of shared) lists.set(d, l);
   const seen = new Set<string>();
   const fetch = layers
     .filter(({ desc, diffId }) => {
