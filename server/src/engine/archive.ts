@@ -178,8 +178,9 @@ class BlobSink implements TarBody {
     if (this.mode !== 'layer') return;
     try {
       await this.scanner!.end();
-      this.c.blobs.set(this.name, this.scanner!.stats);
-      this.c.opts.onBlobEnd?.(this.name, true, this.scanner!.stats);
+      const { stats } = this.scanner!;
+      this.c.blobs.set(this.name, stats);
+      this.c.opts.onBlobEnd?.(this.name, true, stats);
     } catch (e) {
       this.unreadable(e);
     }
