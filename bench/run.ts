@@ -12,6 +12,7 @@ import { explorerOpen } from './measures/explorer';
 import { cacheFromColdMs } from './measures/sharedCache';
 import { diagnosticsP95 } from './measures/diagnostics';
 import { discoveryCold, discoveryWarm, hintsAfterEditP95, hintsP95 } from './measures/editor';
+import { registryIncrementalBytes, registryRatioVsFetch } from './measures/registry';
 import { Unavailable, type Figure, type Measure } from './measures/types';
 
 const MEASURES: Record<string, Measure> = {
@@ -30,6 +31,8 @@ const MEASURES: Record<string, Measure> = {
   dive_rss_ratio: diveRssRatio,
   scale_peak_rss_mb: scalePeakRssMb,
   cache_from_cold_ms: cacheFromColdMs,
+  registry_ratio_vs_fetch: registryRatioVsFetch,
+  registry_incremental_bytes: registryIncrementalBytes,
 };
 
 /** The figure, or null (said on the line) when a tool it needs is missing: the last figure recorded stays. */

@@ -4,6 +4,8 @@
 #   127.0.0.1:5001  basic auth (htpasswd, bcrypt)
 #   127.0.0.1:5002  bearer tokens: the registry sends clients to the realm http://127.0.0.1:5003/token, a small token
 #                   server the tests start (test/support/tokenServer.ts) with the key pair made here
+#   127.0.0.1:5004  open, and takes manifests with foreign / non-distributable layers whose URLs are http(s) (a
+#                   registry refuses them unless validation.manifests.urls allows them, as Docker Hub does)
 #   IP:5443         TLS, off loopback (IP: this machine's first non-loopback address), with a server certificate
 #                   for IP and 127.0.0.1 signed by a CA made here (DATA_DIR/tls/ca.pem): what --ca-cert is for
 #   IP:5080         plain HTTP off loopback: what --insecure-registry is for
@@ -107,6 +109,12 @@ start token 127.0.0.1:5002 "auth:
     service: $SERVICE
     issuer: $ISSUER
     rootcertbundle: $DATA/token-keys/cert.pem"
+start foreign 127.0.0.1:5004 "validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://"
+echo "registry=127.0.0.1:5000 foreign=127.0.0.1:5004 basic=127.0.0.1:5001 token=127.0.0.1:5002 realm=http://127.0.0.1:5003/token credentials=$DATA/auth keys=$DATA/token-keys"
 # Off loopback: this machine's first non-loopback IPv4 address (where a client must verify TLS, or be told it may not).
 IP=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+(\.[0-9]+){3}$' | grep -v '^127\.' | head -n1 || true)
 [ -n "$IP" ] || fail "no non-loopback IPv4 address on this machine for the TLS and plain-HTTP registries"

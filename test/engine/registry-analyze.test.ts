@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { hostPlatform } from '../../server/src/engine/platform';
 import { ensureBusybox } from '../support/baseImage';
 import { build, BUILDS_DIR, runCommand } from '../support/builds';
-import { dfsizeAsync, ROOT } from '../support/cli';
+import { dfsizeAsync, NO_ENGINE, ROOT } from '../support/cli';
 import { needEngine, needPart } from '../support/engine';
 import { FaultProxy } from '../support/proxy';
 import { pushLayout } from '../support/registryPush';
@@ -82,6 +82,9 @@ describe('registry: analyse an image straight from its registry', function () {
 
   const sameAsEngine = (stdout: string, ref: string) => {
     const got = JSON.parse(stdout) as Record<string, unknown>;
+    // What was fetched is the registry's alone (incremental by layer: registry-incremental.test.ts).
+    assert.ok(got.fetched, 'the registry analysis says what it fetched');
+    delete got.fetched;
     assert.deepEqual(
       { ...got, image: { ...(got.image as object), ref: null } },
       {
@@ -125,6 +128,31 @@ describe('registry: analyse an image straight from its registry', function () {
     assert.equal(r.code, 0, r.stderr);
     sameAsEngine(r.stdout, `${TOKEN}/${tag}`);
     assert.equal(tokens.issued - before, 2, 'the expired token, then a fresh one');
+  });
+
+  it('report --image REGISTRY/REPO:TAG: with no engine, the same layer sizes and analysis as from the engine', async () => {
+    const dockerfile = join(ws, 'Dockerfile');
+    const viaRegistry = await dfsizeAsync(['report', dockerfile, '--image', `${OPEN}/${tag}`, '--json'], {
+      ...env(),
+      ...NO_ENGINE,
+    });
+    assert.equal(viaRegistry.code, 0, viaRegistry.stderr);
+    const viaEngine = await dfsizeAsync(['report', dockerfile, '--image', tag, '--json'], env());
+    assert.equal(viaEngine.code, 0, viaEngine.stderr);
+    type Report = {
+      image: { ref: string; id: string; source: string };
+      instructions: Array<{ line: number; layerBytes: number | null; status: string }>;
+      analysis: object | null;
+    };
+    const [r, e] = [viaRegistry, viaEngine].map((x) => JSON.parse(x.stdout) as Report);
+    assert.deepEqual([r?.image.ref, r?.image.source], [`${OPEN}/${tag}`, 'registry']);
+    assert.equal(r?.image.id, e?.image.id);
+    const sizes = (x: Report | undefined) =>
+      x?.instructions.filter((i) => i.status === 'matched').map((i) => [i.line, i.layerBytes]);
+    assert.ok(sizes(r)?.length, 'the registry image’s layers are matched to lines');
+    assert.deepEqual(sizes(r), sizes(e));
+    assert.ok(r?.analysis, 'the layer analysis is there');
+    assert.deepEqual(r.analysis, e?.analysis);
   });
 
   describe('faults between the client and the open registry', () => {
@@ -225,8 +253,8 @@ describe('registry: analyse an image straight from its registry', function () {
         );
         assert.equal(fromArchive.code, 0, fromArchive.stderr);
         const strip = (out: string) => {
-          const j = JSON.parse(out) as { image: object };
-          return { ...j, image: { ...j.image, ref: null } };
+          const j = JSON.parse(out) as { image: object; fetched?: object };
+          return { ...j, image: { ...j.image, ref: null }, fetched: null };
         };
         assert.deepEqual(strip(fromRegistry.stdout), strip(fromArchive.stdout));
       });

@@ -18,12 +18,13 @@ import type { ScanLimits } from '../engine/layerScan';
 import type { TarHeader } from '../engine/tarStream';
 import { EngineError, type ImageSource } from '../engine/source';
 import type { RegistryClient } from '../registry/client';
-import { registryArchive, type RegistryImage } from '../registry/image';
+import type { RegistryImage } from '../registry/image';
 import { AnalysisCache, type CachedImage, type CacheScope } from './cache';
 import { computeAnalysis, contentsOf, type ComputedLayer } from './compute';
 import type { ImageContents } from './contents';
 import { LayerListBuilder, type LayerList } from './entries';
 import type { LayerSource } from './layerSource';
+import { analyzeRegistry } from './registryAnalysis';
 
 export { AbortedError };
 
@@ -75,22 +76,44 @@ export interface AnalyzedImage {
   readonly layerBlobs?: readonly string[];
   /** Each layer's diffID and entry list, when they were computed or read in this call (`--cache-to` shares them). */
   readonly layers?: readonly ComputedLayer[];
+  /** From a registry: how many layer blobs were fetched, of how many, and the bytes received (manifests included). */
+  readonly fetched?: { readonly layers: number; readonly of: number; readonly bytes: number };
+  /** Layers that were not read, and why (foreign layers a registry does not serve): their sizes are the manifest's. */
+  readonly unread?: readonly UnreadLayer[];
 }
 
-interface Read {
+export interface UnreadLayer {
+  readonly index: number;
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly sizeBytes: number;
+  readonly reason: string;
+}
+
+export interface Read {
   archive: ArchiveImage;
   layers: ComputedLayer[];
 }
 
+/** Layers the archive may lack, by diffID (a registry image read in part), and who hears of each layer as it ends. */
+export interface ReadKnown {
+  readonly lists: ReadonlyMap<string, LayerList>;
+  /** Each blob's list as soon as the blob was read whole (every blob must then be a layer of the image). */
+  readonly onList: (blob: string, list: LayerList) => void;
+}
+
 /** One pass over an archive stream, building each layer's list as its entries go by. */
-async function readLayers(
+export async function readLayers(
   run: (o: Parameters<typeof readArchive>[1]) => Promise<ArchiveImage>,
   opts: AnalyzeOptions,
   totalBytes: number | null,
+  known?: ReadKnown,
 ): Promise<Read> {
   const builders = new Map<string, LayerListBuilder>();
+  const done = new Map<string, LayerList>();
   let last = 0;
   const archive = await run({
+    known: known && new Map([...known.lists].map(([d, l]) => [d, l.stats])),
     platform: opts.platform,
     limits: opts.limits,
     verifyLayers: opts.verifyLayers,
@@ -101,8 +124,13 @@ async function readLayers(
       if (!b) builders.set(blob, (b = new LayerListBuilder()));
       b.add(e);
     },
-    onBlobEnd: (blob, ok) => {
-      if (!ok) builders.delete(blob);
+    onBlobEnd: (blob, ok, stats) => {
+      if (ok && stats && known) {
+        const list = (builders.get(blob) ?? new LayerListBuilder()).finish(stats);
+        done.set(blob, list);
+        known.onList(blob, list);
+      }
+      if (!ok || known) builders.delete(blob);
     },
     onBytes:
       opts.onProgress &&
@@ -113,14 +141,29 @@ async function readLayers(
         opts.onProgress!({ phase: 'reading', bytes, totalBytes });
       }),
   });
-  const done = new Map<string, LayerList>();
   const layers = archive.layers.map((l, i): ComputedLayer => {
-    let list = done.get(l.blob);
+    let list = done.get(l.blob) ?? (l.diffId ? known?.lists.get(l.diffId) : undefined);
     if (!list) done.set(l.blob, (list = (builders.get(l.blob) ?? new LayerListBuilder()).finish(l.stats)));
     return { diffId: l.diffId ?? `layer-${i}`, list };
   });
   builders.clear();
   return { archive, layers };
+}
+
+/** The lists the local cache holds of `diffIds` (the first scope that has one wins); the others are absent. */
+export async function localLists(
+  cache: AnalysisCache | null,
+  scopes: readonly CacheScope[],
+  diffIds: readonly string[],
+): Promise<Map<string, LayerList>> {
+  const local = new Map<string, LayerList>();
+  if (cache)
+    for (const diffId of diffIds) {
+      let list: LayerList | null = null;
+      for (const s of scopes) if (!list) list = await cache.readLayer(s, diffId);
+      if (list) local.set(diffId, list);
+    }
+  return local;
 }
 
 /**
@@ -134,13 +177,7 @@ async function knownLists(
   source: LayerSource | null | undefined,
   signal: AbortSignal | undefined,
 ): Promise<{ layers: ComputedLayer[]; shared: number } | null> {
-  const local = new Map<string, LayerList>();
-  if (cache)
-    for (const diffId of diffIds) {
-      let list: LayerList | null = null;
-      for (const s of scopes) if (!list) list = await cache.readLayer(s, diffId);
-      if (list) local.set(diffId, list);
-    }
+  const local = await localLists(cache, scopes, diffIds);
   const missing = diffIds.filter((d) => !local.has(d));
   const shared = missing.length && source ? await source.lookup(missing, signal) : new Map<string, LayerList>();
   const out: ComputedLayer[] = [];
@@ -152,11 +189,11 @@ async function knownLists(
   return { layers: out, shared: missing.length };
 }
 
-function checkAbort(signal: AbortSignal | undefined): void {
+export function checkAbort(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortedError();
 }
 
-async function fromCache(
+export async function fromCache(
   cache: AnalysisCache,
   scopes: readonly CacheScope[],
   imageId: string,
@@ -208,7 +245,7 @@ async function store(
   await cache.writeImage(scope, doc);
 }
 
-function finish(
+export function finish(
   imageId: string,
   layers: ComputedLayer[],
   info: ImageInfo,
@@ -331,43 +368,6 @@ async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<Analy
     await store(cache, scope, read.layers, doc);
     await cache.writeArchiveFile(key, imageId, scope);
   }
-  return { ...result, layers: read.layers, layerBlobs: read.archive.layers.map((l) => l.blob) };
-}
-
-/**
- * An image in a registry, read as an OCI layout of its blobs (registry/image.ts), each checked against its digest as
- * it streams. Keyed by its config digest, as archives are: a second analysis of the same image, or of one whose every
- * layer was analysed before, fetches no blob. Results serve archive and registry analyses (diffIDs are not re-hashed).
- */
-async function analyzeRegistry(
-  client: RegistryClient,
-  image: RegistryImage,
-  opts: AnalyzeOptions,
-): Promise<AnalyzedImage> {
-  const cache = opts.cache ?? null;
-  const scopes: CacheScope[] = ['archive', 'trusted'];
-  const hit = cache && (await fromCache(cache, scopes, image.config.digest, opts, 'registry'));
-  if (hit) return hit;
-  const total = image.layers.reduce((n, l) => n + l.size, 0);
-  let failure: unknown = null;
-  const archive = registryArchive(client, image, (e) => (failure ??= e));
-  // A fetch that failed says what happened (a cut, a digest mismatch); the reader would only see a torn archive.
-  const read = await readLayers((o) => readArchive(archive, o), opts, total).catch((e: unknown) => {
-    throw failure ?? e;
-  });
-  checkAbort(opts.signal);
-  const platform = read.archive.platform ?? image.platform;
-  const { result, doc } = finish(
-    image.config.digest,
-    read.layers,
-    imageInfoOf(read.archive),
-    opts,
-    'registry',
-    platform,
-    null,
-    null,
-  );
-  await store(cache, 'archive', read.layers, doc);
   return { ...result, layers: read.layers, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 

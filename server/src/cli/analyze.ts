@@ -200,6 +200,8 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   }
 
   const json = analyzeJson(ref, result.info, result.analysis, lines);
+  if (result.fetched) json.fetched = result.fetched;
+  if (result.unread?.length) json.unread = [...result.unread];
   const gated = gatedFigures(result.analysis.dive, result.analysis.removableBytes, waste);
   const verdict = ci ? evaluateCi(ci.config, gated) : null;
   const style = io.isTty && !io.env.NO_COLOR ? ansi : plain;

@@ -36,6 +36,10 @@ export interface AnalyzeJson {
     addedAtLine: number | null;
     removedAtLine: number | null;
   }>;
+  /** From a registry: layer blobs fetched, of how many, and the bytes received (manifests and config included). */
+  fetched?: { layers: number; of: number; bytes: number };
+  /** Layers not read (foreign layers), why, and their size from the manifest. */
+  unread?: Array<{ index: number; digest: string; mediaType: string; sizeBytes: number; reason: string }>;
 }
 
 /** Each layer's history row CreatedBy, through the rows' pairing with layers (empty_layer when the config was read). */
@@ -112,6 +116,10 @@ export function renderAnalysis(j: AnalyzeJson, source: string, style: Style): st
   out.push(
     `efficiency ${pct(j.dive.efficiencyScore)} · wasted ${formatBytes(j.dive.inefficientBytes)} (dive) · user wasted ${pct(j.dive.userWastedPercent)} · removable ${style.bold(formatBytes(j.removableBytes))}`,
   );
+  if (j.fetched)
+    out.push(`fetched ${j.fetched.layers} of ${plural(j.fetched.of, 'layer')}, ${formatBytes(j.fetched.bytes)}`);
+  for (const u of j.unread ?? [])
+    out.push(`layer ${u.index} not read: ${u.reason}; ${formatBytes(u.sizeBytes)} per its manifest`);
   out.push('');
   const withLines = j.layers.some((l) => l.line !== null);
   out.push(

@@ -2,6 +2,8 @@
 // manifest for the platform asked for (default this machine's), then its blobs, streamed through the archive reader.
 import type { AnalysisCache } from '../analysis/cache';
 import type { AnalyzedImage, AnalyzeOptions } from '../analysis/analyze';
+import type { DockerfileModel } from '../core/dockerfile';
+import { targetStage, type ResolvedImage } from '../images/resolve';
 import { RegistryClient } from '../registry/client';
 import { resolveRegistryImage } from '../registry/image';
 import { registryRef } from '../registry/reference';
@@ -9,6 +11,29 @@ import { UsageError } from './errors';
 import { readUserFile } from './input';
 import { analyzeTarget } from './measure';
 import type { CliIo } from './report';
+
+/**
+ * `dfsize report --image REGISTRY/REPO:TAG`: the image and its analysis from the registry (read by layer, cached), no
+ * engine involved. The analysis is what gives the image's history, so it is always made (--no-analyze and the size
+ * limit apply to engine and archive images).
+ */
+export async function registryReportImage(
+  text: string,
+  model: DockerfileModel,
+  io: CliIo,
+  opts: Omit<RegistryOptions, 'onHeader' | 'contents'>,
+): Promise<{ image: ResolvedImage; measured: AnalyzedImage }> {
+  const measured = await fromRegistry(text, io, { ...opts, contents: true });
+  const { info } = measured;
+  const image: ResolvedImage = {
+    info,
+    ref: text,
+    source: 'registry',
+    matchOptions: { stage: targetStage(model, info) },
+    reason: `registry image ${text}`,
+  };
+  return { image, measured };
+}
 
 export interface RegistryOptions {
   readonly cache: AnalysisCache | null;
@@ -22,6 +47,8 @@ export interface RegistryOptions {
   /** `--cache-from`; `verifyLayers` with `--cache-to` (what is shared must match its diffID). */
   readonly layerSource?: AnalyzeOptions['layerSource'];
   readonly verifyLayers?: boolean;
+  /** Build the per-path contents too (what `report`'s measured findings read). */
+  readonly contents?: boolean;
 }
 
 /** A CA bundle is a few certificates; the system store, a few hundred kB. */
@@ -47,7 +74,7 @@ export async function fromRegistry(text: string, io: CliIo, opts: RegistryOption
   const image = await resolveRegistryImage(client, r.repo, r.ref, opts.platform);
   return analyzeTarget({ registry: client, image }, text, io, {
     cache: opts.cache,
-    contents: false,
+    contents: opts.contents ?? false,
     onHeader: opts.onHeader,
     layerSource: opts.layerSource,
     verifyLayers: opts.verifyLayers,

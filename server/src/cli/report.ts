@@ -8,7 +8,10 @@ import { buildReport, type Report } from '../core/report';
 import { computeFindings } from '../core/rules/index';
 import { baseSizeWarnings, contextFactory, gatherInputs, minBytesOf, reportFindings } from '../findings/ruleInputs';
 import { ruleFailureLines, UsageError } from './errors';
-import { IMAGE_OPTIONS, oneImage, resolveCliImage } from './image';
+import { IMAGE_OPTIONS, oneImage, resolveCliImage, type CliImage } from './image';
+import { AnalysisCache, defaultCacheDir } from '../analysis/cache';
+import { isRegistryReference } from '../registry/reference';
+import { isImageReference } from '../engine/source';
 import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
@@ -40,16 +43,20 @@ export interface MeasuredReport {
 
 export async function measuredReport(
   path: string,
-  values: { readonly image?: string; readonly archive?: string; readonly verbose?: boolean },
+  values: {
+    readonly image?: string;
+    readonly archive?: string;
+    readonly verbose?: boolean;
+    readonly registry?: boolean;
+    readonly 'insecure-registry'?: boolean;
+  },
   policy: MeasurePolicy,
   io: CliIo,
 ): Promise<MeasuredReport> {
   oneImage(values);
   const { text, model } = readDockerfile(path, io.stderr);
 
-  const { image, source } = await resolveCliImage(values, model, path, io);
-  // The layer analysis, as the editor has it: cached, or made now for an image within the limit.
-  const measured = await measure(image, { engine: source, archive: values.archive }, policy, io);
+  const { image, source, measured } = await imageAndAnalysis(path, model, values, policy, io);
   const match = image ? matchHistory(model, image.info, image.matchOptions) : null;
   const warn = baseSizeWarnings(io.env, values.verbose === true, io.stderr);
   const inputs = await gatherInputs(path, model, source, io.env, warn);
@@ -79,12 +86,41 @@ export async function measuredReport(
   return { text, model, image, measured, match, report };
 }
 
+/** The image (named, discovered, or from its registry) and its layer analysis. */
+async function imageAndAnalysis(
+  path: string,
+  model: DockerfileModel,
+  values: Parameters<typeof measuredReport>[1],
+  policy: MeasurePolicy,
+  io: CliIo,
+): Promise<CliImage & { measured: AnalyzedImage | null }> {
+  const ref = values.image;
+  // As `analyze` reads a reference: one naming a registry host (or --registry) is read from that registry.
+  // Not a reference at all: the engine path below says so, before any call.
+  if (ref !== undefined && isImageReference(ref) && (values.registry === true || isRegistryReference(ref))) {
+    const { registryReportImage } = await import('./registry');
+    const cache = new AnalysisCache(defaultCacheDir(io.env));
+    const insecure = values['insecure-registry'] === true;
+    return { ...(await registryReportImage(ref, model, io, { cache, insecure, caCerts: [] })), source: null };
+  }
+  const { image, source } = await resolveCliImage(values, model, path, io);
+  // The layer analysis, as the editor has it: cached, or made now for an image within the limit.
+  const measured = await measure(image, { engine: source, archive: values.archive }, policy, io);
+  return { image, source, measured };
+}
+
 export async function reportCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: { ...IMAGE_OPTIONS, ...MEASURE_OPTIONS, json: { type: 'boolean', default: false } },
+    options: {
+      ...IMAGE_OPTIONS,
+      ...MEASURE_OPTIONS,
+      json: { type: 'boolean', default: false },
+      registry: { type: 'boolean', default: false },
+      'insecure-registry': { type: 'boolean', default: false },
+    },
   });
   const policy = measurePolicy(values, io.env);
   const [path, ...extra] = positionals;

@@ -10,7 +10,7 @@ export interface ReportImage {
   readonly id: string;
   readonly sizeBytes: number;
   readonly builder: BuilderKind;
-  readonly source: 'engine' | 'archive';
+  readonly source: 'engine' | 'archive' | 'registry';
   /** What `layerBytes` and the base's size count: file bytes (as `dfsize analyze` does) or snapshot disk usage. */
   readonly sizeMeasure: SizeMeasure;
 }
@@ -60,7 +60,7 @@ export interface Report {
 export interface ReportInput {
   readonly dockerfile: string;
   readonly model: DockerfileModel;
-  readonly image: { readonly info: ImageInfo; readonly ref: string; readonly source: 'engine' | 'archive' } | null;
+  readonly image: { readonly info: ImageInfo; readonly ref: string; readonly source: ReportImage['source'] } | null;
   readonly match: MatchResult | null;
   readonly findings?: readonly ReportFinding[];
   readonly analysis?: ReportAnalysis | null;

@@ -38,13 +38,15 @@ export interface ReadOptions {
   readonly onEntry?: (blob: string, entry: LayerEntry) => void;
   /** Called for every tar header of every layer blob, before it becomes an entry (or is left out as none). */
   readonly onHeader?: (blob: string, header: TarHeader) => void;
-  /** Called when a blob that looked like a layer was read (ok) or turned out unreadable (its entries are void). */
-  readonly onBlobEnd?: (blob: string, ok: boolean) => void;
+  /** Called when a blob that looked like a layer was read (ok, with its stats) or is unreadable (entries void). */
+  readonly onBlobEnd?: (blob: string, ok: boolean, stats?: LayerStats) => void;
   readonly limits?: ScanLimits;
   /** The input's size when known (a file): an entry claiming more than what is left is a truncation, seen at once. */
   readonly totalBytes?: number;
   /** Check every layer against its diffID (sha256 of the uncompressed tar): exact, and costs a hash of every byte. */
   readonly verifyLayers?: boolean;
+  /** Layers the caller has already analysed, by diffID: their blobs may be absent (a registry image read in part). */
+  readonly known?: ReadonlyMap<string, LayerStats>;
   readonly signal?: AbortSignal;
   /** Bytes of the input consumed so far; called once per chunk. */
   readonly onBytes?: (bytes: number) => void;
@@ -176,8 +178,9 @@ class BlobSink implements TarBody {
     if (this.mode !== 'layer') return;
     try {
       await this.scanner!.end();
-      this.c.blobs.set(this.name, this.scanner!.stats);
-      this.c.opts.onBlobEnd?.(this.name, true);
+      const { stats } = this.scanner!;
+      this.c.blobs.set(this.name, stats);
+      this.c.opts.onBlobEnd?.(this.name, true, stats);
     } catch (e) {
       this.unreadable(e);
     }

@@ -44,6 +44,8 @@ export interface ResolveOptions {
   readonly platform?: string;
   readonly ref?: string;
   readonly verifyLayers?: boolean;
+  /** Layers already analysed, by diffID: a blob the archive lacks is taken from here (ReadOptions.known). */
+  readonly known?: ReadonlyMap<string, LayerStats>;
 }
 
 const INDEX_TYPES = new Set([
@@ -103,6 +105,8 @@ class Resolver {
     const what = `layer ${index + 1} (${path})`;
     if (desc?.mediaType && !LAYER_TYPE.test(desc.mediaType))
       throw new ArchiveFormatError(`${what} has media type ${desc.mediaType}, which is not an image layer`);
+    const known = !stats && diffId && !this.d.failed.has(real) ? this.opts.known?.get(diffId) : undefined;
+    if (known) return { diffId, blob: real, stats: known };
     if (!stats) {
       if (this.d.failed.has(real)) throw new ArchiveFormatError(`${what} ${this.d.failed.get(real)}`);
       if (desc?.mediaType && FOREIGN.test(desc.mediaType))

@@ -19,7 +19,7 @@ export const MATCH_THRESHOLD = 0.6;
 export interface ResolvedImage {
   readonly info: ImageInfo;
   readonly ref: string;
-  readonly source: 'engine' | 'archive';
+  readonly source: 'engine' | 'archive' | 'registry';
   readonly matchOptions: MatchOptions;
   /** Why this image: shown in the status bar and on stderr. */
   readonly reason: string;

@@ -41,12 +41,23 @@ export interface RegistryImage {
   readonly platform: string | null;
 }
 
+/** Layers a registry does not serve (Windows base layers and the like): their URLs point elsewhere, if anywhere. */
+export function isForeignLayer(d: Descriptor): boolean {
+  return /nondistributable|foreign/.test(d.mediaType);
+}
+
+/** The image's config blob, whole and checked against its digest (it is small: the diffIDs and the history). */
+export async function fetchConfig(client: RegistryClient, image: RegistryImage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of client.blob(image.repo, image.config.digest, image.config.size)) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
 export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 /** GET a manifest or index; by digest it must match, by tag its digest is what the bytes hash to. */
 export async function fetchDocument(client: RegistryClient, repo: string, ref: string): Promise<Document> {
-  const res = await client.get(repo, `manifests/${ref}`, ACCEPT);
-  const bytes = Buffer.from(await res.arrayBuffer());
+  const { res, bytes } = await client.document(repo, `manifests/${ref}`, ACCEPT);
   const digest = sha256(bytes);
   if (ref.includes(':') && ref !== digest)
     throw new RegistryError('protocol', client.host, `manifest ${ref} does not match its digest (got ${digest})`);
@@ -96,12 +107,15 @@ export async function resolveRegistryImage(
 }
 
 /**
- * The image as an OCI layout tar: index.json naming the manifest, then manifest, config and layer blobs. A fetch
- * that fails tears the tar down; `onFailure` hears why first (the reader would only see a torn archive).
+ * The image as an OCI layout tar: index.json naming the manifest, then manifest, the config (already fetched) and
+ * the layer blobs in `fetch` — the others are left out, for the reader to take as known. A fetch that fails tears the
+ * tar down; `onFailure` hears why first (the reader would only see a torn archive).
  */
 export function registryArchive(
   client: RegistryClient,
   image: RegistryImage,
+  config: Buffer,
+  fetch: readonly Descriptor[],
   onFailure: (e: unknown) => void,
 ): AsyncIterable<Buffer> {
   const tar = pack();
@@ -133,9 +147,9 @@ export function registryArchive(
       image.manifest.bytes.length,
       once(image.manifest.bytes),
     );
-    await entry(blob(image.config), image.config.size, client.blob(image.repo, image.config.digest, image.config.size));
+    await entry(blob(image.config), config.length, once(config));
     const seen = new Set<string>();
-    for (const l of image.layers) {
+    for (const l of fetch) {
       if (seen.has(l.digest)) continue;
       seen.add(l.digest);
       await entry(blob(l), l.size, client.blob(image.repo, l.digest, l.size));
