@@ -114,7 +114,6 @@ start foreign 127.0.0.1:5004 "validation:
     urls:
       allow:
         - ^https?://"
-echo "registry=127.0.0.1:5000 foreign=127.0.0.1:5004 basic=127.0.0.1:5001 token=127.0.0.1:5002 realm=http://127.0.0.1:5003/token credentials=$DATA/auth keys=$DATA/token-keys"
 # Off loopback: this machine's first non-loopback IPv4 address (where a client must verify TLS, or be told it may not).
 IP=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+(\.[0-9]+){3}$' | grep -v '^127\.' | head -n1 || true)
 [ -n "$IP" ] || fail "no non-loopback IPv4 address on this machine for the TLS and plain-HTTP registries"
@@ -125,4 +124,4 @@ start tls "$IP:5443" "  tls:
 start plain "$IP:5080" "" "$DATA/open/data"
 echo "$IP:5443" >"$DATA/tls/addr"
 echo "$IP:5080" >"$DATA/tls/plain-addr"
-echo "registry=127.0.0.1:5000 basic=127.0.0.1:5001 token=127.0.0.1:5002 realm=http://127.0.0.1:5003/token credentials=$DATA/auth keys=$DATA/token-keys tls=$IP:5443 (CA $DATA/tls/ca.pem) plain=$IP:5080"
+echo "registry=127.0.0.1:5000 foreign=127.0.0.1:5004 basic=127.0.0.1:5001 token=127.0.0.1:5002 realm=http://127.0.0.1:5003/token credentials=$DATA/auth keys=$DATA/token-keys tls=$IP:5443 (CA $DATA/tls/ca.pem) plain=$IP:5080"
