@@ -22,6 +22,10 @@ export interface Settings {
     /** Images up to this size are analysed (exported and read) without being asked; bigger ones on request. */
     readonly maxAutoBytes: number;
   };
+  readonly registry: {
+    /** Registries spoken to over plain HTTP (`host:port`); loopback ones always may. */
+    readonly insecure: readonly string[];
+  };
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -30,6 +34,7 @@ export const DEFAULT_SETTINGS: Settings = {
   hints: { showZeroBytes: false, showBuildTime: false },
   rules: { minBytes: 1_000_000, disabled: [] },
   analysis: { maxAutoBytes: MAX_AUTO_ANALYSIS_BYTES },
+  registry: { insecure: [] },
 };
 
 /** Turns whatever `workspace/configuration` answered into Settings, ignoring what has the wrong type. */
@@ -40,11 +45,14 @@ export function toSettings(raw: unknown): Settings {
     hints?: Record<string, unknown>;
     rules?: Record<string, unknown>;
     analysis?: Record<string, unknown>;
+    registry?: Record<string, unknown>;
   };
   const d = DEFAULT_SETTINGS;
   const num = (v: unknown, dflt: number, min: number) =>
     typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
   const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt);
+  const strings = (v: unknown, dflt: readonly string[]) =>
+    Array.isArray(v) ? (v as unknown[]).filter((x): x is string => typeof x === 'string') : dflt;
   return {
     engine: {
       host: typeof r.engine?.host === 'string' ? r.engine.host : d.engine.host,
@@ -57,11 +65,10 @@ export function toSettings(raw: unknown): Settings {
     },
     rules: {
       minBytes: num(r.rules?.minBytes, d.rules.minBytes, 0),
-      disabled: Array.isArray(r.rules?.disabled)
-        ? (r.rules.disabled as unknown[]).filter((x): x is string => typeof x === 'string')
-        : d.rules.disabled,
+      disabled: strings(r.rules?.disabled, d.rules.disabled),
     },
     analysis: { maxAutoBytes: num(r.analysis?.maxAutoBytes, d.analysis.maxAutoBytes, 0) },
+    registry: { insecure: strings(r.registry?.insecure, d.registry.insecure) },
   };
 }
 
@@ -379,4 +386,35 @@ export interface CompareResult {
 export namespace CompareRequest {
   export const method = 'dfsize/compare';
   export const type = new RequestType<{ uri: string; old: string }, CompareResult, void>(method);
+}
+
+/** What "Analyse Registry Image…" got: the image's analysis is then listed by RegistryLayersRequest under `ref`. */
+export interface RegistryAnalysisResult {
+  readonly ok: boolean;
+  /** The reference as typed (trimmed): the explorer's label and the key of its layers. */
+  readonly ref: string;
+  /** One line: what was analysed and from where, or why not and what to do. Never a credential. */
+  readonly message: string;
+  /** Served from the analysis cache without asking the registry. */
+  readonly cached: boolean;
+}
+
+/**
+ * Fetches and analyses `ref` from its registry (the CLI's `dfsize analyze REGISTRY/REPO:TAG` path). In an untrusted
+ * workspace nothing is fetched: only an analysis already cached for the reference is served. `uri`: the document
+ * whose settings apply (its FROM line asked), if any. Cancellable.
+ */
+export namespace AnalyseRegistryRequest {
+  export const method = 'dfsize/analyseRegistry';
+  export const type = new RequestType<{ ref: string; uri?: string }, RegistryAnalysisResult, void>(method);
+}
+
+/** The explorer's nodes for a registry image AnalyseRegistryRequest analysed (`ref` as it answered). */
+export namespace RegistryLayersRequest {
+  export const method = 'dfsize/registryLayers';
+  export const type = new RequestType<
+    { ref: string; parent: string | null; offset?: number; limit?: number },
+    LayersResult,
+    void
+  >(method);
 }

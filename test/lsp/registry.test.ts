@@ -1,0 +1,170 @@
+// "Analyse Registry Image…" over raw JSON-RPC against the real loopback registry (127.0.0.1:5000, reached through a
+// counting proxy so every request the server makes is seen): an image built by the 20.10 engine and pushed there is
+// analysed by the server and listed as image → layers → files with the engine's own sizes; a bad reference and a
+// missing tag give one line; a FROM line's hover offers the command. In Restricted Mode nothing reaches the registry:
+// an image fetched before is served from the cache, any other is refused with the reason.
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { LayerNode, LayersResult, RegistryAnalysisResult } from '../../server/src/protocol';
+import { ensureBusybox } from '../support/baseImage';
+import { build, runCommand } from '../support/builds';
+import { dfsizeAsync, ROOT } from '../support/cli';
+import { needEngine, needPart } from '../support/engine';
+import { LspClient } from '../support/lspClient';
+import { FaultProxy } from '../support/proxy';
+import { workspaceCopy } from '../support/tempDirs';
+
+const OPEN = '127.0.0.1:5000';
+
+interface EngineLayers {
+  layers: Array<{ sizeBytes: number; removableBytes: number }>;
+}
+
+describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)', function () {
+  this.timeout(300000);
+  const { dir } = workspaceCopy(join(ROOT, 'examples', 'hello'));
+  const tag = `dfsize-test/lsp-registry:${randomBytes(4).toString('hex')}`;
+  const storageDir = mkdtempSync(join(tmpdir(), 'dfsize-storage-'));
+  let proxy: FaultProxy;
+  let ref: string;
+  let engine: EngineLayers;
+  const clients: LspClient[] = [];
+
+  async function server(trusted: boolean): Promise<LspClient> {
+    const c = new LspClient({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
+    clients.push(c);
+    await c.initialize({ workspaceTrusted: trusted, storageDir });
+    return c;
+  }
+  const analyse = (c: LspClient, r: string) => c.request<RegistryAnalysisResult>('dfsize/analyseRegistry', { ref: r });
+  const nodes = async (c: LspClient, r: string, parent: string | null) =>
+    (await c.request<LayersResult>('dfsize/registryLayers', { ref: r, parent })).nodes;
+
+  before(async function () {
+    await needEngine(this, 'docker');
+    const up = await fetch(`http://${OPEN}/v2/`, { signal: AbortSignal.timeout(2000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    needPart(this, up ? null : `no registry answers at ${OPEN} (scripts/parts/registry.sh serve)`);
+    await ensureBusybox();
+    await build('buildkit', dir, tag);
+    await runCommand('docker', ['tag', tag, `${OPEN}/${tag}`]);
+    await runCommand('docker', ['push', `${OPEN}/${tag}`]);
+    const r = await dfsizeAsync(['analyze', '--image', tag, '--json'], {
+      DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-cache-')),
+    });
+    assert.equal(r.code, 0, r.stderr);
+    engine = JSON.parse(r.stdout) as EngineLayers;
+    proxy = await FaultProxy.startTcp(OPEN);
+    ref = `${proxy.url}/${tag}`;
+  });
+  after(async () => {
+    for (const c of clients) c.kill();
+    await proxy?.close();
+  });
+
+  it('trusted: fetches the image and lists image → layers → files with the engine’s own sizes', async () => {
+    const c = await server(true);
+    const r = await analyse(c, ref);
+    assert.equal(r.ok, true, r.message);
+    assert.equal(r.ref, ref);
+    assert.ok(proxy.seen.some((p) => p.includes('/blobs/sha256:')), 'the layers were fetched from the registry');
+
+    const top = await nodes(c, ref, null);
+    assert.equal(top.length, 1);
+    assert.equal(top[0]!.kind, 'image');
+    assert.equal(top[0]!.label, ref, 'the node is labelled by the reference');
+    assert.equal(top[0]!.removableBytes, 1_500_000, 'the scratch file deleted one layer later');
+
+    const children = await nodes(c, ref, 'image');
+    const layers = children.filter((n) => n.kind === 'layer');
+    assert.deepEqual(
+      layers.map((l) => l.sizeBytes),
+      engine.layers.map((l) => l.sizeBytes),
+      'each layer as big as the engine’s export says',
+    );
+    assert.equal(top[0]!.sizeBytes, engine.layers.reduce((n, l) => n + l.sizeBytes, 0));
+    assert.equal(children.at(-1)!.label, 'Largest files');
+    // The layer that wrote the 1.5 MB scratch file lists it among its files.
+    const writer = layers.find((l) => /scratch/.test(l.label) && l.sizeBytes! >= 1_500_000);
+    assert.ok(writer, layers.map((l) => l.label).join('\n'));
+    const files = await walk(c, ref, writer.id);
+    assert.ok(
+      files.some((f) => f.kind === 'file' && f.sizeBytes === 1_500_000 && f.removable === true),
+      files.map((f) => `${f.label} ${String(f.sizeBytes)}`).join('\n'),
+    );
+  });
+
+  it('a bad reference and a missing tag: one line each that says what to do', async () => {
+    const c = await server(true);
+    const bad = await analyse(c, 'not a reference');
+    assert.equal(bad.ok, false);
+    assert.match(bad.message, /^not a reference is not an image reference: name it REGISTRY\/REPOSITORY/);
+    const missing = await analyse(c, `${proxy.url}/dfsize-test/lsp-registry:no-such-tag`);
+    assert.equal(missing.ok, false);
+    assert.equal(missing.message.split('\n').length, 1);
+    assert.match(missing.message, new RegExp(`^${proxy.url.replace(/\./g, '\\.')}: .*no-such-tag`));
+    const none = await c.request<LayersResult>('dfsize/registryLayers', { ref: 'never-analysed:1', parent: null });
+    assert.equal(none.state, 'no-image');
+  });
+
+  it('untrusted: serves the image fetched before from the cache, and asks the registry nothing', async () => {
+    const c = await server(false);
+    const before = proxy.seen.length;
+    const r = await analyse(c, ref);
+    assert.equal(r.ok, true, r.message);
+    assert.equal(r.cached, true);
+    assert.match(r.message, /from the cache .*Restricted Mode fetches nothing/);
+    const layers = (await nodes(c, ref, 'image')).filter((n) => n.kind === 'layer');
+    assert.deepEqual(
+      layers.map((l) => l.sizeBytes),
+      engine.layers.map((l) => l.sizeBytes),
+    );
+    assert.deepEqual(proxy.seen.slice(before), [], 'no request reached the registry');
+  });
+
+  it('untrusted: an image never fetched is refused with the reason, and the registry hears nothing', async () => {
+    const c = await server(false);
+    const before = proxy.seen.length;
+    const other = `${proxy.url}/dfsize-test/lsp-registry:never-fetched`;
+    const r = await analyse(c, other);
+    assert.equal(r.ok, false);
+    assert.match(r.message, /^Restricted Mode: .*trust the workspace .*no analysis of .*never-fetched is cached/);
+    assert.deepEqual(proxy.seen.slice(before), [], 'no request reached the registry');
+  });
+
+  it('a FROM line’s hover offers “Analyse this base image” for the image it names, ARGs expanded', async () => {
+    const c = await server(true);
+    const uri = pathToFileURL(join(dir, 'Dockerfile.base')).href;
+    c.open(uri, `ARG TAG=${tag.split(':')[1]}\nFROM ${proxy.url}/dfsize-test/lsp-registry:\${TAG} AS app\nFROM app\n`);
+    const hover = await c.request<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 1, character: 2 },
+    });
+    const m = /\[[^\]]*Analyse this base image\]\(command:dockerfileSize\.analyseRegistryImage\?([^ )]+)/.exec(
+      hover?.contents.value ?? '',
+    );
+    assert.ok(m, hover?.contents.value);
+    assert.deepEqual(JSON.parse(decodeURIComponent(m[1]!)), [{ ref, uri }]);
+    const stage = await c.request<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 2, character: 2 },
+    });
+    assert.doesNotMatch(stage?.contents.value ?? '', /Analyse this base image/, 'a stage is no registry image');
+  });
+});
+
+/** Every node under `id`, depth first. */
+async function walk(c: LspClient, ref: string, id: string): Promise<LayerNode[]> {
+  const out: LayerNode[] = [];
+  for (const n of (await c.request<LayersResult>('dfsize/registryLayers', { ref, parent: id })).nodes) {
+    out.push(n);
+    if (n.hasChildren && n.kind === 'dir') out.push(...(await walk(c, ref, n.id)));
+  }
+  return out;
+}
