@@ -6,13 +6,13 @@ import { compareImages, CompareDocuments, compareWithPrevious, COMPARE_SCHEME } 
 import { Ctx } from './ctx';
 import { LayerTreeProvider } from './layerTree/provider';
 import { analyseRegistryImage } from './registryImage';
-import { ANALYSE_REGISTRY_COMMAND } from '../../server/src/core/baseImageAction';
 import type { LayerNode } from '../../server/src/protocol';
 
 const COMMANDS = {
   selectImage: 'dockerfileSize.selectImage',
   analyse: 'dockerfileSize.analyseImage',
-  analyseRegistry: ANALYSE_REGISTRY_COMMAND,
+  // The command a FROM line's hover link runs (core/baseImageAction ANALYSE_REGISTRY_COMMAND).
+  analyseRegistry: 'dockerfileSize.analyseRegistryImage',
   revealLines: 'dockerfileSize.revealLines',
   layersRefresh: 'dockerfileSize.layers.refresh',
   layersMore: 'dockerfileSize.layers.more',

@@ -73,7 +73,10 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
     const r = await analyse(c, ref);
     assert.equal(r.ok, true, r.message);
     assert.equal(r.ref, ref);
-    assert.ok(proxy.seen.some((p) => p.includes('/blobs/sha256:')), 'the layers were fetched from the registry');
+    assert.ok(
+      proxy.seen.some((p) => p.includes('/blobs/sha256:')),
+      'the layers were fetched from the registry',
+    );
 
     const top = await nodes(c, ref, null);
     assert.equal(top.length, 1);
@@ -88,7 +91,10 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
       engine.layers.map((l) => l.sizeBytes),
       'each layer as big as the engine’s export says',
     );
-    assert.equal(top[0]!.sizeBytes, engine.layers.reduce((n, l) => n + l.sizeBytes, 0));
+    assert.equal(
+      top[0]!.sizeBytes,
+      engine.layers.reduce((n, l) => n + l.sizeBytes, 0),
+    );
     assert.equal(children.at(-1)!.label, 'Largest files');
     // The layer that wrote the 1.5 MB scratch file lists it among its files.
     const writer = layers.find((l) => /scratch/.test(l.label) && l.sizeBytes! >= 1_500_000);

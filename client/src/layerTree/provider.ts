@@ -1,12 +1,7 @@
 // The layer explorer's TreeDataProvider: thin — the model does the work, this turns it into vscode tree items, follows
 // the active Dockerfile, and keeps the tree and the editor pointing at the same layer both ways.
 import * as vscode from 'vscode';
-import {
-  LayerAtLineRequest,
-  LayersRequest,
-  RegistryLayersRequest,
-  type LayerNode,
-} from '../../../server/src/protocol';
+import { LayerAtLineRequest, LayersRequest, RegistryLayersRequest, type LayerNode } from '../../../server/src/protocol';
 import type { Ctx } from '../ctx';
 import { itemOf, LayerTreeModel } from './model';
 

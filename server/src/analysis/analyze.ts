@@ -406,6 +406,9 @@ export async function cachedArchiveAnalysis(cache: AnalysisCache, path: string):
  * A registry image's analysis if the cache has it, by its config digest: what an untrusted workspace may show (it
  * never fetches). Null on a miss.
  */
-export async function cachedRegistryAnalysis(cache: AnalysisCache, configDigest: string): Promise<AnalyzedImage | null> {
+export async function cachedRegistryAnalysis(
+  cache: AnalysisCache,
+  configDigest: string,
+): Promise<AnalyzedImage | null> {
   return fromCache(cache, ['archive', 'trusted'], configDigest, {}, 'registry');
 }

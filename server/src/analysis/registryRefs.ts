@@ -21,7 +21,9 @@ export class RegistryRefs {
   constructor(private readonly cacheDir: string) {}
 
   private file(host: string, repo: string, ref: string, platform: string): string {
-    const key = createHash('sha256').update(JSON.stringify([host, repo, ref, platform])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([host, repo, ref, platform]))
+      .digest('hex');
     return join(this.cacheDir, `v${ANALYSER_VERSION}`, 'registry-refs', `${key}.json`);
   }
 

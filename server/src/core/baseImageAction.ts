@@ -15,7 +15,9 @@ export function baseImageAt(model: DockerfileModel, line: number): string | null
   const stage = model.stages.find((s) => s.from.index === inst.index);
   if (stage?.base.kind !== 'image') return null;
   const { ref } = stage.base;
-  return ref.includes('$') || !parseImageRef(ref) ? null : ref;
+  // An unset ARG expands to nothing: `${REGISTRY}/app` becomes `/app`, which names no image.
+  const whole = /^[a-z0-9]/i.test(ref) && !ref.includes('//') && !ref.includes('$');
+  return whole && parseImageRef(ref) ? ref : null;
 }
 
 /** The markdown of the link for the FROM at `line` of document `uri`, or null when it names no image to fetch. */

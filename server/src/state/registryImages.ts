@@ -25,7 +25,7 @@ export interface RegistryImagesDeps {
 /** How many registry images the explorer keeps in memory (the disk cache keeps every one). */
 const KEEP = 8;
 
-export const UNTRUSTED_FETCH =
+const UNTRUSTED_FETCH =
   'Restricted Mode: images are not fetched from registries in an untrusted workspace; trust the workspace to fetch it';
 
 export class RegistryImages {
@@ -65,9 +65,7 @@ export class RegistryImages {
       // Expected failures (the registry, a torn or odd blob) are one line; anything else is a bug, logged in full.
       const expected = e instanceof RegistryError || e instanceof ArchiveFormatError;
       const line = (e as Error).message.split('\n')[0] ?? String(e);
-      this.deps.error(
-        `dfsize: the analysis of ${ref} failed: ${expected ? line : ((e as Error).stack ?? String(e))}`,
-      );
+      this.deps.error(`dfsize: the analysis of ${ref} failed: ${expected ? line : ((e as Error).stack ?? String(e))}`);
       return answer(false, line);
     }
   }
