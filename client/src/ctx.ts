@@ -8,8 +8,12 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { ANALYSE_REGISTRY_COMMAND } from '../../server/src/core/baseImageAction';
-import { LayersChangedNotification, StatusNotification, type InitializationOptions } from '../../server/src/protocol';
+import {
+  ANALYSE_REGISTRY_COMMAND,
+  LayersChangedNotification,
+  StatusNotification,
+  type InitializationOptions,
+} from '../../server/src/protocol';
 import type { LayerTreeProvider } from './layerTree/provider';
 import { Builds } from './build';
 import { readConfiguration, type ClientConfig } from './config';

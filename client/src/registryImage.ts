@@ -2,21 +2,11 @@
 // has the server fetch and analyse it (with a cancellable progress), then shows it in the layer explorer. The server
 // does the fetching and decides what Restricted Mode allows; the client only asks and shows the one-line answer.
 import * as vscode from 'vscode';
-import { parseImageRef } from '../../server/src/core/rules/baseImages';
-import { AnalyseRegistryRequest, type RegistryAnalysisResult } from '../../server/src/protocol';
+import { AnalyseRegistryRequest, CheckReferenceRequest, type RegistryAnalysisResult } from '../../server/src/protocol';
 import type { Ctx } from './ctx';
 import { LAYERS_VIEW } from './layerTree/provider';
 
 const MANAGE_TRUST = 'Manage Workspace Trust';
-
-/** Why `text` cannot be a reference (the parser `dfsize analyze` reads references with), or null when it can. */
-export function referenceProblem(text: string): string | null {
-  const t = text.trim();
-  if (!t) return 'Name an image: REGISTRY/REPOSITORY[:TAG|@DIGEST], e.g. ghcr.io/org/app:1.2 or debian:12';
-  return /\s/.test(t) || !parseImageRef(t)
-    ? `${t} is not an image reference: name it REGISTRY/REPOSITORY[:TAG|@DIGEST]`
-    : null;
-}
 
 /** The `{ ref, uri }` a hover link passes, when it is one. */
 function linkArgument(arg: unknown): { ref: string; uri?: string } | null {
@@ -42,6 +32,11 @@ async function report(r: RegistryAnalysisResult): Promise<void> {
 export function analyseRegistryImage(ctx: Ctx): (arg?: unknown) => Promise<void> {
   return async (arg) => {
     const link = linkArgument(arg);
+    const client = ctx.client;
+    if (!client) return;
+    // The server reads references with the registry code `dfsize analyze` uses: it says what is wrong with one.
+    const check = async (text: string) =>
+      (await client.sendRequest(CheckReferenceRequest.type, { ref: text })).problem ?? undefined;
     const ref =
       link?.ref ??
       (await vscode.window.showInputBox({
@@ -49,10 +44,9 @@ export function analyseRegistryImage(ctx: Ctx): (arg?: unknown) => Promise<void>
         prompt: 'An image in a registry: your docker config’s credentials apply',
         placeHolder: 'REGISTRY/REPOSITORY[:TAG|@DIGEST], e.g. ghcr.io/org/app:1.2 or debian:12',
         ignoreFocusOut: true,
-        validateInput: referenceProblem,
+        validateInput: check,
       }));
-    const client = ctx.client;
-    if (!ref || !client) return;
+    if (!ref) return;
     const asked = { ref: ref.trim(), ...(link?.uri ? { uri: link.uri } : {}) };
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Analysing ${asked.ref}`, cancellable: true },

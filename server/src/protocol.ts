@@ -388,6 +388,15 @@ export namespace CompareRequest {
   export const type = new RequestType<{ uri: string; old: string }, CompareResult, void>(method);
 }
 
+/** The client's "Analyse Registry Image…" command, which a FROM line's hover links to with `{ ref, uri }`. */
+export const ANALYSE_REGISTRY_COMMAND = 'dockerfileSize.analyseRegistryImage';
+
+/** Why `ref` is no image reference the registry code can fetch (one line, what to do), or null: the input box asks. */
+export namespace CheckReferenceRequest {
+  export const method = 'dfsize/checkReference';
+  export const type = new RequestType<{ ref: string }, { problem: string | null }, void>(method);
+}
+
 /** What "Analyse Registry Image…" got: the image's analysis is then listed by RegistryLayersRequest under `ref`. */
 export interface RegistryAnalysisResult {
   readonly ok: boolean;

@@ -108,6 +108,10 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
 
   it('a bad reference and a missing tag: one line each that says what to do', async () => {
     const c = await server(true);
+    const check = (r: string) => c.request<{ problem: string | null }>('dfsize/checkReference', { ref: r });
+    assert.deepEqual(await check(ref), { problem: null });
+    assert.deepEqual(await check('debian:12'), { problem: null });
+    assert.match((await check('Not/A Ref')).problem ?? '', /is not an image reference: name it REGISTRY\/REPOSITORY/);
     const bad = await analyse(c, 'not a reference');
     assert.equal(bad.ok, false);
     assert.match(bad.message, /^not a reference is not an image reference: name it REGISTRY\/REPOSITORY/);

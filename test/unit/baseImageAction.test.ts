@@ -3,7 +3,7 @@
 import { strict as assert } from 'node:assert';
 import { baseImageAction, baseImageAt } from '../../server/src/core/baseImageAction';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
-import { toSettings } from '../../server/src/protocol';
+import { ANALYSE_REGISTRY_COMMAND, toSettings } from '../../server/src/protocol';
 import { registryRef } from '../../server/src/registry/reference';
 
 const TEXT = [
@@ -33,7 +33,7 @@ describe('the FROM line’s "Analyse this base image" link', () => {
   });
 
   it('is a command link whose one argument, decoded, is { ref, uri }', () => {
-    const link = baseImageAction(model, 1, 'file:///w/Dockerfile')!;
+    const link = baseImageAction(model, 1, 'file:///w/Dockerfile', ANALYSE_REGISTRY_COMMAND)!;
     const m = /\]\(command:dockerfileSize\.analyseRegistryImage\?([^ )]+) "/.exec(link);
     assert.ok(m, link);
     assert.deepEqual(JSON.parse(decodeURIComponent(m[1]!)), [{ ref: 'debian:12', uri: 'file:///w/Dockerfile' }]);

@@ -5,9 +5,6 @@ import { MarkupContent, type Hover } from 'vscode-languageserver-types';
 import { instructionAtLine, type DockerfileModel } from './dockerfile';
 import { parseImageRef } from './rules/baseImages';
 
-/** The client's command the link runs: "Dockerfile Size: Analyse Registry Image…" with `{ ref, uri }`. */
-export const ANALYSE_REGISTRY_COMMAND = 'dockerfileSize.analyseRegistryImage';
-
 /** The base image the FROM instruction at `line` names, or null (not a FROM, a stage, scratch, unexpanded). */
 export function baseImageAt(model: DockerfileModel, line: number): string | null {
   const inst = instructionAtLine(model, line);
@@ -20,12 +17,15 @@ export function baseImageAt(model: DockerfileModel, line: number): string | null
   return whole && parseImageRef(ref) ? ref : null;
 }
 
-/** The markdown of the link for the FROM at `line` of document `uri`, or null when it names no image to fetch. */
-export function baseImageAction(model: DockerfileModel, line: number, uri: string): string | null {
+/**
+ * The markdown of the link for the FROM at `line` of document `uri`, or null when it names no image to fetch.
+ * `command`: the client's "Analyse Registry Image…" (protocol ANALYSE_REGISTRY_COMMAND).
+ */
+export function baseImageAction(model: DockerfileModel, line: number, uri: string, command: string): string | null {
   const ref = baseImageAt(model, line);
   if (!ref) return null;
   const args = encodeURIComponent(JSON.stringify([{ ref, uri }]));
-  return `[$(cloud-download) Analyse this base image](command:${ANALYSE_REGISTRY_COMMAND}?${args} "Fetch ${ref} from its registry and show its layers")`;
+  return `[$(cloud-download) Analyse this base image](command:${command}?${args} "Fetch ${ref} from its registry and show its layers")`;
 }
 
 /** The hover's markdown (computeHover's) with the action as its last paragraph; null when there is neither. */

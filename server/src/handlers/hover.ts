@@ -3,6 +3,7 @@
 import { HoverRequest } from 'vscode-languageserver/node';
 import { baseImageAction, withAction } from '../core/baseImageAction';
 import { computeHover } from '../core/hover';
+import { ANALYSE_REGISTRY_COMMAND } from '../protocol';
 import { layersForImage } from '../core/layers';
 import type { Session } from '../state/session';
 import { Params, stopIfCancelled } from './params';
@@ -14,7 +15,7 @@ export function registerHover(session: Session): void {
     const [uri, position] = [p.documentUri(), p.position()];
     const view = await session.view(uri);
     stopIfCancelled(token, HoverRequest.method);
-    const action = view && baseImageAction(view.model, position.line, uri);
+    const action = view && baseImageAction(view.model, position.line, uri, ANALYSE_REGISTRY_COMMAND);
     if (!view?.match || !view.state.image || !view.rowLayers) {
       const contents = withAction(null, action);
       return contents && { contents };

@@ -1,9 +1,15 @@
 // `dfsize/analyseRegistry` ("Analyse Registry Image…", a FROM line's "Analyse this base image") and
 // `dfsize/registryLayers` (the explorer's nodes for such an image). The server fetches, the client only asks.
 import { defaultCacheDir } from '../analysis/cache';
-import { decodeNodeId, AnalyseRegistryRequest, RegistryLayersRequest, type LayersResult } from '../protocol';
+import {
+  AnalyseRegistryRequest,
+  CheckReferenceRequest,
+  decodeNodeId,
+  RegistryLayersRequest,
+  type LayersResult,
+} from '../protocol';
 import { registryNodes } from '../explorer/registryNodes';
-import { RegistryImages } from '../state/registryImages';
+import { referenceProblem, RegistryImages } from '../state/registryImages';
 import type { Session } from '../state/session';
 import { Params } from './params';
 
@@ -19,6 +25,10 @@ export function registerRegistry(session: Session): void {
     log: (line) => connection.console.log(line),
     error: (line) => connection.console.error(line),
   });
+
+  connection.onRequest(CheckReferenceRequest.type, (raw) => ({
+    problem: referenceProblem(new Params(CheckReferenceRequest.method, raw).string('ref')),
+  }));
 
   connection.onRequest(AnalyseRegistryRequest.type, async (raw, token) => {
     const p = new Params(AnalyseRegistryRequest.method, raw);

@@ -53,8 +53,8 @@ export class RegistryImages {
       message,
       cached,
     });
-    if (!r || /\s/.test(ref))
-      return answer(false, `${ref || '(empty)'} is not an image reference: name it REGISTRY/REPOSITORY[:TAG|@DIGEST]`);
+    const problem = referenceProblem(ref);
+    if (problem || !r) return answer(false, problem ?? ref);
     if (!this.deps.trusted) return this.fromCacheOnly(ref, r);
     try {
       const result = await this.fetch(r, insecure, signal);
@@ -118,6 +118,15 @@ export class RegistryImages {
     this.images.set(ref, result);
     for (const old of this.images.keys()) if (this.images.size > KEEP) this.images.delete(old);
   }
+}
+
+/** Why `text` is no reference `dfsize analyze` could fetch (one line that says what to write), or null. */
+export function referenceProblem(text: string): string | null {
+  const ref = text.trim();
+  if (!ref) return 'name an image: REGISTRY/REPOSITORY[:TAG|@DIGEST], e.g. ghcr.io/org/app:1.2 or debian:12';
+  return /\s/.test(ref) || !registryRef(ref)
+    ? `${ref} is not an image reference: name it REGISTRY/REPOSITORY[:TAG|@DIGEST]`
+    : null;
 }
 
 function summary(ref: string, result: AnalyzedImage): string {
