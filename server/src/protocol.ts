@@ -25,6 +25,8 @@ export interface Settings {
   readonly registry: {
     /** Registries spoken to over plain HTTP (`host:port`); loopback ones always may. */
     readonly insecure: readonly string[];
+    /** Where Docker Hub images are fetched from (`host[:port][/prefix]`, a pull-through cache); '' = Docker Hub. */
+    readonly mirror: string;
   };
 }
 
@@ -34,7 +36,7 @@ export const DEFAULT_SETTINGS: Settings = {
   hints: { showZeroBytes: false, showBuildTime: false },
   rules: { minBytes: 1_000_000, disabled: [] },
   analysis: { maxAutoBytes: MAX_AUTO_ANALYSIS_BYTES },
-  registry: { insecure: [] },
+  registry: { insecure: [], mirror: '' },
 };
 
 /** Turns whatever `workspace/configuration` answered into Settings, ignoring what has the wrong type. */
@@ -68,7 +70,10 @@ export function toSettings(raw: unknown): Settings {
       disabled: strings(r.rules?.disabled, d.rules.disabled),
     },
     analysis: { maxAutoBytes: num(r.analysis?.maxAutoBytes, d.analysis.maxAutoBytes, 0) },
-    registry: { insecure: strings(r.registry?.insecure, d.registry.insecure) },
+    registry: {
+      insecure: strings(r.registry?.insecure, d.registry.insecure),
+      mirror: typeof r.registry?.mirror === 'string' ? r.registry.mirror.trim() : d.registry.mirror,
+    },
   };
 }
 

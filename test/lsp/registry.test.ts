@@ -19,6 +19,8 @@ import { FaultProxy } from '../support/proxy';
 import { workspaceCopy } from '../support/tempDirs';
 
 const OPEN = '127.0.0.1:5000';
+const HUB_NAME = `dfsize-lsp-mirror:${randomBytes(4).toString('hex')}`;
+const MIRRORED = `mirror/library/${HUB_NAME}`;
 
 interface EngineLayers {
   layers: Array<{ sizeBytes: number; removableBytes: number }>;
@@ -55,6 +57,9 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
     await build('buildkit', dir, tag);
     await runCommand('docker', ['tag', tag, `${OPEN}/${tag}`]);
     await runCommand('docker', ['push', `${OPEN}/${tag}`]);
+    // The same image where a Docker Hub mirror with a path prefix keeps `library/<name>` (the hover's `FROM name`).
+    await runCommand('docker', ['tag', tag, `${OPEN}/${MIRRORED}`]);
+    await runCommand('docker', ['push', `${OPEN}/${MIRRORED}`]);
     const r = await dfsizeAsync(['analyze', '--image', tag, '--json'], {
       DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-cache-')),
     });
@@ -121,6 +126,24 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
     assert.match(missing.message, new RegExp(`^${proxy.url.replace(/\./g, '\\.')}: .*no-such-tag`));
     const none = await c.request<LayersResult>('dfsize/registryLayers', { ref: 'never-analysed:1', parent: null });
     assert.equal(none.state, 'no-image');
+  });
+
+  it('a Docker Hub name is fetched as library/NAME from dockerfileSize.registry.mirror, prefix included', async () => {
+    const c = await server(true);
+    c.settings = { registry: { mirror: `${proxy.url}/mirror` } };
+    const before = proxy.seen.length;
+    const r = await analyse(c, HUB_NAME);
+    assert.equal(r.ok, true, r.message);
+    const [name, version] = HUB_NAME.split(':');
+    assert.ok(
+      proxy.seen.slice(before).includes(`/v2/mirror/library/${name!}/manifests/${version!}`),
+      proxy.seen.slice(before).join('\n'),
+    );
+    const layers = (await nodes(c, HUB_NAME, 'image')).filter((n) => n.kind === 'layer');
+    assert.deepEqual(
+      layers.map((l) => l.sizeBytes),
+      engine.layers.map((l) => l.sizeBytes),
+    );
   });
 
   it('untrusted: serves the image fetched before from the cache, and asks the registry nothing', async () => {

@@ -37,7 +37,7 @@ export function registerRegistry(session: Session): void {
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => abort.abort());
     try {
-      return await images.analyse(ref, settings.registry.insecure, abort.signal);
+      return await images.analyse(ref, settings.registry, abort.signal);
     } finally {
       cancel.dispose();
     }

@@ -9,8 +9,8 @@ import { RegistryRefs } from '../analysis/registryRefs';
 import { formatBytes } from '../core/format';
 import { ArchiveFormatError } from '../engine/archiveError';
 import { hostPlatform } from '../engine/platform';
-import type { RegistryAnalysisResult } from '../protocol';
-import { RegistryClient, RegistryError } from '../registry/client';
+import type { RegistryAnalysisResult, Settings } from '../protocol';
+import { apiHost, RegistryClient, RegistryError } from '../registry/client';
 import { resolveRegistryImage } from '../registry/image';
 import { registryRef, type RegistryRef } from '../registry/reference';
 
@@ -21,6 +21,8 @@ export interface RegistryImagesDeps {
   readonly log: (line: string) => void;
   readonly error: (line: string) => void;
 }
+
+type RegistrySettings = Settings['registry'];
 
 /** How many registry images the explorer keeps in memory (the disk cache keeps every one). */
 const KEEP = 8;
@@ -44,9 +46,10 @@ export class RegistryImages {
   }
 
   /** Fetches and analyses `text` (or, untrusted, serves what the cache has of it); never throws but for a bug. */
-  async analyse(text: string, insecure: readonly string[], signal: AbortSignal): Promise<RegistryAnalysisResult> {
+  async analyse(text: string, settings: RegistrySettings, signal: AbortSignal): Promise<RegistryAnalysisResult> {
     const ref = text.trim();
-    const r = registryRef(ref);
+    const named = registryRef(ref);
+    const r = named && viaMirror(named, settings.mirror);
     const answer = (ok: boolean, message: string, cached = false): RegistryAnalysisResult => ({
       ok,
       ref,
@@ -57,7 +60,7 @@ export class RegistryImages {
     if (problem || !r) return answer(false, problem ?? ref);
     if (!this.deps.trusted) return this.fromCacheOnly(ref, r);
     try {
-      const result = await this.fetch(r, insecure, signal);
+      const result = await this.fetch(r, settings.insecure, signal);
       this.keep(ref, result);
       return answer(true, summary(ref, result), result.cached !== null);
     } catch (e) {
@@ -118,6 +121,16 @@ export class RegistryImages {
     this.images.set(ref, result);
     for (const old of this.images.keys()) if (this.images.size > KEEP) this.images.delete(old);
   }
+}
+
+/** Where a Docker Hub image is fetched from when a mirror is set (`host[:port][/prefix]`); other registries as named. */
+function viaMirror(r: RegistryRef, mirror: string): RegistryRef {
+  if (!mirror || r.host !== apiHost(null)) return r;
+  const [host = '', ...prefix] = mirror
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
+    .split('/');
+  return { ...r, host, repo: [...prefix, r.repo].join('/') };
 }
 
 /** Why `text` is no reference `dfsize analyze` could fetch (one line that says what to write), or null. */
