@@ -1,7 +1,9 @@
 // "Dockerfile Size: Analyse Registry Image…" (and a FROM line's "Analyse this base image" link): asks for a reference,
 // has the server fetch and analyse it (with a cancellable progress), then shows it in the layer explorer. The server
 // does the fetching and decides what Restricted Mode allows; the client only asks and shows the one-line answer.
+import { randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { WorkDoneProgress } from 'vscode-languageclient/node';
 import { AnalyseRegistryRequest, CheckReferenceRequest, type RegistryAnalysisResult } from '../../server/src/protocol';
 import type { Ctx } from './ctx';
 import { LAYERS_VIEW } from './layerTree/provider';
@@ -50,12 +52,19 @@ export function analyseRegistryImage(ctx: Ctx): (arg?: unknown) => Promise<void>
     const asked = { ref: ref.trim(), ...(link?.uri ? { uri: link.uri } : {}) };
     const result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Analysing ${asked.ref}`, cancellable: true },
-      async (_progress, token) => {
+      async (progress, token) => {
+        // The server reports the bytes it read on this token.
+        const workDoneToken = `dfsize-registry-${randomUUID()}`;
+        const listening = client.onProgress(WorkDoneProgress.type, workDoneToken, (v) => {
+          if (v.kind === 'report') progress.report({ message: v.message });
+        });
         try {
-          return await client.sendRequest(AnalyseRegistryRequest.type, asked, token);
+          return await client.sendRequest(AnalyseRegistryRequest.type, { ...asked, workDoneToken }, token);
         } catch (e) {
           if (token.isCancellationRequested) return null;
           throw e;
+        } finally {
+          listening.dispose();
         }
       },
     );

@@ -416,11 +416,16 @@ export interface RegistryAnalysisResult {
 /**
  * Fetches and analyses `ref` from its registry (the CLI's `dfsize analyze REGISTRY/REPO:TAG` path). In an untrusted
  * workspace nothing is fetched: only an analysis already cached for the reference is served. `uri`: the document
- * whose settings apply (its FROM line asked), if any. Cancellable.
+ * whose settings apply (its FROM line asked), if any. Cancellable; with progress on `workDoneToken`.
  */
 export namespace AnalyseRegistryRequest {
   export const method = 'dfsize/analyseRegistry';
-  export const type = new RequestType<{ ref: string; uri?: string }, RegistryAnalysisResult, void>(method);
+  /** `workDoneToken`: the server reports the bytes read on it (`$/progress`, begin → report… → end). */
+  export const type = new RequestType<
+    { ref: string; uri?: string; workDoneToken?: string },
+    RegistryAnalysisResult,
+    void
+  >(method);
 }
 
 /** The explorer's nodes for a registry image AnalyseRegistryRequest analysed (`ref` as it answered). */

@@ -5,7 +5,7 @@
 // an image fetched before is served from the cache, any other is refused with the reason.
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,10 +36,10 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
   let engine: EngineLayers;
   const clients: LspClient[] = [];
 
-  async function server(trusted: boolean): Promise<LspClient> {
+  async function server(trusted: boolean, storage = storageDir): Promise<LspClient> {
     const c = new LspClient({ DOCKER_HOST: 'unix:///var/run/docker.sock' });
     clients.push(c);
-    await c.initialize({ workspaceTrusted: trusted, storageDir });
+    await c.initialize({ workspaceTrusted: trusted, storageDir: storage });
     return c;
   }
   const analyse = (c: LspClient, r: string) => c.request<RegistryAnalysisResult>('dfsize/analyseRegistry', { ref: r });
@@ -75,9 +75,18 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
 
   it('trusted: fetches the image and lists image → layers → files with the engine’s own sizes', async () => {
     const c = await server(true);
-    const r = await analyse(c, ref);
+    const r = await c.request<RegistryAnalysisResult>('dfsize/analyseRegistry', { ref, workDoneToken: 'fetch-1' });
     assert.equal(r.ok, true, r.message);
     assert.equal(r.ref, ref);
+    const progress = c.received
+      .filter((m) => m.method === '$/progress' && (m.params as { token: string }).token === 'fetch-1')
+      .map((m) => (m.params as { value: { kind: string; message?: string } }).value);
+    assert.equal(progress[0]?.kind, 'begin');
+    assert.ok(
+      progress.some((v) => v.kind === 'report' && v.message === 'computing waste…'),
+      JSON.stringify(progress),
+    );
+    assert.equal(progress.at(-1)?.kind, 'end');
     assert.ok(
       proxy.seen.some((p) => p.includes('/blobs/sha256:')),
       'the layers were fetched from the registry',
@@ -126,6 +135,43 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
     assert.match(missing.message, new RegExp(`^${proxy.url.replace(/\./g, '\\.')}: .*no-such-tag`));
     const none = await c.request<LayersResult>('dfsize/registryLayers', { ref: 'never-analysed:1', parent: null });
     assert.equal(none.state, 'no-image');
+  });
+
+  it('cancelled while a blob is on its way: answers "cancelled", caches nothing, and a new request works', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'dfsize-storage-'));
+    const c = await server(true, empty);
+    let asked: { id: number; answer: Promise<RegistryAnalysisResult> } | null = null;
+    // When the first blob is asked for, the user cancels; the blob is sent only once the server has answered.
+    proxy.rules = [
+      {
+        path: /\/blobs\/sha256:/,
+        times: 1,
+        fault: {
+          kind: 'before',
+          before: async () => {
+            c.notify('$/cancelRequest', { id: asked!.id });
+            await asked!.answer;
+          },
+        },
+      },
+    ];
+    try {
+      asked = c.requestWithId<RegistryAnalysisResult>('dfsize/analyseRegistry', { ref });
+      const r = await asked.answer;
+      assert.deepEqual(
+        { ok: r.ok, message: r.message },
+        { ok: false, message: `the analysis of ${ref} was cancelled` },
+      );
+    } finally {
+      proxy.rules = [];
+    }
+    const cached = readdirSync(empty, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+    assert.deepEqual(
+      cached.map((e) => e.name),
+      [],
+      'no analysis, layer or reference record was written',
+    );
+    assert.equal((await analyse(c, ref)).ok, true);
   });
 
   it('a Docker Hub name is fetched as library/NAME from dockerfileSize.registry.mirror, prefix included', async () => {

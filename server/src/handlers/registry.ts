@@ -1,5 +1,11 @@
 // `dfsize/analyseRegistry` ("Analyse Registry Image…", a FROM line's "Analyse this base image") and
 // `dfsize/registryLayers` (the explorer's nodes for such an image). The server fetches, the client only asks.
+import {
+  WorkDoneProgress,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageserver/node';
 import { defaultCacheDir } from '../analysis/cache';
 import {
   AnalyseRegistryRequest,
@@ -32,13 +38,20 @@ export function registerRegistry(session: Session): void {
 
   connection.onRequest(AnalyseRegistryRequest.type, async (raw, token) => {
     const p = new Params(AnalyseRegistryRequest.method, raw);
-    const [ref, uri] = [p.string('ref'), p.stringOrNull('uri')];
+    const [ref, uri, progress] = [p.string('ref'), p.stringOrNull('uri'), p.stringOrNull('workDoneToken')];
     const settings = await session.settings.get(uri ?? '');
     const abort = new AbortController();
     const cancel = token.onCancellationRequested(() => abort.abort());
+    const report = (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => {
+      if (progress !== null) void connection.sendProgress(WorkDoneProgress.type, progress, value);
+    };
+    report({ kind: 'begin', title: `Analysing ${ref}`, cancellable: true });
     try {
-      return await images.analyse(ref, settings.registry, abort.signal);
+      return await images.analyse(ref, settings.registry, abort.signal, (message, percentage) =>
+        report({ kind: 'report', message, ...(percentage !== null ? { percentage } : {}) }),
+      );
     } finally {
+      report({ kind: 'end' });
       cancel.dispose();
     }
   });

@@ -46,7 +46,12 @@ export class RegistryImages {
   }
 
   /** Fetches and analyses `text` (or, untrusted, serves what the cache has of it); never throws but for a bug. */
-  async analyse(text: string, settings: RegistrySettings, signal: AbortSignal): Promise<RegistryAnalysisResult> {
+  async analyse(
+    text: string,
+    settings: RegistrySettings,
+    signal: AbortSignal,
+    onProgress?: (message: string, percent: number | null) => void,
+  ): Promise<RegistryAnalysisResult> {
     const ref = text.trim();
     const named = registryRef(ref);
     const r = named && viaMirror(named, settings.mirror);
@@ -60,7 +65,7 @@ export class RegistryImages {
     if (problem || !r) return answer(false, problem ?? ref);
     if (!this.deps.trusted) return this.fromCacheOnly(ref, r);
     try {
-      const result = await this.fetch(r, settings.insecure, signal);
+      const result = await this.fetch(r, settings.insecure, signal, onProgress);
       this.keep(ref, result);
       return answer(true, summary(ref, result), result.cached !== null);
     } catch (e) {
@@ -73,11 +78,31 @@ export class RegistryImages {
     }
   }
 
-  private async fetch(r: RegistryRef, insecure: readonly string[], signal: AbortSignal): Promise<AnalyzedImage> {
+  private async fetch(
+    r: RegistryRef,
+    insecure: readonly string[],
+    signal: AbortSignal,
+    onProgress?: (message: string, percent: number | null) => void,
+  ): Promise<AnalyzedImage> {
     const client = new RegistryClient(r.host, { env: this.deps.env, insecure: insecure.includes(r.host), signal });
     const platform = hostPlatform();
     const image = await resolveRegistryImage(client, r.repo, r.ref, platform);
-    const result = await analyzeImage({ registry: client, image }, { cache: this.cache, signal });
+    const result = await analyzeImage(
+      { registry: client, image },
+      {
+        cache: this.cache,
+        signal,
+        onProgress:
+          onProgress &&
+          ((p) =>
+            p.phase === 'computing'
+              ? onProgress('computing waste…', null)
+              : onProgress(
+                  `${formatBytes(p.bytes)} read`,
+                  p.totalBytes ? Math.min(99, Math.floor((100 * p.bytes) / p.totalBytes)) : null,
+                )),
+      },
+    );
     const record = {
       manifestDigest: image.manifest.digest,
       configDigest: image.config.digest,
