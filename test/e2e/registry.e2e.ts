@@ -87,7 +87,15 @@ describe('e2e: Analyse Registry Image', function () {
   });
 
   it('a FROM line’s hover link “Analyse this base image” shows the image that line names', async () => {
-    await wb.openFile('Dockerfile.base');
+    // Quick Open lists the recent `Dockerfile` first until its search is done: wait for the row of this file.
+    await wb.page.keyboard.press('Control+P');
+    await wb.page.waitForSelector('.quick-input-widget input');
+    await wb.page.keyboard.type('Dockerfile.base');
+    await wb.page.waitForSelector('.quick-input-list .monaco-list-row[aria-label*="Dockerfile.base"]', {
+      timeout: 120000,
+    });
+    await wb.page.keyboard.press('Enter');
+    await wb.page.waitForSelector('.tab.active:has-text("Dockerfile.base")');
     // Opening a Dockerfile brings the explorer back to it: the registry image's row goes.
     await wb.page.waitForSelector(`.monaco-list-row:has-text(${JSON.stringify(ref)})`, {
       state: 'detached',
