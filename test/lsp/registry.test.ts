@@ -4,7 +4,6 @@
 // missing tag give one line; a FROM line's hover offers the command. In Restricted Mode nothing reaches the registry:
 // an image fetched before is served from the cache, any other is refused with the reason.
 import { strict as assert } from 'node:assert';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,7 @@ import { FaultProxy } from '../support/proxy';
 import { workspaceCopy } from '../support/tempDirs';
 
 const OPEN = '127.0.0.1:5000';
-const HUB_NAME = `dfsize-lsp-mirror:${randomBytes(4).toString('hex')}`;
+const HUB_NAME = 'dfsize-lsp-mirror:latest';
 const MIRRORED = `mirror/library/${HUB_NAME}`;
 
 interface EngineLayers {
@@ -29,7 +28,7 @@ interface EngineLayers {
 describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)', function () {
   this.timeout(300000);
   const { dir } = workspaceCopy(join(ROOT, 'examples', 'hello'));
-  const tag = `dfsize-test/lsp-registry:${randomBytes(4).toString('hex')}`;
+  const tag = 'dfsize-test/lsp-registry:latest';
   const storageDir = mkdtempSync(join(tmpdir(), 'dfsize-storage-'));
   let proxy: FaultProxy;
   let ref: string;
