@@ -46,7 +46,7 @@ export default tseslint.config(
   {
     // The custom messages follow vscode-languageserver-protocol's own convention, `namespace XRequest { method;
     // type }`, so they read like the library's requests at every call site.
-    files: ['server/src/protocol.ts'],
+    files: ['server/src/protocol.ts', 'server/src/registryProtocol.ts'],
     rules: { '@typescript-eslint/no-namespace': 'off' },
   },
 );

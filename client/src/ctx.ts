@@ -8,7 +8,12 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { LayersChangedNotification, StatusNotification, type InitializationOptions } from '../../server/src/protocol';
+import {
+  ANALYSE_REGISTRY_COMMAND,
+  LayersChangedNotification,
+  StatusNotification,
+  type InitializationOptions,
+} from '../../server/src/protocol';
 import type { LayerTreeProvider } from './layerTree/provider';
 import { Builds } from './build';
 import { readConfiguration, type ClientConfig } from './config';
@@ -77,6 +82,8 @@ export class Ctx implements vscode.Disposable {
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENT_SELECTOR,
       initializationOptions,
+      // Hovers are trusted for one command only: a FROM line's "Analyse this base image" link.
+      markdown: { isTrusted: { enabledCommands: [ANALYSE_REGISTRY_COMMAND] }, supportThemeIcons: true },
       // The size rules read each build context's .dockerignore: the server hears when one changes.
       // eslint-disable-next-line @typescript-eslint/no-deprecated -- the server registers no file watchers of its own yet
       synchronize: { configurationSection: 'dockerfileSize', fileEvents: dockerignores },

@@ -5,11 +5,14 @@ import { analyseImage, copyLayerPath, revealLines, selectImage, showLayerFiles }
 import { compareImages, CompareDocuments, compareWithPrevious, COMPARE_SCHEME } from './compareView';
 import { Ctx } from './ctx';
 import { LayerTreeProvider } from './layerTree/provider';
+import { analyseRegistryImage } from './registryImage';
 import type { LayerNode } from '../../server/src/protocol';
 
 const COMMANDS = {
   selectImage: 'dockerfileSize.selectImage',
   analyse: 'dockerfileSize.analyseImage',
+  // The command a FROM line's hover link runs (core/baseImageAction ANALYSE_REGISTRY_COMMAND).
+  analyseRegistry: 'dockerfileSize.analyseRegistryImage',
   revealLines: 'dockerfileSize.revealLines',
   layersRefresh: 'dockerfileSize.layers.refresh',
   layersMore: 'dockerfileSize.layers.more',
@@ -37,6 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand(COMMANDS.compareImages, compareImages(c, compared)),
     vscode.commands.registerCommand(COMMANDS.selectImage, selectImage(c)),
     vscode.commands.registerCommand(COMMANDS.analyse, analyseImage(c)),
+    vscode.commands.registerCommand(COMMANDS.analyseRegistry, analyseRegistryImage(c)),
     vscode.commands.registerCommand(COMMANDS.revealLines, reveal),
     vscode.commands.registerCommand(
       COMMANDS.revealInEditor,

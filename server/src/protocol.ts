@@ -23,9 +23,12 @@ export interface Settings {
     readonly maxAutoBytes: number;
   };
   readonly registry: {
+    /** Registries spoken to over plain HTTP (`host:port`); loopback ones always may. */
+    readonly insecure: readonly string[];
     /**
-     * Where base image sizes of Docker Hub's names are asked (`host[:port][/prefix]`); '' Docker Hub (or
-     * DFSIZE_REGISTRY_MIRROR), `off` no registry. Never taken from an untrusted workspace (no registry is asked there).
+     * Where Docker Hub's names are asked (`host[:port][/prefix]`, a mirror or pull-through cache): base image sizes and
+     * Analyse Registry Image… of a FROM line's base. '' Docker Hub (for sizes, DFSIZE_REGISTRY_MIRROR first); `off`
+     * asks no registry for sizes. Never taken from an untrusted workspace.
      */
     readonly mirror: string;
   };
@@ -37,7 +40,7 @@ export const DEFAULT_SETTINGS: Settings = {
   hints: { showZeroBytes: false, showBuildTime: false },
   rules: { minBytes: 1_000_000, disabled: [] },
   analysis: { maxAutoBytes: MAX_AUTO_ANALYSIS_BYTES },
-  registry: { mirror: '' },
+  registry: { insecure: [], mirror: '' },
 };
 
 /** Turns whatever `workspace/configuration` answered into Settings, ignoring what has the wrong type. */
@@ -54,6 +57,8 @@ export function toSettings(raw: unknown): Settings {
   const num = (v: unknown, dflt: number, min: number) =>
     typeof v === 'number' && Number.isFinite(v) && v >= min ? v : dflt;
   const bool = (v: unknown, dflt: boolean) => (typeof v === 'boolean' ? v : dflt);
+  const strings = (v: unknown, dflt: readonly string[]) =>
+    Array.isArray(v) ? (v as unknown[]).filter((x): x is string => typeof x === 'string') : dflt;
   return {
     engine: {
       host: typeof r.engine?.host === 'string' ? r.engine.host : d.engine.host,
@@ -66,12 +71,13 @@ export function toSettings(raw: unknown): Settings {
     },
     rules: {
       minBytes: num(r.rules?.minBytes, d.rules.minBytes, 0),
-      disabled: Array.isArray(r.rules?.disabled)
-        ? (r.rules.disabled as unknown[]).filter((x): x is string => typeof x === 'string')
-        : d.rules.disabled,
+      disabled: strings(r.rules?.disabled, d.rules.disabled),
     },
     analysis: { maxAutoBytes: num(r.analysis?.maxAutoBytes, d.analysis.maxAutoBytes, 0) },
-    registry: { mirror: typeof r.registry?.mirror === 'string' ? r.registry.mirror : d.registry.mirror },
+    registry: {
+      insecure: strings(r.registry?.insecure, d.registry.insecure),
+      mirror: typeof r.registry?.mirror === 'string' ? r.registry.mirror.trim() : d.registry.mirror,
+    },
   };
 }
 
@@ -390,3 +396,5 @@ export namespace CompareRequest {
   export const method = 'dfsize/compare';
   export const type = new RequestType<{ uri: string; old: string }, CompareResult, void>(method);
 }
+
+export * from './registryProtocol';

@@ -18,6 +18,7 @@ import { registerHover } from './handlers/hover';
 import { registerImages } from './handlers/images';
 import { registerInlayHints } from './handlers/inlayHints';
 import { registerLayers } from './handlers/layers';
+import { registerRegistry } from './handlers/registry';
 import { registerStatus } from './handlers/status';
 import type { InitializationOptions } from './protocol';
 import { fsPathOf } from './state/documentImages';
@@ -55,6 +56,7 @@ export function startServer(connection: Connection): void {
     registerHover(session);
     registerImages(session);
     registerLayers(session);
+    registerRegistry(session);
     registerBuild(session);
     registerCompare(session);
     registerDiagnostics(session);

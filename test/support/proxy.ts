@@ -157,11 +157,20 @@ export class FaultProxy {
       res.end(fault.body);
       return;
     }
+    // A client that goes away before its answer is complete (a cancelled request) takes the upstream request with it:
+    // an answer nobody reads would hold its connection, and the test process, open.
+    let up: ReturnType<typeof httpRequest> | null = null;
+    let gone = false;
+    res.on('close', () => {
+      gone = !res.writableFinished;
+      if (gone) up?.destroy();
+    });
     if (fault?.kind === 'before') await fault.before();
+    if (gone) return;
     const where = this.target.startsWith('/')
       ? { socketPath: this.target }
       : { host: this.target.split(':')[0], port: Number(this.target.split(':')[1]) };
-    const up = httpRequest({ ...where, path, method: req.method, headers: req.headers }, (answer) => {
+    up = httpRequest({ ...where, path, method: req.method, headers: req.headers }, (answer) => {
       if (fault?.kind === 'edit') {
         this.edited(answer, res, fault.edit);
         return;

@@ -1,7 +1,7 @@
 // The layer explorer's TreeDataProvider: thin — the model does the work, this turns it into vscode tree items, follows
 // the active Dockerfile, and keeps the tree and the editor pointing at the same layer both ways.
 import * as vscode from 'vscode';
-import { LayerAtLineRequest, LayersRequest, type LayerNode } from '../../../server/src/protocol';
+import { LayerAtLineRequest, LayersRequest, RegistryLayersRequest, type LayerNode } from '../../../server/src/protocol';
 import type { Ctx } from '../ctx';
 import { itemOf, LayerTreeModel } from './model';
 
@@ -14,6 +14,8 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
   readonly view: vscode.TreeView<LayerNode>;
   /** The Dockerfile the tree shows. */
   uri: vscode.Uri | undefined;
+  /** The registry image the tree shows instead ("Analyse Registry Image…"), until a Dockerfile is looked at again. */
+  registryRef: string | undefined;
   private readonly subscriptions: { dispose(): unknown }[] = [];
   private followTimer: NodeJS.Timeout | undefined;
 
@@ -23,6 +25,8 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
   ) {
     this.model = new LayerTreeModel(async (parent, offset) => {
       const client = ctx.client;
+      if (client && this.registryRef !== undefined)
+        return client.sendRequest(RegistryLayersRequest.type, { ref: this.registryRef, parent, offset });
       if (!client || !this.uri)
         return {
           state: 'no-document',
@@ -40,8 +44,10 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
       this.view,
       this.changed,
       vscode.window.onDidChangeActiveTextEditor((e) => {
-        if (e?.document.languageId === 'dockerfile' && e.document.uri.toString() !== this.uri?.toString()) {
+        const other = e?.document.uri.toString() !== this.uri?.toString();
+        if (e?.document.languageId === 'dockerfile' && (other || this.registryRef !== undefined)) {
           this.uri = e.document.uri;
+          this.registryRef = undefined;
           this.refresh();
         }
       }),
@@ -57,9 +63,15 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
     this.changed.fire(undefined);
   }
 
+  /** Shows the registry image the server analysed under `ref`. */
+  showRegistry(ref: string): void {
+    this.registryRef = ref;
+    this.refresh();
+  }
+
   /** The server says what this tree shows changed (image, analysis). */
   changedFor(uri: string): void {
-    if (uri === this.uri?.toString()) this.refresh();
+    if (this.registryRef === undefined && uri === this.uri?.toString()) this.refresh();
   }
 
   getTreeItem(node: LayerNode): vscode.TreeItem {
@@ -72,12 +84,12 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
           ? vscode.TreeItemCollapsibleState.Expanded
           : vscode.TreeItemCollapsibleState.Collapsed,
     );
-    item.id = `${this.uri?.toString() ?? ''}#${d.id}`;
+    item.id = `${this.registryRef !== undefined ? `registry:${this.registryRef}` : (this.uri?.toString() ?? '')}#${d.id}`;
     item.description = d.description;
     item.tooltip = new vscode.MarkdownString(d.tooltip);
     item.iconPath = new vscode.ThemeIcon(d.icon.id, d.icon.color ? new vscode.ThemeColor(d.icon.color) : undefined);
     item.contextValue = d.contextValue;
-    if (d.reveal && this.uri)
+    if (d.reveal && this.uri && this.registryRef === undefined)
       item.command = { command: this.commands.reveal, title: 'Reveal in Editor', arguments: [this.uri, d.reveal] };
     if (node.kind === 'more') item.command = { command: this.commands.more, title: 'Show more', arguments: [node] };
     return item;
@@ -106,14 +118,14 @@ export class LayerTreeProvider implements vscode.TreeDataProvider<LayerNode>, vs
   private follow(e: vscode.TextEditorSelectionChangeEvent): void {
     if (!this.ctx.config.followCursor || !this.view.visible || e.textEditor.document.languageId !== 'dockerfile')
       return;
-    if (e.textEditor.document.uri.toString() !== this.uri?.toString()) return;
+    if (this.registryRef !== undefined || e.textEditor.document.uri.toString() !== this.uri?.toString()) return;
     clearTimeout(this.followTimer);
     this.followTimer = setTimeout(() => void this.revealLine(e.selections[0]!.active.line), 150);
   }
 
   async revealLine(line: number): Promise<LayerNode | undefined> {
     const client = this.ctx.client;
-    if (!client || !this.uri) return undefined;
+    if (!client || !this.uri || this.registryRef !== undefined) return undefined;
     const path = await client.sendRequest(LayerAtLineRequest.type, { uri: this.uri.toString(), line });
     const target = path.at(-1);
     if (!target) return undefined;

@@ -401,3 +401,14 @@ export async function cachedArchiveAnalysis(cache: AnalysisCache, path: string):
   const key = await fileKey(path, {}).catch(() => null);
   return key ? fromArchiveCache(cache, key, {}).catch(() => null) : null;
 }
+
+/**
+ * A registry image's analysis if the cache has it, by its config digest: what an untrusted workspace may show (it
+ * never fetches). Null on a miss.
+ */
+export async function cachedRegistryAnalysis(
+  cache: AnalysisCache,
+  configDigest: string,
+): Promise<AnalyzedImage | null> {
+  return fromCache(cache, ['archive', 'trusted'], configDigest, {}, 'registry');
+}

@@ -1,6 +1,9 @@
-// textDocument/hover: what the last build made of the instruction under the cursor.
+// textDocument/hover: what the last build made of the instruction under the cursor; on a FROM line naming an image,
+// a link that analyses that base image from its registry.
 import { HoverRequest } from 'vscode-languageserver/node';
+import { baseImageAction, withAction } from '../core/baseImageAction';
 import { computeHover } from '../core/hover';
+import { ANALYSE_REGISTRY_COMMAND } from '../protocol';
 import { layersForImage } from '../core/layers';
 import type { Session } from '../state/session';
 import { Params, stopIfCancelled } from './params';
@@ -12,10 +15,14 @@ export function registerHover(session: Session): void {
     const [uri, position] = [p.documentUri(), p.position()];
     const view = await session.view(uri);
     stopIfCancelled(token, HoverRequest.method);
-    if (!view?.match || !view.state.image || !view.rowLayers) return null;
+    const action = view && baseImageAction(view.model, position.line, uri, ANALYSE_REGISTRY_COMMAND);
+    if (!view?.match || !view.state.image || !view.rowLayers) {
+      const contents = withAction(null, action);
+      return contents && { contents };
+    }
     const image = view.state.image;
     const previous = await session.previous(view.doc.uri, image.info.id);
-    return computeHover(
+    const hover = computeHover(
       {
         ...(previous ? { previous } : {}),
         timings: view.timings,
@@ -35,5 +42,7 @@ export function registerHover(session: Session): void {
       },
       position,
     );
+    const contents = withAction(hover, action);
+    return contents && { contents, ...(hover?.range ? { range: hover.range } : {}) };
   });
 }

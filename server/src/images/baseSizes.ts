@@ -10,10 +10,10 @@
 import type { AnalysisCache } from '../analysis/cache';
 import type { DockerfileModel } from '../core/dockerfile';
 import { baseImageCandidates } from '../core/rules/index';
-import { parseImageRef } from '../core/rules/baseImages';
 import type { ImageSource } from '../engine/source';
 import { apiHost, RegistryClient, RegistryError } from '../registry/client';
 import { resolveRegistryImage } from '../registry/image';
+import { mirroredRef, type MirroredRef } from '../registry/reference';
 
 export type SizesFrom = 'engine' | 'registry' | 'analysis';
 
@@ -60,29 +60,6 @@ export function registrySizing(
   return m === 'off' ? null : { mirror: m || null, env, cache };
 }
 
-interface Located {
-  readonly host: string;
-  readonly insecure: boolean;
-  readonly repo: string;
-  readonly ref: string;
-}
-
-/** Where `imageRef` is asked: its own registry, or for a Docker Hub name the mirror when there is one. */
-function locate(imageRef: string, mirror: string | null): Located | null {
-  const r = parseImageRef(imageRef);
-  if (!r) return null;
-  const ref = r.digest ?? r.tag ?? 'latest';
-  const hubRepo = r.repo.includes('/') ? r.repo : `library/${r.repo}`;
-  if (r.registry !== null) return { host: apiHost(r.registry), insecure: false, repo: r.repo, ref };
-  if (!mirror) return { host: apiHost(null), insecure: false, repo: hubRepo, ref };
-  const scheme = /^(https?):\/\//.exec(mirror)?.[1] ?? null;
-  const [host = '', ...prefix] = mirror
-    .replace(/^https?:\/\//, '')
-    .replace(/\/+$/, '')
-    .split('/');
-  return { host, insecure: scheme === 'http', repo: [...prefix, hubRepo].join('/'), ref };
-}
-
 interface Sized {
   readonly compressed: number;
   /** The layers' bytes by a cached analysis of the same image (its config digest), as `dfsize analyze` says; or null. */
@@ -90,7 +67,7 @@ interface Sized {
 }
 
 /** One image's sizes in its registry; null when the registry has no such tag (or not for this platform). */
-async function sizeIn(client: RegistryClient, at: Located, cache: AnalysisCache | null): Promise<Sized | null> {
+async function sizeIn(client: RegistryClient, at: MirroredRef, cache: AnalysisCache | null): Promise<Sized | null> {
   try {
     const image = await resolveRegistryImage(client, at.repo, at.ref);
     const compressed = image.layers.reduce((s, l) => s + l.size, 0) + image.config.size;
@@ -111,9 +88,9 @@ async function fromRegistry(
   how: RegistrySizing,
   signal: AbortSignal,
 ): Promise<{ got: Array<Sized | null>; host: string }> {
-  const at = refs.map((r) => locate(r, how.mirror));
+  const at = refs.map((r) => mirroredRef(r, how.mirror));
   const clients = new Map<string, RegistryClient>();
-  const clientFor = (l: Located) => {
+  const clientFor = (l: MirroredRef) => {
     let c = clients.get(l.host);
     if (!c) {
       c = new RegistryClient(l.host, { env: how.env, insecure: l.insecure, signal, maxRetryAfterMs: 0 });

@@ -24,3 +24,24 @@ export function registryRef(text: string): RegistryRef | null {
   const repo = r.registry === null && !r.repo.includes('/') ? `library/${r.repo}` : r.repo;
   return { host, repo, ref: r.digest ?? r.tag ?? 'latest' };
 }
+
+/** Where a reference is fetched: Docker Hub's names from `mirror` when one is set, every other registry as named. */
+export interface MirroredRef extends RegistryRef {
+  /** The mirror was named with `http://`: plain HTTP to it. */
+  readonly insecure: boolean;
+}
+
+/**
+ * `text` located with Docker Hub's names sent to `mirror` (`[http(s)://]host[:port][/prefix]`, as the
+ * `dockerfileSize.registry.mirror` setting and DFSIZE_REGISTRY_MIRROR name it; '' or `off`: Docker Hub itself).
+ */
+export function mirroredRef(text: string, mirror: string | null): MirroredRef | null {
+  const r = registryRef(text);
+  const m = mirror?.trim() ?? '';
+  if (!r || !m || m === 'off' || r.host !== apiHost(null)) return r && { ...r, insecure: false };
+  const [host = '', ...prefix] = m
+    .replace(/^https?:\/\//, '')
+    .replace(/\/+$/, '')
+    .split('/');
+  return { host, repo: [...prefix, r.repo].join('/'), ref: r.ref, insecure: m.startsWith('http://') };
+}

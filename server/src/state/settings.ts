@@ -40,6 +40,6 @@ export class SettingsStore {
   }
 
   private restrict(s: Settings): Settings {
-    return this.trusted ? s : { ...s, engine: { ...s.engine, host: '' }, registry: { mirror: '' } };
+    return this.trusted ? s : { ...s, engine: { ...s.engine, host: '' }, registry: { insecure: [], mirror: '' } };
   }
 }
