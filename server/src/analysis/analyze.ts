@@ -19,6 +19,7 @@ import type { TarHeader } from '../engine/tarStream';
 import { EngineError, type ImageSource } from '../engine/source';
 import type { RegistryClient } from '../registry/client';
 import { registryArchive, type RegistryImage } from '../registry/image';
+import { diffIdsOf, fetchConfig, knownArchive } from '../registry/imageConfig';
 import { AnalysisCache, type CachedImage, type CacheScope } from './cache';
 import { computeAnalysis, contentsOf, type ComputedLayer } from './compute';
 import type { ImageContents } from './contents';
@@ -348,6 +349,8 @@ async function analyzeRegistry(
   const scopes: CacheScope[] = ['archive', 'trusted'];
   const hit = cache && (await fromCache(cache, scopes, image.config.digest, opts, 'registry'));
   if (hit) return hit;
+  const known = opts.layerSource ? await knownRegistryImage(client, image, cache, scopes, opts) : null;
+  if (known) return known;
   const total = image.layers.reduce((n, l) => n + l.size, 0);
   let failure: unknown = null;
   const archive = registryArchive(client, image, (e) => (failure ??= e));
@@ -369,6 +372,35 @@ async function analyzeRegistry(
   );
   await store(cache, 'archive', read.layers, doc);
   return { ...result, layers: read.layers, layerBlobs: read.archive.layers.map((l) => l.blob) };
+}
+
+/**
+ * `--cache-from`: when the local cache and the shared one know every layer, only the config blob is fetched. Not
+ * cached as a whole (shared analyses are not trusted here); null when some layer is unknown (then it is all read).
+ */
+async function knownRegistryImage(
+  client: RegistryClient,
+  image: RegistryImage,
+  cache: AnalysisCache | null,
+  scopes: CacheScope[],
+  opts: AnalyzeOptions,
+): Promise<AnalyzedImage | null> {
+  const config = await fetchConfig(client, image);
+  const known = await knownLists(cache, scopes, diffIdsOf(image, config), opts.layerSource, opts.signal);
+  if (!known) return null;
+  const archive = knownArchive(image, config, known.layers);
+  const info = imageInfoOf(archive);
+  const { result } = finish(
+    archive.configDigest,
+    known.layers,
+    info,
+    opts,
+    'registry',
+    archive.platform,
+    null,
+    'layers',
+  );
+  return { ...result, layers: known.layers };
 }
 
 /**

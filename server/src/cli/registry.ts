@@ -3,7 +3,7 @@
 import type { AnalysisCache } from '../analysis/cache';
 import type { AnalyzedImage, AnalyzeOptions } from '../analysis/analyze';
 import { RegistryClient } from '../registry/client';
-import { resolveRegistryImage } from '../registry/image';
+import { resolveRegistryImage, type RegistryImage } from '../registry/image';
 import { registryRef } from '../registry/reference';
 import { UsageError } from './errors';
 import { readUserFile } from './input';
@@ -22,6 +22,8 @@ export interface RegistryOptions {
   /** `--cache-from`; `verifyLayers` with `--cache-to` (what is shared must match its diffID). */
   readonly layerSource?: AnalyzeOptions['layerSource'];
   readonly verifyLayers?: boolean;
+  /** Hears the registry (its API host) and the image manifest resolved, before any blob is read. */
+  readonly onResolved?: (host: string, image: RegistryImage) => void;
 }
 
 /** A CA bundle is a few certificates; the system store, a few hundred kB. */
@@ -45,6 +47,7 @@ export async function fromRegistry(text: string, io: CliIo, opts: RegistryOption
   const ca = opts.caCerts.map(readCaCert);
   const client = new RegistryClient(r.host, { env: io.env, insecure: opts.insecure, ca });
   const image = await resolveRegistryImage(client, r.repo, r.ref, opts.platform);
+  opts.onResolved?.(r.host, image);
   return analyzeTarget({ registry: client, image }, text, io, {
     cache: opts.cache,
     contents: false,
