@@ -23,6 +23,7 @@ import { AnalysisCache, type CachedImage, type CacheScope } from './cache';
 import { computeAnalysis, contentsOf, type ComputedLayer } from './compute';
 import type { ImageContents } from './contents';
 import { LayerListBuilder, type LayerList } from './entries';
+import { knownLists } from './knownLists';
 import type { LayerSource } from './layerSource';
 import { analyzeRegistry } from './registryAnalysis';
 
@@ -148,45 +149,6 @@ export async function readLayers(
   });
   builders.clear();
   return { archive, layers };
-}
-
-/** The lists the local cache holds of `diffIds` (the first scope that has one wins); the others are absent. */
-export async function localLists(
-  cache: AnalysisCache | null,
-  scopes: readonly CacheScope[],
-  diffIds: readonly string[],
-): Promise<Map<string, LayerList>> {
-  const local = new Map<string, LayerList>();
-  if (cache)
-    for (const diffId of diffIds) {
-      let list: LayerList | null = null;
-      for (const s of scopes) if (!list) list = await cache.readLayer(s, diffId);
-      if (list) local.set(diffId, list);
-    }
-  return local;
-}
-
-/**
- * Every layer's list without reading the image: the local cache's first, then what `source` has for the rest (a
- * shared cache). Null when some layer is in neither; then the image is read.
- */
-async function knownLists(
-  cache: AnalysisCache | null,
-  scopes: readonly CacheScope[],
-  diffIds: readonly string[],
-  source: LayerSource | null | undefined,
-  signal: AbortSignal | undefined,
-): Promise<{ layers: ComputedLayer[]; shared: number } | null> {
-  const local = await localLists(cache, scopes, diffIds);
-  const missing = diffIds.filter((d) => !local.has(d));
-  const shared = missing.length && source ? await source.lookup(missing, signal) : new Map<string, LayerList>();
-  const out: ComputedLayer[] = [];
-  for (const diffId of diffIds) {
-    const list = local.get(diffId) ?? shared.get(diffId);
-    if (!list) return null;
-    out.push({ diffId, list });
-  }
-  return { layers: out, shared: missing.length };
 }
 
 export function checkAbort(signal: AbortSignal | undefined): void {
@@ -371,6 +333,7 @@ async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<Analy
   return { ...result, layers: read.layers, layerBlobs: read.archive.layers.map((l) => l.blob) };
 }
 
+/**
 /**
  * Analyses an image: `{ engine, image }` (a reference or id on that engine; read through its export) or
  * `{ archive }` (a file: docker save, an OCI layout). Throws EngineError (engine trouble), ArchiveFormatError (a bad

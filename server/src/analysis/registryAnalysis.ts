@@ -14,13 +14,13 @@ import {
   checkAbort,
   finish,
   fromCache,
-  localLists,
   readLayers,
   type AnalyzedImage,
   type AnalyzeOptions,
   type UnreadLayer,
 } from './analyze';
 import type { AnalysisCache } from './cache';
+import { localLists } from './knownLists';
 import { LayerListBuilder, type LayerList } from './entries';
 
 /** A manifest layer with the diffID its config names for it. */

@@ -33,7 +33,7 @@ import { ansi, plain } from './human';
 import { readDockerfile, readUserFile } from './input';
 import { analyzeJson, renderAnalysis, renderCi } from './analyzeOutput';
 import { analyzeTarget, connectEngine } from './measure';
-import { checkCacheFlags, sharedSource, sharedSourceLine, shareResult } from './sharedCache';
+import { checkCacheFlags, sharedSource, sharedSourceLine, shareResult, type ImageInRegistry } from './sharedCache';
 import type { CliIo } from './report';
 import { ANALYZE_USAGE } from './usage';
 
@@ -141,6 +141,8 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   let result: AnalyzedImage;
   let ref: string;
   let source: DockerodeSource | null = null;
+  // A registry image: where it lives, so that its analyses can be tied to it (referrers, docs/registry-cache.md).
+  let registryImage: ImageInRegistry | null = null;
   if (target.kind === 'archive') {
     result = await analyzeTarget({ archive: target.path }, target.path, io, {
       cache,
@@ -161,6 +163,10 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
       layerSource,
       verifyLayers,
       caCerts: values['ca-cert'],
+      onResolved: (host, image) => {
+        registryImage = { host, image };
+        layerSource?.tie(host, image.repo, image.manifest.digest);
+      },
     });
     ref = target.ref;
   } else {
@@ -182,7 +188,7 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   if (result.note) io.stderr(`dfsize: ${result.note}\n`);
   if (layerSource) io.stderr(sharedSourceLine(layerSource));
   if (values['cache-to'] !== undefined)
-    await shareResult(values['cache-to'], io, result, { cache, from: layerSource, insecure });
+    await shareResult(values['cache-to'], io, result, { cache, from: layerSource, insecure, image: registryImage });
   if (diveFile !== undefined && lists) await writeDiveExport(diveFile, result, lists);
 
   let lines: Array<number | null> | null = null;

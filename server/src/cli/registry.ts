@@ -5,7 +5,7 @@ import type { AnalyzedImage, AnalyzeOptions } from '../analysis/analyze';
 import type { DockerfileModel } from '../core/dockerfile';
 import { targetStage, type ResolvedImage } from '../images/resolve';
 import { RegistryClient } from '../registry/client';
-import { resolveRegistryImage } from '../registry/image';
+import { resolveRegistryImage, type RegistryImage } from '../registry/image';
 import { registryRef } from '../registry/reference';
 import { UsageError } from './errors';
 import { readUserFile } from './input';
@@ -49,6 +49,8 @@ export interface RegistryOptions {
   readonly verifyLayers?: boolean;
   /** Build the per-path contents too (what `report`'s measured findings read). */
   readonly contents?: boolean;
+  /** Hears the registry (its API host) and the image manifest resolved, before any blob is read. */
+  readonly onResolved?: (host: string, image: RegistryImage) => void;
 }
 
 /** A CA bundle is a few certificates; the system store, a few hundred kB. */
@@ -72,6 +74,7 @@ export async function fromRegistry(text: string, io: CliIo, opts: RegistryOption
   const ca = opts.caCerts.map(readCaCert);
   const client = new RegistryClient(r.host, { env: io.env, insecure: opts.insecure, ca });
   const image = await resolveRegistryImage(client, r.repo, r.ref, opts.platform);
+  opts.onResolved?.(r.host, image);
   return analyzeTarget({ registry: client, image }, text, io, {
     cache: opts.cache,
     contents: opts.contents ?? false,

@@ -7,7 +7,8 @@ import type { ComputedLayer } from '../analysis/compute';
 import { formatBytes, plural } from '../core/format';
 import { RegistryClient, RegistryError } from '../registry/client';
 import { CredentialError } from '../registry/credentials';
-import { shareLayers, SharedLayerSource } from '../registry/sharedCache';
+import type { RegistryImage } from '../registry/image';
+import { shareLayers, SharedLayerSource, type SharedImage, type ShareResult } from '../registry/sharedCache';
 import { parseCacheRef, type CacheRef } from '../registry/sharedIndex';
 import { UsageError } from './errors';
 import type { CliIo } from './report';
@@ -25,12 +26,35 @@ export function sharedSource(text: string, io: CliIo, insecure: boolean): Shared
   return new SharedLayerSource(client, at, { warn: (line) => io.stderr(`dfsize: warning: ${line}\n`) });
 }
 
-/** One line saying how many layers came from the shared cache, and what that cost. */
+/** One line per place the shared analyses came from (the image's referrers, the index), and what that cost. */
 export function sharedSourceLine(source: SharedLayerSource): string {
-  const n = source.answered.size;
-  return n
-    ? `dfsize: ${plural(n, 'layer analysis', 'layer analyses')} from ${source.name} (${formatBytes(source.bytes)} fetched)\n`
-    : '';
+  return [...source.origins]
+    .map(
+      ([from, o]) =>
+        `dfsize: ${plural(o.count, 'layer analysis', 'layer analyses')} from ${from} (${formatBytes(o.bytes)} fetched)\n`,
+    )
+    .join('');
+}
+
+/** A registry image analysed: its registry's API host and its manifest. */
+export interface ImageInRegistry {
+  readonly host: string;
+  readonly image: RegistryImage;
+}
+
+/** The image to tie the analyses to: only one in the cache's own repository (referrers live beside their subject). */
+function imageToTie(at: CacheRef, result: AnalyzedImage, given: ImageInRegistry | null): SharedImage | null {
+  if (!given || given.host !== at.host || given.image.repo !== at.repo) return null;
+  const m = given.image.manifest;
+  return { subject: { mediaType: m.mediaType, digest: m.digest, size: m.bytes.length }, diffIds: result.info.layers };
+}
+
+function referrersNote(via: ShareResult['referrers']): string {
+  if (!via) return '';
+  if ('failed' in via) return `; not tied to the image (${via.failed})`;
+  return via.api
+    ? "; tied to the image (the registry's referrers API)"
+    : `; tied to the image (referrers tag ${via.tag.slice(0, 19)}…)`;
 }
 
 /**
@@ -58,16 +82,21 @@ export async function shareResult(
   text: string,
   io: CliIo,
   result: AnalyzedImage,
-  opts: { cache: AnalysisCache | null; from: SharedLayerSource | null; insecure: boolean },
+  opts: {
+    cache: AnalysisCache | null;
+    from: SharedLayerSource | null;
+    insecure: boolean;
+    image?: ImageInRegistry | null;
+  },
 ): Promise<void> {
   const at = cacheRef('--cache-to', text);
   const client = new RegistryClient(at.host, { env: io.env, insecure: opts.insecure });
   const { layers, unknown } = await layersToShare(result, opts.cache, opts.from);
   try {
-    const r = await shareLayers(client, at, layers);
+    const r = await shareLayers(client, at, layers, imageToTie(at, result, opts.image ?? null));
     const skipped = unknown ? `; ${unknown} not shared (no verified analysis of them on this machine)` : '';
     io.stderr(
-      `dfsize: --cache-to ${at.host}/${at.repo}:${at.tag}: ${plural(r.pushed, 'layer analysis', 'layer analyses')} pushed (${formatBytes(r.bytes)}), ${r.had} there already${skipped}\n`,
+      `dfsize: --cache-to ${at.host}/${at.repo}:${at.tag}: ${plural(r.pushed, 'layer analysis', 'layer analyses')} pushed (${formatBytes(r.bytes)}), ${r.had} there already${skipped}${referrersNote(r.referrers)}\n`,
     );
   } catch (e) {
     if (!(e instanceof RegistryError) && !(e instanceof CredentialError)) throw e;

@@ -11,6 +11,7 @@ import { RegistryError, type RegistryClient } from './client';
 import { ANALYSER_VERSION } from '../analysis/compute';
 import { fetchDocument, sha256 } from './image';
 import { pushBlob, pushManifest } from './push';
+import { pushReferrer, readReferrers, type ReferrersVia, type Subject } from './referrers';
 import {
   artifactManifest,
   entriesOf,
@@ -51,6 +52,14 @@ export interface ShareResult {
   readonly had: number;
   /** Bytes of the analysis blobs pushed. */
   readonly bytes: number;
+  /** How the analyses were tied to the image, or why they could not be (null: no image in this repository). */
+  readonly referrers: ReferrersVia | { readonly failed: string } | null;
+}
+
+/** The image analysed, when it lives in the cache's repository: its manifest and its layers' diffIDs, in order. */
+export interface SharedImage {
+  readonly subject: Subject;
+  readonly diffIds: readonly string[];
 }
 
 /** Pushes the analyses of `layers` the cache at `at` lacks, and the merged index. RegistryError when it cannot. */
@@ -58,6 +67,7 @@ export async function shareLayers(
   client: RegistryClient,
   at: CacheRef,
   layers: readonly ComputedLayer[],
+  image: SharedImage | null = null,
 ): Promise<ShareResult> {
   const old = (await readIndex(client, at)) ?? [];
   const have = usable(old);
@@ -75,7 +85,31 @@ export async function shareLayers(
   }
   if (fresh.length || old.length === 0)
     await pushManifest(client, at.repo, at.tag, OCI_INDEX, indexDocument(fresh, old));
-  return { pushed: fresh.length, had: new Set(layers.map((l) => l.diffId)).size - todo.length, bytes };
+  const had = new Set(layers.map((l) => l.diffId)).size - todo.length;
+  return { pushed: fresh.length, had, bytes, referrers: image && (await tieToImage(client, at, image, fresh, have)) };
+}
+
+/**
+ * The image's analysis artifact, with `subject` its manifest, naming each of its layers' analyses known here. A
+ * registry that refuses it (or a fallback tag that holds something else) is said, not thrown: the index is pushed.
+ */
+async function tieToImage(
+  client: RegistryClient,
+  at: CacheRef,
+  image: SharedImage,
+  fresh: readonly SharedEntry[],
+  have: ReadonlyMap<string, SharedEntry>,
+): Promise<ReferrersVia | { failed: string } | null> {
+  const known = new Map([...have, ...fresh.map((e) => [e.diffId, e] as const)]);
+  const entries = [...new Set(image.diffIds)].flatMap((d) => known.get(d) ?? []);
+  if (!entries.length) return null;
+  try {
+    await pushBlob(client, at.repo, Buffer.from('{}'));
+    return await pushReferrer(client, at.repo, image.subject, entries);
+  } catch (e) {
+    if (!(e instanceof RegistryError)) throw e;
+    return { failed: e.message };
+  }
 }
 
 export interface SharedLayerSourceOptions {
@@ -85,12 +119,18 @@ export interface SharedLayerSourceOptions {
   readonly concurrency?: number;
 }
 
-/** `--cache-from`: the analyses of the layers asked for, from the index at `at`. */
+/**
+ * `--cache-from`: the analyses of the layers asked for — first those tied to the image by referrers (when the image
+ * lives in the cache's repository: `tie`), then, for the layers still missing, from the index at `at`.
+ */
 export class SharedLayerSource implements LayerSource {
   private index: Promise<Map<string, SharedEntry>> | null = null;
+  private subject: string | null = null;
   /** The diffIDs answered (not trusted: never shared on by `--cache-to`), and their blobs' bytes. */
   readonly answered = new Set<string>();
   bytes = 0;
+  /** Where the answers came from (the index's name, or the image's referrers), with their count and bytes. */
+  readonly origins = new Map<string, { count: number; bytes: number }>();
 
   constructor(
     private readonly client: RegistryClient,
@@ -102,10 +142,18 @@ export class SharedLayerSource implements LayerSource {
     return `${this.client.host}/${this.at.repo}:${this.at.tag}`;
   }
 
-  private entries(): Promise<Map<string, SharedEntry>> {
+  /** Asks the referrers of the image `digest` first, when it lives at `host`/`repo` (this cache's repository). */
+  tie(host: string, repo: string, digest: string): boolean {
+    if (host !== this.client.host || repo !== this.at.repo) return false;
+    this.subject = digest;
+    return true;
+  }
+
+  private entries(warnAbsent: boolean): Promise<Map<string, SharedEntry>> {
     this.index ??= readIndex(this.client, this.at).then(
       (all) => {
-        if (all === null) this.opts.warn(`--cache-from ${this.name}: no shared cache there yet; reading the layers`);
+        if (all === null && warnAbsent)
+          this.opts.warn(`--cache-from ${this.name}: no shared cache there yet; reading the layers`);
         return usable(all ?? []);
       },
       (e: unknown) => {
@@ -117,16 +165,38 @@ export class SharedLayerSource implements LayerSource {
     return this.index;
   }
 
+  /** The analyses tied to the image, and the name that says how they were found; none when they cannot be read. */
+  private async referrers(subject: string): Promise<{ map: Map<string, SharedEntry>; origin: string }> {
+    const at = `${this.client.host}/${this.at.repo}@${subject.slice(0, 19)}`;
+    try {
+      const { entries, via } = await readReferrers(this.client, this.at.repo, subject);
+      const how = via.api ? "the registry's referrers API" : `the referrers tag schema, tag ${via.tag.slice(0, 19)}…`;
+      return { map: usable(entries.reverse()), origin: `the referrers of ${at} (${how})` };
+    } catch (e) {
+      if (!(e instanceof RegistryError)) throw e;
+      this.opts.warn(`--cache-from ${this.name}: the referrers of ${at} cannot be read (${e.message})`);
+      return { map: new Map(), origin: '' };
+    }
+  }
+
   async lookup(diffIds: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, LayerList>> {
-    const index = await this.entries();
-    const wanted = [...new Set(diffIds)].flatMap((d) => index.get(d) ?? []);
+    const want = [...new Set(diffIds)];
+    const refs = this.subject
+      ? await this.referrers(this.subject)
+      : { map: new Map<string, SharedEntry>(), origin: '' };
+    const rest = want.filter((d) => !refs.map.has(d));
+    const index = rest.length ? await this.entries(refs.map.size === 0) : new Map<string, SharedEntry>();
+    const wanted: Array<[SharedEntry, string]> = [
+      ...want.flatMap((d) => refs.map.get(d) ?? []).map((e) => [e, refs.origin] as [SharedEntry, string]),
+      ...rest.flatMap((d) => index.get(d) ?? []).map((e) => [e, this.name] as [SharedEntry, string]),
+    ];
     const found = new Map<string, LayerList>();
     const queue = wanted.values();
     const worker = async () => {
       for (let it = queue.next(); !it.done; it = queue.next()) {
         signal?.throwIfAborted();
-        const e = it.value;
-        const list = await this.fetch(e);
+        const [e, origin] = it.value;
+        const list = await this.fetch(e, origin);
         if (list) found.set(e.diffId, list);
       }
     };
@@ -135,11 +205,13 @@ export class SharedLayerSource implements LayerSource {
   }
 
   /** One entry's list; null (said in one line) when its blob is missing, altered or not an analysis. */
-  private async fetch(e: SharedEntry): Promise<LayerList | null> {
+  private async fetch(e: SharedEntry, origin: string): Promise<LayerList | null> {
     try {
       const list = await decodeLayerArtifact(this.client.blob(this.at.repo, e.blob.digest, e.blob.size));
       this.answered.add(e.diffId);
       this.bytes += e.blob.size;
+      const o = this.origins.get(origin) ?? { count: 0, bytes: 0 };
+      this.origins.set(origin, { count: o.count + 1, bytes: o.bytes + e.blob.size });
       return list;
     } catch (err) {
       if (!(err instanceof RegistryError) && !(err instanceof ArtifactError)) throw err;

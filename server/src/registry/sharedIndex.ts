@@ -22,8 +22,8 @@ export const EMPTY_CONFIG = {
 /** The newest entries an index keeps: a team's layers of the last many builds, at ~400 bytes each. */
 const MAX_ENTRIES = 20_000;
 
-const A_DIFF_ID = 'vnd.dfsize.diff-id';
-const A_VERSION = 'vnd.dfsize.analyser-version';
+export const A_DIFF_ID = 'vnd.dfsize.diff-id';
+export const A_VERSION = 'vnd.dfsize.analyser-version';
 const A_BLOB = 'vnd.dfsize.blob-digest';
 const A_SIZE = 'vnd.dfsize.blob-size';
 
@@ -50,7 +50,7 @@ export function parseCacheRef(text: string): CacheRef | null {
   return { host: apiHost(r.registry), repo: r.repo, tag: r.tag ?? DEFAULT_TAG };
 }
 
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
+export const DIGEST = /^sha256:[a-f0-9]{64}$/;
 
 /** The entries of an index document this tool wrote; entries it cannot read are left out (they are misses). */
 export function entriesOf(json: unknown): SharedEntry[] {
