@@ -2,6 +2,7 @@
 // in a registry and a tag, never in the repository path ("repository name must be lowercase").
 import { strict as assert } from 'node:assert';
 import { isImageReference, referenceProblem } from '../../server/src/engine/source';
+import { isRegistryReference, registryRef } from '../../server/src/registry/reference';
 
 describe('image references', () => {
   it('takes what docker takes, capitals in the registry and the tag included', () => {
@@ -31,5 +32,14 @@ describe('image references', () => {
   it('says what a reference looks like when capitals are not the only fault', () => {
     assert.match(referenceProblem('Not An Image?') ?? '', /^"Not An Image\?" is not an image reference \(name\[:tag\]/);
     assert.equal(referenceProblem('busybox:latest'), null);
+  });
+
+  it('reads a registry only where docker would: a path like ../../x names no registry host', () => {
+    for (const ref of ['localhost:5000/app', '127.0.0.1:5000/team/app:1', 'ghcr.io/org/app@sha256:' + 'd'.repeat(64)])
+      assert.equal(isRegistryReference(ref), true, ref);
+    for (const ref of ['../../x', './app/image.tar', 'ghcr.io/Org/app', 'ghcr.io/org//app', 'debian:12'])
+      assert.equal(isRegistryReference(ref), false, ref);
+    assert.equal(registryRef('../../x'), null);
+    assert.deepEqual(registryRef('debian:12'), { host: 'registry-1.docker.io', repo: 'library/debian', ref: '12' });
   });
 });

@@ -30,10 +30,20 @@ import { isRegistryReference } from '../registry/reference';
 import { writeFileSafely } from '../files/safeWrite';
 import { EXIT, UsageError } from './errors';
 import { ansi, plain } from './human';
-import { readDockerfile, readUserFile } from './input';
+import { readCaCerts, readDockerfile, readUserFile } from './input';
 import { analyzeJson, renderAnalysis, renderCi } from './analyzeOutput';
 import { analyzeTarget, connectEngine } from './measure';
-import { checkCacheFlags, sharedSource, sharedSourceLine, shareResult, type ImageInRegistry } from './sharedCache';
+import {
+  checkCacheFlags,
+  sharedSource,
+  sharedSourceLine,
+  shareResult,
+  type ImageInRegistry,
+  type RegistryTls,
+} from './sharedCache';
+import type { SharedLayerSource } from '../registry/sharedCache';
+import type { TarHeader } from '../engine/tarStream';
+import type { DockerfileModel } from '../core/dockerfile';
 import type { CliIo } from './report';
 import { ANALYZE_USAGE } from './usage';
 
@@ -93,28 +103,102 @@ async function writeDiveExport(file: string, result: AnalyzedImage, lists: DiveF
   await writeFileSafely(file, goJson(diveExport(result.info, result.layerBlobs, lists, result.analysis.dive)));
 }
 
+const ANALYZE_OPTIONS = {
+  image: { type: 'string' },
+  archive: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  'dive-json': { type: 'string' },
+  ci: { type: 'boolean', default: false },
+  'ci-config': { type: 'string' },
+  'ci-waste': { type: 'string', default: 'dive' },
+  dockerfile: { type: 'string' },
+  platform: { type: 'string' },
+  'no-cache': { type: 'boolean', default: false },
+  registry: { type: 'boolean', default: false },
+  'insecure-registry': { type: 'boolean', default: false },
+  'ca-cert': { type: 'string', multiple: true, default: [] as string[] },
+  'cache-to': { type: 'string' },
+  'cache-from': { type: 'string' },
+} as const;
+
+type AnalyzeValues = ReturnType<typeof parseArgs<{ options: typeof ANALYZE_OPTIONS }>>['values'];
+
+/** What every source's analysis is given: the cache, the shared cache, dive's header lists, how to reach registries. */
+interface ReadContext {
+  readonly cache: AnalysisCache | null;
+  readonly layerSource: SharedLayerSource | null;
+  readonly onHeader: ((blob: string, header: TarHeader) => void) | undefined;
+  readonly tls: RegistryTls;
+  /** What is pushed to a shared cache must be what its diffID says: an archive's or a registry's layers are hashed. */
+  readonly verifyLayers: boolean;
+}
+
+interface Read {
+  readonly result: AnalyzedImage;
+  readonly ref: string;
+  /** The engine, when the image was on one (the Dockerfile's base images are looked up there). */
+  readonly source: DockerodeSource | null;
+  /** A registry image: where it lives, so that its analyses can be tied to it (referrers, docs/registry-cache.md). */
+  readonly registryImage: ImageInRegistry | null;
+}
+
+/** The image's analysis, from whichever source TARGET names. */
+async function readTarget(target: Target, values: AnalyzeValues, io: CliIo, ctx: ReadContext): Promise<Read> {
+  const { cache, layerSource, onHeader, verifyLayers } = ctx;
+  if (target.kind === 'archive') {
+    const result = await analyzeTarget({ archive: target.path }, target.path, io, {
+      ...{ cache, contents: false, platform: values.platform, onHeader, layerSource, verifyLayers },
+    });
+    return { result, ref: result.info.refs[0] ?? target.path, source: null, registryImage: null };
+  }
+  if (target.kind === 'registry') {
+    const { fromRegistry } = await import('./registry');
+    let registryImage: ImageInRegistry | null = null;
+    const result = await fromRegistry(target.ref, io, {
+      ...{ cache, platform: values.platform, onHeader, layerSource, verifyLayers, ...ctx.tls },
+      onResolved: (host, image) => {
+        registryImage = { host, image };
+        layerSource?.tie(host, image.repo, image.manifest.digest);
+      },
+    });
+    return { result, ref: target.ref, source: null, registryImage };
+  }
+  if (values['ca-cert'].length)
+    io.stderr('dfsize: warning: --ca-cert applies to registries; the engine pulls itself\n');
+  if (values.platform !== undefined)
+    io.stderr('dfsize: warning: --platform applies to archives and registries; the engine exports the image it has\n');
+  const source = await connectEngine(io.env);
+  const result = await analyzeTarget({ engine: source, image: target.ref }, target.ref, io, {
+    ...{ cache, contents: false, onHeader, layerSource },
+  });
+  return { result, ref: target.ref, source, registryImage: null };
+}
+
+/** Each layer's Dockerfile line, when --dockerfile names the file the image was built from. */
+async function dockerfileLines(
+  dockerfile: { model: DockerfileModel } | null,
+  { result, source }: Read,
+): Promise<Array<number | null> | null> {
+  if (!dockerfile) return null;
+  const { model } = dockerfile;
+  const { baseOptions, targetStage } = await import('../images/resolve');
+  const stage = targetStage(model, result.info);
+  const opts = source
+    ? await baseOptions(source, model, result.info, stage).catch((e: unknown) => {
+        // The engine gone since the analysis: the lines are matched without the base image's history.
+        if (e instanceof EngineError) return { stage };
+        throw e;
+      })
+    : { stage };
+  return layerLines(model, result.info, matchHistory(model, result.info, opts));
+}
+
 export async function analyzeCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
     strict: true,
-    options: {
-      image: { type: 'string' },
-      archive: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      'dive-json': { type: 'string' },
-      ci: { type: 'boolean', default: false },
-      'ci-config': { type: 'string' },
-      'ci-waste': { type: 'string', default: 'dive' },
-      dockerfile: { type: 'string' },
-      platform: { type: 'string' },
-      'no-cache': { type: 'boolean', default: false },
-      registry: { type: 'boolean', default: false },
-      'insecure-registry': { type: 'boolean', default: false },
-      'ca-cert': { type: 'string', multiple: true, default: [] },
-      'cache-to': { type: 'string' },
-      'cache-from': { type: 'string' },
-    },
+    options: ANALYZE_OPTIONS,
   });
   const target = targetOf(values, positionals);
   checkCacheFlags(values);
@@ -132,91 +216,30 @@ export async function analyzeCommand(argv: string[], io: CliIo): Promise<number>
   const cache = values['no-cache'] ? null : new AnalysisCache(defaultCacheDir(io.env));
   const diveFile = values['dive-json'];
   const lists = diveFile === undefined ? null : new DiveFileLists();
+  const tls: RegistryTls = { insecure: values['insecure-registry'], ca: readCaCerts(values['ca-cert']) };
+  const layerSource = values['cache-from'] === undefined ? null : sharedSource(values['cache-from'], io, tls);
   const onHeader = lists ? lists.add.bind(lists) : undefined;
-  const insecure = values['insecure-registry'];
-  const layerSource = values['cache-from'] === undefined ? null : sharedSource(values['cache-from'], io, insecure);
-  // What is pushed to a shared cache must be what its diffID says: an archive's or a registry's layers are hashed.
   const verifyLayers = values['cache-to'] !== undefined;
-
-  let result: AnalyzedImage;
-  let ref: string;
-  let source: DockerodeSource | null = null;
-  // A registry image: where it lives, so that its analyses can be tied to it (referrers, docs/registry-cache.md).
-  let registryImage: ImageInRegistry | null = null;
-  if (target.kind === 'archive') {
-    result = await analyzeTarget({ archive: target.path }, target.path, io, {
-      cache,
-      contents: false,
-      platform: values.platform,
-      onHeader,
-      layerSource,
-      verifyLayers,
-    });
-    ref = result.info.refs[0] ?? target.path;
-  } else if (target.kind === 'registry') {
-    const { fromRegistry } = await import('./registry');
-    result = await fromRegistry(target.ref, io, {
-      cache,
-      platform: values.platform,
-      onHeader,
-      insecure,
-      layerSource,
-      verifyLayers,
-      caCerts: values['ca-cert'],
-      onResolved: (host, image) => {
-        registryImage = { host, image };
-        layerSource?.tie(host, image.repo, image.manifest.digest);
-      },
-    });
-    ref = target.ref;
-  } else {
-    if (values['ca-cert'].length)
-      io.stderr('dfsize: warning: --ca-cert applies to registries; the engine pulls itself\n');
-    if (values.platform !== undefined)
-      io.stderr(
-        'dfsize: warning: --platform applies to archives and registries; the engine exports the image it has\n',
-      );
-    source = await connectEngine(io.env);
-    result = await analyzeTarget({ engine: source, image: target.ref }, target.ref, io, {
-      cache,
-      contents: false,
-      onHeader,
-      layerSource,
-    });
-    ref = target.ref;
-  }
+  const read = await readTarget(target, values, io, { cache, layerSource, onHeader, tls, verifyLayers });
+  const { result } = read;
   if (result.note) io.stderr(`dfsize: ${result.note}\n`);
   if (layerSource) io.stderr(sharedSourceLine(layerSource));
   if (values['cache-to'] !== undefined)
-    await shareResult(values['cache-to'], io, result, { cache, from: layerSource, insecure, image: registryImage });
+    await shareResult(values['cache-to'], io, result, { cache, from: layerSource, tls, image: read.registryImage });
   if (diveFile !== undefined && lists) await writeDiveExport(diveFile, result, lists);
 
-  let lines: Array<number | null> | null = null;
-  if (dockerfile) {
-    const { model } = dockerfile;
-    const { baseOptions, targetStage } = await import('../images/resolve');
-    const stage = targetStage(model, result.info);
-    const opts = source
-      ? await baseOptions(source, model, result.info, stage).catch((e: unknown) => {
-          if (e instanceof EngineError) return { stage };
-          throw e;
-        })
-      : { stage };
-    lines = layerLines(model, result.info, matchHistory(model, result.info, opts));
-  }
-
-  const json = analyzeJson(ref, result.info, result.analysis, lines);
+  const json = analyzeJson(read.ref, result.info, result.analysis, await dockerfileLines(dockerfile, read));
   if (result.fetched) json.fetched = result.fetched;
   if (result.unread?.length) json.unread = [...result.unread];
-  const gated = gatedFigures(result.analysis.dive, result.analysis.removableBytes, waste);
-  const verdict = ci ? evaluateCi(ci.config, gated) : null;
+  const verdict =
+    ci && evaluateCi(ci.config, gatedFigures(result.analysis.dive, result.analysis.removableBytes, waste));
   const style = io.isTty && !io.env.NO_COLOR ? ansi : plain;
   if (values.json) {
     io.stdout(JSON.stringify(json, null, 2) + '\n');
-    if (verdict) io.stderr(renderCi(verdict.results, verdict.pass, ci!.name, plain));
+    if (ci && verdict) io.stderr(renderCi(verdict.results, verdict.pass, ci.name, plain));
   } else {
     io.stdout(renderAnalysis(json, result.source, style));
-    if (verdict) io.stdout('\n' + renderCi(verdict.results, verdict.pass, ci!.name, style));
+    if (ci && verdict) io.stdout('\n' + renderCi(verdict.results, verdict.pass, ci.name, style));
   }
   return verdict && !verdict.pass ? EXIT.gateFailed : EXIT.ok;
 }

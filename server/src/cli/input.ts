@@ -70,3 +70,21 @@ export function readDockerfile(
   if (unknown.length > 5) warn(`dfsize: ${path}: ${unknown.length - 5} more lines that are not instructions\n`);
   return { text, model };
 }
+
+/** A CA bundle is a few certificates; the system store, a few hundred kB. */
+const MAX_CA_BYTES = 4 * 1024 * 1024;
+
+/** One `--ca-cert FILE`: PEM certificates, checked to be some before any connection is made. */
+function readCaCert(file: string): string {
+  const text = readUserFile(file, `--ca-cert ${file}`, 'a PEM file of CA certificates', MAX_CA_BYTES).toString('utf8');
+  if (!text.includes('-----BEGIN CERTIFICATE-----'))
+    throw new UsageError(
+      `--ca-cert ${file} holds no PEM certificate: name the CA's certificate (-----BEGIN CERTIFICATE-----)`,
+    );
+  return text;
+}
+
+/** Every `--ca-cert FILE`'s PEM text, read and checked before any registry is spoken to. */
+export function readCaCerts(files: readonly string[]): string[] {
+  return files.map(readCaCert);
+}

@@ -8,7 +8,6 @@ import { RegistryClient } from '../registry/client';
 import { resolveRegistryImage, type RegistryImage } from '../registry/image';
 import { registryRef } from '../registry/reference';
 import { UsageError } from './errors';
-import { readUserFile } from './input';
 import { analyzeTarget } from './measure';
 import type { CliIo } from './report';
 
@@ -40,8 +39,8 @@ export interface RegistryOptions {
   readonly platform?: string;
   /** Plain HTTP (or unverified TLS) to a registry off this machine (`--insecure-registry`). */
   readonly insecure: boolean;
-  /** `--ca-cert` files: CAs (one PEM certificate or a bundle each) trusted beside the default ones. */
-  readonly caCerts: readonly string[];
+  /** The `--ca-cert` files' PEM text (readCaCerts): CAs trusted beside the default ones. */
+  readonly ca: readonly string[];
   /** Every tar header of every layer (`--dive-json`). */
   readonly onHeader?: AnalyzeOptions['onHeader'];
   /** `--cache-from`; `verifyLayers` with `--cache-to` (what is shared must match its diffID). */
@@ -53,26 +52,12 @@ export interface RegistryOptions {
   readonly onResolved?: (host: string, image: RegistryImage) => void;
 }
 
-/** A CA bundle is a few certificates; the system store, a few hundred kB. */
-const MAX_CA_BYTES = 4 * 1024 * 1024;
-
-/** One `--ca-cert FILE`: PEM certificates, checked to be some before any connection is made. */
-function readCaCert(file: string): string {
-  const text = readUserFile(file, `--ca-cert ${file}`, 'a PEM file of CA certificates', MAX_CA_BYTES).toString('utf8');
-  if (!text.includes('-----BEGIN CERTIFICATE-----'))
-    throw new UsageError(
-      `--ca-cert ${file} holds no PEM certificate: name the CA's certificate (-----BEGIN CERTIFICATE-----)`,
-    );
-  return text;
-}
-
 export async function fromRegistry(text: string, io: CliIo, opts: RegistryOptions): Promise<AnalyzedImage> {
   const r = registryRef(text);
   if (!r) throw new UsageError(`${text} is not an image reference: name REGISTRY/REPOSITORY[:TAG|@DIGEST]`);
   if (opts.platform !== undefined && !/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(opts.platform))
     throw new UsageError(`--platform ${opts.platform}: name it as OS/ARCH[/VARIANT], e.g. linux/arm64`);
-  const ca = opts.caCerts.map(readCaCert);
-  const client = new RegistryClient(r.host, { env: io.env, insecure: opts.insecure, ca });
+  const client = new RegistryClient(r.host, { env: io.env, insecure: opts.insecure, ca: opts.ca });
   const image = await resolveRegistryImage(client, r.repo, r.ref, opts.platform);
   opts.onResolved?.(r.host, image);
   return analyzeTarget({ registry: client, image }, text, io, {

@@ -101,7 +101,7 @@ async function imageAndAnalysis(
     const { registryReportImage } = await import('./registry');
     const cache = new AnalysisCache(defaultCacheDir(io.env));
     const insecure = values['insecure-registry'] === true;
-    return { ...(await registryReportImage(ref, model, io, { cache, insecure, caCerts: [] })), source: null };
+    return { ...(await registryReportImage(ref, model, io, { cache, insecure, ca: [] })), source: null };
   }
   const { image, source } = await resolveCliImage(values, model, path, io);
   // The layer analysis, as the editor has it: cached, or made now for an image within the limit.

@@ -20,9 +20,15 @@ function cacheRef(flag: string, text: string): CacheRef {
 }
 
 /** The LayerSource of `--cache-from`, warning on stderr for what it cannot use. */
-export function sharedSource(text: string, io: CliIo, insecure: boolean): SharedLayerSource {
+/** How registries are spoken to: `--insecure-registry` and the `--ca-cert` files' PEM text. */
+export interface RegistryTls {
+  readonly insecure: boolean;
+  readonly ca: readonly string[];
+}
+
+export function sharedSource(text: string, io: CliIo, tls: RegistryTls): SharedLayerSource {
   const at = cacheRef('--cache-from', text);
-  const client = new RegistryClient(at.host, { env: io.env, insecure });
+  const client = new RegistryClient(at.host, { env: io.env, ...tls });
   return new SharedLayerSource(client, at, { warn: (line) => io.stderr(`dfsize: warning: ${line}\n`) });
 }
 
@@ -85,12 +91,12 @@ export async function shareResult(
   opts: {
     cache: AnalysisCache | null;
     from: SharedLayerSource | null;
-    insecure: boolean;
+    tls: RegistryTls;
     image?: ImageInRegistry | null;
   },
 ): Promise<void> {
   const at = cacheRef('--cache-to', text);
-  const client = new RegistryClient(at.host, { env: io.env, insecure: opts.insecure });
+  const client = new RegistryClient(at.host, { env: io.env, ...opts.tls });
   const { layers, unknown } = await layersToShare(result, opts.cache, opts.from);
   try {
     const r = await shareLayers(client, at, layers, imageToTie(at, result, opts.image ?? null));

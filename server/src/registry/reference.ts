@@ -11,14 +11,27 @@ export interface RegistryRef {
   readonly ref: string;
 }
 
+// Docker's grammar (distribution/reference): a host of dot-separated labels or an IPv6 literal, with a port; path
+// components of lowercase letters and digits joined by `.`, `_`, `__` or dashes. `../../x` is a path, not a registry.
+const HOST =
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::\d+)?$/;
+const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/** The reference as docker reads it, or null when docker would refuse it (a bad host, an uppercase or empty path). */
+function parsed(text: string): ReturnType<typeof parseImageRef> {
+  const r = parseImageRef(text);
+  if (!r || (r.registry !== null && !HOST.test(r.registry))) return null;
+  return r.repo.split('/').every((c) => COMPONENT.test(c)) ? r : null;
+}
+
 /** A reference whose first component names a host (a dot, a port, or `localhost`), as docker reads it. */
 export function isRegistryReference(text: string): boolean {
-  const r = parseImageRef(text);
-  return r !== null && r.registry !== null && r.repo === r.repo.toLowerCase();
+  const r = parsed(text);
+  return r !== null && r.registry !== null;
 }
 
 export function registryRef(text: string): RegistryRef | null {
-  const r = parseImageRef(text);
+  const r = parsed(text);
   if (!r) return null;
   const host = apiHost(r.registry);
   const repo = r.registry === null && !r.repo.includes('/') ? `library/${r.repo}` : r.repo;
