@@ -129,4 +129,29 @@ describe('registry: TLS with --ca-cert, plain HTTP only with --insecure-registry
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /^dfsize: --ca-cert \/nonexistent\/ca\.pem: no such file/);
   });
+
+  it('report --image over TLS takes --ca-cert too: the base line has the image’s bytes; without it, the one line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dfsize-tls-report-'));
+    const dockerfile = join(dir, 'Dockerfile');
+    writeFileSync(dockerfile, 'FROM busybox\n');
+    const report = (...flags: string[]) =>
+      dfsizeAsync(['report', dockerfile, '--image', `${tls}/${REPO}`, ...flags], {
+        DFSIZE_CACHE_DIR: join(dir, 'cache'),
+      });
+    const r = await report('--json', '--ca-cert', CA);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { image: { ref: string; source: string }; base: { sizeBytes: number } };
+    assert.deepEqual(doc.image.ref, `${tls}/${REPO}`);
+    assert.equal(doc.image.source, 'registry');
+    const layers = (expected.layers ?? []) as Array<{ sizeBytes: number }>;
+    assert.equal(
+      doc.base.sizeBytes,
+      layers.reduce((n, l) => n + l.sizeBytes, 0),
+      'the bytes analyze read from loopback',
+    );
+    oneLine(
+      await report(),
+      `${tls}: its TLS certificate is not signed by a CA this machine trusts (UNABLE_TO_VERIFY_LEAF_SIGNATURE): pass --ca-cert FILE (or add the CA to the system store)`,
+    );
+  });
 });

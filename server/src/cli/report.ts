@@ -15,7 +15,7 @@ import { isImageReference } from '../engine/source';
 import { measure, MEASURE_OPTIONS, measurePolicy, type MeasurePolicy } from './measure';
 import { REPORT_USAGE } from './usage';
 import { ansi, plain, renderReport } from './human';
-import { readDockerfile } from './input';
+import { readCaCerts, readDockerfile } from './input';
 import { PreviousBuilds } from '../state/previousBuilds';
 
 export interface CliIo {
@@ -49,6 +49,7 @@ export async function measuredReport(
     readonly verbose?: boolean;
     readonly registry?: boolean;
     readonly 'insecure-registry'?: boolean;
+    readonly 'ca-cert'?: readonly string[];
   },
   policy: MeasurePolicy,
   io: CliIo,
@@ -101,7 +102,8 @@ async function imageAndAnalysis(
     const { registryReportImage } = await import('./registry');
     const cache = new AnalysisCache(defaultCacheDir(io.env));
     const insecure = values['insecure-registry'] === true;
-    return { ...(await registryReportImage(ref, model, io, { cache, insecure, ca: [] })), source: null };
+    const ca = readCaCerts(values['ca-cert'] ?? []);
+    return { ...(await registryReportImage(ref, model, io, { cache, insecure, ca })), source: null };
   }
   const { image, source } = await resolveCliImage(values, model, path, io);
   // The layer analysis, as the editor has it: cached, or made now for an image within the limit.
@@ -120,6 +122,7 @@ export async function reportCommand(argv: string[], io: CliIo): Promise<number> 
       json: { type: 'boolean', default: false },
       registry: { type: 'boolean', default: false },
       'insecure-registry': { type: 'boolean', default: false },
+      'ca-cert': { type: 'string', multiple: true, default: [] as string[] },
     },
   });
   const policy = measurePolicy(values, io.env);
