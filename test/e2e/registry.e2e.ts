@@ -11,7 +11,7 @@ import { formatBytes } from '../../server/src/core/format';
 import { ensureBusybox } from '../support/baseImage';
 import { build, runCommand } from '../support/builds';
 import { dfsizeAsync } from '../support/cli';
-import { needEngine, needPart } from '../support/engine';
+import { needEngine, needPart, registryAnswers } from '../support/engine';
 import { SHOTS, Workbench } from './workbench';
 
 const OPEN = '127.0.0.1:5000';
@@ -31,10 +31,7 @@ describe('e2e: Analyse Registry Image', function () {
 
   before(async function () {
     await needEngine(this, 'docker');
-    const up = await fetch(`http://${OPEN}/v2/`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
+    const up = await registryAnswers(OPEN);
     needPart(this, up ? null : `no registry answers at ${OPEN} (scripts/parts/registry.sh serve)`);
     await ensureBusybox();
     mkdirSync(SHOTS, { recursive: true });

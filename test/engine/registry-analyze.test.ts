@@ -12,7 +12,7 @@ import { hostPlatform } from '../../server/src/engine/platform';
 import { ensureBusybox } from '../support/baseImage';
 import { build, BUILDS_DIR, runCommand } from '../support/builds';
 import { dfsizeAsync, NO_ENGINE, ROOT } from '../support/cli';
-import { needEngine, needPart } from '../support/engine';
+import { needEngine, needPart, registryAnswers } from '../support/engine';
 import { FaultProxy } from '../support/proxy';
 import { pushLayout } from '../support/registryPush';
 import { registryUser, TokenServer } from '../support/tokenServer';
@@ -22,11 +22,6 @@ const OPEN = '127.0.0.1:5000';
 const BASIC = '127.0.0.1:5001';
 const TOKEN = '127.0.0.1:5002';
 const HELPERS = join(ROOT, 'test', 'fixtures', 'credential-helper');
-
-async function answering(addr: string): Promise<boolean> {
-  const r = await fetch(`http://${addr}/v2/`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
-  return r !== null && (r.status === 200 || r.status === 401);
-}
 
 /** A docker config: `auths` for the basic registry, the test credential helper for the token one. */
 function dockerConfig(): string {
@@ -63,7 +58,7 @@ describe('registry: analyse an image straight from its registry', function () {
   before(async function () {
     await needEngine(this, 'docker');
     const down = [];
-    for (const a of [OPEN, BASIC, TOKEN]) if (!(await answering(a))) down.push(a);
+    for (const a of [OPEN, BASIC, TOKEN]) if (!(await registryAnswers(a))) down.push(a);
     needPart(this, down.length ? `no registry answers at ${down.join(', ')} (scripts/parts/registry.sh serve)` : null);
     await ensureBusybox();
     tokens = await TokenServer.start();

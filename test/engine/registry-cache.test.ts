@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ensureBusybox } from '../support/baseImage';
 import { build, runCommand } from '../support/builds';
 import { dfsizeAsync, ROOT } from '../support/cli';
-import { needEngine, needPart } from '../support/engine';
+import { needEngine, needPart, registryAnswers } from '../support/engine';
 import { FaultProxy } from '../support/proxy';
 import { registryUser, TokenServer } from '../support/tokenServer';
 
@@ -21,12 +21,6 @@ const HELPERS = join(ROOT, 'test', 'fixtures', 'credential-helper');
 const RUN = randomBytes(4).toString('hex');
 const IMAGE = `dfsize-test/share-image-${RUN}:v1`;
 const CACHE_REPO = `dfsize-test/share-cache-${RUN}`;
-
-async function answering(addr: string): Promise<boolean> {
-  // Only asks whether the part is up: no answer is the same as a refused connection (the suite is skipped, said so).
-  const r = await fetch(`http://${addr}/v2/`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
-  return r !== null && (r.status === 200 || r.status === 401);
-}
 
 /** Every file under the cache folder: what an analysis left on disk. */
 function cacheFiles(dir: string): string[] {
@@ -66,7 +60,7 @@ describe('registry: a layer-analysis cache shared through the registry (--cache-
   before(async function () {
     await needEngine(this, 'docker');
     const down = [];
-    for (const a of [OPEN, TOKEN]) if (!(await answering(a))) down.push(a);
+    for (const a of [OPEN, TOKEN]) if (!(await registryAnswers(a))) down.push(a);
     needPart(this, down.length ? `no registry answers at ${down.join(', ')} (scripts/parts/registry.sh serve)` : null);
     writeFileSync(join(config, 'config.json'), JSON.stringify({ credHelpers: { [TOKEN]: 'dfsize-test' } }));
     await ensureBusybox();

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ensureBusybox } from '../support/baseImage';
 import { build, runCommand } from '../support/builds';
 import { dfsizeAsync, ROOT } from '../support/cli';
-import { needEngine, needPart } from '../support/engine';
+import { needEngine, needPart, registryAnswers } from '../support/engine';
 import { FaultProxy } from '../support/proxy';
 import { pushBlob, pushManifest, sha256 } from '../support/registryPush';
 
@@ -43,12 +43,6 @@ interface Doc {
   manifests?: Descriptor[];
   annotations?: Record<string, string>;
   rootfs?: { diff_ids: string[] };
-}
-
-async function answering(addr: string): Promise<boolean> {
-  // Only asks whether the part is up: no answer is the same as a refused connection (the suite is skipped, said so).
-  const r = await fetch(`http://${addr}/v2/`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
-  return r !== null && r.status === 200;
 }
 
 /** A manifest or index of the repository, as a user would look at it with curl: its digest and its JSON. */
@@ -97,7 +91,10 @@ describe('registry: layer analyses tied to their image as referrers (the tag sch
 
   before(async function () {
     await needEngine(this, 'docker');
-    needPart(this, (await answering(OPEN)) ? null : `no registry answers at ${OPEN} (scripts/parts/registry.sh serve)`);
+    needPart(
+      this,
+      (await registryAnswers(OPEN)) ? null : `no registry answers at ${OPEN} (scripts/parts/registry.sh serve)`,
+    );
     await ensureBusybox();
     const ws = mkdtempSync(join(tmpdir(), 'dfsize-referrers-ws-'));
     cpSync(join(ROOT, 'examples', 'hello'), ws, { recursive: true });

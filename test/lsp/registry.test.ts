@@ -12,7 +12,7 @@ import type { LayerNode, LayersResult, RegistryAnalysisResult } from '../../serv
 import { ensureBusybox } from '../support/baseImage';
 import { build, runCommand } from '../support/builds';
 import { dfsizeAsync, ROOT } from '../support/cli';
-import { needEngine, needPart } from '../support/engine';
+import { needEngine, needPart, registryAnswers } from '../support/engine';
 import { LspClient } from '../support/lspClient';
 import { FaultProxy } from '../support/proxy';
 import { workspaceCopy } from '../support/tempDirs';
@@ -47,10 +47,7 @@ describe('lsp: Analyse Registry Image (the loopback registry, Restricted Mode)',
 
   before(async function () {
     await needEngine(this, 'docker');
-    const up = await fetch(`http://${OPEN}/v2/`, { signal: AbortSignal.timeout(2000) }).then(
-      (r) => r.status === 200,
-      () => false,
-    );
+    const up = await registryAnswers(OPEN);
     needPart(this, up ? null : `no registry answers at ${OPEN} (scripts/parts/registry.sh serve)`);
     await ensureBusybox();
     await build('buildkit', dir, tag);

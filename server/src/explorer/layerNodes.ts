@@ -5,13 +5,12 @@ import type { ImageAnalysis } from '../core/analysis';
 import { instructionAtLine, type DockerfileModel } from '../core/dockerfile';
 import type { LineTimings } from '../core/buildTiming';
 import { formatBytes, formatDuration, plural } from '../core/format';
-import { measureNote } from '../core/history';
 import type { MatchResult } from '../core/match';
 import type { ResolvedImage } from '../images/resolve';
 import { encodeNodeId, type LayerNode, type LayersResult, type NodeId } from '../protocol';
 import type { PreviousBuild } from '../state/previousBuilds';
-import { dirNodes, largestNode, largestNodes, layerName, notReady, type FilesSource, type Page } from './fileNodes';
-import type { LayerRow } from './layerRows';
+import { dirNodes, largestNode, largestNodes, notReady, type FilesSource, type Page } from './fileNodes';
+import { layerDetail, type LayerRow } from './layerRows';
 
 export interface ExplorerInput {
   readonly image: ResolvedImage;
@@ -162,17 +161,7 @@ function layerNode(input: ExplorerInput, row: LayerRow): LayerNode {
     ...(row.range ? { range: row.range } : {}),
     ...(facts ? { removableBytes: facts.removableBytes } : {}),
     ...(timing ? { buildTime: timing.cached ? 'from cache' : formatDuration(timing.ms) } : {}),
-    detail: [
-      `**${row.keyword}** · ${formatBytes(row.sizeBytes)} (${measureNote(image.sizeMeasure, facts?.sizeBytes ?? null)}) · ${layerName(row.layer)} of ${String(image.layers.length)}`,
-      facts
-        ? `${String(facts.added)} added · ${String(facts.modified)} modified · ${String(facts.removed)} removed${facts.removableBytes ? ` · ${formatBytes(facts.removableBytes)} removable later` : ''}`
-        : '',
-      '```text',
-      row.createdBy || '(no CreatedBy)',
-      '```',
-    ]
-      .filter(Boolean)
-      .join('\n\n'),
+    detail: layerDetail(row, facts, image.layers.length, image.sizeMeasure),
   };
 }
 

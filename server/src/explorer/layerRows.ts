@@ -1,7 +1,10 @@
 // The image's layers as the explorer lists them: each with the row that made it, the instruction (if a line of this
 // file made it), its stage, and whether it belongs to the base (the base image's layers and its ONBUILD triggers).
 import type { DockerfileModel } from '../core/dockerfile';
-import { normaliseRow, type ImageInfo } from '../core/history';
+import type { LayerFacts } from '../core/analysis';
+import { formatBytes } from '../core/format';
+import { measureNote, normaliseRow, type ImageInfo, type SizeMeasure } from '../core/history';
+import { layerName } from './fileNodes';
 import { modelShells } from '../core/layers';
 import type { MatchResult } from '../core/match';
 
@@ -66,4 +69,24 @@ export function layerRows(input: RowsInput): LayerRow[] {
     });
   });
   return out;
+}
+
+/** A layer node's detail (the tooltip): its size and what it measures, what it changed, and its CreatedBy. */
+export function layerDetail(
+  row: LayerRow,
+  facts: LayerFacts | undefined,
+  layers: number,
+  measure: SizeMeasure,
+): string {
+  return [
+    `**${row.keyword}** · ${formatBytes(row.sizeBytes)} (${measureNote(measure, facts?.sizeBytes ?? null)}) · ${layerName(row.layer)} of ${String(layers)}`,
+    facts
+      ? `${String(facts.added)} added · ${String(facts.modified)} modified · ${String(facts.removed)} removed${facts.removableBytes ? ` · ${formatBytes(facts.removableBytes)} removable later` : ''}`
+      : '',
+    '```text',
+    row.createdBy || '(no CreatedBy)',
+    '```',
+  ]
+    .filter(Boolean)
+    .join('\n\n');
 }

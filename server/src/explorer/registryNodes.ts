@@ -8,7 +8,7 @@ import { normaliseRow } from '../core/history';
 import { layersForImage, modelShells } from '../core/layers';
 import { encodeNodeId, type LayerNode, type LayersResult, type NodeId } from '../protocol';
 import { dirNodes, largestNode, largestNodes, layerName, type FilesSource, type Page } from './fileNodes';
-import type { LayerRow } from './layerRows';
+import { layerDetail, type LayerRow } from './layerRows';
 
 const MAX_LABEL = 120;
 
@@ -72,17 +72,7 @@ function layerNode(row: LayerRow, image: AnalyzedImage, total: number): LayerNod
     keyword: row.keyword,
     hasChildren: true,
     ...(facts?.removableBytes ? { removableBytes: facts.removableBytes } : {}),
-    detail: [
-      `**${row.keyword}** · ${formatBytes(row.sizeBytes)} · ${layerName(row.layer)} of ${String(image.analysis.layers.length)}`,
-      facts
-        ? `${String(facts.added)} added · ${String(facts.modified)} modified · ${String(facts.removed)} removed`
-        : '',
-      '```text',
-      row.createdBy || '(no CreatedBy)',
-      '```',
-    ]
-      .filter(Boolean)
-      .join('\n\n'),
+    detail: layerDetail(row, facts, image.analysis.layers.length, image.info.sizeMeasure),
   };
 }
 
