@@ -293,8 +293,16 @@ export class RegistryClient {
 
   /** A blob's bytes as they arrive, checked against `size` and `digest`: a mismatch or a cut ends it with an error. */
   async *blob(repo: string, digest: string, size: number): AsyncIterable<Buffer> {
-    // A connection lost before the body started is the same cut to the user as one lost in the middle.
-    const res = await this.get(repo, `blobs/${digest}`).catch((e: unknown) => {
+    yield* this.blobBody(await this.openBlob(repo, digest), digest, size);
+  }
+
+  /**
+   * The answer to a blob's GET, before any byte of it is read: a blob the registry does not have (or will not give)
+   * fails here, so that a reader can stop between two blobs rather than inside one.
+   */
+  async openBlob(repo: string, digest: string): Promise<Response> {
+    return this.get(repo, `blobs/${digest}`).catch((e: unknown) => {
+      // A connection lost before the body started is the same cut to the user as one lost in the middle.
       if (!(e instanceof RegistryError) || e.kind !== 'unreachable') throw e;
       throw new RegistryError(
         'unreachable',
@@ -302,6 +310,10 @@ export class RegistryClient {
         `cut blob ${digest} before its first byte (${e.detail}): try again`,
       );
     });
+  }
+
+  /** The body of an opened blob (openBlob), checked against `size` and `digest` as it streams. */
+  async *blobBody(res: Response, digest: string, size: number): AsyncIterable<Buffer> {
     const [algo, hex] = digest.split(':');
     if (algo !== 'sha256' || !hex)
       throw new RegistryError('protocol', this.host, `cannot check digest ${digest} (sha256 only)`);

@@ -152,13 +152,20 @@ export function registryArchive(
     for (const l of fetch) {
       if (seen.has(l.digest)) continue;
       seen.add(l.digest);
-      await entry(blob(l), l.size, client.blob(image.repo, l.digest, l.size));
+      const res = await client.openBlob(image.repo, l.digest);
+      inEntry = true;
+      await entry(blob(l), l.size, client.blobBody(res, l.digest, l.size));
+      inEntry = false;
     }
     tar.finalize();
   };
+  // Between two blobs (the next one refused before its first byte) the tar ends cleanly: the reader finishes, and
+  // caches, every blob before it, then finds the layout short. Inside a blob it can only be torn down.
+  let inEntry = false;
   write().catch((e: unknown) => {
     onFailure(e);
-    tar.destroy(e instanceof Error ? e : new Error(String(e)));
+    if (inEntry) tar.destroy(e instanceof Error ? e : new Error(String(e)));
+    else tar.finalize();
   });
   return tar as unknown as AsyncIterable<Buffer>;
 }
