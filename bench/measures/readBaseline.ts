@@ -5,7 +5,8 @@
 import { open } from 'node:fs/promises';
 import { fileChunks } from '../../server/src/engine/fileChunks';
 import { inflater, type Inflater } from '../../server/src/engine/inflate';
-import { TarReader, type TarBody } from '../../server/src/engine/tarStream';
+import type { TarBody } from '../../server/src/engine/tarFormat';
+import { TarReader } from '../../server/src/engine/tarReader';
 
 async function main(file: string): Promise<void> {
   let raw = 0;
@@ -42,7 +43,7 @@ async function main(file: string): Promise<void> {
     const r = reader.write(chunk);
     if (r) await r;
   }
-  await reader.end();
+  reader.end();
   await fh.close();
   process.stdout.write(`${raw} ${out}\n`);
 }

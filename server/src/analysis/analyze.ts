@@ -15,7 +15,7 @@ import {
   type ArchiveImage,
 } from '../engine/archive';
 import type { ScanLimits } from '../engine/layerScan';
-import type { TarHeader } from '../engine/tarStream';
+import type { TarHeader } from '../engine/tarFormat';
 import { EngineError, type ImageSource } from '../engine/source';
 import type { RegistryClient } from '../registry/client';
 import type { RegistryImage } from '../registry/image';

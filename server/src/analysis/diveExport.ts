@@ -12,7 +12,7 @@
 //    \b and \f as \u0008 and \u000c, and no newline at the end.
 import type { DiveFigures } from '../core/analysis';
 import type { HistoryRow, ImageInfo } from '../core/history';
-import type { TarHeader } from '../engine/tarStream';
+import type { TarHeader } from '../engine/tarFormat';
 import { compareUtf8 } from './dive';
 
 /** dive's filetree.FileInfo, in its field order. */

@@ -42,7 +42,7 @@ import {
   type RegistryTls,
 } from './sharedCache';
 import type { SharedLayerSource } from '../registry/sharedCache';
-import type { TarHeader } from '../engine/tarStream';
+import type { TarHeader } from '../engine/tarFormat';
 import type { DockerfileModel } from '../core/dockerfile';
 import type { CliIo } from './report';
 import { ANALYZE_USAGE } from './usage';

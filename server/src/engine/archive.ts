@@ -23,7 +23,8 @@ import {
   type ScanBudget,
   type ScanLimits,
 } from './layerScan';
-import { TarError, TarReader, type TarBody, type TarHeader } from './tarStream';
+import { TarError, type TarBody, type TarHeader } from './tarFormat';
+import { TarReader } from './tarReader';
 
 export { ArchiveFormatError } from './layerScan';
 export { hostPlatform } from './platform';
@@ -257,7 +258,7 @@ export async function readArchive(input: AsyncIterable<Buffer>, opts: ReadOption
       if (r) await r;
     }
     if (opts.signal?.aborted) throw new AbortedError();
-    await reader.end();
+    reader.end();
   } catch (e) {
     if (opts.signal?.aborted) throw new AbortedError();
     if (e instanceof ArchiveFormatError || e instanceof AbortedError) throw e;

@@ -1,5 +1,5 @@
 // Reads one layer blob as it streams by: its compression comes from its first bytes (never from its name), it is
-// decompressed on the fly (gzip — estargz is gzip too —, zstd, or none) and its tar headers are read (tarHeaders.ts).
+// decompressed on the fly (gzip — estargz is gzip too —, zstd, or none) and its tar headers are read (tarReader.ts).
 // Entry bodies are skipped, never kept and never written anywhere; only each entry's header becomes a LayerEntry.
 // Memory is the decompressor's window and one header block, whatever the layer's size.
 import { createHash, type Hash } from 'node:crypto';
@@ -7,8 +7,8 @@ import { pipeline, Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { ArchiveFormatError } from './archiveError';
 import { inflater, type Compression, type Inflater } from './inflate';
-import { TarHeaderReader } from './tarHeaders';
-import { TarError, type TarHeader } from './tarStream';
+import { TarHeaderReader } from './tarReader';
+import { TarError, type TarHeader } from './tarFormat';
 
 export type { Compression };
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other' | 'whiteout' | 'opaque';

@@ -1,15 +1,21 @@
-// A layer's tar read for its headers only: what LayerScanner needs, since it keeps no entry's body. Bodies are
-// skipped by counting, synchronously, in the chunks they arrive in: no stream, promise or event per entry and no copy
-// of the bytes (a header that straddles two chunks is the one copy). tar-stream (tarStream.ts) still reads every tar
-// whose bodies are wanted (the archive's outer tar); through tar-stream the layer walk cost about 0.7 s of CPU per
-// 52,000 entries, most of it the stream per entry, which is why layers have this reader.
+// Every tar the product reads — an archive's outer tar and each layer's — read as it streams by, chunk by chunk,
+// with no stream, promise or event per entry. Each header reaches the caller complete (long names and PAX applied,
+// a size that breaks a limit refused before a byte of its body is read); the caller either takes the body (a
+// TarBody, fed the chunk's own bytes as subarrays, which may hold the reader back) or leaves it, and it is skipped by
+// counting. Nothing is copied but a header that straddles two chunks, and no chunk is kept once the write that gave
+// it is done: so the archive reader can reuse its read buffers (fileChunks.ts).
 //
-// It reads what tar-stream 3 reads, the same way (the differential tests in test/unit/tarHeaders.test.ts hold it to
+// Why not tar-stream (still the tests' oracle, and what writes tars here): through tar-stream the layer walk cost
+// about 0.7 s of CPU per 52,000 entries, most of it the stream per entry; and its entry streams hold chunks past the
+// write that gave them, so every read buffer had to be a new one (a quarter of an archive analysis' time, measured in
+// docs/bench-dive.md).
+//
+// It reads what tar-stream 3 reads, the same way (the differential tests in test/unit/tarReader.test.ts hold it to
 // that): ustar with its prefix, old GNU and V7 headers, a GNU long name or link ('L', 'K', 'N'), PAX records
 // ('x', merged over the last 'g') overriding path, linkpath and size; the checksum; a zero block skipped; a long
 // header over 4 MiB refused; a body cut short is 'truncated'. One difference, a refusal where tar-stream would read
 // on out of step: a long header whose size field is not a number (Go refuses those too).
-import { headerOnlyCheck, TarError, type TarHeader, type TarType } from './tarStream';
+import { headerOnlyCheck, TarError, type TarBody, type TarHeader, type TarType } from './tarFormat';
 
 const BLOCK = 512;
 /** tar-stream's limit on a PAX or GNU long-name record, refused before it is read. */
@@ -118,17 +124,26 @@ function paxRecords(buf: Buffer): Map<string, string> {
 
 const padding = (size: number) => (size % BLOCK === 0 ? 0 : BLOCK - (size % BLOCK));
 
+/** The entry whose body is being handed over, and how much of it is still to come. */
+interface Taking {
+  readonly sink: TarBody;
+  readonly size: number;
+  left: number;
+}
+
 /**
- * Headers of a tar pushed chunk by chunk, each given to `onHeader` as it is complete (with long names and PAX already
- * applied), before its body, which is skipped. A failure (a TarError, or what `onHeader` throws) is thrown from the
- * `push` that met it and from every call after it.
+ * A tar written chunk by chunk. `onEntry` gets each header as it is complete and returns where its body goes (null:
+ * skipped). `write` returns a promise when a body's sink holds the reader back: wait for it before the next write.
+ * The first failure (a TarError, or what `onEntry` or a sink throws) is thrown from the write that met it and from
+ * every call after it.
  */
-export class TarHeaderReader {
+export class TarReader {
   /** A header cut by a chunk's end. */
   private readonly block = Buffer.alloc(BLOCK);
   private blockFill = 0;
-  /** Body and padding bytes still to skip. */
+  /** Bytes to skip: a body nobody takes, and padding. */
   private skip = 0;
+  private taking: Taking | null = null;
   /** A long header's body being collected. */
   private meta: { kind: Meta; body: Buffer; fill: number } | null = null;
   private longPath: string | null = null;
@@ -139,33 +154,43 @@ export class TarHeaderReader {
   private pos = 0;
   private error: unknown = null;
 
-  constructor(private readonly onHeader: (h: TarHeader) => void) {}
+  constructor(private readonly onEntry: (h: TarHeader) => TarBody | null) {}
 
-  push(chunk: Buffer): void {
+  write(chunk: Buffer): void | Promise<void> {
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first failure, as it was thrown
     if (this.error) throw this.error;
     try {
-      this.consume(chunk);
+      const wait = this.consume(chunk, 0);
+      return wait?.catch((e: unknown) => this.failed(e));
     } catch (e) {
-      this.error = e;
-      throw e;
+      return this.failed(e);
     }
+  }
+
+  private failed(e: unknown): never {
+    this.error ??= e;
+    throw this.error;
   }
 
   /** The input is over: it must end between entries. */
   end(): void {
     // eslint-disable-next-line @typescript-eslint/only-throw-error -- the first failure, as it was thrown
     if (this.error) throw this.error;
-    if (this.skip > 0 || this.blockFill > 0 || this.meta) this.error = new TarError('truncated', 'truncated');
-    // eslint-disable-next-line @typescript-eslint/only-throw-error -- set just above
-    if (this.error) throw this.error;
+    if (this.skip > 0 || this.blockFill > 0 || this.meta || this.taking)
+      this.failed(new TarError('truncated', 'truncated'));
   }
 
-  private consume(chunk: Buffer): void {
+  /** Reads `chunk` from `at` on; when a sink holds the reader back, the rest is read once it lets go. */
+  private consume(chunk: Buffer, at: number): void | Promise<void> {
     const n = chunk.length;
-    let i = 0;
+    let i = at;
     while (i < n) {
-      if (this.skip > 0) {
+      let wait: void | Promise<void> = undefined;
+      if (this.taking) {
+        const k = Math.min(this.taking.left, n - i);
+        wait = this.give(chunk.subarray(i, i + k));
+        i += k;
+      } else if (this.skip > 0) {
         const k = Math.min(this.skip, n - i);
         this.skip -= k;
         i += k;
@@ -174,7 +199,7 @@ export class TarHeaderReader {
         i += this.collect(chunk, i);
       } else if (this.blockFill === 0 && n - i >= BLOCK) {
         this.pos += BLOCK;
-        this.header(chunk, i);
+        wait = this.header(chunk, i);
         i += BLOCK;
       } else {
         const k = Math.min(BLOCK - this.blockFill, n - i);
@@ -184,10 +209,27 @@ export class TarHeaderReader {
         this.pos += k;
         if (this.blockFill === BLOCK) {
           this.blockFill = 0;
-          this.header(this.block, 0);
+          wait = this.header(this.block, 0);
         }
       }
+      if (wait) {
+        const from = i;
+        return wait.then(() => this.consume(chunk, from));
+      }
     }
+  }
+
+  /** Body bytes to the entry's sink; at the body's end, the sink's end. */
+  private give(part: Buffer): void | Promise<void> {
+    const t = this.taking;
+    if (!t) return;
+    t.left -= part.length;
+    this.pos += part.length;
+    const wait = part.length ? t.sink.data(part) : undefined;
+    if (t.left > 0) return wait;
+    this.taking = null;
+    this.skip = padding(t.size);
+    return wait ? wait.then(() => t.sink.end()) : t.sink.end();
   }
 
   /** Takes a long header's body from `chunk` at `at`; returns how many bytes it took. */
@@ -214,7 +256,7 @@ export class TarHeaderReader {
   }
 
   /** The 512-byte header at `b[at]`: `pos` is already past it. */
-  private header(b: Buffer, at: number): void {
+  private header(b: Buffer, at: number): void | Promise<void> {
     const sum = cksum(b, at);
     // A zero block (its checksum field aside): skipped, as tar-stream skips it.
     if (sum === EMPTY_BLOCK_SUM) return;
@@ -232,10 +274,10 @@ export class TarHeaderReader {
       if (field > 0) this.meta = { kind: type, body: Buffer.allocUnsafe(field), fill: 0 };
       return;
     }
-    this.entry(b, at, type, field ?? 0, flag);
+    return this.entry(b, at, type, field ?? 0, flag);
   }
 
-  private entry(b: Buffer, at: number, type: TarType, field: number, flag: number): void {
+  private entry(b: Buffer, at: number, type: TarType, field: number, flag: number): void | Promise<void> {
     let name = text(b, at, 100);
     if (isUstar(b, at) && b[at + 345]) name = `${text(b, at + 345, 155)}/${name}`;
     let linkname = b[at + 157] === 0 ? '' : text(b, at + 157, 100);
@@ -253,7 +295,7 @@ export class TarHeaderReader {
     }
     if (!(size >= 0)) throw new TarError('a tar header has an unreadable size');
     headerOnlyCheck(type, size, name);
-    this.onHeader({
+    const sink = this.onEntry({
       name,
       type,
       size,
@@ -265,6 +307,30 @@ export class TarHeaderReader {
       offset: this.pos,
     });
     // A directory's body is never read (tar-stream and Go agree): what follows its header is the next header.
-    if (type !== 'dir') this.skip = size + padding(size);
+    const body = type === 'dir' ? 0 : size;
+    if (!sink) this.skip = body + padding(body);
+    else if (body > 0) this.taking = { sink, size: body, left: body };
+    else return sink.end();
+  }
+}
+
+/** A tar whose headers are all that is wanted (a layer's): every body skipped, every call synchronous. */
+export class TarHeaderReader {
+  private readonly reader: TarReader;
+
+  constructor(onHeader: (h: TarHeader) => void) {
+    this.reader = new TarReader((h) => {
+      onHeader(h);
+      return null;
+    });
+  }
+
+  push(chunk: Buffer): void {
+    // With no sink to wait for, a write is done when it returns.
+    void this.reader.write(chunk);
+  }
+
+  end(): void {
+    this.reader.end();
   }
 }

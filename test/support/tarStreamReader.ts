@@ -1,48 +1,15 @@
-// Reading a tar as it streams by, over tar-stream's extract() (the archive's outer tar; layer tars, whose bodies nobody
-// keeps, are read for their headers by tarHeaders.ts, which must read them as this does): each
-// entry's header reaches the caller before its body — with a PAX or GNU long name, link or size already applied —
-// so a size that breaks a limit is refused before a byte of it is read; the body goes to the sink the caller returns
-// (with backpressure), or is drained and dropped. Nothing is written anywhere and no body is kept.
-//
-// Where tar-stream and Go's archive/tar (what Docker unpacks with) would read the same bytes differently, the entry
-// is refused rather than read one way: a link, device or FIFO whose size field claims a body (Go reads none,
-// tar-stream would read one and continue at another offset). Two zero blocks end an archive for Go; tar-stream reads
-// on, so bytes after the end marker must be zeros too (docker save and every layer writer pad with zeros).
+// tar-stream (the maintained tar library) read the way the reader in server/src/engine/tarReader.ts must read:
+// the oracle of its differential tests (test/unit/tarReader.test.ts). It was the archive reader's own outer-tar reader
+// until the archive's read buffers began to be reused (tar-stream's entry streams hold chunks past the write that
+// gave them); the product reads every tar with tarReader.ts now.
 import { extract, type Extract, type Header } from 'tar-stream';
-
-export type TarType = 'file' | 'hardlink' | 'symlink' | 'char' | 'block' | 'dir' | 'fifo' | 'other';
-
-export interface TarHeader {
-  readonly name: string;
-  readonly type: TarType;
-  /** The size field (PAX `size` when present): what Go's `FileInfo().Size()` says, and what dive adds up. */
-  readonly size: number;
-  readonly mode: number;
-  readonly linkname: string;
-  readonly uid: number;
-  readonly gid: number;
-  /** The header's type flag as Go's archive/tar reports it (`'0'` is 48; an old `'\0'` regular file reads as `'0'`). */
-  readonly typeflag: number;
-  /** Where the entry's body starts in the tar (bytes). */
-  readonly offset: number;
-}
-
-/** Where an entry's body goes. Either method may return a promise to hold the reader back (backpressure). */
-export interface TarBody {
-  data(chunk: Buffer): void | Promise<void>;
-  end(): void | Promise<void>;
-}
-
-export class TarError extends Error {
-  override name = 'TarError';
-  /** 'bomb': the archive claims more than the limits allow (refused on purpose, not a reading accident). */
-  constructor(
-    message: string,
-    readonly kind: 'corrupt' | 'bomb' | 'truncated' = 'corrupt',
-  ) {
-    super(message);
-  }
-}
+import {
+  headerOnlyCheck,
+  TarError,
+  type TarBody,
+  type TarHeader,
+  type TarType,
+} from '../../server/src/engine/tarFormat';
 
 const TYPES: Partial<Record<string, TarType>> = {
   file: 'file',
@@ -66,7 +33,6 @@ const FLAGS: Partial<Record<string, number>> = {
   'contiguous-file': 0x37,
 };
 const REGULAR_FLAG = 0x30;
-const HEADER_ONLY = new Set<TarType>(['hardlink', 'symlink', 'char', 'block', 'fifo']);
 /** tar-stream's own limit on a PAX or GNU long-name record, refused before it is read. */
 const MAX_META_BYTES = 4 * 1024 * 1024;
 
@@ -91,29 +57,20 @@ interface Body extends AsyncIterable<Buffer> {
   resume(): unknown;
 }
 
-/** A link, device or FIFO whose size field claims a body is refused (see the top of this file). */
-export function headerOnlyCheck(type: TarType, size: number, name: string): void {
-  if (HEADER_ONLY.has(type) && size > 0) {
-    throw new TarError(
-      `the ${type} ${JSON.stringify(name.slice(0, 200))} claims a body of ${size} bytes, which tar readers disagree about`,
-    );
-  }
-}
-
-export function headerOf(h: Header): TarHeader {
+function headerOf(h: Header): TarHeader {
   // tar-stream gives null for a type flag it does not know (GNU sparse, volume headers…): Go reads those as files.
   const type: TarType = TYPES[(h.type as string | null) ?? ''] ?? 'other';
   // tar-stream gives null for the numbers and names a header leaves empty, whatever its types say.
-  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+
   const size = h.size ?? 0;
   headerOnlyCheck(type, size, h.name);
   return {
     name: h.name,
     type,
     size,
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+
     mode: h.mode ?? 0,
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
+
     linkname: h.linkname ?? '',
     uid: h.uid,
     gid: h.gid,
@@ -127,7 +84,7 @@ export function headerOf(h: Header): TarHeader {
  * input is over (it rejects unless the tar ended between entries). The first failure — tar-stream's, or one thrown by
  * `onEntry` or a body sink — ends the read and is what every later call throws.
  */
-export class TarReader {
+export class TarStreamReader {
   private readonly ex: Extract;
   private error: Error | null = null;
   /** The entry whose body is being consumed: the read is over when it is. */
@@ -214,7 +171,7 @@ export class TarReader {
       this.ex.end(null);
     });
     await this.current;
-    // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition, @typescript-eslint/only-throw-error -- set by the stream's handlers meanwhile
+    // eslint-disable-next-line @typescript-eslint/only-throw-error -- set by the stream's handlers meanwhile
     if (this.error) throw this.error;
   }
 }
