@@ -2,6 +2,10 @@
 // reading then overlaps with the work on the bytes (fs.ReadStream asks for the next chunk only once the last one is
 // taken, so the two alternate; on a 1 GB archive that was a third of the analysis' time). The archive analysis and
 // its bench baseline both read this way.
+//
+// The chunks are lent: the buffers go round (the read ahead and the chunk in use, five at most), as a new 1 MiB buffer
+// per read cost a quarter of a 1 GB archive's analysis (the allocation, its first touch, and the collections that
+// external memory sets off) and 30 MB of RSS (measured in docs/bench-dive.md).
 import { constants, read, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 
@@ -27,22 +31,24 @@ const AHEAD = 3;
 
 /**
  * `size` bytes of `fh` from the start (fewer when the file turns out shorter: the reader then sees a truncation).
- * Close `fh` only after the generator is done (read to its end, or `return()`ed).
+ * Each chunk is lent until the next one is asked for: its buffer is then read into again, so a consumer that keeps
+ * bytes longer copies them. Close `fh` only after the generator is done (read to its end, or `return()`ed).
  */
 export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<Buffer> {
   let pos = 0;
-  const pending: Array<{ read: Promise<Buffer>; want: number }> = [];
+  const pending: Array<{ read: Promise<Buffer>; want: number; buf: Buffer }> = [];
+  const free: Buffer[] = [];
   const issue = (): void => {
     if (pos >= size) return;
     const want = Math.min(CHUNK_BYTES, size - pos);
-    const buf = Buffer.allocUnsafe(want);
+    const buf = free.pop() ?? Buffer.allocUnsafe(Math.min(CHUNK_BYTES, size));
     // fs.read on the handle's descriptor: FileHandle.read's promise machinery cost a fifth more per chunk here.
     const chunk = new Promise<Buffer>((resolve, reject) => {
-      read(fh.fd, buf, 0, want, pos, (e, n) => (e ? reject(e) : resolve(n === want ? buf : buf.subarray(0, n))));
+      read(fh.fd, buf, 0, want, pos, (e, n) => (e ? reject(e) : resolve(buf.subarray(0, n))));
     });
     // A consumer that stops early leaves reads behind: their failures (the file closed under them) concern nobody.
     chunk.catch(() => undefined);
-    pending.push({ read: chunk, want });
+    pending.push({ read: chunk, want, buf });
     pos += want;
   };
   try {
@@ -56,6 +62,8 @@ export async function* fileChunks(fh: FileHandle, size: number): AsyncGenerator<
       }
       issue();
       yield chunk;
+      // Asked for the next: this one's buffer is free to be read into.
+      free.push(next.buf);
     }
   } finally {
     // The caller closes the file once this is done: no read may still be using its descriptor then.

@@ -61,14 +61,14 @@ class ZlibInflater implements Inflater {
     w?.reject(e);
   }
 
-  private wait(event: 'drain' | 'end'): Promise<void> {
+  private ended(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (this.error) {
         reject(this.error);
         return;
       }
       this.waiter = { resolve, reject };
-      this.z.once(event, () => {
+      this.z.once('end', () => {
         if (this.waiter?.resolve === resolve) this.waiter = null;
         if (this.error) reject(this.error);
         else resolve();
@@ -76,14 +76,23 @@ class ZlibInflater implements Inflater {
     });
   }
 
-  write(chunk: Buffer): void | Promise<void> {
-    if (this.error) throw this.error;
-    if (!this.z.write(chunk)) return this.wait('drain');
+  /** Resolves once zlib has taken the whole chunk in: the chunk may be lent (fileChunks), so none of it is kept. */
+  write(chunk: Buffer): Promise<void> {
+    if (this.error) return Promise.reject(this.error);
+    return new Promise<void>((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.z.write(chunk, (e) => {
+        if (this.waiter?.resolve === resolve) this.waiter = null;
+        const failure = this.error ?? e;
+        if (failure) reject(failure);
+        else resolve();
+      });
+    });
   }
 
   end(): Promise<void> {
     if (this.error) return Promise.reject(this.error);
-    const done = this.wait('end');
+    const done = this.ended();
     this.z.end();
     return done;
   }
@@ -107,7 +116,9 @@ class FzstdInflater implements Inflater {
     });
   }
 
-  async write(chunk: Buffer): Promise<void> {
+  async write(lent: Buffer): Promise<void> {
+    // fzstd keeps the input of a block it could not finish yet: the chunk may be lent (fileChunks), so it gets a copy.
+    const chunk = Buffer.from(lent);
     for (let off = 0; off < chunk.length; off += SLICE) {
       this.d.push(chunk.subarray(off, off + SLICE));
       if (this.busy) {

@@ -282,7 +282,8 @@ export async function peek(
       done = true;
       break;
     }
-    got.push(r.value);
+    // A lent chunk (fileChunks) is read into again once the next is asked for: one kept across that is a copy.
+    got.push(len + r.value.length < want ? Buffer.from(r.value) : r.value);
     len += r.value.length;
   }
   const head = Buffer.concat(got);
@@ -294,6 +295,10 @@ export async function peek(
   return { head, stream };
 }
 
+async function* copies(stream: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of stream) yield Buffer.from(chunk);
+}
+
 /**
  * A whole compressed archive (`docker save | gzip`) as its decompressed bytes, its compression sniffed by the caller
  * (compressionOf); layers use LayerScanner instead.
@@ -302,8 +307,9 @@ export function decompressed(stream: AsyncIterable<Buffer>, kind: 'gzip' | 'zstd
   if (kind === 'gzip') {
     // pipeline, not pipe: a failing input (a read error, a cut export) destroys the gunzip stream with its error, which
     // the reader iterating it then throws; pipe would leave it on a stream nobody listens to, an uncaught crash.
+    // Readable.from reads ahead and keeps what it read: lent chunks are copied.
     const gunzip = createGunzip();
-    return pipeline(Readable.from(stream), gunzip, () => undefined);
+    return pipeline(Readable.from(copies(stream)), gunzip, () => undefined);
   }
   // Decompressed chunks wait here until the reader asks for them (the outer tar reader holds back in turn).
   const out: Buffer[] = [];
