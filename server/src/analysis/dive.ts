@@ -13,7 +13,7 @@
 //    wasted = Σ cumulative over paths visited twice or more; user size = all layers but the first; the inefficient
 //    paths are sorted by Go's unstable sort.Sort on cumulative size and listed in reverse.
 import type { DiveFigures } from '../core/analysis';
-import { K_DIR, K_OPAQUE, K_WHITEOUT, type LayerList } from './entries';
+import { hasEntriesUnder, K_DIR, K_OPAQUE, K_WHITEOUT, type LayerList } from './entries';
 import { goSort } from './goSort';
 
 class DNode {
@@ -40,6 +40,8 @@ class DNode {
 interface LayerTree {
   readonly root: DNode;
   readonly selfWhiteout: boolean;
+  /** Σ sizes of the unique leaves a sparse tree left out. */
+  readonly unique: number;
 }
 
 /**
@@ -128,9 +130,26 @@ function sortedNames(n: DNode): readonly string[] {
   return (n.sorted ??= [...n.children.keys()].sort(compareUtf8));
 }
 
-/** One layer's tree, as dive builds it from the entries (AddPath: missing parents get an empty payload). */
-function layerTree(list: LayerList, counts: PathCounts): LayerTree {
+/**
+ * A tree that is only visited (never stacked on, with no whiteout to look below) needs its non-unique leaves only:
+ * a leaf seen nowhere else in the image just adds its size to both sums, and an entry that is no leaf matters only
+ * to stacking. Null keeps entry `i`; otherwise what leaving it out adds to the sums.
+ */
+function leftOut(list: LayerList, i: number, counts: PathCounts): number | null {
+  const leaf = !hasEntriesUnder(list, i);
+  // An opaque marker only makes its directory exist, a leaf when nothing is under it.
+  if (list.kinds[i] === K_OPAQUE) return leaf ? null : 0;
+  if (!leaf) return 0;
+  return counts.once(list.paths[i] ?? '') ? (list.tarSizes[i] ?? 0) : null;
+}
+
+/**
+ * One layer's tree, as dive builds it from the entries (AddPath: missing parents get an empty payload). A `sparse`
+ * tree (see leftOut) leaves out what its visit does not need; the sizes of the unique leaves left out are `unique`.
+ */
+function layerTree(list: LayerList, counts: PathCounts, sparse: boolean): LayerTree {
   const root = new DNode();
+  let unique = 0;
   let selfWhiteout = false;
   /** Directories with a whiteout among their children: only those can hold both `x` and `.wh.x`. */
   const withWhiteouts = new Set<DNode>();
@@ -149,6 +168,11 @@ function layerTree(list: LayerList, counts: PathCounts): LayerTree {
   for (let i = 0; i < list.count; i++) {
     const kind = list.kinds[i]!;
     const path = list.paths[i]!;
+    const out = sparse ? leftOut(list, i, counts) : null;
+    if (out !== null) {
+      unique += out;
+      continue;
+    }
     const dirPath = kind === K_OPAQUE ? path : path.slice(0, path.lastIndexOf('/'));
     let parent: DNode;
     if (dirPath === lastDir) parent = lastNode;
@@ -174,7 +198,7 @@ function layerTree(list: LayerList, counts: PathCounts): LayerTree {
     node.unique = kind !== K_WHITEOUT && counts.once(path);
   }
   if (withWhiteouts.size) markWhiteouts(root);
-  return { root, selfWhiteout };
+  return { root, selfWhiteout, unique };
 }
 
 function markWhiteouts(n: DNode): boolean {
@@ -241,52 +265,103 @@ function stack(lower: DNode, upper: DNode): void {
   visit(upper, lower, () => lower);
 }
 
-/** dive's numbers for an image whose layers (bottom first) are `layers`. */
-export function diveFigures(layers: readonly LayerList[]): DiveFigures {
-  const records = new PathData(null, '');
-  const all: PathData[] = [];
-  const inefficient: PathData[] = [];
-  let stacked: DNode | null = null;
-  const counts = new PathCounts(layers);
+/** dive's per-path records and sums, as the layers' leaves are visited. */
+class Visits {
+  readonly records = new PathData(null, '');
+  private readonly all: PathData[] = [];
+  private readonly inefficient: PathData[] = [];
   /** Σ minima and Σ cumulative sizes of the paths visited once, which keep no record. */
-  let minimum = 0;
-  let discovered = 0;
-  layers.forEach((list) => {
-    const { root: tree, selfWhiteout } = layerTree(list, counts);
-    // StackTreeRange(trees, 0, idx-1) starts from a copy of the first tree: for the first layer, that tree itself.
-    const below = stacked ?? tree;
-    // Leaves in dive's order; `rec` is the directory's record, `low` the same directory in the tree below (for
-    // whiteouts), or null.
-    const visit = (node: DNode, rec: PathData, low: DNode | null): boolean => {
-      for (const name of sortedNames(node)) {
-        const child = node.child(name)!;
-        if (child.children?.size) {
-          if (!visit(child, rec.sub(name), low?.child(name) ?? null)) return false;
-          continue;
-        }
-        if (child.unique) {
-          minimum += child.size;
-          discovered += child.size;
-          continue;
-        }
-        const d = rec.sub(strip(name));
-        if (!d.seen) {
-          d.seen = true;
-          all.push(d);
-        }
-        let size = child.size;
-        if (name.startsWith('.wh.')) {
-          const prev = low?.child(strip(name));
-          if (!prev) return false; // dive's visitor errors out: the rest of this layer is not visited
-          size = prev.isDir ? subtreeSize(prev) : 0;
-        }
-        d.cumulative += size;
-        if (d.min < 0 || size < d.min) d.min = size;
-        if (++d.count === 2) inefficient.push(d);
+  private minimum = 0;
+  private discovered = 0;
+
+  /** Leaves visited once in the whole image, by size. */
+  once(size: number): void {
+    this.minimum += size;
+    this.discovered += size;
+  }
+
+  /**
+   * A layer's leaves in dive's order; `rec` is the directory's record, `low` the same directory in the tree below (for
+   * whiteouts), or null. False when dive's visit of the layer stops here.
+   */
+  visit(node: DNode, rec: PathData, low: DNode | null): boolean {
+    for (const name of sortedNames(node)) {
+      const child = node.child(name)!;
+      if (child.children?.size) {
+        if (!this.visit(child, rec.sub(name), low?.child(name) ?? null)) return false;
+        continue;
       }
-      return true;
+      if (child.unique) {
+        this.once(child.size);
+        continue;
+      }
+      const d = rec.sub(strip(name));
+      if (!d.seen) {
+        d.seen = true;
+        this.all.push(d);
+      }
+      let size = child.size;
+      if (name.startsWith('.wh.')) {
+        const prev = low?.child(strip(name));
+        if (!prev) return false; // dive's visitor errors out: the rest of this layer is not visited
+        size = prev.isDir ? subtreeSize(prev) : 0;
+      }
+      d.cumulative += size;
+      if (d.min < 0 || size < d.min) d.min = size;
+      if (++d.count === 2) this.inefficient.push(d);
+    }
+    return true;
+  }
+
+  figures(layers: readonly LayerList[]): DiveFigures {
+    let { minimum, discovered } = this;
+    for (const d of this.all) {
+      minimum += d.min;
+      discovered += d.cumulative;
+    }
+    const inefficient = this.inefficient;
+    goSort(inefficient, (a, b) => a.cumulative < b.cumulative);
+    const inefficientBytes = inefficient.reduce((s, d) => s + d.cumulative, 0);
+    const sizes = layers.map((l) => l.stats.diveBytes);
+    const sizeBytes = sizes.reduce((s, x) => s + x, 0);
+    const userSizeBytes = sizeBytes - (sizes[0] ?? 0);
+    return {
+      efficiencyScore: discovered === 0 ? 1 : minimum / discovered,
+      inefficientBytes,
+      sizeBytes,
+      userSizeBytes,
+      // Go divides floats: 0/0 is NaN and x/0 is +Inf, as dive reports them.
+      userWastedPercent: inefficientBytes / userSizeBytes,
+      fileReference: inefficient
+        .slice()
+        .reverse()
+        .map((d) => ({ file: d.path, count: d.count, sizeBytes: d.cumulative })),
     };
-    visit(tree, records, below);
+  }
+}
+
+const hasWhiteout = (l: LayerList) => l.kinds.includes(K_WHITEOUT);
+
+/**
+ * dive's numbers for an image whose layers (bottom first) are `layers`. `sparse` false builds every tree whole, as
+ * dive does: the tests' oracle for the trees left sparse.
+ */
+export function diveFigures(layers: readonly LayerList[], sparse = true): DiveFigures {
+  const counts = new PathCounts(layers);
+  const visits = new Visits();
+  // The stack below a layer is only looked into by its whiteouts: from the last layer with one up, nothing is
+  // stacked, and a layer above it builds only what its visit needs (see leftOut).
+  let lastWhiteout = sparse ? -1 : layers.length;
+  layers.forEach((l, i) => {
+    if (sparse && hasWhiteout(l)) lastWhiteout = i;
+  });
+  let stacked: DNode | null = null;
+  layers.forEach((list, i) => {
+    const { root: tree, selfWhiteout, unique } = layerTree(list, counts, i > lastWhiteout);
+    visits.once(unique);
+    // StackTreeRange(trees, 0, idx-1) starts from a copy of the first tree: for the first layer, that tree itself.
+    visits.visit(tree, visits.records, stacked ?? tree);
+    if (i >= lastWhiteout) return;
     if (stacked) stack(stacked, tree);
     else if (selfWhiteout) {
       stacked = clone(tree);
@@ -297,26 +372,5 @@ export function diveFigures(layers: readonly LayerList[]): DiveFigures {
       stacked = tree;
     }
   });
-
-  for (const d of all) {
-    minimum += d.min;
-    discovered += d.cumulative;
-  }
-  goSort(inefficient, (a, b) => a.cumulative < b.cumulative);
-  const inefficientBytes = inefficient.reduce((s, d) => s + d.cumulative, 0);
-  const sizes = layers.map((l) => l.stats.diveBytes);
-  const sizeBytes = sizes.reduce((s, x) => s + x, 0);
-  const userSizeBytes = sizeBytes - (sizes[0] ?? 0);
-  return {
-    efficiencyScore: discovered === 0 ? 1 : minimum / discovered,
-    inefficientBytes,
-    sizeBytes,
-    userSizeBytes,
-    // Go divides floats: 0/0 is NaN and x/0 is +Inf, as dive reports them.
-    userWastedPercent: inefficientBytes / userSizeBytes,
-    fileReference: inefficient
-      .slice()
-      .reverse()
-      .map((d) => ({ file: d.path, count: d.count, sizeBytes: d.cumulative })),
-  };
+  return visits.figures(layers);
 }

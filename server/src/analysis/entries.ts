@@ -133,6 +133,19 @@ export function rangeUnder(paths: readonly string[], dir: string): [number, numb
   return [lowerBound(paths, `${dir}/`), lowerBound(paths, `${dir}0`)];
 }
 
+/**
+ * Whether some entry of the list lies under entry `i`'s path. The paths that start with `p` are contiguous in sorted
+ * order; those under `p/` come after any `p` + a character below '/', which is rare: only then is it searched.
+ */
+export function hasEntriesUnder(list: LayerList, i: number): boolean {
+  const p = list.paths[i] ?? '';
+  const next = list.paths[i + 1];
+  if (next === undefined || !next.startsWith(p)) return false;
+  if (next.charCodeAt(p.length) === 0x2f) return true;
+  const [from, to] = rangeUnder(list.paths, p);
+  return from < to;
+}
+
 interface Stored {
   v: 1;
   stats: LayerStats;
