@@ -5,7 +5,16 @@
 // copy that stays is never counted (dive's wasted bytes count it too, dive#684). Hard links share their bytes: the
 // bytes are removable only once every link to them is hidden.
 import type { WasteItem } from '../core/analysis';
-import { isRemoval, K_DIR, K_HARDLINK, K_OPAQUE, K_WHITEOUT, lowerBound, type LayerList } from './entries';
+import {
+  hasEntriesUnder,
+  isRemoval,
+  K_DIR,
+  K_HARDLINK,
+  K_OPAQUE,
+  K_WHITEOUT,
+  lowerBound,
+  type LayerList,
+} from './entries';
 
 /** Per entry, what it did relative to the layers below. */
 export const S_ADDED = 1;
@@ -172,45 +181,68 @@ class Stacker {
     }
   }
 
+  /**
+   * The directory `dirPath` of `layer`, made where missing: a file (or link) where the layer has a directory was
+   * replaced by unpacking. Null, for the top layer, when the path is not in the layers below (see additions).
+   */
+  private directory(dirPath: string, layer: number, store: true): VNode;
+  private directory(dirPath: string, layer: number, store: boolean): VNode | null;
+  private directory(dirPath: string, layer: number, store: boolean): VNode | null {
+    let node = this.root;
+    for (let at = 1; at < dirPath.length;) {
+      let next = dirPath.indexOf('/', at);
+      if (next < 0) next = dirPath.length;
+      const name = dirPath.slice(at, next);
+      let child = node.children?.get(name);
+      if (child && child.kind !== K_DIR) {
+        this.hide(child, true, dirPath.slice(0, next), 'overwritten', layer);
+        node.children?.delete(name);
+        child = undefined;
+      }
+      if (!child) {
+        if (!store) return null;
+        (node.children ??= new Map()).set(name, (child = new VNode(layer, -1, K_DIR)));
+      }
+      node = child;
+      at = next + 1;
+    }
+    return node;
+  }
+
+  /**
+   * The layer's entries that are not removals: added, or replacing what was at their path. Nothing above the top
+   * layer looks its paths up, so its new paths are counted, not stored (on a 400,000-file top layer, ~40 MB).
+   */
   private additions(layer: number): void {
     const l = this.lists[layer]!;
     const o = this.out[layer]!;
+    const store = layer < this.lists.length - 1;
     // Sorted paths mostly share the previous one's parent: it is remembered (a directory replaced by this layer
     // would be an entry at the directory's own path, which sorts before anything under it).
-    let lastDir = '';
-    let lastNode = this.root;
+    let lastDir: string | null = null;
+    let lastNode: VNode | null = null;
     for (let i = 0; i < l.count; i++) {
       const kind = l.kinds[i]!;
       if (isRemoval(kind)) continue;
       const path = l.paths[i]!;
       const slash = path.lastIndexOf('/');
       const dirPath = path.slice(0, slash);
-      let node: VNode;
-      if (dirPath === lastDir) node = lastNode;
-      else {
-        node = this.root;
-        for (let at = 1; at < dirPath.length;) {
-          let next = dirPath.indexOf('/', at);
-          if (next < 0) next = dirPath.length;
-          const name = dirPath.slice(at, next);
-          let child = node.children?.get(name);
-          if (child && child.kind !== K_DIR) {
-            // A file (or link) where this layer has a directory: unpacking replaced it.
-            this.hide(child, true, dirPath.slice(0, next), 'overwritten', layer);
-            node.children!.delete(name);
-            child = undefined;
-          }
-          if (!child) (node.children ??= new Map()).set(name, (child = new VNode(layer, -1, K_DIR)));
-          node = child;
-          at = next + 1;
-        }
+      if (dirPath !== lastDir) {
+        lastNode = this.directory(dirPath, layer, store);
         lastDir = dirPath;
-        lastNode = node;
       }
+      const node: VNode | null = lastNode;
       const name = path.slice(slash + 1);
-      const existing = node.children?.get(name);
+      const existing = node?.children?.get(name);
+      // A file of the top layer with entries under it (the tar holds `x` and `x/y`) is stored all the same:
+      // unpacking `x/y` replaces it, and its bytes count as replaced.
+      const keep = store || (kind !== K_DIR && hasEntriesUnder(l, i));
       if (!existing) {
-        (node.children ??= new Map()).set(name, new VNode(layer, i, kind));
+        if (keep) {
+          const dir: VNode = node ?? this.directory(dirPath, layer, true);
+          lastNode = dir;
+          (dir.children ??= new Map()).set(name, new VNode(layer, i, kind));
+        }
         o.status[i] = S_ADDED;
         o.added++;
       } else if (existing.kind === K_DIR && kind === K_DIR) {
@@ -219,7 +251,8 @@ class Stacker {
         // Replaced: the old copy (a directory: everything below it) is no longer visible.
         const gone = this.hide(existing, existing.kind !== K_DIR, path, 'overwritten', layer);
         if (existing.kind === K_DIR) o.removed += gone.count;
-        node.children!.set(name, new VNode(layer, i, kind));
+        if (keep) node?.children?.set(name, new VNode(layer, i, kind));
+        else node?.children?.delete(name);
         o.status[i] = S_MODIFIED;
         o.modified++;
       }
