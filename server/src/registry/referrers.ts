@@ -4,19 +4,11 @@
 // the referrers API indexes it (its PUT answers `OCI-Subject`); for one without, the client keeps the referrers tag
 // schema: an OCI index at the tag `sha256-<hex>` of the subject's digest, read, added to and written back.
 import { ANALYSER_VERSION } from '../analysis/compute';
+import { OCI_INDEX, OCI_MANIFEST } from '../core/mediaTypes';
 import { RegistryError, type RegistryClient } from './client';
 import { fetchDocument, sha256 } from './image';
 import { pushManifest } from './push';
-import {
-  A_DIFF_ID,
-  A_VERSION,
-  BLOB_TYPE,
-  DIGEST,
-  EMPTY_CONFIG,
-  OCI_INDEX,
-  OCI_MANIFEST,
-  type SharedEntry,
-} from './sharedIndex';
+import { A_DIFF_ID, A_VERSION, BLOB_TYPE, DIGEST, EMPTY_CONFIG, type SharedEntry } from './sharedIndex';
 
 export const IMAGE_ARTIFACT_TYPE = 'application/vnd.dfsize.image-analysis.v1';
 const A_ARTIFACT = 'vnd.dfsize.artifact-digest';

@@ -3,6 +3,7 @@
 // analysis/layerArtifact.ts's encoding), and at a tag an OCI index of them, one entry per (diffID, analyser version)
 // carrying the blob's digest and size so a reader fetches that blob and nothing else. Pure: documents in, data out.
 import { ANALYSER_VERSION } from '../analysis/compute';
+import { OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from '../core/mediaTypes';
 import { parseImageRef } from '../core/rules/baseImages';
 import { apiHost } from './client';
 
@@ -10,11 +11,9 @@ export const ARTIFACT_TYPE = 'application/vnd.dfsize.layer-analysis.v1';
 export const INDEX_ARTIFACT_TYPE = 'application/vnd.dfsize.layer-analysis.index.v1';
 export const BLOB_TYPE = 'application/vnd.dfsize.layer-analysis.v1.lines+gzip';
 export const DEFAULT_TAG = 'dfsize-analysis';
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 /** OCI 1.1's empty config for artifacts: the two bytes `{}`. */
 export const EMPTY_CONFIG = {
-  mediaType: 'application/vnd.oci.empty.v1+json',
+  mediaType: OCI_EMPTY,
   digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
   size: 2,
   data: 'e30=',
