@@ -6,7 +6,6 @@
 // platform. Through the bearer-token registry, the sizes are asked with no credentials: an anonymous token, as Docker
 // Hub gives one. Test data lives under its own path prefixes (dfsize-test-rules/…, dfsize-test-bases/…).
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
@@ -15,12 +14,9 @@ import { join } from 'node:path';
 import { parseDockerfile } from '../../server/src/core/dockerfile';
 import { computeFindings, staticContext } from '../../server/src/core/rules/index';
 import { baseImageSizes } from '../../server/src/images/baseSizes';
-import { BUSYBOX, ensureBusybox } from '../support/baseImage';
-import { BASE_MIRROR, manifestBytes, pushBaseMirror } from '../support/baseMirror';
-import { runCommand } from '../support/builds';
-import { dfsizeAsync, NO_ENGINE, RECIPES } from '../support/cli';
-import { DEBIAN, ensureDebian } from '../support/debianBase';
-import { needPart, REGISTRY, registryAnswers, REQUIRE_ENGINE } from '../support/engine';
+import { BASE_MIRROR, manifestBytes, pushBaseMirror, pushBases, serveOpenRegistry } from '../support/baseMirror';
+import { dfsizeAsync, NO_ENGINE } from '../support/cli';
+import { needPart, REGISTRY, registryAnswers } from '../support/engine';
 import { registryUser, TokenServer } from '../support/tokenServer';
 import { pushBlob as pushBlobTo, pushManifest as pushManifestTo, sha256 as digest } from '../support/registryPush';
 
@@ -64,12 +60,10 @@ describe('engine: base image sizes from a registry', function () {
   let slim = 0;
 
   before(async function () {
-    if (!(await registryAnswers())) execFileSync('bash', [join(RECIPES, 'registry.sh'), 'serve'], { stdio: 'inherit' });
-    if (!(await registryAnswers())) {
-      if (REQUIRE_ENGINE) throw new Error(`no registry answers at ${REGISTRY}`);
-      console.log(`      SKIPPED: no registry answers at ${REGISTRY} (scripts/parts/registry.sh serve)`);
-      this.skip();
-    }
+    needPart(
+      this,
+      (await serveOpenRegistry()) ? null : `no registry answers at ${REGISTRY} (scripts/parts/registry.sh serve)`,
+    );
     const repo = 'dfsize-test-rules/library/node';
     // node:20 as a multi-platform index (the amd64 entry is the one sized), node:20-slim as a plain manifest.
     const amd64 = await image(repo, [2_000_000, 1_000_000]);
@@ -152,12 +146,8 @@ describe('engine: large-base-image with real images in a registry mirror (dfsize
 
   before(async function () {
     const sizes = await pushBaseMirror();
-    if (!sizes) {
-      if (REQUIRE_ENGINE) throw new Error(`no registry answers at ${REGISTRY}`);
-      console.log(`      SKIPPED: no registry answers at ${REGISTRY} (scripts/parts/registry.sh serve)`);
-      this.skip();
-    }
-    ({ full, slim } = sizes);
+    needPart(this, sizes ? null : `no registry answers at ${REGISTRY} (scripts/parts/registry.sh serve)`);
+    if (sizes) ({ full, slim } = sizes);
     writeFileSync(dockerfile, 'FROM debian:bookworm\nCMD ["bash"]\n');
   });
 
@@ -222,10 +212,7 @@ describe("engine: base image sizes through a registry's anonymous token dance (a
   let tokens: TokenServer;
 
   before(async function () {
-    const answers = await fetch(`http://${TOKEN}/v2/`, { signal: AbortSignal.timeout(3000) }).then(
-      (r) => r.status === 401,
-      () => false,
-    );
+    const answers = await registryAnswers(TOKEN);
     needPart(this, answers ? null : `no token registry answers at ${TOKEN} (scripts/parts/registry.sh serve)`);
     tokens = await TokenServer.start();
     // The images are pushed with the test user's credentials; the sizes are then asked with none.
@@ -233,16 +220,7 @@ describe("engine: base image sizes through a registry's anonymous token dance (a
     const { user, password } = registryUser();
     const auth = Buffer.from(`${user}:${password}`).toString('base64');
     writeFileSync(join(config, 'config.json'), JSON.stringify({ auths: { [TOKEN]: { auth } } }));
-    await ensureBusybox();
-    await ensureDebian();
-    for (const [local, tag] of [
-      [DEBIAN, 'bookworm'],
-      [BUSYBOX, 'bookworm-slim'],
-    ] as const) {
-      await runCommand('docker', ['tag', local, `${TOKEN}/${repo}:${tag}`]);
-      await runCommand('docker', ['--config', config, 'push', `${TOKEN}/${repo}:${tag}`]);
-      await runCommand('docker', ['rmi', `${TOKEN}/${repo}:${tag}`]);
-    }
+    await pushBases(`${TOKEN}/dfsize-test-bases`, config);
   });
   after(() => tokens?.close());
 

@@ -1,6 +1,7 @@
 // The analysis cache: a second analysis of the same image reads no archive and asks for no export; an image whose
 // layers were all analysed needs no export; writes are atomic (no temporary survives, a damaged file is a miss);
-// what an unverified archive file said never serves an analysis of the engine's image.
+// what an unverified archive file said never serves an analysis of the engine's image; a registry reference's record
+// is found again for that reference only.
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -175,6 +176,29 @@ describe('analysis cache', () => {
       walk(root).filter((f) => f.startsWith(cache.dir)),
       [],
     );
+  });
+
+  it('a registry reference record: read back for the same reference and platform only; a damaged one is a miss', async () => {
+    const cache = new AnalysisCache(join(root, 'c'));
+    const at = { host: '127.0.0.1:5000', repo: 'app', ref: '1.0', platform: 'linux/amd64' };
+    const record = {
+      manifestDigest: `sha256:${'a'.repeat(64)}`,
+      configDigest: `sha256:${'b'.repeat(64)}`,
+      fetchedAt: '2026-12-04T18:00:00.000Z',
+    };
+    assert.equal(await cache.readRegistryRef(at), null, 'never fetched');
+    assert.equal(await cache.writeRegistryRef(at, record), true);
+    assert.deepEqual(await new AnalysisCache(cache.dir).readRegistryRef(at), record);
+    assert.equal(await cache.readRegistryRef({ ...at, platform: 'linux/arm64' }), null);
+    assert.equal(await cache.readRegistryRef({ ...at, ref: '1.1' }), null);
+    const files = walk(cache.dir);
+    assert.equal(files.length, 1);
+    const [written] = files;
+    assert.ok(written);
+    writeFileSync(written, JSON.stringify({ ...record, configDigest: '../../etc' }));
+    assert.equal(await cache.readRegistryRef(at), null, 'a hand-edited digest is a miss');
+    writeFileSync(written, '{"manifestDigest": ');
+    assert.equal(await cache.readRegistryRef(at), null, 'a record cut short is a miss');
   });
 
   it("the CLI's cache folder: DFSIZE_CACHE_DIR, else $XDG_CACHE_HOME/dfsize, else ~/.cache/dfsize", () => {

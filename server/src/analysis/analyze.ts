@@ -367,11 +367,12 @@ export async function cachedArchiveAnalysis(cache: AnalysisCache, path: string):
 
 /**
  * A registry image's analysis if the cache has it, by its config digest: what an untrusted workspace may show (it
- * never fetches). Null on a miss.
+ * never fetches). Registry analyses are stored in the `trusted` scope (their layers checked against the diffIDs);
+ * an unverified archive's never stands in for one. Null on a miss.
  */
 export async function cachedRegistryAnalysis(
   cache: AnalysisCache,
   configDigest: string,
 ): Promise<AnalyzedImage | null> {
-  return fromCache(cache, ['archive', 'trusted'], configDigest, {}, 'registry');
+  return fromCache(cache, ['trusted'], configDigest, {}, 'registry');
 }

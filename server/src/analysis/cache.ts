@@ -1,5 +1,6 @@
-// The analysis cache on disk: per-layer entry lists keyed by diffID, image-level results keyed by image id, and for
-// archive files which image an unchanged file holds. Every key sits under the analyser's version, so a new analyser
+// The analysis cache on disk: per-layer entry lists keyed by diffID, image-level results keyed by image id, for
+// archive files which image an unchanged file holds, and for registry references which image the last fetch named.
+// Every key sits under the analyser's version, so a new analyser
 // never reads an old result. Writes go to a temporary file renamed into place: a reader sees a whole file or none,
 // and nothing half-written survives a crash (stale temporaries are swept).
 //
@@ -29,6 +30,32 @@ export interface CachedImage {
   readonly note: string | null;
 }
 
+/**
+ * Which image a registry reference named when it was last fetched: `host/repo:tag` or `host/repo@digest` on a
+ * platform → the manifest's and the config's digests. An untrusted workspace never asks the registry, so this record
+ * is how it finds a cached analysis (keyed by config digest) for a reference. A digest reference's record never goes
+ * stale; a tag's is what the tag named at `fetchedAt`, and is shown as such.
+ */
+export interface RegistryRefRecord {
+  readonly manifestDigest: string;
+  readonly configDigest: string;
+  /** ISO 8601. */
+  readonly fetchedAt: string;
+}
+
+/** A registry reference as fetched: the record's key. */
+export interface RegistryRefKey {
+  readonly host: string;
+  readonly repo: string;
+  readonly ref: string;
+  readonly platform: string;
+}
+
+/** Small records kept beside the analyses, each in its own folder: archive files, registry references. */
+type RecordArea = 'files' | 'registry-refs';
+
+const DIGEST = /^sha256:[a-f0-9]{64}$/;
+
 const STALE_TMP_MS = 10 * 60 * 1000;
 
 /** Where the CLI keeps its cache: $DFSIZE_CACHE_DIR, else $XDG_CACHE_HOME/dfsize, else ~/.cache/dfsize. */
@@ -50,7 +77,7 @@ export class AnalysisCache {
 
   constructor(readonly dir: string) {}
 
-  private path(scope: CacheScope | 'files', kind: 'images' | 'layers' | '', key: string): string {
+  private path(scope: CacheScope | RecordArea, kind: 'images' | 'layers' | '', key: string): string {
     return join(this.dir, `v${ANALYSER_VERSION}`, scope, kind, fileName(key));
   }
 
@@ -129,21 +156,51 @@ export class AnalysisCache {
     return this.write(this.path(scope, 'images', doc.imageId), JSON.stringify({ v: ANALYSER_VERSION, ...doc }));
   }
 
-  /** Which image the archive file identified by `fileKey` holds, when it was analysed unchanged before. */
-  async readArchiveFile(fileKey: string): Promise<{ imageId: string; scope: CacheScope } | null> {
-    const text = await this.read(this.path('files', '', fileKey));
+  /** A record's JSON, or null when it is absent, unreadable or corrupt (a miss: the next analysis rewrites it). */
+  private async readRecord(area: RecordArea, key: string): Promise<Record<string, unknown> | null> {
+    const text = await this.read(this.path(area, '', key));
     try {
-      const doc = text === null ? null : (JSON.parse(text) as { imageId?: string; scope?: CacheScope });
-      return doc?.imageId && (doc.scope === 'trusted' || doc.scope === 'archive')
-        ? { imageId: doc.imageId, scope: doc.scope }
-        : null;
+      const doc: unknown = text === null ? null : JSON.parse(text);
+      return doc !== null && typeof doc === 'object' ? (doc as Record<string, unknown>) : null;
     } catch {
-      // A corrupt entry: a miss, as above.
+      // A corrupt entry (cut short, hand-edited): a miss, as above.
       return null;
     }
   }
 
-  writeArchiveFile(fileKey: string, imageId: string, scope: CacheScope): Promise<boolean> {
-    return this.write(this.path('files', '', fileKey), JSON.stringify({ imageId, scope }));
+  private writeRecord(area: RecordArea, key: string, doc: object): Promise<boolean> {
+    return this.write(this.path(area, '', key), JSON.stringify(doc));
   }
+
+  /** Which image the archive file identified by `fileKey` holds, when it was analysed unchanged before. */
+  async readArchiveFile(fileKey: string): Promise<{ imageId: string; scope: CacheScope } | null> {
+    const doc = await this.readRecord('files', fileKey);
+    return typeof doc?.imageId === 'string' && doc.imageId && (doc.scope === 'trusted' || doc.scope === 'archive')
+      ? { imageId: doc.imageId, scope: doc.scope }
+      : null;
+  }
+
+  writeArchiveFile(fileKey: string, imageId: string, scope: CacheScope): Promise<boolean> {
+    return this.writeRecord('files', fileKey, { imageId, scope });
+  }
+
+  /** What the reference named when it was last fetched here, or null (never fetched, or its record is unreadable). */
+  async readRegistryRef(at: RegistryRefKey): Promise<RegistryRefRecord | null> {
+    const r = await this.readRecord('registry-refs', refKey(at));
+    return typeof r?.manifestDigest === 'string' &&
+      DIGEST.test(r.manifestDigest) &&
+      typeof r.configDigest === 'string' &&
+      DIGEST.test(r.configDigest) &&
+      typeof r.fetchedAt === 'string'
+      ? { manifestDigest: r.manifestDigest, configDigest: r.configDigest, fetchedAt: r.fetchedAt }
+      : null;
+  }
+
+  writeRegistryRef(at: RegistryRefKey, record: RegistryRefRecord): Promise<boolean> {
+    return this.writeRecord('registry-refs', refKey(at), record);
+  }
+}
+
+function refKey(at: RegistryRefKey): string {
+  return JSON.stringify([at.host, at.repo, at.ref, at.platform]);
 }

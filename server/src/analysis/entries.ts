@@ -24,7 +24,7 @@ const CODE: Record<EntryType, number> = {
 export const KIND_NAMES: readonly EntryType[] = ['file', 'dir', 'symlink', 'hardlink', 'other', 'whiteout', 'opaque'];
 
 /** A whiteout or opaque marker shares its path with real entries (`/x` deleted, `/x/` recreated): a separate key. */
-function keyClass(kind: number): number {
+export function keyClass(kind: number): number {
   return kind === K_WHITEOUT ? 1 : kind === K_OPAQUE ? 2 : 0;
 }
 
@@ -47,7 +47,11 @@ export function isRemoval(kind: number): boolean {
   return kind === K_WHITEOUT || kind === K_OPAQUE;
 }
 
-export class LayerListBuilder {
+/**
+ * A list's columns as they are gathered, one entry at a time: by LayerListBuilder from a layer's tar, and by the
+ * shared artifact's reader (layerArtifact.ts) from lines already in order.
+ */
+export class ListColumns {
   private paths: string[] = [];
   private kinds: number[] = [];
   private sizes: number[] = [];
@@ -55,36 +59,25 @@ export class LayerListBuilder {
   private modes: number[] = [];
   private links = new Map<number, string>();
 
-  add(e: LayerEntry): void {
-    const i = this.paths.length;
-    this.paths.push(e.path);
-    this.kinds.push(CODE[e.type]);
-    this.sizes.push(e.size);
-    this.tarSizes.push(e.tarSize);
-    this.modes.push(e.mode >>> 0);
-    if (e.linkTarget !== null) this.links.set(i, e.linkTarget);
+  get length(): number {
+    return this.paths.length;
   }
 
-  finish(stats: LayerStats): LayerList {
-    const { paths, kinds } = this;
-    const n = paths.length;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    order.sort((a, b) => {
-      const pa = paths[a]!;
-      const pb = paths[b]!;
-      if (pa !== pb) return pa < pb ? -1 : 1;
-      return keyClass(kinds[a]!) - keyClass(kinds[b]!) || a - b;
-    });
-    // Keep the last of each (path, class) run: what unpacking the tar in order leaves.
-    const keep: number[] = [];
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      const next = k + 1 < n ? order[k + 1]! : -1;
-      if (next >= 0 && paths[next] === paths[i] && keyClass(kinds[next]!) === keyClass(kinds[i]!)) continue;
-      keep.push(i);
-    }
-    const m = keep.length;
+  push(path: string, kind: number, size: number, tarSize: number, mode: number, link: string | null): void {
+    if (link !== null) this.links.set(this.paths.length, link);
+    this.paths.push(path);
+    this.kinds.push(kind);
+    this.sizes.push(size);
+    this.tarSizes.push(tarSize);
+    this.modes.push(mode);
+  }
+
+  /**
+   * The entries at `keep` (indices in the order gathered; all of them when absent) as a list, which must then be
+   * sorted and unique; the columns start empty again.
+   */
+  take(stats: LayerStats, keep?: readonly number[]): LayerList {
+    const m = keep ? keep.length : this.paths.length;
     const out = {
       count: m,
       paths: new Array<string>(m),
@@ -95,15 +88,16 @@ export class LayerListBuilder {
       links: new Map<number, string>(),
       stats,
     };
-    keep.forEach((i, k) => {
-      out.paths[k] = paths[i]!;
-      out.kinds[k] = kinds[i]!;
-      out.sizes[k] = this.sizes[i]!;
-      out.tarSizes[k] = this.tarSizes[i]!;
-      out.modes[k] = this.modes[i]!;
+    for (let k = 0; k < m; k++) {
+      const i = keep ? (keep[k] ?? 0) : k;
+      out.paths[k] = this.paths[i] ?? '';
+      out.kinds[k] = this.kinds[i] ?? 0;
+      out.sizes[k] = this.sizes[i] ?? 0;
+      out.tarSizes[k] = this.tarSizes[i] ?? 0;
+      out.modes[k] = this.modes[i] ?? 0;
       const link = this.links.get(i);
       if (link !== undefined) out.links.set(k, link);
-    });
+    }
     this.paths = [];
     this.kinds = [];
     this.sizes = [];
@@ -111,6 +105,40 @@ export class LayerListBuilder {
     this.modes = [];
     this.links = new Map();
     return out;
+  }
+
+  /** Which entries unpacking the tar in order leaves: the last of each (path, marker class), in sorted order. */
+  lastOfEach(): number[] {
+    const { paths, kinds } = this;
+    const n = paths.length;
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => {
+      const pa = paths[a]!;
+      const pb = paths[b]!;
+      if (pa !== pb) return pa < pb ? -1 : 1;
+      return keyClass(kinds[a]!) - keyClass(kinds[b]!) || a - b;
+    });
+    const keep: number[] = [];
+    for (let k = 0; k < n; k++) {
+      const i = order[k]!;
+      const next = k + 1 < n ? order[k + 1]! : -1;
+      if (next >= 0 && paths[next] === paths[i] && keyClass(kinds[next]!) === keyClass(kinds[i]!)) continue;
+      keep.push(i);
+    }
+    return keep;
+  }
+}
+
+export class LayerListBuilder {
+  private readonly columns = new ListColumns();
+
+  add(e: LayerEntry): void {
+    this.columns.push(e.path, CODE[e.type], e.size, e.tarSize, e.mode >>> 0, e.linkTarget);
+  }
+
+  finish(stats: LayerStats): LayerList {
+    return this.columns.take(stats, this.columns.lastOfEach());
   }
 }
 

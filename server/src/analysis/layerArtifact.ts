@@ -14,7 +14,7 @@ import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import type { LayerStats } from '../engine/layerScan';
 import { ANALYSER_VERSION } from './compute';
-import { K_OPAQUE, K_WHITEOUT, type LayerList } from './entries';
+import { K_OPAQUE, keyClass, ListColumns, type LayerList } from './entries';
 
 const FORMAT = 1;
 const MAGIC = 'dfsize-layer-analysis';
@@ -61,12 +61,7 @@ export async function encodeLayerArtifact(l: LayerList): Promise<Buffer> {
 
 /** Builds the list line by line; every line is checked (the text comes from a registry, not from this machine). */
 class ListReader {
-  private paths: string[] = [];
-  private kinds: number[] = [];
-  private sizes: number[] = [];
-  private tarSizes: number[] = [];
-  private modes: number[] = [];
-  private links = new Map<number, string>();
+  private readonly columns = new ListColumns();
   private stats: LayerStats | null = null;
   private prev = '';
   private prevKind = -1;
@@ -115,31 +110,17 @@ class ListReader {
     if (!Number.isInteger(kind) || kind < 0 || kind > K_OPAQUE || !(size >= 0) || !(tar >= 0) || !(mode >= 0))
       throw this.bad('an entry with a bad kind, size or mode');
     const path = this.prev.slice(0, shared) + unescape(f[1] ?? '');
-    const cls = kind === K_WHITEOUT ? 1 : kind === K_OPAQUE ? 2 : 0;
-    if (this.paths.length && (path < this.prev || (path === this.prev && cls <= this.prevKind)))
+    const cls = keyClass(kind);
+    if (this.columns.length && (path < this.prev || (path === this.prev && cls <= this.prevKind)))
       throw this.bad('entries out of order');
-    if (f.length === 7) this.links.set(this.paths.length, unescape(f[6] ?? ''));
-    this.paths.push(path);
-    this.kinds.push(kind);
-    this.sizes.push(size);
-    this.tarSizes.push(tar);
-    this.modes.push(mode);
+    this.columns.push(path, kind, size, tar, mode, f.length === 7 ? unescape(f[6] ?? '') : null);
     this.prev = path;
     this.prevKind = cls;
   }
 
   private end(text: string): void {
-    if (Number(text.slice(4)) !== this.paths.length || !this.stats) throw this.bad('the count does not match');
-    this.ended = {
-      count: this.paths.length,
-      paths: this.paths,
-      kinds: Uint8Array.from(this.kinds),
-      sizes: Float64Array.from(this.sizes),
-      tarSizes: Float64Array.from(this.tarSizes),
-      modes: Uint32Array.from(this.modes),
-      links: this.links,
-      stats: this.stats,
-    };
+    if (Number(text.slice(4)) !== this.columns.length || !this.stats) throw this.bad('the count does not match');
+    this.ended = this.columns.take(this.stats);
   }
 }
 

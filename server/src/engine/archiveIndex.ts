@@ -2,6 +2,7 @@
 // compatibility file of Docker ≥ 25 / containerd saves), else the OCI index (index.json → nested indexes → image
 // manifests). Everything read here was checked against its digest when its name carries one; sizes are checked
 // against descriptors; media types that are not image parts are refused by name rather than misread.
+import { CONFIG_TYPES, FOREIGN_LAYER, INDEX_TYPES, LAYER_TYPE, MANIFEST_TYPES } from '../core/mediaTypes';
 import { printable } from './apiJson';
 import { blobPath, checkedConfig, checkedManifest, type DockerManifest, type RawConfig } from './archiveDocs';
 import { ArchiveFormatError, type LayerStats } from './layerScan';
@@ -48,22 +49,6 @@ export interface ResolveOptions {
   readonly known?: ReadonlyMap<string, LayerStats>;
 }
 
-const INDEX_TYPES = new Set([
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-]);
-const MANIFEST_TYPES = new Set([
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-]);
-const CONFIG_TYPES = new Set([
-  'application/vnd.oci.image.config.v1+json',
-  'application/vnd.docker.container.image.v1+json',
-]);
-const LAYER_TYPE =
-  /^application\/vnd\.(?:oci\.image\.layer(?:\.nondistributable)?\.v1\.tar|docker\.image\.rootfs\.(?:foreign\.)?diff\.tar)(?:\.gzip|\+gzip|\+zstd|\.zstd)?$/;
-const FOREIGN = /nondistributable|foreign/;
-
 interface Descriptor {
   mediaType?: string;
   digest?: string;
@@ -109,7 +94,7 @@ class Resolver {
     if (known) return { diffId, blob: real, stats: known };
     if (!stats) {
       if (this.d.failed.has(real)) throw new ArchiveFormatError(`${what} ${this.d.failed.get(real)}`);
-      if (desc?.mediaType && FOREIGN.test(desc.mediaType))
+      if (desc?.mediaType && FOREIGN_LAYER.test(desc.mediaType))
         throw new ArchiveFormatError(
           `${what} is a foreign layer (${desc.mediaType}) that the archive does not include`,
         );
@@ -215,13 +200,13 @@ function fromIndex(
       const name = named === undefined ? null : printable(named);
       const r2 = ref ?? name;
       const path = blobPath(desc.digest);
-      if (INDEX_TYPES.has(desc.mediaType ?? '')) {
+      if (INDEX_TYPES.includes(desc.mediaType ?? '')) {
         // An index whose blob is not here lists images whose blobs are not here either (a one-platform export).
         if (d.json.has(path)) walk(r.need<{ manifests?: Descriptor[] }>(path, 'index').manifests, depth + 1, r2);
         else if (d.failed.has(path)) r.need(path, 'index');
         continue;
       }
-      if (desc.mediaType && !MANIFEST_TYPES.has(desc.mediaType)) {
+      if (desc.mediaType && !MANIFEST_TYPES.includes(desc.mediaType)) {
         skipped.push(desc.mediaType);
         continue;
       }
@@ -282,13 +267,13 @@ function fromIndex(
 
   const mpath = blobPath(chosen.desc.digest!);
   const m = r.need<{ mediaType?: string; config?: Descriptor; layers?: Descriptor[] }>(mpath, 'image manifest');
-  if (m.mediaType && !MANIFEST_TYPES.has(m.mediaType))
+  if (m.mediaType && !MANIFEST_TYPES.includes(m.mediaType))
     throw new ArchiveFormatError(
       `manifest ${chosen.desc.digest} has media type ${m.mediaType}, which is not an image manifest`,
     );
   if (typeof m.config?.digest !== 'string' || !Array.isArray(m.layers))
     throw new ArchiveFormatError(`manifest ${chosen.desc.digest} has no config or layers`);
-  if (m.config.mediaType && !CONFIG_TYPES.has(m.config.mediaType))
+  if (m.config.mediaType && !CONFIG_TYPES.includes(m.config.mediaType))
     throw new ArchiveFormatError(
       `manifest ${chosen.desc.digest} is not a container image (its config is ${m.config.mediaType})`,
     );

@@ -72,8 +72,9 @@ async function sizeIn(client: RegistryClient, at: MirroredRef, cache: AnalysisCa
     const image = await resolveRegistryImage(client, at.repo, at.ref);
     const compressed = image.layers.reduce((s, l) => s + l.size, 0) + image.config.size;
     const id = image.config.digest;
-    // Registry analyses are cached in the `archive` scope, the engine's in `trusted`: either measured these bytes.
-    const hit = cache && ((await cache.readImage('archive', id)) ?? (await cache.readImage('trusted', id)));
+    // Registry and engine analyses are both cached in the `trusted` scope (keyed by config digest); an unverified
+    // archive's (`archive`) never sizes a registry image.
+    const hit = cache && (await cache.readImage('trusted', id));
     return { compressed, uncompressed: hit ? hit.analysis.layers.reduce((s, l) => s + l.sizeBytes, 0) : null };
   } catch (e) {
     // A tag the registry does not have is an answer (that variant has no size), not a failure.

@@ -5,17 +5,10 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pack } from 'tar-stream';
+import { FOREIGN_LAYER, INDEX_TYPES, MANIFEST_TYPES, OCI_INDEX } from '../core/mediaTypes';
 import { hostPlatform, platformMatches, platformOf } from '../engine/platform';
 import { RegistryClient, RegistryError } from './client';
 
-export const MANIFEST_TYPES = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-];
-export const INDEX_TYPES = [
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-];
 const ACCEPT = [...MANIFEST_TYPES, ...INDEX_TYPES].join(', ');
 
 export interface Descriptor {
@@ -43,7 +36,7 @@ export interface RegistryImage {
 
 /** Layers a registry does not serve (Windows base layers and the like): their URLs point elsewhere, if anywhere. */
 export function isForeignLayer(d: Descriptor): boolean {
-  return /nondistributable|foreign/.test(d.mediaType);
+  return FOREIGN_LAYER.test(d.mediaType);
 }
 
 /** The image's config blob, whole and checked against its digest (it is small: the diffIDs and the history). */
@@ -133,7 +126,7 @@ export function registryArchive(
   const index = Buffer.from(
     JSON.stringify({
       schemaVersion: 2,
-      mediaType: INDEX_TYPES[0],
+      mediaType: OCI_INDEX,
       manifests: [
         { mediaType: image.manifest.mediaType, digest: image.manifest.digest, size: image.manifest.bytes.length },
       ],

@@ -4,23 +4,13 @@
 // the referrers API indexes it (its PUT answers `OCI-Subject`); for one without, the client keeps the referrers tag
 // schema: an OCI index at the tag `sha256-<hex>` of the subject's digest, read, added to and written back.
 import { ANALYSER_VERSION } from '../analysis/compute';
+import { OCI_INDEX, OCI_MANIFEST } from '../core/mediaTypes';
 import { RegistryError, type RegistryClient } from './client';
 import { fetchDocument, sha256 } from './image';
 import { pushManifest } from './push';
-import {
-  A_DIFF_ID,
-  A_VERSION,
-  BLOB_TYPE,
-  DIGEST,
-  EMPTY_CONFIG,
-  OCI_INDEX,
-  OCI_MANIFEST,
-  type SharedEntry,
-} from './sharedIndex';
+import { A_VERSION, BLOB_TYPE, DIGEST, EMPTY_CONFIG, entryAnnotations, entryOf, type SharedEntry } from './sharedIndex';
 
 export const IMAGE_ARTIFACT_TYPE = 'application/vnd.dfsize.image-analysis.v1';
-const A_ARTIFACT = 'vnd.dfsize.artifact-digest';
-const A_ARTIFACT_SIZE = 'vnd.dfsize.artifact-size';
 /** Referrers read per image at most: the newest first. */
 const MAX_REFERRERS = 8;
 
@@ -51,12 +41,7 @@ export function imageAnalysisManifest(subject: Subject, entries: readonly Shared
         mediaType: BLOB_TYPE,
         digest: e.blob.digest,
         size: e.blob.size,
-        annotations: {
-          [A_DIFF_ID]: e.diffId,
-          [A_VERSION]: String(e.version),
-          [A_ARTIFACT]: e.manifest.digest,
-          [A_ARTIFACT_SIZE]: String(e.manifest.size),
-        },
+        annotations: entryAnnotations(e, 'blob'),
       })),
       subject: { mediaType: subject.mediaType, digest: subject.digest, size: subject.size },
       annotations: { [A_VERSION]: String(ANALYSER_VERSION) },
@@ -69,16 +54,7 @@ export function entriesOfImageAnalysis(json: unknown, subject: string): SharedEn
   const doc = json as { artifactType?: unknown; subject?: { digest?: unknown }; layers?: unknown } | null;
   if (doc?.artifactType !== IMAGE_ARTIFACT_TYPE || doc.subject?.digest !== subject || !Array.isArray(doc.layers))
     return [];
-  const out: SharedEntry[] = [];
-  for (const l of doc.layers as Array<Record<string, unknown> | null>) {
-    const a = (l?.annotations ?? {}) as Record<string, unknown>;
-    const [diffId, blob, artifact] = [a[A_DIFF_ID], l?.digest, a[A_ARTIFACT]];
-    const [size, version, artifactSize] = [Number(l?.size), Number(a[A_VERSION]), Number(a[A_ARTIFACT_SIZE])];
-    if (typeof diffId !== 'string' || !DIGEST.test(diffId) || typeof blob !== 'string' || !DIGEST.test(blob)) continue;
-    if (typeof artifact !== 'string' || !DIGEST.test(artifact) || !Number.isSafeInteger(size) || size <= 0) continue;
-    out.push({ diffId, version, manifest: { digest: artifact, size: artifactSize }, blob: { digest: blob, size } });
-  }
-  return out;
+  return (doc.layers as Array<Record<string, unknown> | null>).map((l) => entryOf(l, 'blob')).filter((e) => e !== null);
 }
 
 /** The fallback tag's index; [] when the tag is not there. Anything but an OCI index there is a RegistryError. */

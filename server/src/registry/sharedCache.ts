@@ -9,6 +9,7 @@ import { ArtifactError, decodeLayerArtifact, encodeLayerArtifact } from '../anal
 import type { LayerSource } from '../analysis/layerSource';
 import { RegistryError, type RegistryClient } from './client';
 import { ANALYSER_VERSION } from '../analysis/compute';
+import { OCI_INDEX, OCI_MANIFEST } from '../core/mediaTypes';
 import { fetchDocument, sha256 } from './image';
 import { pushBlob, pushManifest } from './push';
 import { pushReferrer, readReferrers, type ReferrersVia, type Subject } from './referrers';
@@ -16,8 +17,6 @@ import {
   artifactManifest,
   entriesOf,
   INDEX_ARTIFACT_TYPE,
-  OCI_INDEX,
-  OCI_MANIFEST,
   indexDocument,
   usable,
   type CacheRef,

@@ -3,6 +3,7 @@
 // analysis/layerArtifact.ts's encoding), and at a tag an OCI index of them, one entry per (diffID, analyser version)
 // carrying the blob's digest and size so a reader fetches that blob and nothing else. Pure: documents in, data out.
 import { ANALYSER_VERSION } from '../analysis/compute';
+import { OCI_EMPTY, OCI_INDEX, OCI_MANIFEST } from '../core/mediaTypes';
 import { parseImageRef } from '../core/rules/baseImages';
 import { apiHost } from './client';
 
@@ -10,11 +11,9 @@ export const ARTIFACT_TYPE = 'application/vnd.dfsize.layer-analysis.v1';
 export const INDEX_ARTIFACT_TYPE = 'application/vnd.dfsize.layer-analysis.index.v1';
 export const BLOB_TYPE = 'application/vnd.dfsize.layer-analysis.v1.lines+gzip';
 export const DEFAULT_TAG = 'dfsize-analysis';
-export const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-export const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 /** OCI 1.1's empty config for artifacts: the two bytes `{}`. */
 export const EMPTY_CONFIG = {
-  mediaType: 'application/vnd.oci.empty.v1+json',
+  mediaType: OCI_EMPTY,
   digest: 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a',
   size: 2,
   data: 'e30=',
@@ -22,10 +21,12 @@ export const EMPTY_CONFIG = {
 /** The newest entries an index keeps: a team's layers of the last many builds, at ~400 bytes each. */
 const MAX_ENTRIES = 20_000;
 
-export const A_DIFF_ID = 'vnd.dfsize.diff-id';
+const A_DIFF_ID = 'vnd.dfsize.diff-id';
 export const A_VERSION = 'vnd.dfsize.analyser-version';
 const A_BLOB = 'vnd.dfsize.blob-digest';
 const A_SIZE = 'vnd.dfsize.blob-size';
+const A_ARTIFACT = 'vnd.dfsize.artifact-digest';
+const A_ARTIFACT_SIZE = 'vnd.dfsize.artifact-size';
 
 export interface CacheRef {
   readonly host: string;
@@ -51,23 +52,56 @@ export function parseCacheRef(text: string): CacheRef | null {
 }
 
 export const DIGEST = /^sha256:[a-f0-9]{64}$/;
+const isDigest = (v: unknown): v is string => typeof v === 'string' && DIGEST.test(v);
+
+/**
+ * Which half of an entry its descriptor points at; its annotations name the other half. The tag's index points at
+ * each artifact manifest and names its blob; an image's analysis artifact (referrers.ts) lists the blobs as its
+ * layers and names each one's artifact manifest.
+ */
+export type EntryOn = 'manifest' | 'blob';
+const OTHER_KEYS: Readonly<Record<EntryOn, readonly [string, string]>> = {
+  manifest: [A_BLOB, A_SIZE],
+  blob: [A_ARTIFACT, A_ARTIFACT_SIZE],
+};
+
+/** The annotations of an entry's descriptor that points at `on`. */
+export function entryAnnotations(e: SharedEntry, on: EntryOn): Record<string, string> {
+  const [digestKey, sizeKey] = OTHER_KEYS[on];
+  const other = on === 'manifest' ? e.blob : e.manifest;
+  return {
+    [A_DIFF_ID]: e.diffId,
+    [A_VERSION]: String(e.version),
+    [digestKey]: other.digest,
+    [sizeKey]: String(other.size),
+  };
+}
+
+/** The entry a descriptor that points at `on` holds; null when a digest or the blob's size is not one (a miss). */
+export function entryOf(d: Record<string, unknown> | null, on: EntryOn): SharedEntry | null {
+  const a = (d?.annotations ?? {}) as Record<string, unknown>;
+  const [digestKey, sizeKey] = OTHER_KEYS[on];
+  const here = { digest: d?.digest, size: Number(d?.size) };
+  const there = { digest: a[digestKey], size: Number(a[sizeKey]) };
+  const [manifest, blob] = on === 'manifest' ? [here, there] : [there, here];
+  const diffId = a[A_DIFF_ID];
+  if (!isDigest(diffId) || !isDigest(manifest.digest) || !isDigest(blob.digest)) return null;
+  if (!Number.isSafeInteger(blob.size) || blob.size <= 0) return null;
+  return {
+    diffId,
+    version: Number(a[A_VERSION]),
+    manifest: { digest: manifest.digest, size: manifest.size },
+    blob: { digest: blob.digest, size: blob.size },
+  };
+}
 
 /** The entries of an index document this tool wrote; entries it cannot read are left out (they are misses). */
 export function entriesOf(json: unknown): SharedEntry[] {
   const doc = json as { artifactType?: unknown; manifests?: unknown } | null;
   if (doc?.artifactType !== INDEX_ARTIFACT_TYPE || !Array.isArray(doc.manifests)) return [];
-  const out: SharedEntry[] = [];
-  for (const m of doc.manifests as Array<Record<string, unknown> | null>) {
-    const a = (m?.annotations ?? {}) as Record<string, unknown>;
-    const [diffId, digest, blob] = [a[A_DIFF_ID], m?.digest, a[A_BLOB]];
-    const size = Number(a[A_SIZE]);
-    const version = Number(a[A_VERSION]);
-    if (typeof diffId !== 'string' || !DIGEST.test(diffId) || typeof digest !== 'string' || !DIGEST.test(digest))
-      continue;
-    if (typeof blob !== 'string' || !DIGEST.test(blob) || !Number.isSafeInteger(size) || size <= 0) continue;
-    out.push({ diffId, version, manifest: { digest, size: Number(m?.size) }, blob: { digest: blob, size } });
-  }
-  return out;
+  return (doc.manifests as Array<Record<string, unknown> | null>)
+    .map((m) => entryOf(m, 'manifest'))
+    .filter((e) => e !== null);
 }
 
 /** The entries this analyser can use, by diffID. */
@@ -104,12 +138,7 @@ export function indexDocument(fresh: readonly SharedEntry[], old: readonly Share
         artifactType: ARTIFACT_TYPE,
         digest: e.manifest.digest,
         size: e.manifest.size,
-        annotations: {
-          [A_DIFF_ID]: e.diffId,
-          [A_VERSION]: String(e.version),
-          [A_BLOB]: e.blob.digest,
-          [A_SIZE]: String(e.blob.size),
-        },
+        annotations: entryAnnotations(e, 'manifest'),
       })),
     }),
   );

@@ -1,11 +1,10 @@
 // Images analysed straight from their registry for the editor ("Analyse Registry Image…", a FROM line's hover): the
 // CLI's path (registry/reference → RegistryClient with the docker config's credentials → resolveRegistryImage →
 // analyzeImage), results kept by the reference as typed for the explorer. In an untrusted workspace nothing is
-// fetched: the reference is looked up in what an earlier fetch recorded (RegistryRefs), and only a cached analysis
-// is served.
+// fetched: the reference is looked up in what an earlier fetch recorded (AnalysisCache's registry reference record),
+// and only a cached analysis is served.
 import { AbortedError, analyzeImage, cachedRegistryAnalysis, type AnalyzedImage } from '../analysis/analyze';
 import { AnalysisCache } from '../analysis/cache';
-import { RegistryRefs } from '../analysis/registryRefs';
 import { formatBytes } from '../core/format';
 import { ArchiveFormatError } from '../engine/archiveError';
 import { hostPlatform } from '../engine/platform';
@@ -33,11 +32,9 @@ const UNTRUSTED_FETCH =
 export class RegistryImages {
   private readonly images = new Map<string, AnalyzedImage>();
   private readonly cache: AnalysisCache;
-  private readonly refs: RegistryRefs;
 
   constructor(private readonly deps: RegistryImagesDeps) {
     this.cache = new AnalysisCache(deps.cacheDir);
-    this.refs = new RegistryRefs(deps.cacheDir);
   }
 
   /** The analysis `ref` got from the last successful analyse(). */
@@ -110,17 +107,14 @@ export class RegistryImages {
       fetchedAt: new Date().toISOString(),
     };
     // Only Restricted Mode reads this record: a failure to write it costs that, not this analysis.
-    await this.refs
-      .write(r.host, r.repo, r.ref, platform, record)
-      .catch((e: unknown) =>
-        this.deps.error(`dfsize: could not record which image ${r.host}/${r.repo}:${r.ref} is: ${String(e)}`),
-      );
+    if (!(await this.cache.writeRegistryRef({ ...r, platform }, record)))
+      this.deps.error(`dfsize: could not record which image ${r.host}/${r.repo}:${r.ref} is in ${this.cache.dir}`);
     return result;
   }
 
   /** Restricted Mode: the analysis an earlier fetch of the same reference cached, or why there is none. */
   private async fromCacheOnly(ref: string, r: RegistryRef): Promise<RegistryAnalysisResult> {
-    const record = await this.refs.read(r.host, r.repo, r.ref, hostPlatform());
+    const record = await this.cache.readRegistryRef({ ...r, platform: hostPlatform() });
     let result: AnalyzedImage | null = null;
     try {
       result = record && (await cachedRegistryAnalysis(this.cache, record.configDigest));
