@@ -15,6 +15,8 @@
 import type { DiveFigures } from '../core/analysis';
 import { hasEntriesUnder, K_DIR, K_OPAQUE, K_WHITEOUT, type LayerList } from './entries';
 import { goSort } from './goSort';
+import { whiteoutReach, type LaterPaths } from './laterPaths';
+import { hashPath, tableSize } from './pathHash';
 
 class DNode {
   children: Map<string, DNode> | null = null;
@@ -26,6 +28,8 @@ class DNode {
   whiteoutBelow = false;
   /** No other entry of the image has this node's path (see PathCounts); false when not known. */
   unique = false;
+  /** An entry with entries under it whose nodes were left out (see leftOut): never a leaf, however few children. */
+  inner = false;
   child(name: string): DNode | undefined {
     return this.children?.get(name);
   }
@@ -92,13 +96,6 @@ export function compareUtf8(a: string, b: string): number {
 
 const NO_NAMES: readonly string[] = [];
 
-/** FNV-1a over a string's UTF-16 code units. */
-function hash(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
-
 /**
  * Which paths occur once in the whole image (one entry of one layer). Such a path's leaf is dive's only visit of it:
  * its record would hold cumulative = minimum = its size and a count of 1, so its size goes to the sums and no record
@@ -109,19 +106,20 @@ class PathCounts {
   private readonly slots: Uint8Array;
   private readonly mask: number;
   constructor(layers: readonly LayerList[]) {
-    const n = layers.reduce((sum, l) => sum + l.count, 0);
-    let size = 1024;
-    while (size < n * 8 && size < 2 ** 25) size *= 2;
+    const size = tableSize(
+      layers.reduce((sum, l) => sum + l.count, 0),
+      8,
+    );
     this.slots = new Uint8Array(size);
     this.mask = size - 1;
     for (const l of layers)
       for (const p of l.paths) {
-        const at = hash(p) & this.mask;
+        const at = hashPath(p) & this.mask;
         if ((this.slots[at] ?? 0) < 2) this.slots[at] = (this.slots[at] ?? 0) + 1;
       }
   }
   once(path: string): boolean {
-    return this.slots[hash(path) & this.mask] === 1;
+    return this.slots[hashPath(path) & this.mask] === 1;
   }
 }
 
@@ -131,23 +129,38 @@ function sortedNames(n: DNode): readonly string[] {
 }
 
 /**
- * A tree that is only visited (never stacked on, with no whiteout to look below) needs its non-unique leaves only:
- * a leaf seen nowhere else in the image just adds its size to both sums, and an entry that is no leaf matters only
- * to stacking. Null keeps entry `i`; otherwise what leaving it out adds to the sums.
+ * How much of a layer's tree is built, where not all of it: the leaves dive's visit records, and the paths a later
+ * layer's whiteouts look up (`reach`, null when nothing is stacked on this tree).
  */
-function leftOut(list: LayerList, i: number, counts: PathCounts): number | null {
-  const leaf = !hasEntriesUnder(list, i);
+interface Pruning {
+  readonly reach: LaterPaths | null;
+  readonly layer: number;
+}
+
+/** leftOut's answer for an entry kept as a node whose entries below were left out. */
+const INNER = -1;
+
+/**
+ * Whether a pruned tree keeps entry `i`. A leaf seen nowhere else in the image just adds its size to both sums, and an
+ * entry that is no leaf matters only to stacking: neither is kept unless a later whiteout reaches its path. Null keeps
+ * it (INNER: as a node that is no leaf); otherwise what leaving it out adds to the sums.
+ */
+function leftOut(list: LayerList, i: number, counts: PathCounts, p: Pruning): number | null {
+  const path = list.paths[i] ?? '';
+  // An entry at '/' is a node named '' under the root (what is under '/' hangs from the root): always a leaf.
+  const leaf = path === '/' || !hasEntriesUnder(list, i);
   // An opaque marker only makes its directory exist, a leaf when nothing is under it.
   if (list.kinds[i] === K_OPAQUE) return leaf ? null : 0;
+  if (p.reach?.reached(path, p.layer)) return leaf ? null : INNER;
   if (!leaf) return 0;
-  return counts.once(list.paths[i] ?? '') ? (list.tarSizes[i] ?? 0) : null;
+  return counts.once(path) ? (list.tarSizes[i] ?? 0) : null;
 }
 
 /**
- * One layer's tree, as dive builds it from the entries (AddPath: missing parents get an empty payload). A `sparse`
- * tree (see leftOut) leaves out what its visit does not need; the sizes of the unique leaves left out are `unique`.
+ * One layer's tree, as dive builds it from the entries (AddPath: missing parents get an empty payload); a pruned one
+ * (see leftOut) leaves out what nothing will look at, and the sizes of the unique leaves left out are `unique`.
  */
-function layerTree(list: LayerList, counts: PathCounts, sparse: boolean): LayerTree {
+function layerTree(list: LayerList, counts: PathCounts, pruning: Pruning | null): LayerTree {
   const root = new DNode();
   let unique = 0;
   let selfWhiteout = false;
@@ -168,8 +181,8 @@ function layerTree(list: LayerList, counts: PathCounts, sparse: boolean): LayerT
   for (let i = 0; i < list.count; i++) {
     const kind = list.kinds[i]!;
     const path = list.paths[i]!;
-    const out = sparse ? leftOut(list, i, counts) : null;
-    if (out !== null) {
+    const out = pruning ? leftOut(list, i, counts, pruning) : null;
+    if (out !== null && out !== INNER) {
       unique += out;
       continue;
     }
@@ -196,6 +209,7 @@ function layerTree(list: LayerList, counts: PathCounts, sparse: boolean): LayerT
     node.isDir = kind === K_DIR;
     node.size = list.tarSizes[i]!;
     node.unique = kind !== K_WHITEOUT && counts.once(path);
+    node.inner = out === INNER;
   }
   if (withWhiteouts.size) markWhiteouts(root);
   return { root, selfWhiteout, unique };
@@ -291,6 +305,7 @@ class Visits {
         if (!this.visit(child, rec.sub(name), low?.child(name) ?? null)) return false;
         continue;
       }
+      if (child.inner) continue;
       if (child.unique) {
         this.once(child.size);
         continue;
@@ -350,14 +365,15 @@ export function diveFigures(layers: readonly LayerList[], sparse = true): DiveFi
   const counts = new PathCounts(layers);
   const visits = new Visits();
   // The stack below a layer is only looked into by its whiteouts: from the last layer with one up, nothing is
-  // stacked, and a layer above it builds only what its visit needs (see leftOut).
-  let lastWhiteout = sparse ? -1 : layers.length;
-  layers.forEach((l, i) => {
-    if (sparse && hasWhiteout(l)) lastWhiteout = i;
-  });
+  // stacked, and the trees keep only what their visit needs; below it, a layer without whiteouts keeps that and what
+  // the whiteouts above it reach (see leftOut). A layer with whiteouts is built whole: its visit may stop at one.
+  const whiteouts = layers.map(hasWhiteout);
+  const lastWhiteout = sparse ? whiteouts.lastIndexOf(true) : layers.length;
+  const reach = lastWhiteout > 0 && lastWhiteout < layers.length ? whiteoutReach(layers) : null;
   let stacked: DNode | null = null;
   layers.forEach((list, i) => {
-    const { root: tree, selfWhiteout, unique } = layerTree(list, counts, i > lastWhiteout);
+    const pruning = !sparse || whiteouts[i] ? null : { reach: i < lastWhiteout ? reach : null, layer: i };
+    const { root: tree, selfWhiteout, unique } = layerTree(list, counts, pruning);
     visits.once(unique);
     // StackTreeRange(trees, 0, idx-1) starts from a copy of the first tree: for the first layer, that tree itself.
     visits.visit(tree, visits.records, stacked ?? tree);

@@ -5,6 +5,7 @@
 // copy that stays is never counted (dive's wasted bytes count it too, dive#684). Hard links share their bytes: the
 // bytes are removable only once every link to them is hidden.
 import type { WasteItem } from '../core/analysis';
+import { stackReach, type LaterPaths } from './laterPaths';
 import {
   hasEntriesUnder,
   isRemoval,
@@ -74,8 +75,14 @@ class Stacker {
   private readonly refs = new Map<number, number>();
   /** Hard link entry key → the key of the file whose bytes it shares. */
   private readonly linkOf = new Map<number, number>();
+  /** Null: every path is stored (the tests' oracle). */
+  private readonly later: LaterPaths | null;
 
-  constructor(private readonly lists: readonly LayerList[]) {
+  constructor(
+    private readonly lists: readonly LayerList[],
+    sparse: boolean,
+  ) {
+    this.later = sparse ? stackReach(lists) : null;
     this.out = lists.map((l) => ({
       added: 0,
       modified: 0,
@@ -182,8 +189,8 @@ class Stacker {
   }
 
   /**
-   * The directory `dirPath` of `layer`, made where missing: a file (or link) where the layer has a directory was
-   * replaced by unpacking. Null, for the top layer, when the path is not in the layers below (see additions).
+   * The directory `dirPath` of `layer`, made where missing (`store`), or null where it is missing: a file (or link)
+   * where the layer has a directory was replaced by unpacking.
    */
   private directory(dirPath: string, layer: number, store: true): VNode;
   private directory(dirPath: string, layer: number, store: boolean): VNode | null;
@@ -196,11 +203,13 @@ class Stacker {
       let child = node.children?.get(name);
       if (child && child.kind !== K_DIR) {
         this.hide(child, true, dirPath.slice(0, next), 'overwritten', layer);
-        node.children?.delete(name);
-        child = undefined;
+        // The path is a directory now, stored as the file was (a later layer can reach it).
+        child = new VNode(layer, -1, K_DIR);
+        node.children?.set(name, child);
       }
       if (!child) {
-        if (!store) return null;
+        // A directory a later layer names is made even for a path not stored below it: that layer finds it there.
+        if (!store && !this.later?.named(dirPath.slice(0, next), layer)) return null;
         (node.children ??= new Map()).set(name, (child = new VNode(layer, -1, K_DIR)));
       }
       node = child;
@@ -210,13 +219,12 @@ class Stacker {
   }
 
   /**
-   * The layer's entries that are not removals: added, or replacing what was at their path. Nothing above the top
-   * layer looks its paths up, so its new paths are counted, not stored (on a 400,000-file top layer, ~40 MB).
+   * The layer's entries that are not removals: added, or replacing what was at their path. A path no layer above can
+   * look up or hide (LaterPaths) is counted and not stored: on a 400,000-file layer, ~40 MB.
    */
   private additions(layer: number): void {
     const l = this.lists[layer]!;
     const o = this.out[layer]!;
-    const store = layer < this.lists.length - 1;
     // Sorted paths mostly share the previous one's parent: it is remembered (a directory replaced by this layer
     // would be an entry at the directory's own path, which sorts before anything under it).
     let lastDir: string | null = null;
@@ -228,15 +236,15 @@ class Stacker {
       const slash = path.lastIndexOf('/');
       const dirPath = path.slice(0, slash);
       if (dirPath !== lastDir) {
-        lastNode = this.directory(dirPath, layer, store);
+        lastNode = this.directory(dirPath, layer, false);
         lastDir = dirPath;
       }
       const node: VNode | null = lastNode;
       const name = path.slice(slash + 1);
       const existing = node?.children?.get(name);
-      // A file of the top layer with entries under it (the tar holds `x` and `x/y`) is stored all the same:
+      // A file with entries under it in its own layer (the tar holds `x` and `x/y`) is stored all the same:
       // unpacking `x/y` replaces it, and its bytes count as replaced.
-      const keep = store || (kind !== K_DIR && hasEntriesUnder(l, i));
+      const keep = !this.later || this.later.reached(path, layer) || (kind !== K_DIR && hasEntriesUnder(l, i));
       if (!existing) {
         if (keep) {
           const dir: VNode = node ?? this.directory(dirPath, layer, true);
@@ -272,7 +280,10 @@ class Stacker {
   }
 }
 
-/** Applies the layers (bottom first) and says what each changed and which bytes nobody sees. */
-export function stackLayers(lists: readonly LayerList[]): StackResult {
-  return new Stacker(lists).run();
+/**
+ * Applies the layers (bottom first) and says what each changed and which bytes nobody sees. `sparse` false stores
+ * every path: the tests' oracle for the paths left out.
+ */
+export function stackLayers(lists: readonly LayerList[], sparse = true): StackResult {
+  return new Stacker(lists, sparse).run();
 }
