@@ -334,7 +334,6 @@ async function analyzeArchive(path: string, opts: AnalyzeOptions): Promise<Analy
 }
 
 /**
-/**
  * Analyses an image: `{ engine, image }` (a reference or id on that engine; read through its export) or
  * `{ archive }` (a file: docker save, an OCI layout). Throws EngineError (engine trouble), ArchiveFormatError (a bad
  * archive, one line), AbortedError (cancelled), or the file system's error for a missing file.

@@ -92,9 +92,14 @@ export class RegistryClient {
   /** GET a whole (small) document: a manifest or an index, counted in bytesReceived. */
   async document(repo: string, path: string, accept: string): Promise<{ res: Response; bytes: Buffer }> {
     const res = await this.get(repo, path, accept);
+    return { res, bytes: await this.counted(res) };
+  }
+
+  /** A (small) answer's whole body, counted in bytesReceived. */
+  async counted(res: Response): Promise<Buffer> {
     const bytes = Buffer.from(await res.arrayBuffer());
     this.received += bytes.length;
-    return { res, bytes };
+    return bytes;
   }
 
   get base(): string {

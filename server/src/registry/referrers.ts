@@ -99,6 +99,16 @@ export async function pushReferrer(
   return { api: false, tag };
 }
 
+/** A referrers answer as JSON; null when it is not JSON, which the caller refuses as a protocol error. */
+function parsedIndex(bytes: Buffer): { manifests?: unknown } | null {
+  try {
+    return JSON.parse(bytes.toString('utf8')) as { manifests?: unknown } | null;
+  } catch (e) {
+    if (!(e instanceof SyntaxError)) throw e;
+    return null;
+  }
+}
+
 /** The image's referrers of our artifactType: the referrers API, or the tag schema's index where it answers 404. */
 async function referrerDigests(
   client: RegistryClient,
@@ -110,7 +120,7 @@ async function referrerDigests(
   let list: Array<Record<string, unknown>>;
   let via: ReferrersVia;
   if (res.status === 200) {
-    const json = (await res.json().catch(() => null)) as { manifests?: unknown } | null;
+    const json = parsedIndex(await client.counted(res));
     if (!Array.isArray(json?.manifests))
       throw new RegistryError('protocol', client.host, `answered its referrers of ${subject} with no OCI index`);
     [list, via] = [json.manifests as Array<Record<string, unknown>>, { api: true }];
