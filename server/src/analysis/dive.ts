@@ -139,11 +139,14 @@ interface Pruning {
 
 /** leftOut's answer for an entry kept as a node whose entries below were left out. */
 const INNER = -1;
+/** leftOut's answer for a leaf kept because another entry of the image has its path (so it is not unique). */
+const REPEATED = -2;
 
 /**
  * Whether a pruned tree keeps entry `i`. A leaf seen nowhere else in the image just adds its size to both sums, and an
  * entry that is no leaf matters only to stacking: neither is kept unless a later whiteout reaches its path. Null keeps
- * it (INNER: as a node that is no leaf); otherwise what leaving it out adds to the sums.
+ * it (INNER: as a node that is no leaf; REPEATED: as a leaf seen elsewhere too); otherwise what leaving it out adds
+ * to the sums.
  */
 function leftOut(list: LayerList, i: number, counts: PathCounts, p: Pruning): number | null {
   const path = list.paths[i] ?? '';
@@ -153,7 +156,7 @@ function leftOut(list: LayerList, i: number, counts: PathCounts, p: Pruning): nu
   if (list.kinds[i] === K_OPAQUE) return leaf ? null : 0;
   if (p.reach?.reached(path, p.layer)) return leaf ? null : INNER;
   if (!leaf) return 0;
-  return counts.once(path) ? (list.tarSizes[i] ?? 0) : null;
+  return counts.once(path) ? (list.tarSizes[i] ?? 0) : REPEATED;
 }
 
 /**
@@ -182,7 +185,7 @@ function layerTree(list: LayerList, counts: PathCounts, pruning: Pruning | null)
     const kind = list.kinds[i]!;
     const path = list.paths[i]!;
     const out = pruning ? leftOut(list, i, counts, pruning) : null;
-    if (out !== null && out !== INNER) {
+    if (out !== null && out !== INNER && out !== REPEATED) {
       unique += out;
       continue;
     }
@@ -208,7 +211,7 @@ function layerTree(list: LayerList, counts: PathCounts, pruning: Pruning | null)
     const node = parent.child(name) ?? make(parent, name);
     node.isDir = kind === K_DIR;
     node.size = list.tarSizes[i]!;
-    node.unique = kind !== K_WHITEOUT && counts.once(path);
+    node.unique = out !== REPEATED && kind !== K_WHITEOUT && counts.once(path);
     node.inner = out === INNER;
   }
   if (withWhiteouts.size) markWhiteouts(root);

@@ -17,12 +17,15 @@ export class LaterPaths {
   private readonly hidingBy: Uint8Array;
   private readonly mask: number;
   private readonly all: boolean;
+  /** The number of layers: nothing is above the top one. */
+  private readonly top: number;
   /** 1 + the highest layer with an opaque root ('/' is no path's ancestor in the hashes). */
   private rootHidden = 0;
 
   /** `names`: whether an entry of this kind names its path; `hides`: whether it hides what is under its path. */
   constructor(lists: readonly LayerList[], names: (kind: number) => boolean, hides: (kind: number) => boolean) {
     this.all = lists.length > MAX_LAYERS;
+    this.top = lists.length;
     const size = this.all
       ? 1
       : tableSize(
@@ -38,28 +41,32 @@ export class LaterPaths {
       for (let i = 0; i < l.count; i++) {
         const path = l.paths[i] ?? '';
         const kind = l.kinds[i] ?? K_DIR;
-        if (names(kind))
-          someAncestorHash(path, (h) => {
-            const at = h & this.mask;
-            if ((this.namedBy[at] ?? 0) < mark) this.namedBy[at] = mark;
-            return false;
-          });
-        if (!hides(kind)) continue;
-        if (path === '/') this.rootHidden = mark;
-        else this.hidingBy[hashPath(path) & this.mask] = mark;
+        const hiding = hides(kind);
+        if (hiding && path === '/') this.rootHidden = mark;
+        else if (hiding && !names(kind)) this.hidingBy[hashPath(path) & this.mask] = mark;
+        if (!names(kind)) continue;
+        // One pass over the path: its directories' hashes, then its own (which a hiding entry marks too).
+        someAncestorHash(path, (h, self) => {
+          const at = h & this.mask;
+          if ((this.namedBy[at] ?? 0) < mark) this.namedBy[at] = mark;
+          if (self && hiding && path !== '/') this.hidingBy[at] = mark;
+          return false;
+        });
       }
     });
   }
 
   /** Whether a layer above `layer` may name `path`, or a path under it ("maybe" reads as yes). */
   named(path: string, layer: number): boolean {
+    if (layer + 1 >= this.top) return false;
     return this.all || (this.namedBy[hashPath(path) & this.mask] ?? 0) > layer + 1;
   }
 
   /** Whether a layer above `layer` may look up `path`, or hide it through a path above it ("maybe" reads as yes). */
   reached(path: string, layer: number): boolean {
-    if (this.all) return true;
     const above = layer + 1;
+    if (above >= this.top) return false;
+    if (this.all) return true;
     if (this.rootHidden > above) return true;
     return someAncestorHash(path, (h, self) =>
       self ? (this.namedBy[h & this.mask] ?? 0) > above : (this.hidingBy[h & this.mask] ?? 0) > above,

@@ -219,6 +219,15 @@ class Stacker {
   }
 
   /**
+   * Whether entry `i` of `layer` is stored: a later layer may reach its path, or it is a file with entries under it in
+   * its own layer (the tar holds `x` and `x/y`: unpacking `x/y` replaces it, and its bytes count as replaced).
+   */
+  private keeps(l: LayerList, i: number, layer: number): boolean {
+    if (!this.later || this.later.reached(l.paths[i] ?? '', layer)) return true;
+    return l.kinds[i] !== K_DIR && hasEntriesUnder(l, i);
+  }
+
+  /**
    * The layer's entries that are not removals: added, or replacing what was at their path. A path no layer above can
    * look up or hide (LaterPaths) is counted and not stored: on a 400,000-file layer, ~40 MB.
    */
@@ -242,11 +251,8 @@ class Stacker {
       const node: VNode | null = lastNode;
       const name = path.slice(slash + 1);
       const existing = node?.children?.get(name);
-      // A file with entries under it in its own layer (the tar holds `x` and `x/y`) is stored all the same:
-      // unpacking `x/y` replaces it, and its bytes count as replaced.
-      const keep = !this.later || this.later.reached(path, layer) || (kind !== K_DIR && hasEntriesUnder(l, i));
       if (!existing) {
-        if (keep) {
+        if (this.keeps(l, i, layer)) {
           const dir: VNode = node ?? this.directory(dirPath, layer, true);
           lastNode = dir;
           (dir.children ??= new Map()).set(name, new VNode(layer, i, kind));
@@ -259,7 +265,7 @@ class Stacker {
         // Replaced: the old copy (a directory: everything below it) is no longer visible.
         const gone = this.hide(existing, existing.kind !== K_DIR, path, 'overwritten', layer);
         if (existing.kind === K_DIR) o.removed += gone.count;
-        if (keep) node?.children?.set(name, new VNode(layer, i, kind));
+        if (this.keeps(l, i, layer)) node?.children?.set(name, new VNode(layer, i, kind));
         else node?.children?.delete(name);
         o.status[i] = S_MODIFIED;
         o.modified++;
