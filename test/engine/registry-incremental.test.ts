@@ -122,7 +122,10 @@ describe('registry: incremental by layer', function () {
     assert.deepEqual(again.fetched, { layers: 0, of: v2.m.layers.length, bytes: v2.bytes });
     const human = await dfsizeAsync(['analyze', `${OPEN}/${repo}:v2`], { DFSIZE_CACHE_DIR: dir });
     assert.equal(human.code, 0, human.stderr);
-    assert.match(human.stdout, new RegExp(`^fetched 0 of 5 layers, ${formatBytes(v2.bytes)}$`, 'm'));
+    assert.match(
+      human.stdout,
+      new RegExp(`^fetched 0 of ${v2.m.layers.length} layers, ${formatBytes(v2.bytes)}$`, 'm'),
+    );
   });
 
   it('the engine’s analysis after the registry’s reads no export, and gives the engine’s numbers', async () => {
@@ -164,7 +167,11 @@ describe('registry: incremental by layer', function () {
     const dir = newCache();
     const got = await read('v2', { cache: new AnalysisCache(dir), layerSource: source, contents: false });
     const fresh = v2.m.layers.slice(v1.m.layers.length);
-    assert.deepEqual(got.fetched, { layers: 2, of: 5, bytes: v2.bytes + v2.m.config.size + sum(fresh) });
+    assert.deepEqual(got.fetched, {
+      layers: 2,
+      of: v2.m.layers.length,
+      bytes: v2.bytes + v2.m.config.size + sum(fresh),
+    });
     assert.equal(asked.length, 1, 'the source is asked once, for every layer the local cache lacks');
     assert.equal(asked[0]?.length, v2.m.layers.length);
     const full = await read('v2', { cache: null, contents: false });

@@ -77,7 +77,6 @@ describe('registry: layer analyses tied to their image as referrers (the tag sch
   let diffIds: string[];
   let otherTool: Descriptor;
   const env = () => ({ DFSIZE_CACHE_DIR: mkdtempSync(join(tmpdir(), 'dfsize-referrers-cache-')) });
-  /** The output of an analysis through the proxy, as it reads analysed straight from the registry (its ref). */
   /** The analysis as `--json` prints it, read through the proxy or not, without what this run fetched. */
   const viaOpen = (out: string) => {
     const doc = JSON.parse(out.replaceAll(registry.url, OPEN)) as { fetched?: unknown };

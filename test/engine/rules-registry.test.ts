@@ -16,7 +16,7 @@ import { computeFindings, staticContext } from '../../server/src/core/rules/inde
 import { baseImageSizes } from '../../server/src/images/baseSizes';
 import { BASE_MIRROR, manifestBytes, pushBaseMirror, pushBases, serveOpenRegistry } from '../support/baseMirror';
 import { dfsizeAsync, NO_ENGINE } from '../support/cli';
-import { needPart, REGISTRY, registryAnswers } from '../support/engine';
+import { needEngine, needPart, REGISTRY, registryAnswers } from '../support/engine';
 import { registryUser, TokenServer } from '../support/tokenServer';
 import { pushBlob as pushBlobTo, pushManifest as pushManifestTo, sha256 as digest } from '../support/registryPush';
 
@@ -145,6 +145,7 @@ describe('engine: large-base-image with real images in a registry mirror (dfsize
   };
 
   before(async function () {
+    await needEngine(this, 'docker');
     const sizes = await pushBaseMirror();
     needPart(this, sizes ? null : `no registry answers at ${REGISTRY} (scripts/parts/registry.sh serve)`);
     if (sizes) ({ full, slim } = sizes);
@@ -212,6 +213,7 @@ describe("engine: base image sizes through a registry's anonymous token dance (a
   let tokens: TokenServer;
 
   before(async function () {
+    await needEngine(this, 'docker');
     const answers = await registryAnswers(TOKEN);
     needPart(this, answers ? null : `no token registry answers at ${TOKEN} (scripts/parts/registry.sh serve)`);
     tokens = await TokenServer.start();

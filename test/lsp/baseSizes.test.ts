@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { formatBytes } from '../../server/src/core/format';
 import { BASE_MIRROR, pushBaseMirror } from '../support/baseMirror';
 import { NO_ENGINE } from '../support/cli';
-import { needPart } from '../support/engine';
+import { needEngine, needPart } from '../support/engine';
 import { LspClient } from '../support/lspClient';
 
 interface Diag {
@@ -43,6 +43,8 @@ describe('lsp: base image sizes from the registry mirror setting', function () {
   }
 
   before(async function () {
+    // The mirror's images are pushed with docker.
+    await needEngine(this, 'docker');
     sizes = await pushBaseMirror();
     needPart(this, sizes ? null : 'no registry answers at 127.0.0.1:5000 (scripts/parts/registry.sh serve)');
     writeFileSync(file, text);
