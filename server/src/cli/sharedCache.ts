@@ -19,13 +19,13 @@ function cacheRef(flag: string, text: string): CacheRef {
   return at;
 }
 
-/** The LayerSource of `--cache-from`, warning on stderr for what it cannot use. */
 /** How registries are spoken to: `--insecure-registry` and the `--ca-cert` files' PEM text. */
 export interface RegistryTls {
   readonly insecure: boolean;
   readonly ca: readonly string[];
 }
 
+/** The LayerSource of `--cache-from`, warning on stderr for what it cannot use. */
 export function sharedSource(text: string, io: CliIo, tls: RegistryTls): SharedLayerSource {
   const at = cacheRef('--cache-from', text);
   const client = new RegistryClient(at.host, { env: io.env, ...tls });
@@ -65,7 +65,7 @@ function referrersNote(via: ShareResult['referrers']): string {
 
 /**
  * The layers of the result that may be shared: those this run computed (or read from the local trusted cache), never
- * the ones that came from a shared cache (not verified here, so not passed on). Null when some are unknown.
+ * the ones that came from a shared cache (not verified here, so not passed on), and how many are unknown.
  */
 async function layersToShare(
   result: AnalyzedImage,

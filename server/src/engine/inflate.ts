@@ -1,7 +1,9 @@
 // Push-style decompression of one layer blob: compressed chunks go in as they arrive from the archive, decompressed
 // chunks come out to a consumer (the layer's tar reader) that may ask to wait. gzip (estargz is gzip too, in many
-// members) and zstd run in zlib's thread pool, so decompression overlaps with reading; when the consumer is busy the
-// zlib stream is paused, its buffer fills, and `write` returns a promise: that is what holds the archive reader back.
+// members) and zstd run in zlib's thread pool, so decompression overlaps with reading. `write` resolves once zlib has
+// taken the chunk in (the chunk may be lent: fileChunks reuses its buffers), which is what holds the archive reader
+// back; a consumer that asks to wait pauses the zlib stream until it has drained (the layer's header reader never
+// does, as it keeps nothing).
 // Node ≥ 22.15 has zstd in zlib; Node 20 (the CLI's floor) does not, and fzstd, pure JS, is the fallback there.
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';

@@ -125,9 +125,8 @@ export interface SharedLayerSourceOptions {
 export class SharedLayerSource implements LayerSource {
   private index: Promise<Map<string, SharedEntry>> | null = null;
   private subject: string | null = null;
-  /** The diffIDs answered (not trusted: never shared on by `--cache-to`), and their blobs' bytes. */
+  /** The diffIDs answered (not trusted: never shared on by `--cache-to`). */
   readonly answered = new Set<string>();
-  bytes = 0;
   /** Where the answers came from (the index's name, or the image's referrers), with their count and bytes. */
   readonly origins = new Map<string, { count: number; bytes: number }>();
 
@@ -208,7 +207,6 @@ export class SharedLayerSource implements LayerSource {
     try {
       const list = await decodeLayerArtifact(this.client.blob(this.at.repo, e.blob.digest, e.blob.size));
       this.answered.add(e.diffId);
-      this.bytes += e.blob.size;
       const o = this.origins.get(origin) ?? { count: 0, bytes: 0 };
       this.origins.set(origin, { count: o.count + 1, bytes: o.bytes + e.blob.size });
       return list;
