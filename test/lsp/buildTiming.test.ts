@@ -72,8 +72,10 @@ describe('lsp: build time next to build size', function () {
         const options: BuildOptions = {
           contextDir: ws.dir,
           tag: `dfsize-test/timing-lsp-${builder}:latest`,
-          // A new NONCE: the RUNs after it run, whatever an earlier run of this suite left in the cache.
-          buildArgs: { NONCE: `${String(process.pid)}-${ws.dir.slice(-6)}` },
+          // A new NONCE: the RUNs after it run, whatever an earlier run of this suite left in the cache. LOOPS makes the
+          // counting loop take seconds: at the fixture's 100,000 turns (~0.5 s) a loaded machine's container start for
+          // a quick step could take as long (six digits, as the fixture's: /count.txt keeps its 7 bytes).
+          buildArgs: { NONCE: `${String(process.pid)}-${ws.dir.slice(-6)}`, LOOPS: '999999' },
           target: null,
           platform: null,
           builder,
